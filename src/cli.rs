@@ -1,0 +1,107 @@
+//! The command line: argument parsing and the commands, over the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use crate::output;
+use crate::scenario::{self, ScenarioError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "landport",
+    version,
+    about = "Simulate trucks clearing a land border port",
+    long_about = "landport simulates trucks clearing a land border port: loading, declaration, document \
+checks, X-ray and manual inspection, exit. Ports are described in TOML scenario files.",
+    after_help = "Example:\n  landport run scenarios/alashankou-reformed.toml\n  landport validate scenarios/alashankou-legacy.toml"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate a scenario and write trucks.csv, stages.csv and summary.json.
+    #[command(after_help = "Example:\n  landport run scenarios/alashankou-reformed.toml --seed 7\n\n\
+Writes output/<scenario name>/ (or --out DIR): trucks.csv (one row per truck), stages.csv (one row \
+per stage) and summary.json. Times are in hours. Trucks arriving during the warm-up are left out of \
+the statistics.")]
+    Run {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Seed of the random streams; overrides the scenario's `seed`.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Directory for the result files [default: output/<scenario name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Check a scenario and print each stage's offered load; exit 0 when valid, 2 otherwise.
+    #[command(after_help = "Example:\n  landport validate scenarios/alashankou-legacy.toml\n\n\
+Every problem is reported at once as FILE:LINE:COLUMN: KEY: MESSAGE. A stage whose offered load \
+is at or above 1 gets a warning: its queue grows without bound.")]
+    Validate {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+}
+
+/// Runs the command line and returns the process exit code: 0 on success, 2 on any error.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn execute(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run { scenario, seed, out } => run(scenario, seed, out),
+        Command::Validate { scenario } => validate(scenario),
+    }
+}
+
+fn load(path: &PathBuf) -> anyhow::Result<crate::Scenario> {
+    scenario::load(path).map_err(|error| match error {
+        ScenarioError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
+        ScenarioError::Read { .. } => anyhow::Error::new(error),
+    })
+}
+
+fn print_load_warnings(scenario: &crate::Scenario) -> String {
+    let (table, warnings) = output::load_table(&scenario.offered_loads());
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    table
+}
+
+fn validate(path: PathBuf) -> anyhow::Result<()> {
+    let scenario = load(&path)?;
+    println!("{}: valid scenario '{}' with {} stages", path.display(), scenario.name(), scenario.stage_names().count());
+    print!("{}", print_load_warnings(&scenario));
+    Ok(())
+}
+
+fn run(path: PathBuf, seed: Option<u64>, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let scenario = load(&path)?;
+    print_load_warnings(&scenario);
+    let seed = seed.unwrap_or(scenario.seed());
+    let result = crate::run(&scenario, seed);
+    print!("{}", output::summary_table(&result));
+    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
+    let written = output::write_run(&dir, &scenario, &result).context("writing results")?;
+    println!();
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}

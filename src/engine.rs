@@ -1,0 +1,11 @@
+//! The discrete-event core: integer simulation time, the event list and seeded random streams.
+//!
+//! Nothing here knows about ports or trucks; `model` builds the border port on top of it.
+
+mod event_list;
+mod random;
+mod time;
+
+pub use event_list::EventList;
+pub use random::{stream, stream_id, Rng};
+pub use time::Time;

@@ -1,0 +1,107 @@
+//! The future event list: a binary heap ordered by (time, insertion sequence).
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+
+use super::Time;
+
+/// Pending events, popped in time order; events at the same instant come out first-in first-out.
+///
+/// The sequence number makes the order total, so a run never depends on how the heap breaks ties.
+/// The heap's storage grows to the largest number of pending events and is then reused: scheduling
+/// does not allocate in steady state.
+#[derive(Debug)]
+pub struct EventList<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_sequence: u64,
+}
+
+#[derive(Debug)]
+struct Entry<E> {
+    time: Time,
+    sequence: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.sequence == other.sequence
+    }
+}
+
+impl<E> Eq for Entry<E> {}
+
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<E> Ord for Entry<E> {
+    /// Reversed, because `BinaryHeap` is a max-heap and the earliest event must come first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.sequence).cmp(&(self.time, self.sequence))
+    }
+}
+
+impl<E> Default for EventList<E> {
+    fn default() -> Self {
+        EventList {
+            heap: BinaryHeap::new(),
+            next_sequence: 0,
+        }
+    }
+}
+
+impl<E> EventList<E> {
+    pub fn with_capacity(capacity: usize) -> Self {
+        EventList {
+            heap: BinaryHeap::with_capacity(capacity),
+            next_sequence: 0,
+        }
+    }
+
+    pub fn schedule(&mut self, time: Time, event: E) {
+        let sequence = self.next_sequence;
+        self.next_sequence += 1;
+        self.heap.push(Entry {
+            time,
+            sequence,
+            event,
+        });
+    }
+
+    /// Removes and returns the earliest event.
+    pub fn pop(&mut self) -> Option<(Time, E)> {
+        self.heap.pop().map(|entry| (entry.time, entry.event))
+    }
+
+    pub fn peek_time(&self) -> Option<Time> {
+        self.heap.peek().map(|entry| entry.time)
+    }
+
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simultaneous_events_pop_in_insertion_order() {
+        let mut list = EventList::default();
+        list.schedule(Time::from_millis(5), 'c');
+        list.schedule(Time::from_millis(1), 'a');
+        list.schedule(Time::from_millis(5), 'd');
+        list.schedule(Time::from_millis(1), 'b');
+        list.schedule(Time::from_millis(5), 'e');
+        let order: String = std::iter::from_fn(|| list.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, "abcde");
+    }
+}

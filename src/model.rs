@@ -1,0 +1,88 @@
+//! The border port as a validated open queueing network, and one simulation run of it.
+//!
+//! A [`Scenario`] is built only by [`crate::scenario`], which checks every invariant the engine
+//! relies on (routes sum to one, every stage reaches the exit, parameters positive and finite).
+//! [`run`] is then a pure function of the scenario and a seed.
+
+mod arrivals;
+mod calendar;
+mod load;
+mod service;
+mod sim;
+mod stats;
+
+pub(crate) use arrivals::Arrivals;
+pub(crate) use calendar::{days_from_civil, Calendar, Opening, Shift, Staffing};
+pub use load::StageLoad;
+pub(crate) use service::Service;
+pub use sim::{run, run_summary};
+pub use stats::{DwellSummary, RunResult, StageSummary, TruckCounts, TruckLog, TruckRecord, Visit};
+
+use crate::engine::Time;
+
+/// A validated port scenario: what [`run`] simulates.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub(crate) name: String,
+    pub(crate) seed: u64,
+    pub(crate) warmup: Time,
+    pub(crate) horizon: Time,
+    /// Day number (days since 1970-01-01) of the first simulated day.
+    pub(crate) start_day: i64,
+    pub(crate) arrivals: Arrivals,
+    pub(crate) entry: usize,
+    pub(crate) stages: Vec<Stage>,
+}
+
+/// One step of clearance: a pool of servers (desks, lanes, scanners, officers) with one queue.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub(crate) name: String,
+    pub(crate) calendar: Calendar,
+    pub(crate) service: Service,
+    /// Waiting spaces in front of the stage; `None` is an unlimited yard.
+    pub(crate) yard: Option<u32>,
+    pub(crate) routes: Vec<Route>,
+}
+
+/// Where a truck goes after a stage, with what probability, and how long it drives there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Route {
+    pub(crate) to: Destination,
+    pub(crate) probability: f64,
+    pub(crate) travel: Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Destination {
+    Stage(usize),
+    Exit,
+}
+
+impl Scenario {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The seed named in the scenario file (the CLI's `--seed` overrides it per run).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn warmup(&self) -> Time {
+        self.warmup
+    }
+
+    pub fn horizon(&self) -> Time {
+        self.horizon
+    }
+
+    pub fn stage_names(&self) -> impl Iterator<Item = &str> {
+        self.stages.iter().map(|stage| stage.name.as_str())
+    }
+
+    /// Offered load of every stage, from the traffic equations of the routing network.
+    pub fn offered_loads(&self) -> Vec<StageLoad> {
+        load::offered_loads(self)
+    }
+}

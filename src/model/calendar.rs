@@ -1,0 +1,250 @@
+//! When a stage works and with how many servers: shifts, opening hours and dated closures.
+
+use crate::engine::Time;
+
+/// How many servers a stage has on duty when it is open.
+#[derive(Debug, Clone)]
+pub(crate) enum Staffing {
+    Fixed(u32),
+    /// Daily shifts covering the whole day without overlap.
+    Shifts(Vec<Shift>),
+}
+
+/// `servers` on duty from `from` to `to` (times of day; `to <= from` wraps past midnight).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shift {
+    pub(crate) from: Time,
+    pub(crate) to: Time,
+    pub(crate) servers: u32,
+}
+
+/// Daily opening hours on the weekdays marked in `days` (Monday first).
+/// When `to <= from` the stage opens in the evening and closes the next morning.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Opening {
+    pub(crate) from: Time,
+    pub(crate) to: Time,
+    pub(crate) days: [bool; 7],
+}
+
+/// The servers on duty at any instant, as a step function of time.
+#[derive(Debug, Clone)]
+pub(crate) struct Calendar {
+    staffing: Staffing,
+    opening: Option<Opening>,
+    /// Whole days (numbered from the first simulated day) on which the stage is closed.
+    closed_days: Vec<u64>,
+    /// Weekday of the first simulated day, Monday = 0.
+    first_weekday: u8,
+    /// Times of day at which the number of servers may change, sorted, starting with midnight.
+    breakpoints: Vec<Time>,
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// Weekday (Monday = 0) of a day counted from 1970-01-01, which was a Thursday.
+pub(crate) fn weekday(days_since_epoch: i64) -> u8 {
+    (days_since_epoch + 3).rem_euclid(7) as u8
+}
+
+impl Staffing {
+    fn servers_at(&self, time_of_day: Time) -> u32 {
+        match self {
+            Staffing::Fixed(servers) => *servers,
+            Staffing::Shifts(shifts) => shifts
+                .iter()
+                .find(|shift| within(time_of_day, shift.from, shift.to))
+                .map_or(0, |shift| shift.servers),
+        }
+    }
+}
+
+/// Whether a time of day lies in [from, to), wrapping past midnight when `to <= from`.
+fn within(time_of_day: Time, from: Time, to: Time) -> bool {
+    if from < to {
+        from <= time_of_day && time_of_day < to
+    } else {
+        time_of_day >= from || time_of_day < to
+    }
+}
+
+impl Calendar {
+    pub(crate) fn new(
+        staffing: Staffing,
+        opening: Option<Opening>,
+        mut closed_days: Vec<u64>,
+        start_day: i64,
+    ) -> Calendar {
+        closed_days.sort_unstable();
+        closed_days.dedup();
+        let mut breakpoints = vec![Time::ZERO];
+        if let Some(opening) = &opening {
+            breakpoints.extend([opening.from, opening.to]);
+        }
+        if let Staffing::Shifts(shifts) = &staffing {
+            breakpoints.extend(shifts.iter().flat_map(|shift| [shift.from, shift.to]));
+        }
+        breakpoints.retain(|time| *time < Time::DAY);
+        breakpoints.sort_unstable();
+        breakpoints.dedup();
+        Calendar {
+            staffing,
+            opening,
+            closed_days,
+            first_weekday: weekday(start_day),
+            breakpoints,
+        }
+    }
+
+    /// True when the number of servers never changes, so no staffing events are needed.
+    pub(crate) fn is_constant(&self) -> bool {
+        self.opening.is_none()
+            && self.closed_days.is_empty()
+            && matches!(self.staffing, Staffing::Fixed(_))
+    }
+
+    fn weekday_of_day(&self, day: u64) -> usize {
+        ((u64::from(self.first_weekday) + day) % 7) as usize
+    }
+
+    fn is_open(&self, time: Time) -> bool {
+        let day = time.day();
+        if self.closed_days.binary_search(&day).is_ok() {
+            return false;
+        }
+        let Some(opening) = &self.opening else {
+            return true;
+        };
+        let time_of_day = time.time_of_day();
+        if opening.from < opening.to {
+            opening.days[self.weekday_of_day(day)] && within(time_of_day, opening.from, opening.to)
+        } else if time_of_day >= opening.from {
+            opening.days[self.weekday_of_day(day)]
+        } else if time_of_day < opening.to {
+            // The tail of an overnight opening that began the evening before.
+            day > 0 && opening.days[self.weekday_of_day(day - 1)]
+                || day == 0 && opening.days[(usize::from(self.first_weekday) + 6) % 7]
+        } else {
+            false
+        }
+    }
+
+    /// Servers on duty at `time`: zero while closed.
+    pub(crate) fn servers_at(&self, time: Time) -> u32 {
+        if self.is_open(time) {
+            self.staffing.servers_at(time.time_of_day())
+        } else {
+            0
+        }
+    }
+
+    /// The first instant after `time` and before `until` at which the servers on duty change.
+    pub(crate) fn next_change(&self, time: Time, until: Time) -> Option<Time> {
+        let current = self.servers_at(time);
+        let mut day = time.day();
+        loop {
+            let day_start = Time::DAY * day;
+            if day_start >= until {
+                return None;
+            }
+            for &breakpoint in &self.breakpoints {
+                let candidate = day_start + breakpoint;
+                if candidate <= time {
+                    continue;
+                }
+                if candidate >= until {
+                    return None;
+                }
+                if self.servers_at(candidate) != current {
+                    return Some(candidate);
+                }
+            }
+            day += 1;
+        }
+    }
+
+    /// Mean servers on duty over a typical week (dated closures left out).
+    pub(crate) fn mean_servers(&self) -> f64 {
+        let without_closures = Calendar {
+            closed_days: Vec::new(),
+            ..self.clone()
+        };
+        let mut server_time = 0.0;
+        for day in 0..7u64 {
+            let day_start = Time::DAY * day;
+            for (i, &start) in self.breakpoints.iter().enumerate() {
+                let end = self.breakpoints.get(i + 1).copied().unwrap_or(Time::DAY);
+                let servers = without_closures.servers_at(day_start + start);
+                server_time += f64::from(servers) * (end - start).millis() as f64;
+            }
+        }
+        server_time / Time::WEEK.millis() as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hours(h: u64) -> Time {
+        Time::HOUR * h
+    }
+
+    #[test]
+    fn civil_dates() {
+        assert_eq!(days_from_civil(1970, 1, 1), 0);
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(weekday(days_from_civil(2025, 3, 3)), 0, "2025-03-03 is a Monday");
+        assert_eq!(weekday(days_from_civil(2024, 2, 29)), 3, "2024-02-29 is a Thursday");
+    }
+
+    #[test]
+    fn day_shift_with_night_crew() {
+        let staffing = Staffing::Shifts(vec![
+            Shift { from: hours(8), to: hours(20), servers: 5 },
+            Shift { from: hours(20), to: hours(8), servers: 3 },
+        ]);
+        let calendar = Calendar::new(staffing, None, vec![], days_from_civil(2025, 3, 3));
+        assert_eq!(calendar.servers_at(hours(7)), 3);
+        assert_eq!(calendar.servers_at(hours(8)), 5);
+        assert_eq!(calendar.servers_at(hours(21)), 3);
+        assert_eq!(calendar.next_change(hours(1), Time::WEEK), Some(hours(8)));
+        assert_eq!(calendar.next_change(hours(8), Time::WEEK), Some(hours(20)));
+        assert!((calendar.mean_servers() - 4.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn weekday_hours_and_holidays() {
+        let opening = Opening {
+            from: hours(8),
+            to: hours(20),
+            days: [true, true, true, true, true, false, false],
+        };
+        // Day 0 is Monday 2025-03-03; day 1 (Tuesday) is a holiday.
+        let calendar = Calendar::new(Staffing::Fixed(2), Some(opening), vec![1], days_from_civil(2025, 3, 3));
+        assert_eq!(calendar.servers_at(hours(9)), 2);
+        assert_eq!(calendar.servers_at(hours(20)), 0);
+        assert_eq!(calendar.servers_at(Time::DAY + hours(9)), 0, "holiday");
+        assert_eq!(calendar.next_change(hours(20), Time::WEEK * 2), Some(Time::DAY * 2 + hours(8)));
+        assert_eq!(calendar.servers_at(Time::DAY * 5 + hours(9)), 0, "Saturday");
+        assert!((calendar.mean_servers() - 2.0 * 5.0 * 12.0 / 168.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn overnight_opening() {
+        let opening = Opening { from: hours(20), to: hours(6), days: [true; 7] };
+        let calendar = Calendar::new(Staffing::Fixed(1), Some(opening), vec![], 0);
+        assert_eq!(calendar.servers_at(hours(21)), 1);
+        assert_eq!(calendar.servers_at(Time::DAY + hours(5)), 1);
+        assert_eq!(calendar.servers_at(hours(12)), 0);
+    }
+}

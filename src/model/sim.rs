@@ -1,0 +1,456 @@
+//! One simulation run: trucks move through the stages of a [`Scenario`] in an event loop.
+
+use std::collections::VecDeque;
+
+use rand::Rng as _;
+
+use super::arrivals::ArrivalStream;
+use super::stats::{DwellStats, StageStats, TruckCounts, TruckLog, Visit};
+use super::{Destination, RunResult, Scenario};
+use crate::engine::{stream, stream_id, EventList, Rng, Time};
+
+/// Stream purposes: arrivals have their own stream; each stage one for service and one for routing.
+const ARRIVAL_STREAM: u64 = 0;
+const SERVICE_STREAM: u64 = 1;
+const ROUTING_STREAM: u64 = 2;
+
+/// Everything that can happen. Trucks and stages are indices into the run's tables.
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    WarmupEnd,
+    Arrival,
+    ServiceEnd { stage: u32, truck: u32 },
+    TravelEnd { truck: u32 },
+    StaffingChange { stage: u32 },
+}
+
+/// What a truck occupies while it waits for space at its next stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holding {
+    /// Nothing yet: a new arrival waiting at the port's entrance.
+    Road,
+    /// The server of this stage, on which it finished service.
+    Server(usize),
+}
+
+/// Per-truck records are kept or not at compile time, so the summary-only run pays nothing.
+trait Recorder: Default {
+    const ENABLED: bool;
+    fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]);
+    fn into_log(self) -> Option<TruckLog>;
+}
+
+#[derive(Default)]
+struct NoRecords;
+
+impl Recorder for NoRecords {
+    const ENABLED: bool = false;
+    fn exited(&mut self, _: u64, _: Time, _: Time, _: &[Visit]) {}
+    fn into_log(self) -> Option<TruckLog> {
+        None
+    }
+}
+
+impl Recorder for TruckLog {
+    const ENABLED: bool = true;
+    fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]) {
+        self.push(id, arrival, exit, visits);
+    }
+    fn into_log(self) -> Option<TruckLog> {
+        Some(self)
+    }
+}
+
+#[derive(Debug)]
+struct Truck {
+    id: u64,
+    arrival: Time,
+    /// Arrived after warm-up: its times count in the statistics.
+    counted: bool,
+    /// Where it goes next, and the drive there.
+    next: Destination,
+    travel: Time,
+    visit: Visit,
+    /// What it occupies while waiting for space at `next`.
+    holding: Holding,
+    /// Completed visits, kept only when recording. Reused with the slot: no allocation once warm.
+    visits: Vec<Visit>,
+}
+
+#[derive(Debug)]
+struct StageState {
+    /// Trucks waiting for a server, in order of arrival at the stage.
+    queue: VecDeque<u32>,
+    /// Trucks driving here, each holding a waiting space.
+    inbound: u32,
+    in_service: u32,
+    /// Servers holding a truck that has finished but cannot move on.
+    blocked: u32,
+    on_duty: u32,
+    /// Trucks elsewhere waiting for a waiting space here, first come first served.
+    waiting_for_space: VecDeque<u32>,
+    service_rng: Rng,
+    routing_rng: Rng,
+    stats: StageStats,
+}
+
+struct Simulation<'a, R: Recorder> {
+    scenario: &'a Scenario,
+    end: Time,
+    events: EventList<Event>,
+    trucks: Vec<Truck>,
+    free_slots: Vec<u32>,
+    stages: Vec<StageState>,
+    arrivals: ArrivalStream<'a>,
+    /// Stages that may be able to start service or admit trucks; a reused work list.
+    unsettled: Vec<usize>,
+    warm: bool,
+    next_id: u64,
+    counts: TruckCounts,
+    cleared_after_warmup: u64,
+    dwell: DwellStats,
+    recorder: R,
+    seed: u64,
+}
+
+/// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
+pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
+    Simulation::<TruckLog>::new(scenario, seed).run()
+}
+
+/// Simulates `scenario` with `seed`, keeping only the summary statistics: the fast path.
+pub fn run_summary(scenario: &Scenario, seed: u64) -> RunResult {
+    Simulation::<NoRecords>::new(scenario, seed).run()
+}
+
+impl<'a, R: Recorder> Simulation<'a, R> {
+    fn new(scenario: &'a Scenario, seed: u64) -> Self {
+        let stages = scenario
+            .stages
+            .iter()
+            .map(|stage| StageState {
+                queue: VecDeque::new(),
+                inbound: 0,
+                in_service: 0,
+                blocked: 0,
+                on_duty: 0,
+                waiting_for_space: VecDeque::new(),
+                service_rng: stream(seed, stream_id(&stage.name, SERVICE_STREAM)),
+                routing_rng: stream(seed, stream_id(&stage.name, ROUTING_STREAM)),
+                stats: StageStats::default(),
+            })
+            .collect();
+        Simulation {
+            scenario,
+            end: scenario.warmup + scenario.horizon,
+            events: EventList::with_capacity(64),
+            trucks: Vec::new(),
+            free_slots: Vec::new(),
+            stages,
+            arrivals: ArrivalStream::new(
+                &scenario.arrivals,
+                scenario.start_day,
+                stream(seed, stream_id("arrivals", ARRIVAL_STREAM)),
+            ),
+            unsettled: Vec::new(),
+            warm: false,
+            next_id: 0,
+            counts: TruckCounts::default(),
+            cleared_after_warmup: 0,
+            dwell: DwellStats::default(),
+            recorder: R::default(),
+            seed,
+        }
+    }
+
+    fn run(mut self) -> RunResult {
+        self.events.schedule(self.scenario.warmup, Event::WarmupEnd);
+        for stage_idx in 0..self.stages.len() {
+            self.staffing_change(Time::ZERO, stage_idx);
+        }
+        if let Some(first) = self.arrivals.next_after(Time::ZERO) {
+            self.events.schedule(first, Event::Arrival);
+        }
+        while let Some((now, event)) = self.events.pop() {
+            if now >= self.end {
+                break;
+            }
+            match event {
+                Event::WarmupEnd => self.warmup_end(now),
+                Event::Arrival => self.arrival(now),
+                Event::ServiceEnd { stage, truck } => self.service_end(now, stage as usize, truck),
+                Event::TravelEnd { truck } => self.travel_end(now, truck),
+                Event::StaffingChange { stage } => self.staffing_change(now, stage as usize),
+            }
+            self.settle(now);
+        }
+        self.finish()
+    }
+
+    fn warmup_end(&mut self, now: Time) {
+        self.warm = true;
+        for stage in &mut self.stages {
+            stage.stats.reset(now);
+        }
+    }
+
+    fn arrival(&mut self, now: Time) {
+        if let Some(next) = self.arrivals.next_after(now) {
+            if next < self.end {
+                self.events.schedule(next, Event::Arrival);
+            }
+        }
+        let truck = self.new_truck(now);
+        self.counts.arrived += 1;
+        if self.warm {
+            self.counts.arrived_after_warmup += 1;
+        }
+        let entry = self.scenario.entry;
+        let slot = &mut self.trucks[truck as usize];
+        slot.next = Destination::Stage(entry);
+        slot.travel = Time::ZERO;
+        self.leave(now, truck, Holding::Road);
+    }
+
+    fn new_truck(&mut self, now: Time) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let fresh = Truck {
+            id,
+            arrival: now,
+            counted: self.warm,
+            next: Destination::Exit,
+            travel: Time::ZERO,
+            visit: Visit::default(),
+            holding: Holding::Road,
+            visits: Vec::new(),
+        };
+        match self.free_slots.pop() {
+            Some(slot) => {
+                let truck = &mut self.trucks[slot as usize];
+                let visits = std::mem::take(&mut truck.visits);
+                *truck = Truck { visits, ..fresh };
+                truck.visits.clear();
+                slot
+            }
+            None => {
+                self.trucks.push(fresh);
+                (self.trucks.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Whether one more truck fits: in a free server's place or in a waiting space.
+    fn has_space(&self, stage_idx: usize) -> bool {
+        let stage = &self.stages[stage_idx];
+        match self.scenario.stages[stage_idx].yard {
+            None => true,
+            Some(yard) => {
+                let free_servers = stage.on_duty.saturating_sub(stage.in_service + stage.blocked);
+                stage.queue.len() + (stage.inbound as usize) < yard as usize + free_servers as usize
+            }
+        }
+    }
+
+    /// Moves a truck towards its next destination, or leaves it waiting on what it holds.
+    fn leave(&mut self, now: Time, truck: u32, holding: Holding) {
+        let next = self.trucks[truck as usize].next;
+        if let Destination::Stage(to) = next {
+            if !self.stages[to].waiting_for_space.is_empty() || !self.has_space(to) {
+                self.stages[to].waiting_for_space.push_back(truck);
+                self.trucks[truck as usize].holding = holding;
+                if let Holding::Server(from) = holding {
+                    let stage = &mut self.stages[from];
+                    stage.blocked += 1;
+                    stage.stats.blocked_servers.set(now, stage.blocked);
+                }
+                return;
+            }
+        }
+        self.depart(now, truck, holding);
+    }
+
+    /// The truck frees what it holds and drives (or steps) to its next destination.
+    fn depart(&mut self, now: Time, truck: u32, holding: Holding) {
+        if let Holding::Server(from) = holding {
+            let slot = &mut self.trucks[truck as usize];
+            slot.visit.departed = now;
+            if slot.counted {
+                self.stages[from].stats.blocked.record(now - slot.visit.finished);
+            }
+            if R::ENABLED {
+                let visit = slot.visit;
+                slot.visits.push(visit);
+            }
+            self.unsettled.push(from);
+        }
+        let slot = &self.trucks[truck as usize];
+        let (next, travel) = (slot.next, slot.travel);
+        match next {
+            Destination::Stage(to) if travel == Time::ZERO => self.enqueue(now, to, truck),
+            Destination::Stage(to) => {
+                self.stages[to].inbound += 1;
+                self.events.schedule(now + travel, Event::TravelEnd { truck });
+            }
+            Destination::Exit if travel == Time::ZERO => self.exit(now, truck),
+            Destination::Exit => self.events.schedule(now + travel, Event::TravelEnd { truck }),
+        }
+    }
+
+    fn enqueue(&mut self, now: Time, stage_idx: usize, truck: u32) {
+        let slot = &mut self.trucks[truck as usize];
+        slot.visit = Visit {
+            stage: stage_idx,
+            queued: now,
+            ..Visit::default()
+        };
+        let counted = slot.counted;
+        let stage = &mut self.stages[stage_idx];
+        stage.queue.push_back(truck);
+        stage.stats.queue.set(now, stage.queue.len() as u32);
+        if counted {
+            stage.stats.entered += 1;
+        }
+        self.unsettled.push(stage_idx);
+    }
+
+    fn travel_end(&mut self, now: Time, truck: u32) {
+        match self.trucks[truck as usize].next {
+            Destination::Stage(to) => {
+                self.stages[to].inbound -= 1;
+                self.enqueue(now, to, truck);
+            }
+            Destination::Exit => self.exit(now, truck),
+        }
+    }
+
+    fn service_end(&mut self, now: Time, stage_idx: usize, truck: u32) {
+        let stage = &mut self.stages[stage_idx];
+        stage.in_service -= 1;
+        stage.stats.in_service.set(now, stage.in_service);
+        let draw: f64 = stage.routing_rng.random();
+        let routes = &self.scenario.stages[stage_idx].routes;
+        let mut cumulative = 0.0;
+        // Validation makes the probabilities sum to one; the last route takes any rounding slack.
+        let route = routes
+            .iter()
+            .find(|route| {
+                cumulative += route.probability;
+                draw < cumulative
+            })
+            .unwrap_or(&routes[routes.len() - 1]);
+        let slot = &mut self.trucks[truck as usize];
+        slot.visit.finished = now;
+        slot.next = route.to;
+        slot.travel = route.travel;
+        if slot.counted {
+            let service = now - slot.visit.started;
+            self.stages[stage_idx].stats.service.record(service);
+        }
+        self.leave(now, truck, Holding::Server(stage_idx));
+    }
+
+    fn staffing_change(&mut self, now: Time, stage_idx: usize) {
+        let calendar = &self.scenario.stages[stage_idx].calendar;
+        let on_duty = calendar.servers_at(now);
+        if !calendar.is_constant() {
+            if let Some(next) = calendar.next_change(now, self.end) {
+                self.events.schedule(next, Event::StaffingChange { stage: stage_idx as u32 });
+            }
+        }
+        let stage = &mut self.stages[stage_idx];
+        stage.on_duty = on_duty;
+        stage.stats.on_duty.set(now, on_duty);
+        self.unsettled.push(stage_idx);
+    }
+
+    fn exit(&mut self, now: Time, truck: u32) {
+        self.counts.exited += 1;
+        if self.warm {
+            self.cleared_after_warmup += 1;
+        }
+        let slot = &self.trucks[truck as usize];
+        if slot.counted {
+            self.dwell.dwell.record(now - slot.arrival);
+            if R::ENABLED {
+                self.recorder.exited(slot.id, slot.arrival, now, &slot.visits);
+            }
+        }
+        self.free_slots.push(truck);
+    }
+
+    /// Starts every service that can start and admits every truck that has space, until nothing
+    /// changes. Freeing a server upstream can free another further up: the work list follows it.
+    fn settle(&mut self, now: Time) {
+        while let Some(stage_idx) = self.unsettled.pop() {
+            loop {
+                let stage = &self.stages[stage_idx];
+                if stage.in_service + stage.blocked >= stage.on_duty {
+                    break;
+                }
+                let Some(truck) = self.stages[stage_idx].queue.pop_front() else {
+                    break;
+                };
+                self.start_service(now, stage_idx, truck);
+            }
+            while self.has_space(stage_idx) {
+                let Some(truck) = self.stages[stage_idx].waiting_for_space.pop_front() else {
+                    break;
+                };
+                let holding = self.trucks[truck as usize].holding;
+                if let Holding::Server(from) = holding {
+                    let upstream = &mut self.stages[from];
+                    upstream.blocked -= 1;
+                    upstream.stats.blocked_servers.set(now, upstream.blocked);
+                }
+                self.depart(now, truck, holding);
+            }
+        }
+    }
+
+    fn start_service(&mut self, now: Time, stage_idx: usize, truck: u32) {
+        let service_time = {
+            let stage = &mut self.stages[stage_idx];
+            stage.stats.queue.set(now, stage.queue.len() as u32);
+            stage.in_service += 1;
+            stage.stats.in_service.set(now, stage.in_service);
+            self.scenario.stages[stage_idx].service.sample(&mut stage.service_rng)
+        };
+        let slot = &mut self.trucks[truck as usize];
+        slot.visit.started = now;
+        if slot.counted {
+            self.stages[stage_idx].stats.wait.record(now - slot.visit.queued);
+        }
+        self.events.schedule(
+            now + service_time,
+            Event::ServiceEnd {
+                stage: stage_idx as u32,
+                truck,
+            },
+        );
+    }
+
+    fn finish(mut self) -> RunResult {
+        let end = self.end;
+        let window = self.scenario.horizon;
+        let stages = self
+            .stages
+            .iter_mut()
+            .zip(&self.scenario.stages)
+            .map(|(state, stage)| state.stats.finish(&stage.name, end, window))
+            .collect();
+        let mut counts = self.counts;
+        counts.in_port_at_end = counts.arrived - counts.exited;
+        counts.cleared_per_day = self.cleared_after_warmup as f64 / (window.hours() / 24.0);
+        RunResult {
+            scenario: self.scenario.name.clone(),
+            seed: self.seed,
+            warmup_hours: self.scenario.warmup.hours(),
+            horizon_hours: window.hours(),
+            trucks: counts,
+            dwell: self.dwell.summary(),
+            stages,
+            log: self.recorder.into_log(),
+        }
+    }
+}

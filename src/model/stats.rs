@@ -1,0 +1,275 @@
+//! Statistics accumulated during a run, and the results a run returns.
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::engine::Time;
+
+/// A time-weighted level (queue length, busy servers): its integral and maximum since `reset`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Level {
+    value: u32,
+    since: Time,
+    /// Sum of value × milliseconds.
+    area: u128,
+    max: u32,
+}
+
+impl Level {
+    pub(crate) fn set(&mut self, now: Time, value: u32) {
+        self.area += u128::from(self.value) * u128::from((now - self.since).millis());
+        self.since = now;
+        self.value = value;
+        self.max = self.max.max(value);
+    }
+
+    /// Forgets the history before `now` (end of warm-up); the current value stays.
+    pub(crate) fn reset(&mut self, now: Time) {
+        self.since = now;
+        self.area = 0;
+        self.max = self.value;
+    }
+
+    /// The time average over [reset, `end`] and the maximum.
+    fn finish(&mut self, end: Time, window: Time) -> (f64, u32) {
+        self.set(end, self.value);
+        let mean = if window.millis() == 0 {
+            0.0
+        } else {
+            self.area as f64 / window.millis() as f64
+        };
+        (mean, self.max)
+    }
+}
+
+/// Per-truck times in milliseconds: exact sum, and a histogram for quantiles (3 significant digits).
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    count: u64,
+    sum: u128,
+    histogram: Histogram<u64>,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            count: 0,
+            sum: 0,
+            histogram: Histogram::new(3).expect("3 significant digits is a valid precision"),
+        }
+    }
+}
+
+impl Tally {
+    pub(crate) fn record(&mut self, value: Time) {
+        self.count += 1;
+        self.sum += u128::from(value.millis());
+        // The histogram grows to fit (auto-resize); saturate only if growing fails.
+        if self.histogram.record(value.millis()).is_err() {
+            self.histogram.saturating_record(value.millis());
+        }
+    }
+
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    fn mean_hours(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum as f64 / self.count as f64 / Time::HOUR.millis() as f64
+        }
+    }
+
+    fn quantile_hours(&self, q: f64) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            Time::from_millis(self.histogram.value_at_quantile(q)).hours()
+        }
+    }
+
+    fn max_hours(&self) -> f64 {
+        Time::from_millis(self.histogram.max()).hours()
+    }
+}
+
+/// Accumulators of one stage.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct StageStats {
+    pub(crate) entered: u64,
+    pub(crate) wait: Tally,
+    pub(crate) service: Tally,
+    pub(crate) blocked: Tally,
+    pub(crate) queue: Level,
+    pub(crate) in_service: Level,
+    pub(crate) blocked_servers: Level,
+    pub(crate) on_duty: Level,
+}
+
+impl StageStats {
+    pub(crate) fn reset(&mut self, now: Time) {
+        for level in [&mut self.queue, &mut self.in_service, &mut self.blocked_servers, &mut self.on_duty] {
+            level.reset(now);
+        }
+    }
+
+    pub(crate) fn finish(&mut self, name: &str, end: Time, window: Time) -> StageSummary {
+        let (mean_queue, max_queue) = self.queue.finish(end, window);
+        let (mean_in_service, _) = self.in_service.finish(end, window);
+        let (mean_blocked_servers, _) = self.blocked_servers.finish(end, window);
+        let (mean_servers_on_duty, _) = self.on_duty.finish(end, window);
+        let utilization = if mean_servers_on_duty > 0.0 {
+            mean_in_service / mean_servers_on_duty
+        } else {
+            0.0
+        };
+        StageSummary {
+            stage: name.to_string(),
+            entered: self.entered,
+            served: self.service.count(),
+            mean_wait_hours: self.wait.mean_hours(),
+            p95_wait_hours: self.wait.quantile_hours(0.95),
+            mean_service_hours: self.service.mean_hours(),
+            mean_blocked_hours: self.blocked.mean_hours(),
+            utilization,
+            mean_servers_on_duty,
+            mean_busy_servers: mean_in_service,
+            mean_blocked_servers,
+            mean_queue,
+            max_queue,
+        }
+    }
+}
+
+/// Dwell times of trucks that arrived after warm-up and left before the end.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DwellStats {
+    pub(crate) dwell: Tally,
+}
+
+impl DwellStats {
+    pub(crate) fn summary(&self) -> DwellSummary {
+        let tally = &self.dwell;
+        DwellSummary {
+            trucks: tally.count(),
+            mean_hours: tally.mean_hours(),
+            p50_hours: tally.quantile_hours(0.50),
+            p90_hours: tally.quantile_hours(0.90),
+            p95_hours: tally.quantile_hours(0.95),
+            p99_hours: tally.quantile_hours(0.99),
+            max_hours: tally.max_hours(),
+        }
+    }
+}
+
+/// What one run measured. Times are in hours.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunResult {
+    pub scenario: String,
+    pub seed: u64,
+    pub warmup_hours: f64,
+    pub horizon_hours: f64,
+    pub trucks: TruckCounts,
+    pub dwell: DwellSummary,
+    pub stages: Vec<StageSummary>,
+    /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
+    #[serde(skip)]
+    pub log: Option<TruckLog>,
+}
+
+/// Truck counts. Every truck that arrived has exited or is still in the port at the end.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TruckCounts {
+    /// All arrivals, warm-up included.
+    pub arrived: u64,
+    pub exited: u64,
+    pub in_port_at_end: u64,
+    pub arrived_after_warmup: u64,
+    /// Trucks that left the port after warm-up (whenever they arrived), per day of horizon.
+    pub cleared_per_day: f64,
+}
+
+/// Dwell (arrival to exit) of trucks that arrived after warm-up and exited before the end.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DwellSummary {
+    pub trucks: u64,
+    pub mean_hours: f64,
+    pub p50_hours: f64,
+    pub p90_hours: f64,
+    pub p95_hours: f64,
+    pub p99_hours: f64,
+    pub max_hours: f64,
+}
+
+/// One stage's measurements. Per-truck means cover trucks that arrived after warm-up;
+/// time averages cover the horizon after warm-up.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageSummary {
+    pub stage: String,
+    /// Visits that entered the stage's queue.
+    pub entered: u64,
+    /// Visits that finished service.
+    pub served: u64,
+    pub mean_wait_hours: f64,
+    pub p95_wait_hours: f64,
+    pub mean_service_hours: f64,
+    /// Mean time a truck stayed on its server after service, waiting for space downstream.
+    pub mean_blocked_hours: f64,
+    /// Busy servers over servers on duty (time averages).
+    pub utilization: f64,
+    pub mean_servers_on_duty: f64,
+    pub mean_busy_servers: f64,
+    pub mean_blocked_servers: f64,
+    /// Time-average number of trucks waiting (not in service).
+    pub mean_queue: f64,
+    pub max_queue: u32,
+}
+
+/// One truck's pass through one stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Visit {
+    pub stage: usize,
+    /// Joined the stage's queue (entered its yard).
+    pub queued: Time,
+    pub started: Time,
+    pub finished: Time,
+    /// Left the server: later than `finished` when blocked by a full stage downstream.
+    pub departed: Time,
+}
+
+/// One truck that arrived after warm-up and exited before the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TruckRecord {
+    pub id: u64,
+    pub arrival: Time,
+    pub exit: Time,
+    first_visit: usize,
+    visit_count: usize,
+}
+
+/// Per-truck records of a run, in order of exit.
+#[derive(Debug, Clone, Default)]
+pub struct TruckLog {
+    pub trucks: Vec<TruckRecord>,
+    visits: Vec<Visit>,
+}
+
+impl TruckLog {
+    pub(crate) fn push(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]) {
+        self.trucks.push(TruckRecord {
+            id,
+            arrival,
+            exit,
+            first_visit: self.visits.len(),
+            visit_count: visits.len(),
+        });
+        self.visits.extend_from_slice(visits);
+    }
+
+    /// The visits of one truck, in order.
+    pub fn visits(&self, truck: &TruckRecord) -> &[Visit] {
+        &self.visits[truck.first_visit..truck.first_visit + truck.visit_count]
+    }
+}

@@ -1,0 +1,799 @@
+//! Scenario files: TOML in, a validated [`Scenario`] out, or every problem with file, line and key.
+//!
+//! Two layers, as in ripgrep's config: [`raw`] is the serde image of what the user typed
+//! (unknown keys rejected), and the checks here turn it into model types, reporting every
+//! problem at once, each at `file:line:column: key.path: message`.
+
+mod locate;
+mod raw;
+mod units;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::de::IntoDeserializer;
+use serde::Deserialize;
+use toml_edit::{ImDocument, Item};
+
+use crate::engine::Time;
+use crate::model::{Arrivals, Calendar, Destination, Opening, Route, Scenario, Service, Shift, Staffing, Stage};
+use locate::{KeyPath, Locator};
+use raw::{RawArrivals, RawService, RawStage, RawTop};
+
+/// One problem in a scenario file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: PathBuf,
+    /// 1-based; 0 when the problem has no place in the file (a missing key).
+    pub line: usize,
+    pub column: usize,
+    /// Key path such as `stages.xray.servers`; empty for syntax errors.
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if self.line > 0 {
+            write!(f, ":{}:{}", self.line, self.column)?;
+        }
+        if !self.key.is_empty() {
+            write!(f, ": {}", self.key)?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("cannot read scenario {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}", display_problems(.0))]
+    Invalid(Vec<Problem>),
+}
+
+fn display_problems(problems: &[Problem]) -> String {
+    let lines: Vec<String> = problems.iter().map(Problem::to_string).collect();
+    let count = problems.len();
+    format!(
+        "{}\n{count} problem{} found",
+        lines.join("\n"),
+        if count == 1 { "" } else { "s" }
+    )
+}
+
+impl ScenarioError {
+    /// The problems found, empty for a read error.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            ScenarioError::Invalid(problems) => problems,
+            ScenarioError::Read { .. } => &[],
+        }
+    }
+}
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(&text, path)
+}
+
+/// Validates scenario text; `path` names the file in messages and anchors relative file names.
+pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let document = match ImDocument::parse(text.to_string()) {
+        Ok(document) => document,
+        Err(error) => {
+            let (line, column) = error
+                .span()
+                .map_or((0, 0), |span| locate::line_column(text, span.start));
+            return Err(ScenarioError::Invalid(vec![Problem {
+                file: path.to_path_buf(),
+                line,
+                column,
+                key: String::new(),
+                message: format!("invalid TOML: {}", error.message().trim()),
+            }]));
+        }
+    };
+    let mut checker = Checker {
+        file: path,
+        locator: Locator::new(text, &document),
+        problems: Vec::new(),
+    };
+    let scenario = checker.scenario(&document);
+    match scenario {
+        Some(scenario) if checker.problems.is_empty() => Ok(scenario),
+        _ => {
+            let mut problems = checker.problems;
+            problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
+            problems.dedup();
+            Err(ScenarioError::Invalid(problems))
+        }
+    }
+}
+
+/// Collects problems while building the model.
+struct Checker<'a> {
+    file: &'a Path,
+    locator: Locator<'a>,
+    problems: Vec<Problem>,
+}
+
+fn root() -> KeyPath {
+    KeyPath::default()
+}
+
+impl Checker<'_> {
+    fn report(&mut self, path: &KeyPath, message: impl Into<String>) {
+        let (line, column) = self
+            .locator
+            .offset_of(path)
+            .map_or((0, 0), |offset| self.locator.line_column(offset));
+        self.problems.push(Problem {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key: path.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Deserializes one section, reporting a serde error at the key it concerns.
+    fn section<T: for<'de> Deserialize<'de>>(&mut self, item: &Item, path: &KeyPath) -> Option<T> {
+        let result = match item.clone().into_value() {
+            Ok(value) => T::deserialize(value.into_deserializer()),
+            Err(_) => {
+                self.report(path, "is empty");
+                return None;
+            }
+        };
+        result.map_err(|error| self.serde_error(&error, path)).ok()
+    }
+
+    fn serde_error(&mut self, error: &toml_edit::de::Error, section: &KeyPath) {
+        let message = error.message().trim().to_string();
+        let offset = error.span().map(|span| span.start);
+        let path = offset
+            .map(|offset| self.locator.path_at(offset))
+            .filter(|path| !path.0.is_empty())
+            .unwrap_or_else(|| section.clone());
+        let (line, column) = offset
+            .or_else(|| self.locator.offset_of(&path))
+            .map_or((0, 0), |offset| self.locator.line_column(offset));
+        self.problems.push(Problem {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+            key: path.to_string(),
+            message,
+        });
+    }
+
+    fn duration(&mut self, text: &str, path: &KeyPath) -> Option<Time> {
+        units::duration(text).map_err(|message| self.report(path, message)).ok()
+    }
+
+    fn time_of_day(&mut self, text: &str, path: &KeyPath) -> Option<Time> {
+        units::time_of_day(text).map_err(|message| self.report(path, message)).ok()
+    }
+
+    fn scenario(&mut self, document: &ImDocument<String>) -> Option<Scenario> {
+        let top: Option<RawTop> = RawTop::deserialize(document.clone().into_deserializer())
+            .map_err(|error| self.serde_error(&error, &root()))
+            .ok();
+
+        let stage_items: Vec<(String, Item)> = match document.get("stages").and_then(Item::as_table_like) {
+            Some(table) => table.iter().map(|(name, item)| (name.to_string(), item.clone())).collect(),
+            None => Vec::new(),
+        };
+        if stage_items.is_empty() && document.get("stages").is_some() {
+            self.report(&root().key("stages"), "must define at least one stage");
+        }
+        let mut indices = HashMap::new();
+        for (i, (name, _)) in stage_items.iter().enumerate() {
+            indices.insert(name.clone(), i);
+        }
+        let top = top?;
+
+        let name_path = root().key("name");
+        if top.name.is_empty()
+            || !top.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || top.name.starts_with('.')
+        {
+            self.report(
+                &name_path,
+                format!("must be letters, digits, '-', '_' or '.' (it names the output folder), got \"{}\"", top.name),
+            );
+        }
+        if top.seed < 0 {
+            self.report(&root().key("seed"), format!("must be >= 0, got {}", top.seed));
+        }
+        let start_day = match &top.start {
+            Some(start) => units::date(start)
+                .map_err(|message| self.report(&root().key("start"), message))
+                .unwrap_or(0),
+            None => DEFAULT_START_DAY,
+        };
+        let warmup = match &top.warmup {
+            Some(text) => self.duration(text, &root().key("warmup")),
+            None => Some(Time::ZERO),
+        };
+        let horizon = self.duration(&top.horizon, &root().key("horizon"));
+        if horizon == Some(Time::ZERO) {
+            self.report(&root().key("horizon"), "must be > 0");
+        }
+
+        let arrivals_path = root().key("arrivals");
+        let raw_arrivals: Option<RawArrivals> = document
+            .get("arrivals")
+            .and_then(|item| self.section(item, &arrivals_path));
+
+        let mut stages = Vec::new();
+        for (name, item) in &stage_items {
+            let path = root().key("stages").key(name);
+            if name == "exit" {
+                self.report(&path, "\"exit\" is reserved for leaving the port; name the stage otherwise");
+            }
+            let raw: Option<RawStage> = self.section(item, &path);
+            if let Some(raw) = raw {
+                stages.push(self.stage(name, raw, &path, &indices, start_day));
+            }
+        }
+
+        let (arrivals, entry) = match raw_arrivals {
+            Some(raw) => self.arrivals(raw, &arrivals_path, &indices),
+            None => (None, None),
+        };
+        let stages: Option<Vec<Stage>> = stages.into_iter().collect();
+        let stages = stages?;
+        if stages.len() != stage_items.len() {
+            return None;
+        }
+        self.check_exit_reachable(&stages);
+
+        Some(Scenario {
+            name: top.name,
+            seed: top.seed.max(0) as u64,
+            warmup: warmup?,
+            horizon: horizon?,
+            start_day,
+            arrivals: arrivals?,
+            entry: entry?,
+            stages,
+        })
+    }
+
+    fn arrivals(
+        &mut self,
+        raw: RawArrivals,
+        path: &KeyPath,
+        indices: &HashMap<String, usize>,
+    ) -> (Option<Arrivals>, Option<usize>) {
+        let entry = match indices.get(&raw.to) {
+            Some(&index) => Some(index),
+            None => {
+                self.report(&path.key("to"), format!("no stage named \"{}\"", raw.to));
+                None
+            }
+        };
+        let unused = |checker: &mut Checker, key: &str, present: bool, process: &str| {
+            if present {
+                checker.report(&path.key(key), format!("is not used by process \"{process}\""));
+            }
+        };
+        let arrivals = match raw.process.as_str() {
+            "poisson" => {
+                unused(self, "unit", raw.unit.is_some(), "poisson");
+                unused(self, "hourly", raw.hourly.is_some(), "poisson");
+                unused(self, "weekday_factors", raw.weekday_factors.is_some(), "poisson");
+                unused(self, "file", raw.file.is_some(), "poisson");
+                match &raw.rate {
+                    Some(rate) => units::rate(rate)
+                        .map_err(|message| self.report(&path.key("rate"), message))
+                        .ok()
+                        .map(|rate| Arrivals::Poisson { rate }),
+                    None => {
+                        self.report(&path.key("rate"), "is required for process \"poisson\", e.g. rate = \"16 trucks per hour\"");
+                        None
+                    }
+                }
+            }
+            "profile" => {
+                unused(self, "rate", raw.rate.is_some(), "profile");
+                unused(self, "file", raw.file.is_some(), "profile");
+                self.profile(&raw, path)
+            }
+            "trace" => {
+                for key in ["rate", "unit", "hourly", "weekday_factors"] {
+                    let present = match key {
+                        "rate" => raw.rate.is_some(),
+                        "unit" => raw.unit.is_some(),
+                        "hourly" => raw.hourly.is_some(),
+                        _ => raw.weekday_factors.is_some(),
+                    };
+                    unused(self, key, present, "trace");
+                }
+                match &raw.file {
+                    Some(file) => self.trace(file, &path.key("file")),
+                    None => {
+                        self.report(&path.key("file"), "is required for process \"trace\"");
+                        None
+                    }
+                }
+            }
+            other => {
+                self.report(
+                    &path.key("process"),
+                    format!("expected \"poisson\", \"profile\" or \"trace\", got \"{other}\""),
+                );
+                None
+            }
+        };
+        (arrivals, entry)
+    }
+
+    fn profile(&mut self, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {
+        let per_ms = match &raw.unit {
+            Some(unit) => units::rate_unit(unit)
+                .map_err(|message| self.report(&path.key("unit"), message))
+                .ok(),
+            None => {
+                self.report(&path.key("unit"), "is required for process \"profile\", e.g. unit = \"trucks per hour\"");
+                None
+            }
+        };
+        let Some(hourly) = &raw.hourly else {
+            self.report(&path.key("hourly"), "is required for process \"profile\": 24 rates, 00:00 first");
+            return None;
+        };
+        let mut valid = true;
+        if hourly.len() != 24 {
+            self.report(&path.key("hourly"), format!("must have 24 rates (one per hour, 00:00 first), got {}", hourly.len()));
+            valid = false;
+        }
+        for (i, rate) in hourly.iter().enumerate() {
+            if !rate.is_finite() || *rate < 0.0 {
+                self.report(&path.key("hourly").index(i), format!("must be finite and >= 0, got {rate}"));
+                valid = false;
+            }
+        }
+        let factors = raw.weekday_factors.clone().unwrap_or_else(|| vec![1.0; 7]);
+        if factors.len() != 7 {
+            self.report(&path.key("weekday_factors"), format!("must have 7 factors, Monday first, got {}", factors.len()));
+            valid = false;
+        }
+        for (i, factor) in factors.iter().enumerate() {
+            if !factor.is_finite() || *factor < 0.0 {
+                self.report(&path.key("weekday_factors").index(i), format!("must be finite and >= 0, got {factor}"));
+                valid = false;
+            }
+        }
+        let per_ms = per_ms?;
+        if !valid {
+            return None;
+        }
+        let mut rates = Box::new([0.0; 168]);
+        for (day, factor) in factors.iter().enumerate() {
+            for (hour, rate) in hourly.iter().enumerate() {
+                rates[day * 24 + hour] = rate * factor / per_ms;
+            }
+        }
+        if rates.iter().all(|rate| *rate == 0.0) {
+            self.report(&path.key("hourly"), "at least one hour of the week must have a rate > 0");
+            return None;
+        }
+        Some(Arrivals::Profile { rates })
+    }
+
+    /// Reads a CSV trace with a column `arrival_hours` (hours since the start of the run).
+    fn trace(&mut self, file: &str, path: &KeyPath) -> Option<Arrivals> {
+        let trace_path = self.file.parent().unwrap_or(Path::new("")).join(file);
+        let mut reader = match csv::Reader::from_path(&trace_path) {
+            Ok(reader) => reader,
+            Err(error) => {
+                self.report(path, format!("cannot read trace {}: {error}", trace_path.display()));
+                return None;
+            }
+        };
+        let column = match reader.headers() {
+            Ok(headers) => headers.iter().position(|h| h.trim() == "arrival_hours"),
+            Err(error) => {
+                self.report(path, format!("{}: {error}", trace_path.display()));
+                return None;
+            }
+        };
+        let Some(column) = column else {
+            self.report(path, format!("{}:1: needs a column \"arrival_hours\"", trace_path.display()));
+            return None;
+        };
+        let mut times = Vec::new();
+        let mut previous = Time::ZERO;
+        for (i, record) in reader.records().enumerate() {
+            let line = i + 2;
+            let record = match record {
+                Ok(record) => record,
+                Err(error) => {
+                    self.report(path, format!("{}:{line}: {error}", trace_path.display()));
+                    return None;
+                }
+            };
+            let field = record.get(column).unwrap_or("").trim();
+            let hours: f64 = match field.parse() {
+                Ok(hours) if f64::is_finite(hours) && hours >= 0.0 => hours,
+                _ => {
+                    self.report(
+                        path,
+                        format!("{}:{line}: arrival_hours: expected hours >= 0, got \"{field}\"", trace_path.display()),
+                    );
+                    return None;
+                }
+            };
+            let time = Time::from_hours(hours);
+            if time < previous {
+                self.report(
+                    path,
+                    format!("{}:{line}: arrival_hours: arrivals must be in time order, {hours} comes after {}", trace_path.display(), previous.hours()),
+                );
+                return None;
+            }
+            previous = time;
+            times.push(time);
+        }
+        if times.is_empty() {
+            self.report(path, format!("{}: the trace has no arrivals", trace_path.display()));
+            return None;
+        }
+        Some(Arrivals::Trace { times })
+    }
+
+    fn stage(
+        &mut self,
+        name: &str,
+        raw: RawStage,
+        path: &KeyPath,
+        indices: &HashMap<String, usize>,
+        start_day: i64,
+    ) -> Option<Stage> {
+        let staffing = self.staffing(&raw, path);
+        let service = self.service(&raw.service, &path.key("service"));
+        let opening = match &raw.opening {
+            Some(opening) => {
+                let opening_path = path.key("opening");
+                let from = self.time_of_day(&opening.from, &opening_path.key("from"));
+                let to = self.time_of_day(&opening.to, &opening_path.key("to"));
+                let mut days = [opening.days.is_none(); 7];
+                for (i, day) in opening.days.iter().flatten().enumerate() {
+                    match units::weekday(day) {
+                        Ok(index) => days[index] = true,
+                        Err(message) => self.report(&opening_path.key("days").index(i), message),
+                    }
+                }
+                if opening.days.as_ref().is_some_and(Vec::is_empty) {
+                    self.report(&opening_path.key("days"), "must name at least one weekday");
+                }
+                match (from, to) {
+                    (Some(from), Some(to)) if from % Time::DAY == to % Time::DAY => {
+                        self.report(&opening_path.key("to"), "must differ from opening.from (leave out `opening` for a stage that never closes)");
+                        None
+                    }
+                    (Some(from), Some(to)) => Some(Some(Opening { from, to: to % Time::DAY, days })),
+                    _ => None,
+                }
+            }
+            None => Some(None),
+        };
+        let mut closed_days = Vec::new();
+        for (i, date) in raw.closed_on.iter().flatten().enumerate() {
+            match units::date(date) {
+                Ok(day) if day >= start_day => closed_days.push((day - start_day) as u64),
+                Ok(_) => {}
+                Err(message) => self.report(&path.key("closed_on").index(i), message),
+            }
+        }
+        let yard = match raw.yard {
+            Some(yard) if yard < 0 => {
+                self.report(&path.key("yard"), format!("must be >= 0 waiting spaces, got {yard}"));
+                None
+            }
+            Some(yard) => Some(Some(u32::try_from(yard).unwrap_or(u32::MAX))),
+            None => Some(None),
+        };
+        let routes = self.routes(&raw, path, indices);
+        Some(Stage {
+            name: name.to_string(),
+            calendar: Calendar::new(staffing?, opening?, closed_days, start_day),
+            service: service?,
+            yard: yard?,
+            routes: routes?,
+        })
+    }
+
+    fn staffing(&mut self, raw: &RawStage, path: &KeyPath) -> Option<Staffing> {
+        match (raw.servers, &raw.shifts) {
+            (Some(_), Some(_)) => {
+                self.report(&path.key("shifts"), "give either `servers` or `shifts`, not both");
+                None
+            }
+            (None, None) => {
+                self.report(path, "needs `servers = N` or `shifts = [...]`");
+                None
+            }
+            (Some(servers), None) if servers < 1 => {
+                self.report(&path.key("servers"), format!("must be at least 1, got {servers}"));
+                None
+            }
+            (Some(servers), None) => Some(Staffing::Fixed(u32::try_from(servers).unwrap_or(u32::MAX))),
+            (None, Some(raw_shifts)) => {
+                let shifts_path = path.key("shifts");
+                let mut shifts = Vec::new();
+                for (i, shift) in raw_shifts.iter().enumerate() {
+                    let shift_path = shifts_path.index(i);
+                    let from = self.time_of_day(&shift.from, &shift_path.key("from"));
+                    let to = self.time_of_day(&shift.to, &shift_path.key("to"));
+                    if shift.servers < 0 {
+                        self.report(&shift_path.key("servers"), format!("must be >= 0, got {}", shift.servers));
+                    }
+                    if let (Some(from), Some(to)) = (from, to) {
+                        if from % Time::DAY == to % Time::DAY {
+                            self.report(&shift_path.key("to"), "a shift must end at another time than it starts");
+                        } else {
+                            shifts.push(Shift {
+                                from,
+                                to: to % Time::DAY,
+                                servers: u32::try_from(shift.servers.max(0)).unwrap_or(u32::MAX),
+                            });
+                        }
+                    }
+                }
+                if shifts.len() != raw_shifts.len() || raw_shifts.iter().any(|s| s.servers < 0) {
+                    return None;
+                }
+                if let Err(message) = check_shift_cover(&shifts) {
+                    self.report(&shifts_path, message);
+                    return None;
+                }
+                if shifts.iter().all(|shift| shift.servers == 0) {
+                    self.report(&shifts_path, "at least one shift must have servers > 0");
+                    return None;
+                }
+                Some(Staffing::Shifts(shifts))
+            }
+        }
+    }
+
+    fn service(&mut self, raw: &RawService, path: &KeyPath) -> Option<Service> {
+        let dist = raw.dist.as_str();
+        let needs: &[&str] = match dist {
+            "exponential" => &["mean"],
+            "constant" => &["value"],
+            "uniform" => &["min", "max"],
+            "triangular" => &["min", "mode", "max"],
+            "normal" | "lognormal" | "gamma" => &["mean", "sd"],
+            "erlang" => &["k", "mean"],
+            "empirical" => &["values", "unit"],
+            other => {
+                self.report(
+                    &path.key("dist"),
+                    format!("expected one of exponential, constant, uniform, triangular, normal, lognormal, gamma, erlang, empirical; got \"{other}\""),
+                );
+                return None;
+            }
+        };
+        let durations = [
+            ("mean", &raw.mean),
+            ("sd", &raw.sd),
+            ("min", &raw.min),
+            ("mode", &raw.mode),
+            ("max", &raw.max),
+            ("value", &raw.value),
+        ];
+        let present = [
+            ("k", raw.k.is_some()),
+            ("values", raw.values.is_some()),
+            ("unit", raw.unit.is_some()),
+        ];
+        let mut ok = true;
+        let mut ms: HashMap<&str, f64> = HashMap::new();
+        for (key, value) in durations {
+            match (value, needs.contains(&key)) {
+                (Some(_), false) => {
+                    self.report(&path.key(key), format!("is not used by dist \"{dist}\" (it takes {})", needs.join(", ")));
+                    ok = false;
+                }
+                (None, true) => {
+                    self.report(&path.key(key), format!("is required by dist \"{dist}\""));
+                    ok = false;
+                }
+                (Some(text), true) => match self.duration(text, &path.key(key)) {
+                    Some(time) => {
+                        ms.insert(key, time.millis() as f64);
+                    }
+                    None => ok = false,
+                },
+                (None, false) => {}
+            }
+        }
+        for (key, is_present) in present {
+            if is_present != needs.contains(&key) {
+                let message = if is_present {
+                    format!("is not used by dist \"{dist}\" (it takes {})", needs.join(", "))
+                } else {
+                    format!("is required by dist \"{dist}\"")
+                };
+                self.report(&path.key(key), message);
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let get = |key: &str| ms.get(key).copied().unwrap_or(0.0);
+        let (result, culprit) = match dist {
+            "exponential" => (Service::exponential(get("mean")), "mean"),
+            "constant" => (Service::constant(get("value")), "value"),
+            "uniform" => (Service::uniform(get("min"), get("max")), "max"),
+            "triangular" => (Service::triangular(get("min"), get("mode"), get("max")), "mode"),
+            "normal" => (Service::normal(get("mean"), get("sd")), "sd"),
+            "lognormal" => (Service::lognormal(get("mean"), get("sd")), "sd"),
+            "gamma" => (Service::gamma(get("mean"), get("sd")), "sd"),
+            "erlang" => {
+                let k = raw.k.unwrap_or(0);
+                if k < 1 {
+                    self.report(&path.key("k"), format!("must be at least 1, got {k}"));
+                    return None;
+                }
+                (Service::erlang(u32::try_from(k).unwrap_or(u32::MAX), get("mean")), "mean")
+            }
+            _ => {
+                let unit = raw.unit.as_deref().unwrap_or("");
+                let unit_ms = match units::duration(&format!("1 {unit}")) {
+                    Ok(time) => time.millis() as f64,
+                    Err(_) => {
+                        self.report(&path.key("unit"), format!("expected a time unit such as \"min\" or \"h\", got \"{unit}\""));
+                        return None;
+                    }
+                };
+                let values: Vec<f64> = raw.values.iter().flatten().map(|v| v * unit_ms).collect();
+                (Service::empirical(values), "values")
+            }
+        };
+        let culprit = if result.is_err() && dist != "empirical" && ms.get("mean") == Some(&0.0) {
+            "mean"
+        } else {
+            culprit
+        };
+        result.map_err(|message| self.report(&path.key(culprit), message)).ok()
+    }
+
+    fn routes(&mut self, raw: &RawStage, path: &KeyPath, indices: &HashMap<String, usize>) -> Option<Vec<Route>> {
+        let routes_path = path.key("routes");
+        if raw.routes.is_empty() {
+            self.report(&routes_path, "needs at least one route; send trucks on with { to = \"exit\" } when they leave");
+            return None;
+        }
+        let single = raw.routes.len() == 1;
+        let mut routes = Vec::new();
+        let mut ok = true;
+        for (i, route) in raw.routes.iter().enumerate() {
+            let route_path = routes_path.index(i);
+            let to = if route.to == "exit" {
+                Some(Destination::Exit)
+            } else if let Some(&index) = indices.get(&route.to) {
+                Some(Destination::Stage(index))
+            } else {
+                self.report(&route_path.key("to"), format!("no stage named \"{}\" (use \"exit\" to leave the port)", route.to));
+                None
+            };
+            let probability = match route.p {
+                Some(p) if (0.0..=1.0).contains(&p) => Some(p),
+                Some(p) => {
+                    self.report(&route_path.key("p"), format!("must be a probability within [0, 1], got {p}"));
+                    None
+                }
+                None if single => Some(1.0),
+                None => {
+                    self.report(&route_path.key("p"), "is required when a stage has more than one route");
+                    None
+                }
+            };
+            let travel = match &route.travel {
+                Some(text) => self.duration(text, &route_path.key("travel")),
+                None => Some(Time::ZERO),
+            };
+            match (to, probability, travel) {
+                (Some(to), Some(probability), Some(travel)) => routes.push(Route { to, probability, travel }),
+                _ => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let total: f64 = routes.iter().map(|route| route.probability).sum();
+        if (total - 1.0).abs() > 1e-9 {
+            self.report(&routes_path, format!("probabilities must sum to 1, got {total}"));
+            return None;
+        }
+        Some(routes)
+    }
+
+    /// Every stage must lead to the exit along routes of positive probability.
+    fn check_exit_reachable(&mut self, stages: &[Stage]) {
+        let n = stages.len();
+        let mut reaches = vec![false; n];
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for i in 0..n {
+                if reaches[i] {
+                    continue;
+                }
+                let leads_out = stages[i].routes.iter().any(|route| {
+                    route.probability > 0.0
+                        && match route.to {
+                            Destination::Exit => true,
+                            Destination::Stage(j) => reaches[j],
+                        }
+                });
+                if leads_out {
+                    reaches[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        for (stage, reaches) in stages.iter().zip(reaches) {
+            if !reaches {
+                self.report(
+                    &root().key("stages").key(&stage.name).key("routes"),
+                    "trucks here can never reach the exit: every route with p > 0 leads back into a loop",
+                );
+            }
+        }
+    }
+}
+
+/// The first simulated day when a scenario gives no `start`: Monday 2025-01-06.
+const DEFAULT_START_DAY: i64 = 20_094;
+
+/// Shifts must cover the 24 hours of the day exactly once.
+fn check_shift_cover(shifts: &[Shift]) -> Result<(), String> {
+    let mut pieces: Vec<(Time, Time)> = Vec::new();
+    for shift in shifts {
+        if shift.from < shift.to {
+            pieces.push((shift.from, shift.to));
+        } else {
+            pieces.push((shift.from, Time::DAY));
+            if shift.to > Time::ZERO {
+                pieces.push((Time::ZERO, shift.to));
+            }
+        }
+    }
+    pieces.sort();
+    let mut covered_to = Time::ZERO;
+    for (from, to) in pieces {
+        if from < covered_to {
+            return Err(format!(
+                "shifts overlap at {}",
+                clock(from)
+            ));
+        }
+        if from > covered_to {
+            return Err(format!("shifts leave {}–{} uncovered", clock(covered_to), clock(from)));
+        }
+        covered_to = to;
+    }
+    if covered_to < Time::DAY {
+        return Err(format!("shifts leave {}–24:00 uncovered", clock(covered_to)));
+    }
+    Ok(())
+}
+
+fn clock(time: Time) -> String {
+    let minutes = time.millis() / Time::MINUTE.millis();
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}

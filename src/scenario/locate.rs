@@ -1,0 +1,195 @@
+//! Maps key paths to positions in the scenario text and back, for error messages.
+
+use std::fmt;
+use std::ops::Range;
+
+use toml_edit::{ImDocument, Item, Table, Value};
+
+/// One step of a key path: a table key or an array index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// A key path such as `stages.inspection.routes[1].p`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct KeyPath(pub(crate) Vec<Segment>);
+
+impl KeyPath {
+    pub(crate) fn key(&self, key: &str) -> KeyPath {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Key(key.to_string()));
+        KeyPath(segments)
+    }
+
+    pub(crate) fn index(&self, index: usize) -> KeyPath {
+        let mut segments = self.0.clone();
+        segments.push(Segment::Index(index));
+        KeyPath(segments)
+    }
+}
+
+impl fmt::Display for KeyPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Key(key) if i == 0 => write!(f, "{key}")?,
+                Segment::Key(key) => write!(f, ".{key}")?,
+                Segment::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A node of the parsed document, whatever TOML syntax wrote it.
+#[derive(Clone, Copy)]
+enum Node<'a> {
+    Item(&'a Item),
+    Table(&'a Table),
+    Value(&'a Value),
+}
+
+impl<'a> Node<'a> {
+    fn span(self) -> Option<Range<usize>> {
+        match self {
+            Node::Item(item) => item.span(),
+            Node::Table(table) => table.span(),
+            Node::Value(value) => value.span(),
+        }
+    }
+
+    fn is_table(self) -> bool {
+        matches!(self, Node::Table(_) | Node::Item(Item::Table(_)))
+    }
+
+    /// The child at `segment`, with the span of its key when it has one.
+    fn child(self, segment: &Segment) -> Option<(Option<Range<usize>>, Node<'a>)> {
+        match (self, segment) {
+            (Node::Item(Item::Table(table)) | Node::Table(table), Segment::Key(key)) => table
+                .get_key_value(key)
+                .map(|(key, item)| (key.span(), Node::Item(item))),
+            (Node::Item(Item::Value(value)) | Node::Value(value), segment) => match (value, segment) {
+                (Value::InlineTable(table), Segment::Key(key)) => table
+                    .get_key_value(key)
+                    .map(|(key, item)| (key.span(), Node::Item(item))),
+                (Value::Array(array), Segment::Index(index)) => array.get(*index).map(|v| (None, Node::Value(v))),
+                _ => None,
+            },
+            (Node::Item(Item::ArrayOfTables(array)), Segment::Index(index)) => {
+                array.get(*index).map(|table| (None, Node::Table(table)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Every child with its segment and key span.
+    fn children(self) -> Vec<(Segment, Option<Range<usize>>, Node<'a>)> {
+        let table_children = |table: &'a Table| {
+            table
+                .iter()
+                .filter_map(|(key, _)| {
+                    let (key_ref, item) = table.get_key_value(key)?;
+                    Some((Segment::Key(key.to_string()), key_ref.span(), Node::Item(item)))
+                })
+                .collect::<Vec<_>>()
+        };
+        match self {
+            Node::Item(Item::Table(table)) | Node::Table(table) => table_children(table),
+            Node::Item(Item::ArrayOfTables(array)) => array
+                .iter()
+                .enumerate()
+                .map(|(i, table)| (Segment::Index(i), None, Node::Table(table)))
+                .collect(),
+            Node::Item(Item::Value(value)) | Node::Value(value) => match value {
+                Value::InlineTable(table) => table
+                    .iter()
+                    .filter_map(|(key, _)| {
+                        let (key_ref, item) = table.get_key_value(key)?;
+                        Some((Segment::Key(key.to_string()), key_ref.span(), Node::Item(item)))
+                    })
+                    .collect(),
+                Value::Array(array) => array
+                    .iter()
+                    .enumerate()
+                    .map(|(i, value)| (Segment::Index(i), None, Node::Value(value)))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            Node::Item(Item::None) => Vec::new(),
+        }
+    }
+}
+
+/// The parsed scenario text, able to say where a key path is written.
+pub(crate) struct Locator<'a> {
+    text: &'a str,
+    document: &'a ImDocument<String>,
+}
+
+impl<'a> Locator<'a> {
+    pub(crate) fn new(text: &'a str, document: &'a ImDocument<String>) -> Self {
+        Locator { text, document }
+    }
+
+    /// The byte offset of the value at `path`, or of the nearest written key above it.
+    pub(crate) fn offset_of(&self, path: &KeyPath) -> Option<usize> {
+        let mut node = Node::Table(self.document.as_table());
+        let mut best = None;
+        for segment in &path.0 {
+            let Some((key_span, child)) = node.child(segment) else {
+                break;
+            };
+            let child_span = if child.is_table() { None } else { child.span() };
+            best = child_span.or(key_span).map(|span| span.start).or(best);
+            node = child;
+        }
+        best
+    }
+
+    /// The deepest key path whose key or value contains the byte offset.
+    pub(crate) fn path_at(&self, offset: usize) -> KeyPath {
+        fn search(node: Node<'_>, offset: usize, path: &mut Vec<Segment>, best: &mut Vec<Segment>) {
+            for (segment, key_span, child) in node.children() {
+                path.push(segment);
+                let inside = |span: Option<Range<usize>>| span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1));
+                if (inside(key_span) || (!child.is_table() && inside(child.span()))) && path.len() > best.len() {
+                    *best = path.clone();
+                }
+                search(child, offset, path, best);
+                path.pop();
+            }
+        }
+        let mut best = Vec::new();
+        search(Node::Table(self.document.as_table()), offset, &mut Vec::new(), &mut best);
+        KeyPath(best)
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub(crate) fn line_column(&self, offset: usize) -> (usize, usize) {
+        line_column(self.text, offset)
+    }
+}
+
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary_compat(offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+trait FloorCharBoundary {
+    fn floor_char_boundary_compat(&self, index: usize) -> usize;
+}
+
+impl FloorCharBoundary for str {
+    fn floor_char_boundary_compat(&self, mut index: usize) -> usize {
+        while index > 0 && !self.is_char_boundary(index) {
+            index -= 1;
+        }
+        index
+    }
+}

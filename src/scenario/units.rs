@@ -1,0 +1,138 @@
+//! Quantities as planners write them: durations with units, times of day, rates, dates.
+
+use crate::engine::Time;
+
+/// Parses "90 s", "12 min", "3 h", "2 d", "1.5 h" (the space is optional).
+pub(crate) fn duration(text: &str) -> Result<Time, String> {
+    let bad = || format!("expected a duration with a unit such as \"90 s\", \"12 min\", \"3 h\" or \"2 d\", got \"{text}\"");
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| c.is_ascii_alphabetic())
+        .ok_or_else(bad)?;
+    let (number, unit) = trimmed.split_at(split);
+    let value: f64 = number.trim().parse().map_err(|_| bad())?;
+    let unit_ms = match unit.trim() {
+        "ms" => 1.0,
+        "s" | "sec" | "second" | "seconds" => 1_000.0,
+        "min" | "minute" | "minutes" => 60_000.0,
+        "h" | "hr" | "hour" | "hours" => 3_600_000.0,
+        "d" | "day" | "days" => 86_400_000.0,
+        "w" | "week" | "weeks" => 604_800_000.0,
+        _ => return Err(bad()),
+    };
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("must be a finite duration >= 0, got \"{text}\""));
+    }
+    let ms = value * unit_ms;
+    if ms > 1e15 {
+        return Err(format!("is too long, got \"{text}\""));
+    }
+    Ok(Time::from_millis_f64(ms))
+}
+
+/// Milliseconds per unit of a rate's time unit: "trucks per hour" → one hour.
+pub(crate) fn rate_unit(text: &str) -> Result<f64, String> {
+    let unit = text.trim();
+    let per = unit
+        .strip_prefix("trucks per ")
+        .or_else(|| unit.strip_prefix("trucks/"))
+        .ok_or_else(|| format!("expected \"trucks per hour\", \"trucks per day\" or \"trucks per minute\", got \"{text}\""))?;
+    match per.trim() {
+        "minute" | "min" => Ok(60_000.0),
+        "hour" | "h" => Ok(3_600_000.0),
+        "day" | "d" => Ok(86_400_000.0),
+        _ => Err(format!("expected \"trucks per hour\", \"trucks per day\" or \"trucks per minute\", got \"{text}\"")),
+    }
+}
+
+/// Parses "16 trucks per hour" into trucks per millisecond.
+pub(crate) fn rate(text: &str) -> Result<f64, String> {
+    let trimmed = text.trim();
+    let bad = || format!("expected a rate such as \"16 trucks per hour\", got \"{text}\"");
+    let (number, unit) = trimmed.split_once(char::is_whitespace).ok_or_else(bad)?;
+    let value: f64 = number.parse().map_err(|_| bad())?;
+    let per_ms = rate_unit(unit).map_err(|_| bad())?;
+    if !value.is_finite() || value <= 0.0 {
+        return Err(format!("must be a finite rate > 0, got \"{text}\""));
+    }
+    Ok(value / per_ms)
+}
+
+/// Parses a time of day "08:00" (or "24:00" for the end of the day).
+pub(crate) fn time_of_day(text: &str) -> Result<Time, String> {
+    let bad = || format!("expected a time of day such as \"08:00\", got \"{text}\"");
+    let (hours, minutes) = text.trim().split_once(':').ok_or_else(bad)?;
+    let hours: u64 = hours.parse().map_err(|_| bad())?;
+    let minutes: u64 = minutes.parse().map_err(|_| bad())?;
+    if minutes >= 60 || hours > 24 || (hours == 24 && minutes > 0) {
+        return Err(bad());
+    }
+    Ok(Time::HOUR * hours + Time::MINUTE * minutes)
+}
+
+/// Parses an ISO date "2025-10-01" into days since 1970-01-01.
+pub(crate) fn date(text: &str) -> Result<i64, String> {
+    let bad = || format!("expected a date such as \"2025-10-01\", got \"{text}\"");
+    let mut parts = text.trim().splitn(3, '-');
+    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let year: i64 = y.parse().map_err(|_| bad())?;
+    let month: u32 = m.parse().map_err(|_| bad())?;
+    let day: u32 = d.parse().map_err(|_| bad())?;
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if !(1..=days_in_month).contains(&day) || !(1900..=2200).contains(&year) {
+        return Err(bad());
+    }
+    Ok(crate::model::days_from_civil(year, month, day))
+}
+
+/// Parses a weekday name ("mon", "Monday") into Monday = 0.
+pub(crate) fn weekday(text: &str) -> Result<usize, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    names
+        .iter()
+        .position(|name| lower.len() >= 3 && name.starts_with(&lower[..3]) && lower.starts_with(name))
+        .ok_or_else(|| format!("expected a weekday such as \"mon\" or \"sun\", got \"{text}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration("90 s"), Ok(Time::SECOND * 90));
+        assert_eq!(duration("12 min"), Ok(Time::MINUTE * 12));
+        assert_eq!(duration("3h"), Ok(Time::HOUR * 3));
+        assert_eq!(duration("2 d"), Ok(Time::DAY * 2));
+        assert_eq!(duration("1.5 hours"), Ok(Time::MINUTE * 90));
+        assert!(duration("5").is_err());
+        assert!(duration("5 parsecs").is_err());
+        assert!(duration("-1 h").is_err());
+    }
+
+    #[test]
+    fn rates_times_dates() {
+        let per_hour = rate("36 trucks per hour").unwrap();
+        assert!((per_hour * 3_600_000.0 - 36.0).abs() < 1e-9);
+        assert!(rate("36").is_err());
+        assert!(rate("0 trucks per hour").is_err());
+        assert_eq!(time_of_day("08:30"), Ok(Time::HOUR * 8 + Time::MINUTE * 30));
+        assert_eq!(time_of_day("24:00"), Ok(Time::DAY));
+        assert!(time_of_day("25:00").is_err());
+        assert_eq!(date("1970-01-02"), Ok(1));
+        assert!(date("2025-02-29").is_err());
+        assert_eq!(weekday("Sunday"), Ok(6));
+        assert_eq!(weekday("tue"), Ok(1));
+        assert!(weekday("tu").is_err());
+    }
+}
