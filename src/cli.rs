@@ -76,6 +76,15 @@ fn load(path: &PathBuf) -> anyhow::Result<crate::Scenario> {
     })
 }
 
+/// Writes to stdout; a closed pipe (`landport run ... | head`) is not an error.
+fn say(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error).context("writing to stdout"),
+        _ => Ok(()),
+    }
+}
+
 fn print_load_warnings(scenario: &crate::Scenario) -> String {
     let (table, warnings) = output::load_table(&scenario.offered_loads());
     for warning in warnings {
@@ -86,9 +95,13 @@ fn print_load_warnings(scenario: &crate::Scenario) -> String {
 
 fn validate(path: PathBuf) -> anyhow::Result<()> {
     let scenario = load(&path)?;
-    println!("{}: valid scenario '{}' with {} stages", path.display(), scenario.name(), scenario.stage_names().count());
-    print!("{}", print_load_warnings(&scenario));
-    Ok(())
+    let table = print_load_warnings(&scenario);
+    say(&format!(
+        "{}: valid scenario '{}' with {} stages\n{table}",
+        path.display(),
+        scenario.name(),
+        scenario.stage_names().count()
+    ))
 }
 
 fn run(path: PathBuf, seed: Option<u64>, out: Option<PathBuf>) -> anyhow::Result<()> {
@@ -96,12 +109,12 @@ fn run(path: PathBuf, seed: Option<u64>, out: Option<PathBuf>) -> anyhow::Result
     print_load_warnings(&scenario);
     let seed = seed.unwrap_or(scenario.seed());
     let result = crate::run(&scenario, seed);
-    print!("{}", output::summary_table(&result));
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
     let written = output::write_run(&dir, &scenario, &result).context("writing results")?;
-    println!();
+    let mut text = output::summary_table(&result);
+    text.push('\n');
     for path in written {
-        println!("wrote {}", path.display());
+        text.push_str(&format!("wrote {}\n", path.display()));
     }
-    Ok(())
+    say(&text)
 }
