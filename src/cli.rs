@@ -1,6 +1,6 @@
 //! The command line: argument parsing and the commands, over the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -26,10 +26,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Simulate a scenario and write trucks.csv, stages.csv and summary.json.
-    #[command(after_help = "Example:\n  landport run scenarios/alashankou-reformed.toml --seed 7\n\n\
+    #[command(
+        after_help = "Example:\n  landport run scenarios/alashankou-reformed.toml --seed 7\n\n\
 Writes output/<scenario name>/ (or --out DIR): trucks.csv (one row per truck), stages.csv (one row \
 per stage) and summary.json. Times are in hours. Trucks arriving during the warm-up are left out of \
-the statistics.")]
+the statistics."
+    )]
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -41,9 +43,11 @@ the statistics.")]
         out: Option<PathBuf>,
     },
     /// Check a scenario and print each stage's offered load; exit 0 when valid, 2 otherwise.
-    #[command(after_help = "Example:\n  landport validate scenarios/alashankou-legacy.toml\n\n\
+    #[command(
+        after_help = "Example:\n  landport validate scenarios/alashankou-legacy.toml\n\n\
 Every problem is reported at once as FILE:LINE:COLUMN: KEY: MESSAGE. A stage whose offered load \
-is at or above 1 gets a warning: its queue grows without bound.")]
+is at or above 1 gets a warning: its queue grows without bound."
+    )]
     Validate {
         /// The scenario file (TOML).
         scenario: PathBuf,
@@ -64,12 +68,16 @@ pub fn main() -> ExitCode {
 
 fn execute(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Run { scenario, seed, out } => run(scenario, seed, out),
+        Command::Run {
+            scenario,
+            seed,
+            out,
+        } => run(scenario, seed, out),
         Command::Validate { scenario } => validate(scenario),
     }
 }
 
-fn load(path: &PathBuf) -> anyhow::Result<crate::Scenario> {
+fn load(path: &Path) -> anyhow::Result<crate::Scenario> {
     scenario::load(path).map_err(|error| match error {
         ScenarioError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
         ScenarioError::Read { .. } => anyhow::Error::new(error),
@@ -80,7 +88,9 @@ fn load(path: &PathBuf) -> anyhow::Result<crate::Scenario> {
 fn say(text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(error).context("writing to stdout"),
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(error).context("writing to stdout")
+        }
         _ => Ok(()),
     }
 }

@@ -17,7 +17,11 @@ fn hours(time: Time) -> String {
 }
 
 /// trucks.csv: one row per truck that arrived after warm-up and exited before the end.
-pub fn write_trucks_csv(writer: impl Write, scenario: &Scenario, result: &RunResult) -> io::Result<()> {
+pub fn write_trucks_csv(
+    writer: impl Write,
+    scenario: &Scenario,
+    result: &RunResult,
+) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(writer);
     let mut header = vec!["truck".to_string(), "arrival_h".to_string()];
     for stage in scenario.stage_names() {
@@ -48,7 +52,10 @@ pub fn write_trucks_csv(writer: impl Write, scenario: &Scenario, result: &RunRes
             }
             row.push(hours(truck.exit));
             row.push(hours(truck.exit - truck.arrival));
-            let path: Vec<&str> = visits.iter().map(|visit| scenario.stages[visit.stage].name.as_str()).collect();
+            let path: Vec<&str> = visits
+                .iter()
+                .map(|visit| scenario.stages[visit.stage].name.as_str())
+                .collect();
             row.push(path.join(">"));
             csv.write_record(&row)?;
         }
@@ -100,7 +107,11 @@ struct Summary<'a> {
 }
 
 /// summary.json: the run's results with scenario name, seed, horizon and landport version.
-pub fn write_summary_json(mut writer: impl Write, scenario: &Scenario, result: &RunResult) -> io::Result<()> {
+pub fn write_summary_json(
+    mut writer: impl Write,
+    scenario: &Scenario,
+    result: &RunResult,
+) -> io::Result<()> {
     let summary = Summary {
         landport_version: env!("CARGO_PKG_VERSION"),
         units: "times in hours, rates in trucks per hour or per day as named",
@@ -176,7 +187,11 @@ pub fn load_table(loads: &[StageLoad]) -> (String, Vec<String>) {
         let _ = writeln!(
             out,
             "{:<16} {:>14.3} {:>12.4} {:>12.2} {:>12.3}",
-            load.stage, load.arrival_rate_per_hour, load.mean_service_hours, load.mean_servers, load.offered_load
+            load.stage,
+            load.arrival_rate_per_hour,
+            load.mean_service_hours,
+            load.mean_servers,
+            load.offered_load
         );
         if load.offered_load >= 1.0 {
             warnings.push(format!(
@@ -188,15 +203,23 @@ pub fn load_table(loads: &[StageLoad]) -> (String, Vec<String>) {
     (out, warnings)
 }
 
+type Buffered = io::BufWriter<fs::File>;
+
 /// Writes the file at `path` whole or not at all: into a temporary sibling, then renamed.
-pub fn write_file_atomically(path: &Path, write: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>) -> io::Result<()> {
+pub fn write_file_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
+) -> io::Result<()> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);
     let result = (|| {
         let mut writer = io::BufWriter::new(fs::File::create(&temporary)?);
         write(&mut writer)?;
-        writer.into_inner().map_err(io::IntoInnerError::into_error)?.sync_all()?;
+        writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)?
+            .sync_all()?;
         fs::rename(&temporary, path)
     })();
     if result.is_err() {
@@ -206,19 +229,28 @@ pub fn write_file_atomically(path: &Path, write: impl FnOnce(&mut io::BufWriter<
 }
 
 /// Writes trucks.csv, stages.csv and summary.json into `dir`, returning their paths.
-pub fn write_run(dir: &Path, scenario: &Scenario, result: &RunResult) -> Result<Vec<PathBuf>, OutputError> {
-    fs::create_dir_all(dir).map_err(|source| OutputError { path: dir.to_path_buf(), source })?;
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    result: &RunResult,
+) -> Result<Vec<PathBuf>, OutputError> {
+    fs::create_dir_all(dir).map_err(|source| OutputError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut written = Vec::new();
-    let files: [(&str, &dyn Fn(&mut io::BufWriter<fs::File>) -> io::Result<()>); 3] = [
-        ("trucks.csv", &|w| write_trucks_csv(w, scenario, result)),
-        ("stages.csv", &|w| write_stages_csv(w, result)),
-        ("summary.json", &|w| write_summary_json(w, scenario, result)),
-    ];
-    for (name, write) in files {
+    let mut write = |name: &str, write: &dyn Fn(&mut Buffered) -> io::Result<()>| {
         let path = dir.join(name);
-        write_file_atomically(&path, write).map_err(|source| OutputError { path: path.clone(), source })?;
+        write_file_atomically(&path, write).map_err(|source| OutputError {
+            path: path.clone(),
+            source,
+        })?;
         written.push(path);
-    }
+        Ok::<(), OutputError>(())
+    };
+    write("trucks.csv", &|w| write_trucks_csv(w, scenario, result))?;
+    write("stages.csv", &|w| write_stages_csv(w, result))?;
+    write("summary.json", &|w| write_summary_json(w, scenario, result))?;
     Ok(written)
 }
 

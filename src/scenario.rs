@@ -17,7 +17,9 @@ use serde::Deserialize;
 use toml_edit::{ImDocument, Item};
 
 use crate::engine::Time;
-use crate::model::{Arrivals, Calendar, Destination, Opening, Route, Scenario, Service, Shift, Staffing, Stage};
+use crate::model::{
+    Arrivals, Calendar, Destination, Opening, Route, Scenario, Service, Shift, Staffing, Stage,
+};
 use locate::{KeyPath, Locator};
 use raw::{RawArrivals, RawService, RawStage, RawTop};
 
@@ -50,7 +52,10 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     #[error("cannot read scenario {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{}", display_problems(.0))]
     Invalid(Vec<Problem>),
 }
@@ -176,11 +181,15 @@ impl Checker<'_> {
     }
 
     fn duration(&mut self, text: &str, path: &KeyPath) -> Option<Time> {
-        units::duration(text).map_err(|message| self.report(path, message)).ok()
+        units::duration(text)
+            .map_err(|message| self.report(path, message))
+            .ok()
     }
 
     fn time_of_day(&mut self, text: &str, path: &KeyPath) -> Option<Time> {
-        units::time_of_day(text).map_err(|message| self.report(path, message)).ok()
+        units::time_of_day(text)
+            .map_err(|message| self.report(path, message))
+            .ok()
     }
 
     fn scenario(&mut self, document: &ImDocument<String>) -> Option<Scenario> {
@@ -188,10 +197,14 @@ impl Checker<'_> {
             .map_err(|error| self.serde_error(&error, &root()))
             .ok();
 
-        let stage_items: Vec<(String, Item)> = match document.get("stages").and_then(Item::as_table_like) {
-            Some(table) => table.iter().map(|(name, item)| (name.to_string(), item.clone())).collect(),
-            None => Vec::new(),
-        };
+        let stage_items: Vec<(String, Item)> =
+            match document.get("stages").and_then(Item::as_table_like) {
+                Some(table) => table
+                    .iter()
+                    .map(|(name, item)| (name.to_string(), item.clone()))
+                    .collect(),
+                None => Vec::new(),
+            };
         if stage_items.is_empty() && document.get("stages").is_some() {
             self.report(&root().key("stages"), "must define at least one stage");
         }
@@ -203,7 +216,10 @@ impl Checker<'_> {
 
         let name_path = root().key("name");
         if top.name.is_empty()
-            || !top.name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            || !top
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
             || top.name.starts_with('.')
         {
             self.report(
@@ -212,7 +228,10 @@ impl Checker<'_> {
             );
         }
         if top.seed < 0 {
-            self.report(&root().key("seed"), format!("must be >= 0, got {}", top.seed));
+            self.report(
+                &root().key("seed"),
+                format!("must be >= 0, got {}", top.seed),
+            );
         }
         let start_day = match &top.start {
             Some(start) => units::date(start)
@@ -238,7 +257,10 @@ impl Checker<'_> {
         for (name, item) in &stage_items {
             let path = root().key("stages").key(name);
             if name == "exit" {
-                self.report(&path, "\"exit\" is reserved for leaving the port; name the stage otherwise");
+                self.report(
+                    &path,
+                    "\"exit\" is reserved for leaving the port; name the stage otherwise",
+                );
             }
             let raw: Option<RawStage> = self.section(item, &path);
             if let Some(raw) = raw {
@@ -284,14 +306,22 @@ impl Checker<'_> {
         };
         let unused = |checker: &mut Checker, key: &str, present: bool, process: &str| {
             if present {
-                checker.report(&path.key(key), format!("is not used by process \"{process}\""));
+                checker.report(
+                    &path.key(key),
+                    format!("is not used by process \"{process}\""),
+                );
             }
         };
         let arrivals = match raw.process.as_str() {
             "poisson" => {
                 unused(self, "unit", raw.unit.is_some(), "poisson");
                 unused(self, "hourly", raw.hourly.is_some(), "poisson");
-                unused(self, "weekday_factors", raw.weekday_factors.is_some(), "poisson");
+                unused(
+                    self,
+                    "weekday_factors",
+                    raw.weekday_factors.is_some(),
+                    "poisson",
+                );
                 unused(self, "file", raw.file.is_some(), "poisson");
                 match &raw.rate {
                     Some(rate) => units::rate(rate)
@@ -344,33 +374,54 @@ impl Checker<'_> {
                 .map_err(|message| self.report(&path.key("unit"), message))
                 .ok(),
             None => {
-                self.report(&path.key("unit"), "is required for process \"profile\", e.g. unit = \"trucks per hour\"");
+                self.report(
+                    &path.key("unit"),
+                    "is required for process \"profile\", e.g. unit = \"trucks per hour\"",
+                );
                 None
             }
         };
         let Some(hourly) = &raw.hourly else {
-            self.report(&path.key("hourly"), "is required for process \"profile\": 24 rates, 00:00 first");
+            self.report(
+                &path.key("hourly"),
+                "is required for process \"profile\": 24 rates, 00:00 first",
+            );
             return None;
         };
         let mut valid = true;
         if hourly.len() != 24 {
-            self.report(&path.key("hourly"), format!("must have 24 rates (one per hour, 00:00 first), got {}", hourly.len()));
+            self.report(
+                &path.key("hourly"),
+                format!(
+                    "must have 24 rates (one per hour, 00:00 first), got {}",
+                    hourly.len()
+                ),
+            );
             valid = false;
         }
         for (i, rate) in hourly.iter().enumerate() {
             if !rate.is_finite() || *rate < 0.0 {
-                self.report(&path.key("hourly").index(i), format!("must be finite and >= 0, got {rate}"));
+                self.report(
+                    &path.key("hourly").index(i),
+                    format!("must be finite and >= 0, got {rate}"),
+                );
                 valid = false;
             }
         }
         let factors = raw.weekday_factors.clone().unwrap_or_else(|| vec![1.0; 7]);
         if factors.len() != 7 {
-            self.report(&path.key("weekday_factors"), format!("must have 7 factors, Monday first, got {}", factors.len()));
+            self.report(
+                &path.key("weekday_factors"),
+                format!("must have 7 factors, Monday first, got {}", factors.len()),
+            );
             valid = false;
         }
         for (i, factor) in factors.iter().enumerate() {
             if !factor.is_finite() || *factor < 0.0 {
-                self.report(&path.key("weekday_factors").index(i), format!("must be finite and >= 0, got {factor}"));
+                self.report(
+                    &path.key("weekday_factors").index(i),
+                    format!("must be finite and >= 0, got {factor}"),
+                );
                 valid = false;
             }
         }
@@ -385,7 +436,10 @@ impl Checker<'_> {
             }
         }
         if rates.iter().all(|rate| *rate == 0.0) {
-            self.report(&path.key("hourly"), "at least one hour of the week must have a rate > 0");
+            self.report(
+                &path.key("hourly"),
+                "at least one hour of the week must have a rate > 0",
+            );
             return None;
         }
         Some(Arrivals::Profile { rates })
@@ -397,7 +451,10 @@ impl Checker<'_> {
         let mut reader = match csv::Reader::from_path(&trace_path) {
             Ok(reader) => reader,
             Err(error) => {
-                self.report(path, format!("cannot read trace {}: {error}", trace_path.display()));
+                self.report(
+                    path,
+                    format!("cannot read trace {}: {error}", trace_path.display()),
+                );
                 return None;
             }
         };
@@ -409,7 +466,13 @@ impl Checker<'_> {
             }
         };
         let Some(column) = column else {
-            self.report(path, format!("{}:1: needs a column \"arrival_hours\"", trace_path.display()));
+            self.report(
+                path,
+                format!(
+                    "{}:1: needs a column \"arrival_hours\"",
+                    trace_path.display()
+                ),
+            );
             return None;
         };
         let mut times = Vec::new();
@@ -429,7 +492,10 @@ impl Checker<'_> {
                 _ => {
                     self.report(
                         path,
-                        format!("{}:{line}: arrival_hours: expected hours >= 0, got \"{field}\"", trace_path.display()),
+                        format!(
+                            "{}:{line}: arrival_hours: expected hours >= 0, got \"{field}\"",
+                            trace_path.display()
+                        ),
                     );
                     return None;
                 }
@@ -446,7 +512,10 @@ impl Checker<'_> {
             times.push(time);
         }
         if times.is_empty() {
-            self.report(path, format!("{}: the trace has no arrivals", trace_path.display()));
+            self.report(
+                path,
+                format!("{}: the trace has no arrivals", trace_path.display()),
+            );
             return None;
         }
         Some(Arrivals::Trace { times })
@@ -482,7 +551,11 @@ impl Checker<'_> {
                         self.report(&opening_path.key("to"), "must differ from opening.from (leave out `opening` for a stage that never closes)");
                         None
                     }
-                    (Some(from), Some(to)) => Some(Some(Opening { from, to: to % Time::DAY, days })),
+                    (Some(from), Some(to)) => Some(Some(Opening {
+                        from,
+                        to: to % Time::DAY,
+                        days,
+                    })),
                     _ => None,
                 }
             }
@@ -498,7 +571,10 @@ impl Checker<'_> {
         }
         let yard = match raw.yard {
             Some(yard) if yard < 0 => {
-                self.report(&path.key("yard"), format!("must be >= 0 waiting spaces, got {yard}"));
+                self.report(
+                    &path.key("yard"),
+                    format!("must be >= 0 waiting spaces, got {yard}"),
+                );
                 None
             }
             Some(yard) => Some(Some(u32::try_from(yard).unwrap_or(u32::MAX))),
@@ -517,7 +593,10 @@ impl Checker<'_> {
     fn staffing(&mut self, raw: &RawStage, path: &KeyPath) -> Option<Staffing> {
         match (raw.servers, &raw.shifts) {
             (Some(_), Some(_)) => {
-                self.report(&path.key("shifts"), "give either `servers` or `shifts`, not both");
+                self.report(
+                    &path.key("shifts"),
+                    "give either `servers` or `shifts`, not both",
+                );
                 None
             }
             (None, None) => {
@@ -525,10 +604,15 @@ impl Checker<'_> {
                 None
             }
             (Some(servers), None) if servers < 1 => {
-                self.report(&path.key("servers"), format!("must be at least 1, got {servers}"));
+                self.report(
+                    &path.key("servers"),
+                    format!("must be at least 1, got {servers}"),
+                );
                 None
             }
-            (Some(servers), None) => Some(Staffing::Fixed(u32::try_from(servers).unwrap_or(u32::MAX))),
+            (Some(servers), None) => {
+                Some(Staffing::Fixed(u32::try_from(servers).unwrap_or(u32::MAX)))
+            }
             (None, Some(raw_shifts)) => {
                 let shifts_path = path.key("shifts");
                 let mut shifts = Vec::new();
@@ -537,11 +621,17 @@ impl Checker<'_> {
                     let from = self.time_of_day(&shift.from, &shift_path.key("from"));
                     let to = self.time_of_day(&shift.to, &shift_path.key("to"));
                     if shift.servers < 0 {
-                        self.report(&shift_path.key("servers"), format!("must be >= 0, got {}", shift.servers));
+                        self.report(
+                            &shift_path.key("servers"),
+                            format!("must be >= 0, got {}", shift.servers),
+                        );
                     }
                     if let (Some(from), Some(to)) = (from, to) {
                         if from % Time::DAY == to % Time::DAY {
-                            self.report(&shift_path.key("to"), "a shift must end at another time than it starts");
+                            self.report(
+                                &shift_path.key("to"),
+                                "a shift must end at another time than it starts",
+                            );
                         } else {
                             shifts.push(Shift {
                                 from,
@@ -603,7 +693,13 @@ impl Checker<'_> {
         for (key, value) in durations {
             match (value, needs.contains(&key)) {
                 (Some(_), false) => {
-                    self.report(&path.key(key), format!("is not used by dist \"{dist}\" (it takes {})", needs.join(", ")));
+                    self.report(
+                        &path.key(key),
+                        format!(
+                            "is not used by dist \"{dist}\" (it takes {})",
+                            needs.join(", ")
+                        ),
+                    );
                     ok = false;
                 }
                 (None, true) => {
@@ -622,7 +718,10 @@ impl Checker<'_> {
         for (key, is_present) in present {
             if is_present != needs.contains(&key) {
                 let message = if is_present {
-                    format!("is not used by dist \"{dist}\" (it takes {})", needs.join(", "))
+                    format!(
+                        "is not used by dist \"{dist}\" (it takes {})",
+                        needs.join(", ")
+                    )
                 } else {
                     format!("is required by dist \"{dist}\"")
                 };
@@ -638,7 +737,10 @@ impl Checker<'_> {
             "exponential" => (Service::exponential(get("mean")), "mean"),
             "constant" => (Service::constant(get("value")), "value"),
             "uniform" => (Service::uniform(get("min"), get("max")), "max"),
-            "triangular" => (Service::triangular(get("min"), get("mode"), get("max")), "mode"),
+            "triangular" => (
+                Service::triangular(get("min"), get("mode"), get("max")),
+                "mode",
+            ),
             "normal" => (Service::normal(get("mean"), get("sd")), "sd"),
             "lognormal" => (Service::lognormal(get("mean"), get("sd")), "sd"),
             "gamma" => (Service::gamma(get("mean"), get("sd")), "sd"),
@@ -648,14 +750,22 @@ impl Checker<'_> {
                     self.report(&path.key("k"), format!("must be at least 1, got {k}"));
                     return None;
                 }
-                (Service::erlang(u32::try_from(k).unwrap_or(u32::MAX), get("mean")), "mean")
+                (
+                    Service::erlang(u32::try_from(k).unwrap_or(u32::MAX), get("mean")),
+                    "mean",
+                )
             }
             _ => {
                 let unit = raw.unit.as_deref().unwrap_or("");
                 let unit_ms = match units::duration(&format!("1 {unit}")) {
                     Ok(time) => time.millis() as f64,
                     Err(_) => {
-                        self.report(&path.key("unit"), format!("expected a time unit such as \"min\" or \"h\", got \"{unit}\""));
+                        self.report(
+                            &path.key("unit"),
+                            format!(
+                                "expected a time unit such as \"min\" or \"h\", got \"{unit}\""
+                            ),
+                        );
                         return None;
                     }
                 };
@@ -668,13 +778,23 @@ impl Checker<'_> {
         } else {
             culprit
         };
-        result.map_err(|message| self.report(&path.key(culprit), message)).ok()
+        result
+            .map_err(|message| self.report(&path.key(culprit), message))
+            .ok()
     }
 
-    fn routes(&mut self, raw: &RawStage, path: &KeyPath, indices: &HashMap<String, usize>) -> Option<Vec<Route>> {
+    fn routes(
+        &mut self,
+        raw: &RawStage,
+        path: &KeyPath,
+        indices: &HashMap<String, usize>,
+    ) -> Option<Vec<Route>> {
         let routes_path = path.key("routes");
         if raw.routes.is_empty() {
-            self.report(&routes_path, "needs at least one route; send trucks on with { to = \"exit\" } when they leave");
+            self.report(
+                &routes_path,
+                "needs at least one route; send trucks on with { to = \"exit\" } when they leave",
+            );
             return None;
         }
         let single = raw.routes.len() == 1;
@@ -687,18 +807,30 @@ impl Checker<'_> {
             } else if let Some(&index) = indices.get(&route.to) {
                 Some(Destination::Stage(index))
             } else {
-                self.report(&route_path.key("to"), format!("no stage named \"{}\" (use \"exit\" to leave the port)", route.to));
+                self.report(
+                    &route_path.key("to"),
+                    format!(
+                        "no stage named \"{}\" (use \"exit\" to leave the port)",
+                        route.to
+                    ),
+                );
                 None
             };
             let probability = match route.p {
                 Some(p) if (0.0..=1.0).contains(&p) => Some(p),
                 Some(p) => {
-                    self.report(&route_path.key("p"), format!("must be a probability within [0, 1], got {p}"));
+                    self.report(
+                        &route_path.key("p"),
+                        format!("must be a probability within [0, 1], got {p}"),
+                    );
                     None
                 }
                 None if single => Some(1.0),
                 None => {
-                    self.report(&route_path.key("p"), "is required when a stage has more than one route");
+                    self.report(
+                        &route_path.key("p"),
+                        "is required when a stage has more than one route",
+                    );
                     None
                 }
             };
@@ -707,7 +839,11 @@ impl Checker<'_> {
                 None => Some(Time::ZERO),
             };
             match (to, probability, travel) {
-                (Some(to), Some(probability), Some(travel)) => routes.push(Route { to, probability, travel }),
+                (Some(to), Some(probability), Some(travel)) => routes.push(Route {
+                    to,
+                    probability,
+                    travel,
+                }),
                 _ => ok = false,
             }
         }
@@ -716,7 +852,10 @@ impl Checker<'_> {
         }
         let total: f64 = routes.iter().map(|route| route.probability).sum();
         if (total - 1.0).abs() > 1e-9 {
-            self.report(&routes_path, format!("probabilities must sum to 1, got {total}"));
+            self.report(
+                &routes_path,
+                format!("probabilities must sum to 1, got {total}"),
+            );
             return None;
         }
         Some(routes)
@@ -777,18 +916,22 @@ fn check_shift_cover(shifts: &[Shift]) -> Result<(), String> {
     let mut covered_to = Time::ZERO;
     for (from, to) in pieces {
         if from < covered_to {
-            return Err(format!(
-                "shifts overlap at {}",
-                clock(from)
-            ));
+            return Err(format!("shifts overlap at {}", clock(from)));
         }
         if from > covered_to {
-            return Err(format!("shifts leave {}–{} uncovered", clock(covered_to), clock(from)));
+            return Err(format!(
+                "shifts leave {}–{} uncovered",
+                clock(covered_to),
+                clock(from)
+            ));
         }
         covered_to = to;
     }
     if covered_to < Time::DAY {
-        return Err(format!("shifts leave {}–24:00 uncovered", clock(covered_to)));
+        return Err(format!(
+            "shifts leave {}–24:00 uncovered",
+            clock(covered_to)
+        ));
     }
     Ok(())
 }

@@ -9,11 +9,17 @@ use crate::engine::{Rng, Time};
 /// The arrival process of a scenario. Rates are in trucks per millisecond.
 #[derive(Debug, Clone)]
 pub(crate) enum Arrivals {
-    Poisson { rate: f64 },
+    Poisson {
+        rate: f64,
+    },
     /// Non-homogeneous Poisson: a rate for each hour of the week, Monday 00:00 first.
-    Profile { rates: Box<[f64; 168]> },
+    Profile {
+        rates: Box<[f64; 168]>,
+    },
     /// Recorded arrival instants, sorted.
-    Trace { times: Vec<Time> },
+    Trace {
+        times: Vec<Time>,
+    },
 }
 
 impl Arrivals {
@@ -120,11 +126,17 @@ mod tests {
                 break;
             }
             let hour = (t.millis() / Time::HOUR.millis()) % 168;
-            assert!(hour % 24 >= 8 && hour % 24 < 20 && hour / 24 < 5, "arrival at hour {hour} of the week");
+            assert!(
+                hour % 24 >= 8 && hour % 24 < 20 && hour / 24 < 5,
+                "arrival at hour {hour} of the week"
+            );
             count += 1;
             now = t;
         }
         let expected = (weeks * 5 * 12 * 10) as f64;
-        assert!((count as f64 - expected).abs() < 4.0 * expected.sqrt(), "{count} arrivals, expected {expected}");
+        assert!(
+            (count as f64 - expected).abs() < 4.0 * expected.sqrt(),
+            "{count} arrivals, expected {expected}"
+        );
     }
 }

@@ -46,7 +46,8 @@ pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
     let month = i64::from(month);
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
 }
@@ -203,15 +204,31 @@ mod tests {
     fn civil_dates() {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(weekday(days_from_civil(2025, 3, 3)), 0, "2025-03-03 is a Monday");
-        assert_eq!(weekday(days_from_civil(2024, 2, 29)), 3, "2024-02-29 is a Thursday");
+        assert_eq!(
+            weekday(days_from_civil(2025, 3, 3)),
+            0,
+            "2025-03-03 is a Monday"
+        );
+        assert_eq!(
+            weekday(days_from_civil(2024, 2, 29)),
+            3,
+            "2024-02-29 is a Thursday"
+        );
     }
 
     #[test]
     fn day_shift_with_night_crew() {
         let staffing = Staffing::Shifts(vec![
-            Shift { from: hours(8), to: hours(20), servers: 5 },
-            Shift { from: hours(20), to: hours(8), servers: 3 },
+            Shift {
+                from: hours(8),
+                to: hours(20),
+                servers: 5,
+            },
+            Shift {
+                from: hours(20),
+                to: hours(8),
+                servers: 3,
+            },
         ]);
         let calendar = Calendar::new(staffing, None, vec![], days_from_civil(2025, 3, 3));
         assert_eq!(calendar.servers_at(hours(7)), 3);
@@ -230,18 +247,30 @@ mod tests {
             days: [true, true, true, true, true, false, false],
         };
         // Day 0 is Monday 2025-03-03; day 1 (Tuesday) is a holiday.
-        let calendar = Calendar::new(Staffing::Fixed(2), Some(opening), vec![1], days_from_civil(2025, 3, 3));
+        let calendar = Calendar::new(
+            Staffing::Fixed(2),
+            Some(opening),
+            vec![1],
+            days_from_civil(2025, 3, 3),
+        );
         assert_eq!(calendar.servers_at(hours(9)), 2);
         assert_eq!(calendar.servers_at(hours(20)), 0);
         assert_eq!(calendar.servers_at(Time::DAY + hours(9)), 0, "holiday");
-        assert_eq!(calendar.next_change(hours(20), Time::WEEK * 2), Some(Time::DAY * 2 + hours(8)));
+        assert_eq!(
+            calendar.next_change(hours(20), Time::WEEK * 2),
+            Some(Time::DAY * 2 + hours(8))
+        );
         assert_eq!(calendar.servers_at(Time::DAY * 5 + hours(9)), 0, "Saturday");
         assert!((calendar.mean_servers() - 2.0 * 5.0 * 12.0 / 168.0).abs() < 1e-12);
     }
 
     #[test]
     fn overnight_opening() {
-        let opening = Opening { from: hours(20), to: hours(6), days: [true; 7] };
+        let opening = Opening {
+            from: hours(20),
+            to: hours(6),
+            days: [true; 7],
+        };
         let calendar = Calendar::new(Staffing::Fixed(1), Some(opening), vec![], 0);
         assert_eq!(calendar.servers_at(hours(21)), 1);
         assert_eq!(calendar.servers_at(Time::DAY + hours(5)), 1);

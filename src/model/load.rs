@@ -45,14 +45,15 @@ fn visit_rates(scenario: &Scenario, external_rate: f64) -> Vec<f64> {
         if p.abs() < 1e-300 {
             continue;
         }
-        for j in col..=n {
-            a[col][j] /= p;
+        for value in &mut a[col][col..=n] {
+            *value /= p;
         }
-        for row in 0..n {
-            if row != col && a[row][col] != 0.0 {
-                let factor = a[row][col];
-                for j in col..=n {
-                    a[row][j] -= factor * a[col][j];
+        let pivot_row = a[col].clone();
+        for (row_idx, row) in a.iter_mut().enumerate() {
+            let factor = row[col];
+            if row_idx != col && factor != 0.0 {
+                for (value, pivot_value) in row[col..=n].iter_mut().zip(&pivot_row[col..=n]) {
+                    *value -= factor * pivot_value;
                 }
             }
         }

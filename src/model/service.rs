@@ -11,14 +11,36 @@ use crate::engine::{Rng, Time};
 /// refuse, so sampling never fails.
 #[derive(Debug, Clone)]
 pub(crate) enum Service {
-    Exponential { mean: f64, dist: Exp<f64> },
+    Exponential {
+        mean: f64,
+        dist: Exp<f64>,
+    },
     Constant(f64),
-    Uniform { min: f64, max: f64, dist: Uniform<f64> },
-    Triangular { min: f64, mode: f64, max: f64, dist: Triangular<f64> },
+    Uniform {
+        min: f64,
+        max: f64,
+        dist: Uniform<f64>,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+        dist: Triangular<f64>,
+    },
     /// Normal, truncated at zero by resampling negative draws.
-    Normal { mean: f64, sd: f64, dist: Normal<f64> },
-    LogNormal { mean: f64, dist: LogNormal<f64> },
-    Gamma { mean: f64, dist: Gamma<f64> },
+    Normal {
+        mean: f64,
+        sd: f64,
+        dist: Normal<f64>,
+    },
+    LogNormal {
+        mean: f64,
+        dist: LogNormal<f64>,
+    },
+    Gamma {
+        mean: f64,
+        dist: Gamma<f64>,
+    },
     /// Observed values, sampled with replacement.
     Empirical(Vec<f64>),
 }
@@ -55,11 +77,21 @@ impl Service {
     }
 
     pub(crate) fn triangular(min: f64, mode: f64, max: f64) -> Result<Service, String> {
-        if !([min, mode, max].iter().all(|v| v.is_finite()) && 0.0 <= min && min <= mode && mode <= max && min < max) {
+        if !([min, mode, max].iter().all(|v| v.is_finite())
+            && 0.0 <= min
+            && min <= mode
+            && mode <= max
+            && min < max)
+        {
             return Err("needs 0 <= min <= mode <= max and min < max".into());
         }
         let dist = Triangular::new(min, max, mode).map_err(|e| e.to_string())?;
-        Ok(Service::Triangular { min, mode, max, dist })
+        Ok(Service::Triangular {
+            min,
+            mode,
+            max,
+            dist,
+        })
     }
 
     pub(crate) fn normal(mean: f64, sd: f64) -> Result<Service, String> {
@@ -159,7 +191,8 @@ fn erfc(x: f64) -> f64 {
                 + t * (0.096_784_18
                     + t * (-0.186_288_06
                         + t * (0.278_868_07
-                            + t * (-1.135_203_98 + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
     let value = t * poly.exp();
     if x >= 0.0 {
         value
@@ -175,7 +208,10 @@ mod tests {
 
     fn sample_mean(service: &Service, n: usize) -> f64 {
         let mut rng = stream(1, 1);
-        (0..n).map(|_| service.sample(&mut rng).millis() as f64).sum::<f64>() / n as f64
+        (0..n)
+            .map(|_| service.sample(&mut rng).millis() as f64)
+            .sum::<f64>()
+            / n as f64
     }
 
     #[test]
@@ -196,7 +232,10 @@ mod tests {
             let got = sample_mean(service, n);
             // Every law here has a coefficient of variation <= 1.2; 5 standard errors.
             let tolerance = 5.0 * 1.2 * mean / (n as f64).sqrt();
-            assert!((got - mean).abs() < tolerance, "{service:?}: sample mean {got}, expected {mean}");
+            assert!(
+                (got - mean).abs() < tolerance,
+                "{service:?}: sample mean {got}, expected {mean}"
+            );
         }
     }
 

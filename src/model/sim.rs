@@ -246,7 +246,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         match self.scenario.stages[stage_idx].yard {
             None => true,
             Some(yard) => {
-                let free_servers = stage.on_duty.saturating_sub(stage.in_service + stage.blocked);
+                let free_servers = stage
+                    .on_duty
+                    .saturating_sub(stage.in_service + stage.blocked);
                 stage.queue.len() + (stage.inbound as usize) < yard as usize + free_servers as usize
             }
         }
@@ -276,7 +278,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             let slot = &mut self.trucks[truck as usize];
             slot.visit.departed = now;
             if slot.counted {
-                self.stages[from].stats.blocked.record(now - slot.visit.finished);
+                self.stages[from]
+                    .stats
+                    .blocked
+                    .record(now - slot.visit.finished);
             }
             if R::ENABLED {
                 let visit = slot.visit;
@@ -290,10 +295,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             Destination::Stage(to) if travel == Time::ZERO => self.enqueue(now, to, truck),
             Destination::Stage(to) => {
                 self.stages[to].inbound += 1;
-                self.events.schedule(now + travel, Event::TravelEnd { truck });
+                self.events
+                    .schedule(now + travel, Event::TravelEnd { truck });
             }
             Destination::Exit if travel == Time::ZERO => self.exit(now, truck),
-            Destination::Exit => self.events.schedule(now + travel, Event::TravelEnd { truck }),
+            Destination::Exit => self
+                .events
+                .schedule(now + travel, Event::TravelEnd { truck }),
         }
     }
 
@@ -355,7 +363,12 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let on_duty = calendar.servers_at(now);
         if !calendar.is_constant() {
             if let Some(next) = calendar.next_change(now, self.end) {
-                self.events.schedule(next, Event::StaffingChange { stage: stage_idx as u32 });
+                self.events.schedule(
+                    next,
+                    Event::StaffingChange {
+                        stage: stage_idx as u32,
+                    },
+                );
             }
         }
         let stage = &mut self.stages[stage_idx];
@@ -373,7 +386,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if slot.counted {
             self.dwell.dwell.record(now - slot.arrival);
             if R::ENABLED {
-                self.recorder.exited(slot.id, slot.arrival, now, &slot.visits);
+                self.recorder
+                    .exited(slot.id, slot.arrival, now, &slot.visits);
             }
         }
         self.free_slots.push(truck);
@@ -414,12 +428,17 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             stage.stats.queue.set(now, stage.queue.len() as u32);
             stage.in_service += 1;
             stage.stats.in_service.set(now, stage.in_service);
-            self.scenario.stages[stage_idx].service.sample(&mut stage.service_rng)
+            self.scenario.stages[stage_idx]
+                .service
+                .sample(&mut stage.service_rng)
         };
         let slot = &mut self.trucks[truck as usize];
         slot.visit.started = now;
         if slot.counted {
-            self.stages[stage_idx].stats.wait.record(now - slot.visit.queued);
+            self.stages[stage_idx]
+                .stats
+                .wait
+                .record(now - slot.visit.queued);
         }
         self.events.schedule(
             now + service_time,
@@ -440,7 +459,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .map(|(state, stage)| state.stats.finish(&stage.name, end, window))
             .collect();
         let mut counts = self.counts;
-        counts.in_port_at_end = counts.arrived - counts.exited;
+        // Counted from the truck table, independently of the arrival and exit counters.
+        counts.in_port_at_end = (self.trucks.len() - self.free_slots.len()) as u64;
         counts.cleared_per_day = self.cleared_after_warmup as f64 / (window.hours() / 24.0);
         RunResult {
             scenario: self.scenario.name.clone(),

@@ -110,7 +110,12 @@ pub(crate) struct StageStats {
 
 impl StageStats {
     pub(crate) fn reset(&mut self, now: Time) {
-        for level in [&mut self.queue, &mut self.in_service, &mut self.blocked_servers, &mut self.on_duty] {
+        for level in [
+            &mut self.queue,
+            &mut self.in_service,
+            &mut self.blocked_servers,
+            &mut self.on_duty,
+        ] {
             level.reset(now);
         }
     }

@@ -70,13 +70,17 @@ impl<'a> Node<'a> {
             (Node::Item(Item::Table(table)) | Node::Table(table), Segment::Key(key)) => table
                 .get_key_value(key)
                 .map(|(key, item)| (key.span(), Node::Item(item))),
-            (Node::Item(Item::Value(value)) | Node::Value(value), segment) => match (value, segment) {
-                (Value::InlineTable(table), Segment::Key(key)) => table
-                    .get_key_value(key)
-                    .map(|(key, item)| (key.span(), Node::Item(item))),
-                (Value::Array(array), Segment::Index(index)) => array.get(*index).map(|v| (None, Node::Value(v))),
-                _ => None,
-            },
+            (Node::Item(Item::Value(value)) | Node::Value(value), segment) => {
+                match (value, segment) {
+                    (Value::InlineTable(table), Segment::Key(key)) => table
+                        .get_key_value(key)
+                        .map(|(key, item)| (key.span(), Node::Item(item))),
+                    (Value::Array(array), Segment::Index(index)) => {
+                        array.get(*index).map(|v| (None, Node::Value(v)))
+                    }
+                    _ => None,
+                }
+            }
             (Node::Item(Item::ArrayOfTables(array)), Segment::Index(index)) => {
                 array.get(*index).map(|table| (None, Node::Table(table)))
             }
@@ -91,7 +95,11 @@ impl<'a> Node<'a> {
                 .iter()
                 .filter_map(|(key, _)| {
                     let (key_ref, item) = table.get_key_value(key)?;
-                    Some((Segment::Key(key.to_string()), key_ref.span(), Node::Item(item)))
+                    Some((
+                        Segment::Key(key.to_string()),
+                        key_ref.span(),
+                        Node::Item(item),
+                    ))
                 })
                 .collect::<Vec<_>>()
         };
@@ -107,7 +115,11 @@ impl<'a> Node<'a> {
                     .iter()
                     .filter_map(|(key, _)| {
                         let (key_ref, item) = table.get_key_value(key)?;
-                        Some((Segment::Key(key.to_string()), key_ref.span(), Node::Item(item)))
+                        Some((
+                            Segment::Key(key.to_string()),
+                            key_ref.span(),
+                            Node::Item(item),
+                        ))
                     })
                     .collect(),
                 Value::Array(array) => array
@@ -153,8 +165,12 @@ impl<'a> Locator<'a> {
         fn search(node: Node<'_>, offset: usize, path: &mut Vec<Segment>, best: &mut Vec<Segment>) {
             for (segment, key_span, child) in node.children() {
                 path.push(segment);
-                let inside = |span: Option<Range<usize>>| span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1));
-                if (inside(key_span) || (!child.is_table() && inside(child.span()))) && path.len() > best.len() {
+                let inside = |span: Option<Range<usize>>| {
+                    span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1))
+                };
+                if (inside(key_span) || (!child.is_table() && inside(child.span())))
+                    && path.len() > best.len()
+                {
                     *best = path.clone();
                 }
                 search(child, offset, path, best);
@@ -162,7 +178,12 @@ impl<'a> Locator<'a> {
             }
         }
         let mut best = Vec::new();
-        search(Node::Table(self.document.as_table()), offset, &mut Vec::new(), &mut best);
+        search(
+            Node::Table(self.document.as_table()),
+            offset,
+            &mut Vec::new(),
+            &mut best,
+        );
         KeyPath(best)
     }
 

@@ -4,7 +4,9 @@ use crate::engine::Time;
 
 /// Parses "90 s", "12 min", "3 h", "2 d", "1.5 h" (the space is optional).
 pub(crate) fn duration(text: &str) -> Result<Time, String> {
-    let bad = || format!("expected a duration with a unit such as \"90 s\", \"12 min\", \"3 h\" or \"2 d\", got \"{text}\"");
+    let bad = || {
+        format!("expected a duration with a unit such as \"90 s\", \"12 min\", \"3 h\" or \"2 d\", got \"{text}\"")
+    };
     let trimmed = text.trim();
     let split = trimmed
         .find(|c: char| c.is_ascii_alphabetic())
@@ -100,7 +102,9 @@ pub(crate) fn weekday(text: &str) -> Result<usize, String> {
     let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     names
         .iter()
-        .position(|name| lower.len() >= 3 && name.starts_with(&lower[..3]) && lower.starts_with(name))
+        .position(|name| {
+            lower.len() >= 3 && name.starts_with(&lower[..3]) && lower.starts_with(name)
+        })
         .ok_or_else(|| format!("expected a weekday such as \"mon\" or \"sun\", got \"{text}\""))
 }
 

@@ -1,0 +1,169 @@
+//! The built binary: commands, exit codes, files written.
+
+use assert_cmd::Command;
+
+fn landport() -> Command {
+    Command::cargo_bin("landport").unwrap()
+}
+
+#[test]
+fn run_writes_the_result_files() {
+    let out = tempfile::tempdir().unwrap();
+    let output = landport()
+        .args(["run", "scenarios/alashankou-reformed.toml", "--out"])
+        .arg(out.path())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let stdout = String::from_utf8(output).unwrap();
+    assert!(stdout.contains("dwell, arrival to exit (h)"), "{stdout}");
+    let trucks = std::fs::read_to_string(out.path().join("trucks.csv")).unwrap();
+    let header = trucks.lines().next().unwrap();
+    assert!(
+        header.starts_with("truck,arrival_h,loading.queued_h,loading.started_h"),
+        "{header}"
+    );
+    assert!(header.ends_with("exit_h,dwell_h,path"), "{header}");
+    assert!(trucks.lines().count() > 1000);
+    let stages = std::fs::read_to_string(out.path().join("stages.csv")).unwrap();
+    assert_eq!(stages.lines().count(), 1 + 5);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
+            .unwrap();
+    assert_eq!(summary["scenario"], "alashankou-reformed");
+    assert_eq!(summary["seed"], 2025);
+    assert_eq!(summary["horizon_hours"], 56.0 * 24.0);
+    assert_eq!(summary["landport_version"], env!("CARGO_PKG_VERSION"));
+    assert!(std::fs::read_dir(out.path()).unwrap().all(|e| !e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .ends_with(".partial")));
+}
+
+#[test]
+fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |seed: &str, name: &str| {
+        let out = dir.path().join(name);
+        landport()
+            .args([
+                "run",
+                "scenarios/alashankou-legacy.toml",
+                "--seed",
+                seed,
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        (
+            std::fs::read(out.join("trucks.csv")).unwrap(),
+            std::fs::read(out.join("summary.json")).unwrap(),
+        )
+    };
+    let first = run("7", "a");
+    let again = run("7", "b");
+    let other = run("8", "c");
+    assert!(first == again, "same seed gave different output");
+    assert_ne!(first.0, other.0);
+}
+
+#[test]
+fn validate_prints_offered_loads() {
+    let assert = landport()
+        .args(["validate", "scenarios/alashankou-legacy.toml"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(stdout.contains("offered load"), "{stdout}");
+    assert!(stdout.contains("declaration"), "{stdout}");
+}
+
+#[test]
+fn validate_warns_about_an_overloaded_stage() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("overloaded.toml");
+    std::fs::write(
+        &path,
+        r#"name = "overloaded"
+seed = 1
+horizon = "1 d"
+[arrivals]
+process = "poisson"
+rate = "10 trucks per hour"
+to = "desk"
+[stages.desk]
+servers = 1
+service = { dist = "exponential", mean = "10 min" }
+routes = [{ to = "exit" }]
+"#,
+    )
+    .unwrap();
+    let assert = landport().arg("validate").arg(&path).assert().success();
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("stage 'desk': offered load 1.667 is at or above 1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn invalid_scenarios_exit_2_with_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        r#"name = "bad"
+seed = 1
+horizon = "1 d"
+[arrivals]
+process = "poisson"
+rate = "10 trucks per hour"
+to = "desk"
+[stages.desk]
+servers = 0
+service = { dist = "exponential", mean = "-3 min" }
+routes = [{ to = "exit" }]
+"#,
+    )
+    .unwrap();
+    for command in ["validate", "run"] {
+        let assert = landport().arg(command).arg(&path).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(
+            stderr.contains("bad.toml:9:11: stages.desk.servers: must be at least 1, got 0"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("bad.toml:10:42: stages.desk.service.mean:"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("2 problems found"), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_missing_file_is_a_clear_error() {
+    let assert = landport()
+        .args(["run", "no/such/scenario.toml"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("cannot read scenario no/such/scenario.toml"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_explains_each_command_with_an_example() {
+    for command in ["run", "validate"] {
+        let assert = landport().args([command, "--help"]).assert().success();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        assert!(stdout.contains("Example:"), "{command} --help:\n{stdout}");
+    }
+}

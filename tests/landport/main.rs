@@ -1,0 +1,33 @@
+//! Integration tests of landport: queueing theory, engine behaviour, validation and the CLI.
+
+mod behaviour;
+mod cli;
+mod queueing;
+mod validation;
+
+use std::path::Path;
+
+use landport::{RunResult, Scenario};
+
+/// Parses scenario text that must be valid.
+pub fn scenario(text: &str) -> Scenario {
+    match landport::scenario::parse(text, Path::new("test.toml")) {
+        Ok(scenario) => scenario,
+        Err(error) => panic!("test scenario is invalid:\n{error}"),
+    }
+}
+
+/// Runs `replications` independent replications (seeds 1..=replications), summaries only.
+pub fn replicate(scenario: &Scenario, replications: u64) -> Vec<RunResult> {
+    (1..=replications)
+        .map(|seed| landport::run_summary(scenario, seed))
+        .collect()
+}
+
+/// Mean and standard error of the mean over replications.
+pub fn mean_and_standard_error(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, (variance / n).sqrt())
+}

@@ -1,0 +1,169 @@
+//! The engine against queueing theory: Erlang C, a Jackson network, Little's law.
+//!
+//! Each check runs independent replications and derives its statistical tolerance from them:
+//! the error must lie within `T99 × standard error` (the run-length tolerance), that tolerance
+//! must itself be tighter than the accuracy the issue asks for, and the error must be within
+//! that accuracy too. A run too short to resolve the asked accuracy fails the test.
+
+use crate::{mean_and_standard_error, replicate, scenario};
+
+/// Student t quantile 0.995 with 7 degrees of freedom (8 replications): a 99% two-sided bound.
+const T99_7DF: f64 = 3.499;
+const REPLICATIONS: u64 = 8;
+
+/// Mean wait in queue of M/M/c (Erlang C), in the time unit of 1/lambda and 1/mu.
+fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
+    let a = lambda / mu;
+    let rho = a / f64::from(c);
+    assert!(rho < 1.0);
+    let mut term = 1.0; // a^k / k!
+    let mut sum = 0.0;
+    for k in 0..c {
+        sum += term;
+        term *= a / f64::from(k + 1);
+    }
+    // term is now a^c / c!
+    let tail = term / (1.0 - rho);
+    let probability_wait = tail / (sum + tail);
+    probability_wait / (f64::from(c) * mu - lambda)
+}
+
+/// Checks an estimate against the exact value: within the run-length tolerance and within
+/// `accuracy` (relative).
+fn check(what: &str, estimates: &[f64], exact: f64, accuracy: f64) {
+    let (mean, standard_error) = mean_and_standard_error(estimates);
+    let tolerance = T99_7DF * standard_error;
+    let error = (mean - exact).abs();
+    assert!(
+        tolerance < accuracy * exact,
+        "{what}: the run is too short: 99% tolerance {tolerance:.5} is not below {accuracy} of {exact:.5}"
+    );
+    assert!(
+        error <= tolerance && error <= accuracy * exact,
+        "{what}: estimate {mean:.5} ± {tolerance:.5}, exact {exact:.5} (error {:.2}%)",
+        100.0 * error / exact
+    );
+}
+
+fn mmc(rate_per_hour: f64, mean_service_minutes: f64, servers: u32, days: u32) -> String {
+    format!(
+        r#"
+name = "mmc"
+seed = 1
+warmup = "20 d"
+horizon = "{days} d"
+[arrivals]
+process = "poisson"
+rate = "{rate_per_hour} trucks per hour"
+to = "desk"
+[stages.desk]
+servers = {servers}
+service = {{ dist = "exponential", mean = "{mean_service_minutes} min" }}
+routes = [{{ to = "exit" }}]
+"#
+    )
+}
+
+#[test]
+fn mmc_mean_wait_matches_erlang_c() {
+    // (arrivals per hour, mean service in minutes, servers): loads 0.8 and 0.85.
+    for (rate, service_minutes, servers) in [(8.0, 12.0, 2), (25.5, 6.0, 3)] {
+        let scenario = scenario(&mmc(rate, service_minutes, servers, 5_000));
+        let runs = replicate(&scenario, REPLICATIONS);
+        let waits: Vec<f64> = runs
+            .iter()
+            .map(|run| run.stages[0].mean_wait_hours)
+            .collect();
+        let exact = erlang_c_wait(rate, 60.0 / service_minutes, servers);
+        check(&format!("M/M/{servers} at {rate}/h"), &waits, exact, 0.03);
+    }
+}
+
+/// Three stages with probabilistic routing and feedback:
+/// A → B (0.4) or C (0.6); B → C; C → exit (0.9) or back to A (0.1).
+const JACKSON: &str = r#"
+name = "jackson"
+seed = 1
+warmup = "20 d"
+horizon = "1000 d"
+[arrivals]
+process = "poisson"
+rate = "6 trucks per hour"
+to = "a"
+[stages.a]
+servers = 1
+service = { dist = "exponential", mean = "6 min" }
+routes = [{ to = "b", p = 0.4 }, { to = "c", p = 0.6 }]
+[stages.b]
+servers = 2
+service = { dist = "exponential", mean = "30 min" }
+routes = [{ to = "c" }]
+[stages.c]
+servers = 2
+service = { dist = "exponential", mean = "12 min" }
+routes = [{ to = "exit", p = 0.9 }, { to = "a", p = 0.1 }]
+"#;
+
+#[test]
+fn jackson_network_time_in_system_matches_product_form() {
+    let external = 6.0;
+    // Traffic equations: λa = 6 + 0.1 λc, λb = 0.4 λa, λc = 0.6 λa + λb = λa.
+    let lambda_a = external / 0.9;
+    let stations = [
+        (lambda_a, 10.0, 1),
+        (0.4 * lambda_a, 2.0, 2),
+        (lambda_a, 5.0, 2),
+    ];
+    // By Little's law on the whole network: T = Σ λi (Wq,i + 1/μi) / λ0.
+    let exact: f64 = stations
+        .iter()
+        .map(|&(lambda, mu, c)| lambda * (erlang_c_wait(lambda, mu, c) + 1.0 / mu))
+        .sum::<f64>()
+        / external;
+    let runs = replicate(&scenario(JACKSON), REPLICATIONS);
+    let dwell: Vec<f64> = runs.iter().map(|run| run.dwell.mean_hours).collect();
+    check("Jackson network mean time in system", &dwell, exact, 0.02);
+    // The stage visit rates follow the traffic equations too.
+    for (i, &(lambda, _, _)) in stations.iter().enumerate() {
+        let rates: Vec<f64> = runs
+            .iter()
+            .map(|run| run.stages[i].entered as f64 / run.horizon_hours)
+            .collect();
+        check(&format!("visit rate of stage {i}"), &rates, lambda, 0.02);
+    }
+}
+
+#[test]
+fn littles_law_holds_at_every_stage() {
+    let runs = replicate(&scenario(JACKSON), 2);
+    for run in &runs {
+        for stage in &run.stages {
+            let arrival_rate = stage.entered as f64 / run.horizon_hours;
+            let predicted = arrival_rate * stage.mean_wait_hours;
+            let relative = (stage.mean_queue - predicted).abs() / predicted;
+            assert!(
+                relative < 0.02,
+                "stage {}: time-average queue {:.4}, λW = {:.4} ({:.2}% apart)",
+                stage.stage,
+                stage.mean_queue,
+                predicted,
+                100.0 * relative
+            );
+            // And for the servers: busy servers = λ × mean service.
+            let busy = arrival_rate * stage.mean_service_hours;
+            assert!(
+                (stage.mean_busy_servers - busy).abs() / busy < 0.02,
+                "stage {}: busy servers",
+                stage.stage
+            );
+        }
+    }
+}
+
+#[test]
+fn erlang_c_formula_reference_values() {
+    // M/M/1: Wq = ρ / (μ - λ).
+    assert!((erlang_c_wait(0.8, 1.0, 1) - 4.0).abs() < 1e-12);
+    // M/M/2, λ = 8, μ = 5: P(wait) = 0.7111, Wq = 0.7111 / 2 = 0.35556 h.
+    assert!((erlang_c_wait(8.0, 5.0, 2) - 0.355_555_6).abs() < 1e-6);
+}

@@ -1,0 +1,282 @@
+//! Each validation rule: the message, the line and column, and the key path it reports.
+
+use std::path::Path;
+
+use landport::scenario::{parse, Problem};
+
+/// A valid scenario; each test breaks one line of it.
+const VALID: &str = r#"name = "checks"
+seed = 1
+warmup = "1 d"
+horizon = "10 d"
+
+[arrivals]
+process = "poisson"
+rate = "10 trucks per hour"
+to = "declaration"
+
+[stages.declaration]
+servers = 2
+service = { dist = "exponential", mean = "10 min" }
+routes = [{ to = "inspection", p = 0.1 }, { to = "exit", p = 0.9 }]
+
+[stages.inspection]
+servers = 1
+service = { dist = "lognormal", mean = "2 h", sd = "1 h" }
+routes = [{ to = "exit" }]
+"#;
+
+fn problems(text: &str) -> Vec<Problem> {
+    match parse(text, Path::new("ports/a.toml")) {
+        Ok(_) => panic!("expected the scenario to be rejected:\n{text}"),
+        Err(error) => error.problems().to_vec(),
+    }
+}
+
+/// Replaces `from` (which must occur) and checks the single problem reported.
+fn rejects(from: &str, to: &str, line: usize, column: usize, key: &str, message: &str) {
+    assert!(VALID.contains(from), "test edit {from:?} not found");
+    let found = problems(&VALID.replacen(from, to, 1));
+    assert_eq!(found.len(), 1, "expected one problem, got:\n{found:#?}");
+    let problem = &found[0];
+    assert_eq!(
+        (problem.line, problem.column, problem.key.as_str()),
+        (line, column, key),
+        "{problem}"
+    );
+    assert!(
+        problem.message.contains(message),
+        "message {:?} lacks {message:?}",
+        problem.message
+    );
+    assert_eq!(problem.file, Path::new("ports/a.toml"));
+}
+
+#[test]
+fn the_base_scenario_is_valid() {
+    assert!(parse(VALID, Path::new("ports/a.toml")).is_ok());
+}
+
+#[test]
+fn servers_must_be_at_least_one() {
+    rejects(
+        "servers = 1\n",
+        "servers = 0\n",
+        17,
+        11,
+        "stages.inspection.servers",
+        "must be at least 1, got 0",
+    );
+    let found = problems(&VALID.replacen("servers = 1\n", "servers = 0\n", 1));
+    assert_eq!(
+        found[0].to_string(),
+        "ports/a.toml:17:11: stages.inspection.servers: must be at least 1, got 0"
+    );
+}
+
+#[test]
+fn probabilities_lie_within_zero_and_one() {
+    rejects(
+        "p = 0.1 }",
+        "p = 1.1 }",
+        14,
+        36,
+        "stages.declaration.routes[0].p",
+        "within [0, 1], got 1.1",
+    );
+}
+
+#[test]
+fn routes_sum_to_one() {
+    rejects(
+        "p = 0.9 }",
+        "p = 0.8 }",
+        14,
+        10,
+        "stages.declaration.routes",
+        "must sum to 1, got 0.9",
+    );
+}
+
+#[test]
+fn route_targets_exist() {
+    rejects(
+        "to = \"inspection\"",
+        "to = \"inspectoin\"",
+        14,
+        18,
+        "stages.declaration.routes[0].to",
+        "no stage named \"inspectoin\"",
+    );
+}
+
+#[test]
+fn arrivals_go_to_a_stage() {
+    rejects(
+        "to = \"declaration\"",
+        "to = \"gate\"",
+        9,
+        6,
+        "arrivals.to",
+        "no stage named \"gate\"",
+    );
+}
+
+#[test]
+fn every_truck_can_reach_the_exit() {
+    let looped = VALID
+        .replacen(
+            "routes = [{ to = \"exit\" }]",
+            "routes = [{ to = \"declaration\" }]",
+            1,
+        )
+        .replacen(
+            "{ to = \"exit\", p = 0.9 }",
+            "{ to = \"exit\", p = 0.0 }, { to = \"inspection\", p = 0.9 }",
+            1,
+        );
+    let found = problems(&looped);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["stages.declaration.routes", "stages.inspection.routes"],
+        "{found:#?}"
+    );
+    assert!(found
+        .iter()
+        .all(|p| p.message.contains("can never reach the exit")));
+}
+
+#[test]
+fn rates_are_positive() {
+    rejects(
+        "\"10 trucks per hour\"",
+        "\"0 trucks per hour\"",
+        8,
+        8,
+        "arrivals.rate",
+        "must be a finite rate > 0",
+    );
+    rejects(
+        "\"10 trucks per hour\"",
+        "\"10\"",
+        8,
+        8,
+        "arrivals.rate",
+        "expected a rate such as",
+    );
+}
+
+#[test]
+fn means_and_spreads_are_positive() {
+    rejects(
+        "mean = \"10 min\"",
+        "mean = \"0 min\"",
+        13,
+        42,
+        "stages.declaration.service.mean",
+        "mean must be > 0",
+    );
+    rejects(
+        "sd = \"1 h\"",
+        "sd = \"0 h\"",
+        18,
+        52,
+        "stages.inspection.service.sd",
+        "sd must be > 0",
+    );
+}
+
+#[test]
+fn durations_carry_units() {
+    rejects(
+        "horizon = \"10 d\"",
+        "horizon = \"10\"",
+        4,
+        11,
+        "horizon",
+        "expected a duration with a unit",
+    );
+}
+
+#[test]
+fn unknown_keys_are_errors() {
+    rejects(
+        "servers = 1\n",
+        "servers = 1\nservrs = 2\n",
+        18,
+        1,
+        "stages.inspection.servrs",
+        "unknown field `servrs`",
+    );
+    rejects(
+        "seed = 1\n",
+        "seed = 1\ncolour = \"red\"\n",
+        3,
+        1,
+        "colour",
+        "unknown field `colour`",
+    );
+}
+
+#[test]
+fn distribution_parameters_match_the_distribution() {
+    rejects(
+        "{ dist = \"exponential\", mean = \"10 min\" }",
+        "{ dist = \"exponential\", mean = \"10 min\", sd = \"2 min\" }",
+        13,
+        57,
+        "stages.declaration.service.sd",
+        "is not used by dist \"exponential\"",
+    );
+}
+
+#[test]
+fn shifts_cover_the_day_without_overlap() {
+    let shifts = |a: &str, b: &str| {
+        format!("shifts = [{{ from = \"{a}\", to = \"{b}\", servers = 2 }}, {{ from = \"20:00\", to = \"08:00\", servers = 1 }}]\n")
+    };
+    rejects(
+        "servers = 1\n",
+        &shifts("08:00", "21:00"),
+        17,
+        10,
+        "stages.inspection.shifts",
+        "shifts overlap at 20:00",
+    );
+    rejects(
+        "servers = 1\n",
+        &shifts("09:00", "20:00"),
+        17,
+        10,
+        "stages.inspection.shifts",
+        "shifts leave 08:00–09:00 uncovered",
+    );
+}
+
+#[test]
+fn every_problem_is_reported_at_once() {
+    let broken = VALID
+        .replacen("servers = 2", "servers = 0", 1)
+        .replacen("servers = 1\n", "servers = 1\nyards = 3\n", 1)
+        .replacen("\"10 d\"", "\"ten days\"", 1);
+    let found = problems(&broken);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "horizon",
+            "stages.declaration.servers",
+            "stages.inspection.yards"
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn syntax_errors_name_the_line() {
+    let found = problems(&VALID.replacen("seed = 1", "seed = = 1", 1));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].line, 2);
+    assert!(found[0].message.starts_with("invalid TOML"), "{}", found[0]);
+}
