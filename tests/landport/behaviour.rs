@@ -249,3 +249,59 @@ fn changing_one_stage_keeps_the_arrival_stream() {
     };
     assert_eq!(arrivals(&base), arrivals(&variant));
 }
+
+#[test]
+fn arrivals_at_a_full_first_stage_wait_outside() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = r#"
+[stages.first]
+servers = 1
+yard = 0
+service = { dist = "constant", value = "10 min" }
+routes = [{ to = "exit" }]
+"#;
+    let scenario = traced(dir.path(), &[0.0, minutes(1.0)], body);
+    let result = landport::run(&scenario, 1);
+    let visits = visit_hours(&result);
+    // The second truck cannot join a queue with no spaces: it enters when the server frees.
+    assert_eq!(
+        visits[1][0],
+        [minutes(10.0), minutes(10.0), minutes(20.0), minutes(20.0)]
+    );
+    assert_eq!(result.trucks.in_port_at_end, 0);
+}
+
+#[test]
+fn a_bad_trace_names_its_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("trace.csv"),
+        "plate,arrival_hours\nA1,0.5\nB2,soon\n",
+    )
+    .unwrap();
+    let text = r#"
+name = "traced"
+seed = 1
+horizon = "1 d"
+[arrivals]
+process = "trace"
+file = "trace.csv"
+to = "first"
+[stages.first]
+servers = 1
+service = { dist = "constant", value = "10 min" }
+routes = [{ to = "exit" }]
+"#;
+    let error = landport::scenario::parse(text, &dir.path().join("traced.toml")).unwrap_err();
+    let problems = error.problems();
+    assert_eq!(problems.len(), 1, "{error}");
+    assert_eq!(
+        (problems[0].line, problems[0].key.as_str()),
+        (7, "arrivals.file")
+    );
+    let expected = format!(
+        "{}:3: arrival_hours: expected hours >= 0, got \"soon\"",
+        dir.path().join("trace.csv").display()
+    );
+    assert!(problems[0].message.contains(&expected), "{}", problems[0]);
+}
