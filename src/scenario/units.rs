@@ -96,15 +96,21 @@ pub(crate) fn date(text: &str) -> Result<i64, String> {
     Ok(crate::model::days_from_civil(year, month, day))
 }
 
-/// Parses a weekday name ("mon", "Monday") into Monday = 0.
+/// Parses a weekday name ("mon" or "monday", any case) into Monday = 0.
 pub(crate) fn weekday(text: &str) -> Result<usize, String> {
     let lower = text.trim().to_ascii_lowercase();
-    let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let names = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
     names
         .iter()
-        .position(|name| {
-            lower.len() >= 3 && name.starts_with(&lower[..3]) && lower.starts_with(name)
-        })
+        .position(|name| lower == *name || lower == name[..3])
         .ok_or_else(|| format!("expected a weekday such as \"mon\" or \"sun\", got \"{text}\""))
 }
 
@@ -138,5 +144,10 @@ mod tests {
         assert_eq!(weekday("Sunday"), Ok(6));
         assert_eq!(weekday("tue"), Ok(1));
         assert!(weekday("tu").is_err());
+        assert!(weekday("monkey").is_err());
+        assert!(
+            weekday("ab€").is_err(),
+            "non-ASCII input is an error, not a panic"
+        );
     }
 }
