@@ -150,15 +150,36 @@ impl Checker<'_> {
     }
 
     /// Deserializes one section, reporting a serde error at the key it concerns.
+    ///
+    /// An unknown key is dropped and the section read again, so that every unknown key of the
+    /// section is reported at once; any other error ends the section.
     fn section<T: for<'de> Deserialize<'de>>(&mut self, item: &Item, path: &KeyPath) -> Option<T> {
-        let result = match item.clone().into_value() {
-            Ok(value) => T::deserialize(value.into_deserializer()),
-            Err(_) => {
-                self.report(path, "is empty");
-                return None;
-            }
+        let Ok(mut value) = item.clone().into_value() else {
+            self.report(path, "is empty");
+            return None;
         };
-        result.map_err(|error| self.serde_error(&error, path)).ok()
+        let mut failed = false;
+        loop {
+            match T::deserialize(value.clone().into_deserializer()) {
+                Ok(section) => return (!failed).then_some(section),
+                Err(error) => {
+                    failed = true;
+                    self.serde_error(&error, path);
+                    let unknown_key = error
+                        .message()
+                        .starts_with("unknown field")
+                        .then(|| error.span())
+                        .flatten()
+                        .map(|span| self.locator.path_at(span.start));
+                    let removed = unknown_key
+                        .and_then(|key| key.0.strip_prefix(path.0.as_slice()).map(<[_]>::to_vec))
+                        .is_some_and(|relative| remove_key(&mut value, &relative));
+                    if !removed {
+                        return None;
+                    }
+                }
+            }
+        }
     }
 
     fn serde_error(&mut self, error: &toml_edit::de::Error, section: &KeyPath) {
@@ -193,9 +214,7 @@ impl Checker<'_> {
     }
 
     fn scenario(&mut self, document: &ImDocument<String>) -> Option<Scenario> {
-        let top: Option<RawTop> = RawTop::deserialize(document.clone().into_deserializer())
-            .map_err(|error| self.serde_error(&error, &root()))
-            .ok();
+        let top: Option<RawTop> = self.section(&Item::Table(document.as_table().clone()), &root());
 
         let stage_items: Vec<(String, Item)> =
             match document.get("stages").and_then(Item::as_table_like) {
@@ -212,8 +231,57 @@ impl Checker<'_> {
         for (i, (name, _)) in stage_items.iter().enumerate() {
             indices.insert(name.clone(), i);
         }
-        let top = top?;
+        let (warmup, horizon, start_day) = match &top {
+            Some(top) => self.top_level(top),
+            None => (None, None, DEFAULT_START_DAY),
+        };
 
+        let arrivals_path = root().key("arrivals");
+        let raw_arrivals: Option<RawArrivals> = document
+            .get("arrivals")
+            .and_then(|item| self.section(item, &arrivals_path));
+
+        let mut stages = Vec::new();
+        for (name, item) in &stage_items {
+            let path = root().key("stages").key(name);
+            if name == "exit" {
+                self.report(
+                    &path,
+                    "\"exit\" is reserved for leaving the port; name the stage otherwise",
+                );
+            }
+            let raw: Option<RawStage> = self.section(item, &path);
+            if let Some(raw) = raw {
+                stages.push(self.stage(name, raw, &path, &indices, start_day));
+            }
+        }
+
+        let (arrivals, entry) = match raw_arrivals {
+            Some(raw) => self.arrivals(raw, &arrivals_path, &indices),
+            None => (None, None),
+        };
+        let stages: Option<Vec<Stage>> = stages.into_iter().collect();
+        let stages = stages?;
+        if stages.len() != stage_items.len() {
+            return None;
+        }
+        self.check_exit_reachable(&stages);
+
+        let top = top?;
+        Some(Scenario {
+            name: top.name,
+            seed: top.seed.max(0) as u64,
+            warmup: warmup?,
+            horizon: horizon?,
+            start_day,
+            arrivals: arrivals?,
+            entry: entry?,
+            stages,
+        })
+    }
+
+    /// Checks the top-level keys; returns warm-up, horizon and the first day.
+    fn top_level(&mut self, top: &RawTop) -> (Option<Time>, Option<Time>, i64) {
         let name_path = root().key("name");
         if top.name.is_empty()
             || !top
@@ -247,48 +315,7 @@ impl Checker<'_> {
         if horizon == Some(Time::ZERO) {
             self.report(&root().key("horizon"), "must be > 0");
         }
-
-        let arrivals_path = root().key("arrivals");
-        let raw_arrivals: Option<RawArrivals> = document
-            .get("arrivals")
-            .and_then(|item| self.section(item, &arrivals_path));
-
-        let mut stages = Vec::new();
-        for (name, item) in &stage_items {
-            let path = root().key("stages").key(name);
-            if name == "exit" {
-                self.report(
-                    &path,
-                    "\"exit\" is reserved for leaving the port; name the stage otherwise",
-                );
-            }
-            let raw: Option<RawStage> = self.section(item, &path);
-            if let Some(raw) = raw {
-                stages.push(self.stage(name, raw, &path, &indices, start_day));
-            }
-        }
-
-        let (arrivals, entry) = match raw_arrivals {
-            Some(raw) => self.arrivals(raw, &arrivals_path, &indices),
-            None => (None, None),
-        };
-        let stages: Option<Vec<Stage>> = stages.into_iter().collect();
-        let stages = stages?;
-        if stages.len() != stage_items.len() {
-            return None;
-        }
-        self.check_exit_reachable(&stages);
-
-        Some(Scenario {
-            name: top.name,
-            seed: top.seed.max(0) as u64,
-            warmup: warmup?,
-            horizon: horizon?,
-            start_day,
-            arrivals: arrivals?,
-            entry: entry?,
-            stages,
-        })
+        (warmup, horizon, start_day)
     }
 
     fn arrivals(
@@ -893,6 +920,22 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+/// Removes the key at `path` (relative to `value`); false when there is none.
+fn remove_key(value: &mut toml_edit::Value, path: &[locate::Segment]) -> bool {
+    use locate::Segment;
+    use toml_edit::Value;
+    match (value, path) {
+        (Value::InlineTable(table), [Segment::Key(key)]) => table.remove(key).is_some(),
+        (Value::InlineTable(table), [Segment::Key(key), rest @ ..]) => table
+            .get_mut(key)
+            .is_some_and(|child| remove_key(child, rest)),
+        (Value::Array(array), [Segment::Index(index), rest @ ..]) if !rest.is_empty() => array
+            .get_mut(*index)
+            .is_some_and(|child| remove_key(child, rest)),
+        _ => false,
     }
 }
 

@@ -280,3 +280,32 @@ fn syntax_errors_name_the_line() {
     assert_eq!(found[0].line, 2);
     assert!(found[0].message.starts_with("invalid TOML"), "{}", found[0]);
 }
+
+#[test]
+fn every_unknown_key_of_a_section_is_reported() {
+    let broken = VALID
+        .replacen(
+            "servers = 1\n",
+            "servers = 1\nyards = 3\nopen = \"08:00\"\n",
+            1,
+        )
+        .replacen("seed = 1\n", "seed = 1\ncolour = \"red\"\n", 1)
+        .replacen(
+            "{ dist = \"lognormal\", mean = \"2 h\", sd = \"1 h\" }",
+            "{ dist = \"lognormal\", mean = \"2 h\", sd = \"1 h\", shape = 2 }",
+            1,
+        );
+    let found = problems(&broken);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "colour",
+            "stages.inspection.yards",
+            "stages.inspection.open",
+            "stages.inspection.service.shape"
+        ],
+        "{found:#?}"
+    );
+    assert!(found.iter().all(|p| p.message.starts_with("unknown field")));
+}
