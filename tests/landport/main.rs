@@ -1,8 +1,10 @@
 //! Integration tests of landport: queueing theory, engine behaviour, validation and the CLI.
 
+mod allocation;
 mod behaviour;
 mod cli;
 mod queueing;
+mod random_ports;
 mod validation;
 
 use std::path::Path;
