@@ -17,7 +17,7 @@ fn random_scenario(rng: &mut Pcg64, case: usize) -> (String, Vec<bool>) {
         rng.random_range(1..6),
         rng.random_range(0.5..20.0)
     );
-    let mut opening = vec![false; stages];
+    let mut opening = Vec::with_capacity(stages);
     for i in 0..stages {
         text.push_str(&format!("[stages.s{i}]\n"));
         if rng.random_bool(0.3) {
@@ -48,8 +48,8 @@ fn random_scenario(rng: &mut Pcg64, case: usize) -> (String, Vec<bool>) {
         if rng.random_bool(0.4) {
             text.push_str(&format!("yard = {}\n", rng.random_range(0..4)));
         }
-        if rng.random_bool(0.4) {
-            opening[i] = true;
+        opening.push(rng.random_bool(0.4));
+        if opening[i] {
             text.push_str("opening = { from = \"08:00\", to = \"20:00\", days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\"] }\n");
         }
         // Onward to the next stage (or exit), sometimes skipping ahead or looping back.
