@@ -11,9 +11,17 @@ use serde::Serialize;
 use crate::engine::Time;
 use crate::model::{RunResult, Scenario, StageLoad};
 
-/// Hours with six decimals (3.6 ms): enough for millisecond event times, stable across platforms.
-fn hours(time: Time) -> String {
-    format!("{:.6}", time.hours())
+/// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
+/// integer milliseconds: no float formatting, so it is fast and the same on every platform.
+fn push_hours(field: &mut Vec<u8>, time: Time) {
+    use std::io::Write as _;
+    let micro_hours = (u128::from(time.millis()) * 10 + 18) / 36;
+    let _ = write!(
+        field,
+        "{}.{:06}",
+        micro_hours / 1_000_000,
+        micro_hours % 1_000_000
+    );
 }
 
 /// trucks.csv: one row per truck that arrived after warm-up and exited before the end.
@@ -31,34 +39,41 @@ pub fn write_trucks_csv(
     }
     header.extend(["exit_h", "dwell_h", "path"].map(String::from));
     csv.write_record(&header)?;
-    let stage_count = scenario.stages.len();
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
-    if let Some(log) = &result.log {
-        for truck in &log.trucks {
-            row.clear();
-            row.push(truck.id.to_string());
-            row.push(hours(truck.arrival));
-            let visits = log.visits(truck);
-            for stage_idx in 0..stage_count {
-                // A stage visited twice shows its first visit; `path` lists every visit.
-                match visits.iter().find(|visit| visit.stage == stage_idx) {
-                    Some(visit) => {
-                        for time in [visit.queued, visit.started, visit.finished, visit.departed] {
-                            row.push(hours(time));
-                        }
+    let Some(log) = &result.log else {
+        return csv.flush();
+    };
+    // One reused record and field buffer: no allocation per row once they have grown.
+    let mut record = csv::ByteRecord::new();
+    let mut field = Vec::with_capacity(32);
+    let mut push_time = |record: &mut csv::ByteRecord, time: Time| {
+        field.clear();
+        push_hours(&mut field, time);
+        record.push_field(&field);
+    };
+    for truck in &log.trucks {
+        record.clear();
+        record.push_field(truck.id.to_string().as_bytes());
+        push_time(&mut record, truck.arrival);
+        let visits = log.visits(truck);
+        for stage_idx in 0..scenario.stages.len() {
+            // A stage visited twice shows its first visit; `path` lists every visit.
+            match visits.iter().find(|visit| visit.stage == stage_idx) {
+                Some(visit) => {
+                    for time in [visit.queued, visit.started, visit.finished, visit.departed] {
+                        push_time(&mut record, time);
                     }
-                    None => row.extend(std::iter::repeat_n(String::new(), 4)),
                 }
+                None => (0..4).for_each(|_| record.push_field(b"")),
             }
-            row.push(hours(truck.exit));
-            row.push(hours(truck.exit - truck.arrival));
-            let path: Vec<&str> = visits
-                .iter()
-                .map(|visit| scenario.stages[visit.stage].name.as_str())
-                .collect();
-            row.push(path.join(">"));
-            csv.write_record(&row)?;
         }
+        push_time(&mut record, truck.exit);
+        push_time(&mut record, truck.exit - truck.arrival);
+        let path: Vec<&str> = visits
+            .iter()
+            .map(|visit| scenario.stages[visit.stage].name.as_str())
+            .collect();
+        record.push_field(path.join(">").as_bytes());
+        csv.write_byte_record(&record)?;
     }
     csv.flush()
 }
@@ -95,6 +110,34 @@ pub fn write_stages_csv(writer: impl Write, result: &RunResult) -> io::Result<()
         ])?;
     }
     csv.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_have_six_exact_decimals() {
+        let hours = |ms: u64| {
+            let mut field = Vec::new();
+            push_hours(&mut field, Time::from_millis(ms));
+            String::from_utf8(field).unwrap()
+        };
+        assert_eq!(hours(0), "0.000000");
+        assert_eq!(hours(3_600_000), "1.000000");
+        assert_eq!(hours(5_400_000), "1.500000");
+        assert_eq!(hours(1), "0.000000", "0.28 micro-hours rounds down");
+        assert_eq!(hours(9), "0.000003", "2.5 micro-hours rounds half up");
+        assert_eq!(hours(123_456_789), "34.293553");
+        // Agrees with float formatting away from ties.
+        for ms in [7u64, 1_234, 86_399_999, 4_000_000_000] {
+            assert_eq!(
+                hours(ms),
+                format!("{:.6}", ms as f64 / 3_600_000.0),
+                "{ms} ms"
+            );
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,6 @@
 //! Scenario files: TOML in, a validated [`Scenario`] out, or every problem with file, line and key.
 //!
-//! Two layers, as in ripgrep's config: [`raw`] is the serde image of what the user typed
+//! Two layers, as in ripgrep's config: `raw` is the serde image of what the user typed
 //! (unknown keys rejected), and the checks here turn it into model types, reporting every
 //! problem at once, each at `file:line:column: key.path: message`.
 
