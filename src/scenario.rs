@@ -183,7 +183,28 @@ impl Checker<'_> {
     }
 
     fn serde_error(&mut self, error: &toml_edit::de::Error, section: &KeyPath) {
-        let message = error.message().trim().to_string();
+        let raw_message = error.message().trim();
+        if let Some(field) = raw_message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            // Reported where the section starts (the top of the file for top-level keys).
+            let path = section.key(field);
+            let offset = self.locator.offset_of(section).unwrap_or(0);
+            let (line, column) = self.locator.line_column(offset);
+            self.problems.push(Problem {
+                file: self.file.to_path_buf(),
+                line,
+                column,
+                key: path.to_string(),
+                message: "is required".to_string(),
+            });
+            return;
+        }
+        let message = raw_message
+            .replace("expected i64", "expected an integer")
+            .replace("expected f64", "expected a number")
+            .replace("expected a sequence", "expected an array");
         let offset = error.span().map(|span| span.start);
         let path = offset
             .map(|offset| self.locator.path_at(offset))

@@ -309,3 +309,39 @@ fn every_unknown_key_of_a_section_is_reported() {
     );
     assert!(found.iter().all(|p| p.message.starts_with("unknown field")));
 }
+
+#[test]
+fn missing_keys_and_wrong_types_say_what_is_expected() {
+    let found = problems(&VALID.replacen("horizon = \"10 d\"\n", "", 1));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].to_string(),
+        "ports/a.toml:1:1: horizon: is required"
+    );
+    rejects(
+        "servers = 2",
+        "servers = \"two\"",
+        12,
+        11,
+        "stages.declaration.servers",
+        "invalid type: string \"two\", expected an integer",
+    );
+    rejects(
+        "p = 0.1 }",
+        "p = \"0.1\" }",
+        14,
+        36,
+        "stages.declaration.routes[0].p",
+        "expected a number",
+    );
+    let found = problems(&VALID.replacen(
+        "service = { dist = \"lognormal\", mean = \"2 h\", sd = \"1 h\" }\n",
+        "",
+        1,
+    ));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].to_string(),
+        "ports/a.toml:16:9: stages.inspection.service: is required"
+    );
+}
