@@ -204,7 +204,11 @@ impl Checker<'_> {
         let message = raw_message
             .replace("expected i64", "expected an integer")
             .replace("expected f64", "expected a number")
-            .replace("expected a sequence", "expected an array");
+            .replace("expected a sequence", "expected an array")
+            .replace(
+                "expected a string",
+                "expected a string (durations, times of day and rates carry units: \"5 min\", \"08:00\", \"16 trucks per hour\")",
+            );
         let offset = error.span().map(|span| span.start);
         let path = offset
             .map(|offset| self.locator.path_at(offset))
