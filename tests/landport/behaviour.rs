@@ -305,3 +305,33 @@ routes = [{ to = "exit" }]
     );
     assert!(problems[0].message.contains(&expected), "{}", problems[0]);
 }
+
+#[test]
+fn a_shift_change_lets_running_services_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = r#"
+[stages.first]
+shifts = [{ from = "08:00", to = "20:00", servers = 2 }, { from = "20:00", to = "08:00", servers = 1 }]
+service = { dist = "constant", value = "30 min" }
+routes = [{ to = "exit" }]
+"#;
+    // Two trucks start at 19:50 on the day shift; two more queue behind them.
+    let h = |hours: f64, minutes: f64| hours + minutes / 60.0;
+    let scenario = traced(
+        dir.path(),
+        &[h(19.0, 50.0), h(19.0, 50.0), h(19.0, 55.0), h(19.0, 56.0)],
+        body,
+    );
+    let result = landport::run(&scenario, 1);
+    let starts: Vec<f64> = visit_hours(&result)
+        .iter()
+        .map(|visits| visits[0][1])
+        .collect();
+    let finishes: Vec<f64> = visit_hours(&result)
+        .iter()
+        .map(|visits| visits[0][2])
+        .collect();
+    // Both day-shift services run past 20:00 to 20:20; then the one night server takes the rest.
+    assert_eq!(finishes[..2], [h(20.0, 20.0), h(20.0, 20.0)]);
+    assert_eq!(starts[2..], [h(20.0, 20.0), h(20.0, 50.0)]);
+}

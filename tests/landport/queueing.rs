@@ -167,3 +167,62 @@ fn erlang_c_formula_reference_values() {
     // M/M/2, λ = 8, μ = 5: P(wait) = 0.7111, Wq = 0.7111 / 2 = 0.35556 h.
     assert!((erlang_c_wait(8.0, 5.0, 2) - 0.355_555_6).abs() < 1e-6);
 }
+
+/// M/G/1 with several service laws: mean wait by the Pollaczek–Khinchine formula,
+/// Wq = λ E[S²] / (2 (1 − ρ)), which checks each law's second moment, not only its mean.
+#[test]
+fn mg1_mean_wait_matches_pollaczek_khinchine() {
+    let rate = 4.2; // trucks per hour; mean service 10 min gives load 0.7
+    let laws = [
+        // (service spec, standard deviation in hours)
+        ("{ dist = \"constant\", value = \"10 min\" }", 0.0),
+        (
+            "{ dist = \"uniform\", min = \"5 min\", max = \"15 min\" }",
+            (10.0f64 / 60.0) / 12f64.sqrt(),
+        ),
+        (
+            "{ dist = \"erlang\", k = 3, mean = \"10 min\" }",
+            (10.0 / 60.0) / 3f64.sqrt(),
+        ),
+        (
+            "{ dist = \"lognormal\", mean = \"10 min\", sd = \"15 min\" }",
+            0.25,
+        ),
+        (
+            "{ dist = \"gamma\", mean = \"10 min\", sd = \"5 min\" }",
+            5.0 / 60.0,
+        ),
+        (
+            // Triangular variance (a² + b² + c² − ab − ac − bc) / 18 = 108 / 18 min².
+            "{ dist = \"triangular\", min = \"4 min\", mode = \"10 min\", max = \"16 min\" }",
+            (108.0f64 / 18.0).sqrt() / 60.0,
+        ),
+    ];
+    for (service, sd) in laws {
+        let text = format!(
+            r#"
+name = "mg1"
+seed = 1
+warmup = "20 d"
+horizon = "3000 d"
+[arrivals]
+process = "poisson"
+rate = "{rate} trucks per hour"
+to = "desk"
+[stages.desk]
+servers = 1
+service = {service}
+routes = [{{ to = "exit" }}]
+"#
+        );
+        let mean: f64 = 10.0 / 60.0;
+        let rho = rate * mean;
+        let exact = rate * (sd * sd + mean * mean) / (2.0 * (1.0 - rho));
+        let runs = replicate(&scenario(&text), REPLICATIONS);
+        let waits: Vec<f64> = runs
+            .iter()
+            .map(|run| run.stages[0].mean_wait_hours)
+            .collect();
+        check(&format!("M/G/1 with {service}"), &waits, exact, 0.03);
+    }
+}
