@@ -193,6 +193,11 @@ fn mg1_mean_wait_matches_pollaczek_khinchine() {
             5.0 / 60.0,
         ),
         (
+            // Empirical 5, 10, 15 min: variance (25 + 0 + 25) / 3 min².
+            "{ dist = \"empirical\", values = [5, 10, 15], unit = \"min\" }",
+            (50.0f64 / 3.0).sqrt() / 60.0,
+        ),
+        (
             // Triangular variance (a² + b² + c² − ab − ac − bc) / 18 = 108 / 18 min².
             "{ dist = \"triangular\", min = \"4 min\", mode = \"10 min\", max = \"16 min\" }",
             (108.0f64 / 18.0).sqrt() / 60.0,
