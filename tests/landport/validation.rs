@@ -345,3 +345,53 @@ fn missing_keys_and_wrong_types_say_what_is_expected() {
         "ports/a.toml:16:9: stages.inspection.service: is required"
     );
 }
+
+/// Mangled scenario text gets errors, never a panic.
+#[test]
+fn mangled_scenarios_never_panic() {
+    use rand::{Rng, SeedableRng};
+    let shipped = std::fs::read_to_string("scenarios/alashankou-reformed.toml").unwrap();
+    let pieces = [
+        "",
+        "0",
+        "-1",
+        "1e309",
+        "\"",
+        "[",
+        "]",
+        "{",
+        "}",
+        "=",
+        ",",
+        "\n",
+        "nan",
+        "inf",
+        "\"x\"",
+        "€",
+        "24:00",
+        "\"0 min\"",
+        "p = 2",
+        "[[stages.x.routes]]",
+        "yard = -1",
+        "to = \"exit\"",
+    ];
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(7);
+    for _ in 0..3_000 {
+        let mut text = shipped.clone();
+        for _ in 0..rng.random_range(1..4) {
+            let mut at = rng.random_range(0..text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + rng.random_range(0..12)).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.replace_range(at..end, pieces[rng.random_range(0..pieces.len())]);
+        }
+        if let Err(error) = parse(&text, Path::new("mangled.toml")) {
+            assert!(!error.problems().is_empty());
+            let _ = error.to_string();
+        }
+    }
+}
