@@ -451,15 +451,7 @@ impl Checker<'_> {
             );
             valid = false;
         }
-        for (i, rate) in hourly.iter().enumerate() {
-            if !rate.is_finite() || *rate < 0.0 {
-                self.report(
-                    &path.key("hourly").index(i),
-                    format!("must be finite and >= 0, got {rate}"),
-                );
-                valid = false;
-            }
-        }
+        valid &= self.all_non_negative(hourly, &path.key("hourly"));
         let factors = raw.weekday_factors.clone().unwrap_or_else(|| vec![1.0; 7]);
         if factors.len() != 7 {
             self.report(
@@ -468,15 +460,7 @@ impl Checker<'_> {
             );
             valid = false;
         }
-        for (i, factor) in factors.iter().enumerate() {
-            if !factor.is_finite() || *factor < 0.0 {
-                self.report(
-                    &path.key("weekday_factors").index(i),
-                    format!("must be finite and >= 0, got {factor}"),
-                );
-                valid = false;
-            }
-        }
+        valid &= self.all_non_negative(&factors, &path.key("weekday_factors"));
         let per_ms = per_ms?;
         if !valid {
             return None;
@@ -495,6 +479,21 @@ impl Checker<'_> {
             return None;
         }
         Some(Arrivals::Profile { rates })
+    }
+
+    /// Reports every element of `values` that is not finite and >= 0; true when there is none.
+    fn all_non_negative(&mut self, values: &[f64], path: &KeyPath) -> bool {
+        let mut valid = true;
+        for (i, value) in values.iter().enumerate() {
+            if !value.is_finite() || *value < 0.0 {
+                self.report(
+                    &path.index(i),
+                    format!("must be finite and >= 0, got {value}"),
+                );
+                valid = false;
+            }
+        }
+        valid
     }
 
     /// Reads a CSV trace with a column `arrival_hours` (hours since the start of the run).

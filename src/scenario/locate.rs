@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use toml_edit::{ImDocument, Item, Table, Value};
+use toml_edit::{ImDocument, Item, Table, TableLike, Value};
 
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +90,7 @@ impl<'a> Node<'a> {
 
     /// Every child with its segment and key span.
     fn children(self) -> Vec<(Segment, Option<Range<usize>>, Node<'a>)> {
-        let table_children = |table: &'a Table| {
+        let table_children = |table: &'a dyn TableLike| {
             table
                 .iter()
                 .filter_map(|(key, _)| {
@@ -111,17 +111,7 @@ impl<'a> Node<'a> {
                 .map(|(i, table)| (Segment::Index(i), None, Node::Table(table)))
                 .collect(),
             Node::Item(Item::Value(value)) | Node::Value(value) => match value {
-                Value::InlineTable(table) => table
-                    .iter()
-                    .filter_map(|(key, _)| {
-                        let (key_ref, item) = table.get_key_value(key)?;
-                        Some((
-                            Segment::Key(key.to_string()),
-                            key_ref.span(),
-                            Node::Item(item),
-                        ))
-                    })
-                    .collect(),
+                Value::InlineTable(table) => table_children(table),
                 Value::Array(array) => array
                     .iter()
                     .enumerate()

@@ -6,6 +6,28 @@ fn landport() -> Command {
     Command::cargo_bin("landport").unwrap()
 }
 
+/// A scenario file `<name>.toml` with one desk, in a temporary directory kept alive by the caller.
+fn one_desk(name: &str, servers: &str, mean: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(format!("{name}.toml"));
+    let text = format!(
+        r#"name = "{name}"
+seed = 1
+horizon = "1 d"
+[arrivals]
+process = "poisson"
+rate = "10 trucks per hour"
+to = "desk"
+[stages.desk]
+{servers}
+service = {{ dist = "exponential", mean = "{mean}" }}
+routes = [{{ to = "exit" }}]
+"#
+    );
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
 #[test]
 fn run_writes_the_result_files() {
     let out = tempfile::tempdir().unwrap();
@@ -84,24 +106,7 @@ fn validate_prints_offered_loads() {
 
 #[test]
 fn validate_warns_about_an_overloaded_stage() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("overloaded.toml");
-    std::fs::write(
-        &path,
-        r#"name = "overloaded"
-seed = 1
-horizon = "1 d"
-[arrivals]
-process = "poisson"
-rate = "10 trucks per hour"
-to = "desk"
-[stages.desk]
-servers = 1
-service = { dist = "exponential", mean = "10 min" }
-routes = [{ to = "exit" }]
-"#,
-    )
-    .unwrap();
+    let (_dir, path) = one_desk("overloaded", "servers = 1", "10 min");
     let assert = landport().arg("validate").arg(&path).assert().success();
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(
@@ -112,24 +117,7 @@ routes = [{ to = "exit" }]
 
 #[test]
 fn invalid_scenarios_exit_2_with_every_problem() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bad.toml");
-    std::fs::write(
-        &path,
-        r#"name = "bad"
-seed = 1
-horizon = "1 d"
-[arrivals]
-process = "poisson"
-rate = "10 trucks per hour"
-to = "desk"
-[stages.desk]
-servers = 0
-service = { dist = "exponential", mean = "-3 min" }
-routes = [{ to = "exit" }]
-"#,
-    )
-    .unwrap();
+    let (_dir, path) = one_desk("bad", "servers = 0", "-3 min");
     for command in ["validate", "run"] {
         let assert = landport().arg(command).arg(&path).assert().code(2);
         let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
