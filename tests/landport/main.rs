@@ -5,6 +5,7 @@ mod behaviour;
 mod cli;
 mod queueing;
 mod random_ports;
+mod readme;
 mod validation;
 
 use std::path::Path;
