@@ -16,16 +16,17 @@ pub struct EventList<E> {
     next_sequence: u64,
 }
 
+/// An event with its key: the time in the high 64 bits, the insertion sequence in the low 64,
+/// so that one integer comparison orders by (time, sequence).
 #[derive(Debug)]
 struct Entry<E> {
-    time: Time,
-    sequence: u64,
+    key: u128,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.sequence == other.sequence
+        self.key == other.key
     }
 }
 
@@ -40,7 +41,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     /// Reversed, because `BinaryHeap` is a max-heap and the earliest event must come first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.sequence).cmp(&(self.time, self.sequence))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -65,19 +66,24 @@ impl<E> EventList<E> {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.heap.push(Entry {
-            time,
-            sequence,
+            key: (u128::from(time.millis()) << 64) | u128::from(sequence),
             event,
         });
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        self.heap.pop().map(|entry| (entry.time, entry.event))
+        self.heap
+            .pop()
+            .map(|entry| (Self::time_of(entry.key), entry.event))
     }
 
     pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|entry| entry.time)
+        self.heap.peek().map(|entry| Self::time_of(entry.key))
+    }
+
+    fn time_of(key: u128) -> Time {
+        Time::from_millis((key >> 64) as u64)
     }
 
     pub fn len(&self) -> usize {

@@ -42,32 +42,17 @@ impl Level {
     }
 }
 
-/// Per-truck times in milliseconds: exact sum, and a histogram for quantiles (3 significant digits).
-#[derive(Debug, Clone)]
-pub(crate) struct Tally {
+/// Per-truck times in milliseconds when only their mean is reported: count and exact sum.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Sum {
     count: u64,
     sum: u128,
-    histogram: Histogram<u64>,
 }
 
-impl Default for Tally {
-    fn default() -> Self {
-        Tally {
-            count: 0,
-            sum: 0,
-            histogram: Histogram::new(3).expect("3 significant digits is a valid precision"),
-        }
-    }
-}
-
-impl Tally {
+impl Sum {
     pub(crate) fn record(&mut self, value: Time) {
         self.count += 1;
         self.sum += u128::from(value.millis());
-        // The histogram grows to fit (auto-resize); saturate only if growing fails.
-        if self.histogram.record(value.millis()).is_err() {
-            self.histogram.saturating_record(value.millis());
-        }
     }
 
     pub(crate) fn count(&self) -> u64 {
@@ -81,9 +66,44 @@ impl Tally {
             self.sum as f64 / self.count as f64 / Time::HOUR.millis() as f64
         }
     }
+}
+
+/// Per-truck times whose quantiles are reported too: a [`Sum`] for the exact mean, and a
+/// histogram for quantiles (3 significant digits).
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    sum: Sum,
+    histogram: Histogram<u64>,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            sum: Sum::default(),
+            histogram: Histogram::new(3).expect("3 significant digits is a valid precision"),
+        }
+    }
+}
+
+impl Tally {
+    pub(crate) fn record(&mut self, value: Time) {
+        self.sum.record(value);
+        // The histogram grows to fit (auto-resize); saturate only if growing fails.
+        if self.histogram.record(value.millis()).is_err() {
+            self.histogram.saturating_record(value.millis());
+        }
+    }
+
+    pub(crate) fn count(&self) -> u64 {
+        self.sum.count()
+    }
+
+    fn mean_hours(&self) -> f64 {
+        self.sum.mean_hours()
+    }
 
     fn quantile_hours(&self, q: f64) -> f64 {
-        if self.count == 0 {
+        if self.count() == 0 {
             0.0
         } else {
             Time::from_millis(self.histogram.value_at_quantile(q)).hours()
@@ -100,8 +120,8 @@ impl Tally {
 pub(crate) struct StageStats {
     pub(crate) entered: u64,
     pub(crate) wait: Tally,
-    pub(crate) service: Tally,
-    pub(crate) blocked: Tally,
+    pub(crate) service: Sum,
+    pub(crate) blocked: Sum,
     pub(crate) queue: Level,
     pub(crate) in_service: Level,
     pub(crate) blocked_servers: Level,
