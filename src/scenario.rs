@@ -356,59 +356,58 @@ impl Checker<'_> {
                 None
             }
         };
-        let unused = |checker: &mut Checker, key: &str, present: bool, process: &str| {
-            if present {
-                checker.report(
+        let process = raw.process.as_str();
+        let uses: &[&str] = match process {
+            "poisson" => &["rate"],
+            "profile" => &["unit", "hourly", "weekday_factors", "weekly"],
+            "trace" => &["file"],
+            _ => &[
+                "rate",
+                "unit",
+                "hourly",
+                "weekday_factors",
+                "weekly",
+                "file",
+            ],
+        };
+        let given = [
+            ("rate", raw.rate.is_some()),
+            ("unit", raw.unit.is_some()),
+            ("hourly", raw.hourly.is_some()),
+            ("weekday_factors", raw.weekday_factors.is_some()),
+            ("weekly", raw.weekly.is_some()),
+            ("file", raw.file.is_some()),
+        ];
+        for (key, present) in given {
+            if present && !uses.contains(&key) {
+                self.report(
                     &path.key(key),
                     format!("is not used by process \"{process}\""),
                 );
             }
-        };
-        let arrivals = match raw.process.as_str() {
-            "poisson" => {
-                unused(self, "unit", raw.unit.is_some(), "poisson");
-                unused(self, "hourly", raw.hourly.is_some(), "poisson");
-                unused(
-                    self,
-                    "weekday_factors",
-                    raw.weekday_factors.is_some(),
-                    "poisson",
-                );
-                unused(self, "file", raw.file.is_some(), "poisson");
-                match &raw.rate {
-                    Some(rate) => units::rate(rate)
-                        .map_err(|message| self.report(&path.key("rate"), message))
-                        .ok()
-                        .map(|rate| Arrivals::Poisson { rate }),
-                    None => {
-                        self.report(&path.key("rate"), "is required for process \"poisson\", e.g. rate = \"16 trucks per hour\"");
-                        None
-                    }
+        }
+        let arrivals = match process {
+            "poisson" => match &raw.rate {
+                Some(rate) => units::rate(rate)
+                    .map_err(|message| self.report(&path.key("rate"), message))
+                    .ok()
+                    .map(|rate| Arrivals::Poisson { rate }),
+                None => {
+                    self.report(
+                        &path.key("rate"),
+                        "is required for process \"poisson\", e.g. rate = \"16 trucks per hour\"",
+                    );
+                    None
                 }
-            }
-            "profile" => {
-                unused(self, "rate", raw.rate.is_some(), "profile");
-                unused(self, "file", raw.file.is_some(), "profile");
-                self.profile(&raw, path)
-            }
-            "trace" => {
-                for key in ["rate", "unit", "hourly", "weekday_factors"] {
-                    let present = match key {
-                        "rate" => raw.rate.is_some(),
-                        "unit" => raw.unit.is_some(),
-                        "hourly" => raw.hourly.is_some(),
-                        _ => raw.weekday_factors.is_some(),
-                    };
-                    unused(self, key, present, "trace");
+            },
+            "profile" => self.profile(&raw, path),
+            "trace" => match &raw.file {
+                Some(file) => self.trace(file, &path.key("file")),
+                None => {
+                    self.report(&path.key("file"), "is required for process \"trace\"");
+                    None
                 }
-                match &raw.file {
-                    Some(file) => self.trace(file, &path.key("file")),
-                    None => {
-                        self.report(&path.key("file"), "is required for process \"trace\"");
-                        None
-                    }
-                }
-            }
+            },
             other => {
                 self.report(
                     &path.key("process"),
@@ -433,43 +432,29 @@ impl Checker<'_> {
                 None
             }
         };
-        let Some(hourly) = &raw.hourly else {
-            self.report(
-                &path.key("hourly"),
-                "is required for process \"profile\": 24 rates, 00:00 first",
-            );
-            return None;
-        };
-        let mut valid = true;
-        if hourly.len() != 24 {
-            self.report(
-                &path.key("hourly"),
-                format!(
-                    "must have 24 rates (one per hour, 00:00 first), got {}",
-                    hourly.len()
-                ),
-            );
-            valid = false;
-        }
-        valid &= self.all_non_negative(hourly, &path.key("hourly"));
-        let factors = raw.weekday_factors.clone().unwrap_or_else(|| vec![1.0; 7]);
-        if factors.len() != 7 {
-            self.report(
-                &path.key("weekday_factors"),
-                format!("must have 7 factors, Monday first, got {}", factors.len()),
-            );
-            valid = false;
-        }
-        valid &= self.all_non_negative(&factors, &path.key("weekday_factors"));
-        let per_ms = per_ms?;
-        if !valid {
-            return None;
-        }
-        let mut rates = Box::new([0.0; 168]);
-        for (day, factor) in factors.iter().enumerate() {
-            for (hour, rate) in hourly.iter().enumerate() {
-                rates[day * 24 + hour] = rate * factor / per_ms;
+        let table = match (&raw.hourly, &raw.weekly) {
+            (Some(_), Some(_)) => {
+                self.report(
+                    &path.key("weekly"),
+                    "give either `hourly` (with optional `weekday_factors`) or `weekly`, not both",
+                );
+                None
             }
+            (None, None) => {
+                self.report(
+                    &path.key("hourly"),
+                    "is required for process \"profile\": 24 rates, 00:00 first \
+                     (or `weekly`: 7 rows of 24 rates, Monday first)",
+                );
+                None
+            }
+            (Some(hourly), None) => self.hourly_profile(hourly, raw, path),
+            (None, Some(weekly)) => self.weekly_profile(weekly, raw, path),
+        };
+        let (per_ms, table) = (per_ms?, table?);
+        let mut rates = Box::new([0.0; 168]);
+        for (rate, value) in rates.iter_mut().zip(&table) {
+            *rate = value / per_ms;
         }
         if rates.iter().all(|rate| *rate == 0.0) {
             self.report(
@@ -479,6 +464,79 @@ impl Checker<'_> {
             return None;
         }
         Some(Arrivals::Profile { rates })
+    }
+
+    /// Rates for the 168 hours of the week from a daily profile times weekday factors.
+    fn hourly_profile(
+        &mut self,
+        hourly: &[f64],
+        raw: &RawArrivals,
+        path: &KeyPath,
+    ) -> Option<Vec<f64>> {
+        let factors = raw.weekday_factors.clone().unwrap_or_else(|| vec![1.0; 7]);
+        let hourly_ok = self.rates_row(
+            hourly,
+            24,
+            &path.key("hourly"),
+            "24 rates (one per hour, 00:00 first)",
+        );
+        let factors_ok = self.rates_row(
+            &factors,
+            7,
+            &path.key("weekday_factors"),
+            "7 factors, Monday first",
+        );
+        (hourly_ok && factors_ok).then(|| {
+            factors
+                .iter()
+                .flat_map(|factor| hourly.iter().map(move |rate| rate * factor))
+                .collect()
+        })
+    }
+
+    /// Rates for the 168 hours of the week given day by day.
+    fn weekly_profile(
+        &mut self,
+        weekly: &[Vec<f64>],
+        raw: &RawArrivals,
+        path: &KeyPath,
+    ) -> Option<Vec<f64>> {
+        if raw.weekday_factors.is_some() {
+            self.report(
+                &path.key("weekday_factors"),
+                "is not used with `weekly`, which gives every day's rates",
+            );
+            return None;
+        }
+        if weekly.len() != 7 {
+            self.report(
+                &path.key("weekly"),
+                format!(
+                    "must have 7 rows of 24 rates, Monday first, got {} rows",
+                    weekly.len()
+                ),
+            );
+            return None;
+        }
+        let mut valid = true;
+        for (day, row) in weekly.iter().enumerate() {
+            valid &= self.rates_row(
+                row,
+                24,
+                &path.key("weekly").index(day),
+                "24 rates (one per hour, 00:00 first)",
+            );
+        }
+        valid.then(|| weekly.concat())
+    }
+
+    /// Checks a row of rates or factors: its length and that each is finite and >= 0.
+    fn rates_row(&mut self, values: &[f64], len: usize, path: &KeyPath, what: &str) -> bool {
+        if values.len() != len {
+            self.report(path, format!("must have {what}, got {}", values.len()));
+            return false;
+        }
+        self.all_non_negative(values, path)
     }
 
     /// Reports every element of `values` that is not finite and >= 0; true when there is none.

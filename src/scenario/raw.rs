@@ -28,6 +28,7 @@ pub(crate) struct RawArrivals {
     pub(crate) unit: Option<String>,
     pub(crate) hourly: Option<Vec<f64>>,
     pub(crate) weekday_factors: Option<Vec<f64>>,
+    pub(crate) weekly: Option<Vec<Vec<f64>>>,
     pub(crate) file: Option<String>,
 }
 

@@ -335,3 +335,60 @@ routes = [{ to = "exit" }]
     assert_eq!(finishes[..2], [h(20.0, 20.0), h(20.0, 20.0)]);
     assert_eq!(starts[2..], [h(20.0, 20.0), h(20.0, 50.0)]);
 }
+
+#[test]
+fn a_weekly_profile_sets_each_day_and_hour() {
+    // Trucks only on Saturdays 10:00–12:00, at 30 per hour; 2025-03-03 is a Monday.
+    let mut rows = vec![vec![0.0; 24]; 7];
+    rows[5][10] = 30.0;
+    rows[5][11] = 30.0;
+    let weekly: Vec<String> = rows
+        .iter()
+        .map(|row| {
+            format!(
+                "[{}]",
+                row.iter()
+                    .map(f64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"
+name = "saturday"
+seed = 1
+start = "2025-03-03"
+horizon = "70 d"
+[arrivals]
+process = "profile"
+unit = "trucks per hour"
+weekly = [{}]
+to = "desk"
+[stages.desk]
+servers = 100
+service = {{ dist = "constant", value = "1 min" }}
+routes = [{{ to = "exit" }}]
+"#,
+        weekly.join(", ")
+    );
+    let result = landport::run(&scenario(&text), 1);
+    let log = result.log.unwrap();
+    for truck in &log.trucks {
+        let hour = truck.arrival.time_of_day().hours();
+        assert_eq!(
+            truck.arrival.day() % 7,
+            5,
+            "arrival on day {}",
+            truck.arrival.day()
+        );
+        assert!((10.0..12.0).contains(&hour), "arrival at {hour:.2} h");
+    }
+    // 10 Saturdays × 2 hours × 30 per hour; Poisson, so within 4 standard deviations.
+    let expected = 600.0;
+    let count = log.trucks.len() as f64;
+    assert!(
+        (count - expected).abs() < 4.0 * expected.sqrt(),
+        "{count} arrivals, expected {expected}"
+    );
+}

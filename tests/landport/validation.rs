@@ -395,3 +395,49 @@ fn mangled_scenarios_never_panic() {
         }
     }
 }
+
+#[test]
+fn arrival_profiles_are_checked() {
+    let profile = |lines: &str| {
+        VALID.replacen(
+            "process = \"poisson\"\nrate = \"10 trucks per hour\"\n",
+            &format!("process = \"profile\"\nunit = \"trucks per hour\"\n{lines}"),
+            1,
+        )
+    };
+    let hourly_23 = format!("hourly = [{}]\n", vec!["1"; 23].join(", "));
+    let found = problems(&profile(&hourly_23));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(
+        found[0].to_string(),
+        "ports/a.toml:9:10: arrivals.hourly: must have 24 rates (one per hour, 00:00 first), got 23"
+    );
+    let day = format!("[{}]", vec!["1"; 24].join(", "));
+    let bad_day = format!("[{}, -2]", vec!["1"; 23].join(", "));
+    let weekly = format!(
+        "weekly = [{}]\n",
+        [day.as_str(); 6]
+            .iter()
+            .copied()
+            .chain([bad_day.as_str()])
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let found = problems(&profile(&weekly));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].key, "arrivals.weekly[6][23]");
+    assert_eq!(found[0].message, "must be finite and >= 0, got -2");
+    let both = format!("{hourly_23}weekly = [{day}]\n");
+    let found = problems(&profile(&both));
+    assert_eq!(found[0].key, "arrivals.weekly", "{found:#?}");
+    assert!(found[0].message.contains("not both"));
+    let rate = problems(&profile(&format!(
+        "rate = \"3 trucks per hour\"\nweekly = [{}]\n",
+        [day.as_str(); 7].join(", ")
+    )));
+    assert_eq!(rate.len(), 1, "{rate:#?}");
+    assert_eq!(
+        (rate[0].key.as_str(), rate[0].message.as_str()),
+        ("arrivals.rate", "is not used by process \"profile\"")
+    );
+}
