@@ -882,13 +882,16 @@ impl Checker<'_> {
                 (Service::empirical(values), "values")
             }
         };
-        let culprit = if result.is_err() && dist != "empirical" && ms.get("mean") == Some(&0.0) {
-            "mean"
-        } else {
-            culprit
-        };
         result
-            .map_err(|message| self.report(&path.key(culprit), message))
+            .map_err(|message| {
+                // Messages that start with a parameter's name ("sd must be > 0") point at it.
+                let key = message
+                    .split_whitespace()
+                    .next()
+                    .filter(|word| needs.contains(word))
+                    .unwrap_or(culprit);
+                self.report(&path.key(key), message);
+            })
             .ok()
     }
 
