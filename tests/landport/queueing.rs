@@ -34,6 +34,11 @@ fn check(what: &str, estimates: &[f64], exact: f64, accuracy: f64) {
     let (mean, standard_error) = mean_and_standard_error(estimates);
     let tolerance = T99_7DF * standard_error;
     let error = (mean - exact).abs();
+    // Shown with `cargo test -- --nocapture`.
+    eprintln!(
+        "{what}: estimate {mean:.5} ± {tolerance:.5} (99%), exact {exact:.5}, error {:.2}%",
+        100.0 * error / exact
+    );
     assert!(
         tolerance < accuracy * exact,
         "{what}: the run is too short: 99% tolerance {tolerance:.5} is not below {accuracy} of {exact:.5}"
@@ -141,6 +146,13 @@ fn littles_law_holds_at_every_stage() {
             let arrival_rate = stage.entered as f64 / run.horizon_hours;
             let predicted = arrival_rate * stage.mean_wait_hours;
             let relative = (stage.mean_queue - predicted).abs() / predicted;
+            eprintln!(
+                "stage {}: time-average queue {:.5}, λW {:.5} ({:.3}% apart)",
+                stage.stage,
+                stage.mean_queue,
+                predicted,
+                100.0 * relative
+            );
             assert!(
                 relative < 0.02,
                 "stage {}: time-average queue {:.4}, λW = {:.4} ({:.2}% apart)",
