@@ -151,35 +151,36 @@ impl Checker<'_> {
 
     /// Deserializes one section, reporting a serde error at the key it concerns.
     ///
-    /// An unknown key is dropped and the section read again, so that every unknown key of the
-    /// section is reported at once; any other error ends the section.
+    /// To find every problem of the section at once, an unknown key is dropped and a value of the
+    /// wrong type is replaced by a stand-in of the right type, and the section is read again.
+    /// Any other error ends the section.
     fn section<T: for<'de> Deserialize<'de>>(&mut self, item: &Item, path: &KeyPath) -> Option<T> {
         let Ok(mut value) = item.clone().into_value() else {
             self.report(path, "is empty");
             return None;
         };
         let mut failed = false;
-        loop {
+        // Each pass mends one place; the bound only guards against a mend that does not hold.
+        for _ in 0..100 {
             match T::deserialize(value.clone().into_deserializer()) {
                 Ok(section) => return (!failed).then_some(section),
                 Err(error) => {
                     failed = true;
                     self.serde_error(&error, path);
-                    let unknown_key = error
-                        .message()
-                        .starts_with("unknown field")
-                        .then(|| error.span())
-                        .flatten()
-                        .map(|span| self.locator.path_at(span.start));
-                    let removed = unknown_key
-                        .and_then(|key| key.0.strip_prefix(path.0.as_slice()).map(<[_]>::to_vec))
-                        .is_some_and(|relative| remove_key(&mut value, &relative));
-                    if !removed {
+                    let Some(mend) = Mend::for_message(error.message()) else {
+                        return None;
+                    };
+                    let place = error
+                        .span()
+                        .map(|span| self.locator.path_at(span.start))
+                        .and_then(|key| key.0.strip_prefix(path.0.as_slice()).map(<[_]>::to_vec));
+                    if !place.is_some_and(|relative| mend.apply(&mut value, &relative)) {
                         return None;
                     }
                 }
             }
         }
+        None
     }
 
     fn serde_error(&mut self, error: &toml_edit::de::Error, section: &KeyPath) {
@@ -1008,19 +1009,58 @@ impl Checker<'_> {
     }
 }
 
-/// Removes the key at `path` (relative to `value`); false when there is none.
-fn remove_key(value: &mut toml_edit::Value, path: &[locate::Segment]) -> bool {
-    use locate::Segment;
-    use toml_edit::Value;
-    match (value, path) {
-        (Value::InlineTable(table), [Segment::Key(key)]) => table.remove(key).is_some(),
-        (Value::InlineTable(table), [Segment::Key(key), rest @ ..]) => table
-            .get_mut(key)
-            .is_some_and(|child| remove_key(child, rest)),
-        (Value::Array(array), [Segment::Index(index), rest @ ..]) if !rest.is_empty() => array
-            .get_mut(*index)
-            .is_some_and(|child| remove_key(child, rest)),
-        _ => false,
+/// How a section is mended after a serde error, to read on and find its other problems.
+enum Mend {
+    /// Drop an unknown key.
+    Remove,
+    /// Put a stand-in of the expected type in place of a value of the wrong type.
+    Replace(toml_edit::Value),
+}
+
+impl Mend {
+    fn for_message(message: &str) -> Option<Mend> {
+        use toml_edit::Value;
+        if message.starts_with("unknown field") {
+            return Some(Mend::Remove);
+        }
+        let (_, expected) = message.split_once("expected ")?;
+        let stand_in = match expected.trim() {
+            "i64" | "u64" | "u32" | "i32" => Value::from(0i64),
+            "f64" => Value::from(0.0),
+            "a string" => Value::from(""),
+            "a sequence" => Value::Array(toml_edit::Array::new()),
+            _ => return None,
+        };
+        Some(Mend::Replace(stand_in))
+    }
+
+    /// Applies the mend at `path` (relative to `value`); false when there is no such place.
+    fn apply(&self, value: &mut toml_edit::Value, path: &[locate::Segment]) -> bool {
+        use locate::Segment;
+        use toml_edit::Value;
+        match (value, path, self) {
+            (Value::InlineTable(table), [Segment::Key(key)], Mend::Remove) => {
+                table.remove(key).is_some()
+            }
+            (Value::InlineTable(table), [Segment::Key(key)], Mend::Replace(stand_in)) => {
+                table.insert(key, stand_in.clone()).is_some()
+            }
+            (Value::Array(array), [Segment::Index(index)], Mend::Replace(stand_in))
+                if *index < array.len() =>
+            {
+                array.replace(*index, stand_in.clone());
+                true
+            }
+            (Value::InlineTable(table), [Segment::Key(key), rest @ ..], _) => table
+                .get_mut(key)
+                .is_some_and(|child| self.apply(child, rest)),
+            (Value::Array(array), [Segment::Index(index), rest @ ..], _) if !rest.is_empty() => {
+                array
+                    .get_mut(*index)
+                    .is_some_and(|child| self.apply(child, rest))
+            }
+            _ => false,
+        }
     }
 }
 

@@ -441,3 +441,22 @@ fn arrival_profiles_are_checked() {
         ("arrivals.rate", "is not used by process \"profile\"")
     );
 }
+
+#[test]
+fn every_wrong_type_of_a_section_is_reported() {
+    let broken = VALID
+        .replacen("servers = 2", "servers = \"two\"", 1)
+        .replacen("p = 0.1 }", "p = \"0.1\" }", 1)
+        .replacen("mean = \"10 min\"", "mean = 10", 1);
+    let found = problems(&broken);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "stages.declaration.servers",
+            "stages.declaration.service.mean",
+            "stages.declaration.routes[0].p"
+        ],
+        "{found:#?}"
+    );
+}
