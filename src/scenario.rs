@@ -167,9 +167,7 @@ impl Checker<'_> {
                 Err(error) => {
                     failed = true;
                     self.serde_error(&error, path);
-                    let Some(mend) = Mend::for_message(error.message()) else {
-                        return None;
-                    };
+                    let mend = Mend::for_message(error.message())?;
                     let place = error
                         .span()
                         .map(|span| self.locator.path_at(span.start))
