@@ -95,7 +95,8 @@ fn say(text: &str) -> anyhow::Result<()> {
     }
 }
 
-fn print_load_warnings(scenario: &crate::Scenario) -> String {
+/// Warns on stderr about every stage at or above load 1 and returns the offered-load table.
+fn offered_load_table(scenario: &crate::Scenario) -> String {
     let (table, warnings) = output::load_table(&scenario.offered_loads());
     for warning in warnings {
         eprintln!("warning: {warning}");
@@ -105,7 +106,7 @@ fn print_load_warnings(scenario: &crate::Scenario) -> String {
 
 fn validate(path: PathBuf) -> anyhow::Result<()> {
     let scenario = load(&path)?;
-    let table = print_load_warnings(&scenario);
+    let table = offered_load_table(&scenario);
     say(&format!(
         "{}: valid scenario '{}' with {} stages\n{table}",
         path.display(),
@@ -116,7 +117,7 @@ fn validate(path: PathBuf) -> anyhow::Result<()> {
 
 fn run(path: PathBuf, seed: Option<u64>, out: Option<PathBuf>) -> anyhow::Result<()> {
     let scenario = load(&path)?;
-    print_load_warnings(&scenario);
+    offered_load_table(&scenario);
     let seed = seed.unwrap_or(scenario.seed());
     let result = crate::run(&scenario, seed);
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
