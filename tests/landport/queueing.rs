@@ -243,3 +243,19 @@ routes = [{{ to = "exit" }}]
         check(&format!("M/G/1 with {service}"), &waits, exact, 0.03);
     }
 }
+
+#[test]
+fn offered_loads_solve_the_traffic_equations() {
+    let loads = scenario(JACKSON).offered_loads();
+    let lambda_a = 6.0 / 0.9;
+    // (arrival rate, offered load = λ × mean service / servers)
+    let expected = [
+        (lambda_a, lambda_a * 0.1),
+        (0.4 * lambda_a, 0.4 * lambda_a * 0.5 / 2.0),
+        (lambda_a, lambda_a * 0.2 / 2.0),
+    ];
+    for (load, (rate, offered)) in loads.iter().zip(expected) {
+        assert!((load.arrival_rate_per_hour - rate).abs() < 1e-9, "{load:?}");
+        assert!((load.offered_load - offered).abs() < 1e-9, "{load:?}");
+    }
+}
