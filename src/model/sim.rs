@@ -83,15 +83,24 @@ struct StageState {
     queue: VecDeque<u32>,
     /// Trucks driving here, each holding a waiting space.
     inbound: u32,
-    in_service: u32,
-    /// Servers holding a truck that has finished but cannot move on.
-    blocked: u32,
-    on_duty: u32,
     /// Trucks elsewhere waiting for a waiting space here, first come first served.
     waiting_for_space: VecDeque<u32>,
     service_rng: Rng,
     routing_rng: Rng,
+    /// Also the live counts: trucks in service, servers blocked and servers on duty are the
+    /// current values of its levels, kept in one place.
     stats: StageStats,
+}
+
+impl StageState {
+    /// Servers holding a truck: in service, or blocked after service.
+    fn busy(&self) -> u32 {
+        self.stats.in_service.value() + self.stats.blocked_servers.value()
+    }
+
+    fn on_duty(&self) -> u32 {
+        self.stats.on_duty.value()
+    }
 }
 
 struct Simulation<'a, R: Recorder> {
@@ -131,9 +140,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .map(|stage| StageState {
                 queue: VecDeque::new(),
                 inbound: 0,
-                in_service: 0,
-                blocked: 0,
-                on_duty: 0,
                 waiting_for_space: VecDeque::new(),
                 service_rng: stream(seed, stream_id(&stage.name, SERVICE_STREAM)),
                 routing_rng: stream(seed, stream_id(&stage.name, ROUTING_STREAM)),
@@ -246,9 +252,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         match self.scenario.stages[stage_idx].yard {
             None => true,
             Some(yard) => {
-                let free_servers = stage
-                    .on_duty
-                    .saturating_sub(stage.in_service + stage.blocked);
+                let free_servers = stage.on_duty().saturating_sub(stage.busy());
                 stage.queue.len() + (stage.inbound as usize) < yard as usize + free_servers as usize
             }
         }
@@ -262,9 +266,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 self.stages[to].waiting_for_space.push_back(truck);
                 self.trucks[truck as usize].holding = holding;
                 if let Holding::Server(from) = holding {
-                    let stage = &mut self.stages[from];
-                    stage.blocked += 1;
-                    stage.stats.blocked_servers.set(now, stage.blocked);
+                    self.stages[from].stats.blocked_servers.increment(now);
                 }
                 return;
             }
@@ -334,8 +336,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     fn service_end(&mut self, now: Time, stage_idx: usize, truck: u32) {
         let stage = &mut self.stages[stage_idx];
-        stage.in_service -= 1;
-        stage.stats.in_service.set(now, stage.in_service);
+        stage.stats.in_service.decrement(now);
         let draw: f64 = stage.routing_rng.random();
         let routes = &self.scenario.stages[stage_idx].routes;
         let mut cumulative = 0.0;
@@ -371,9 +372,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 );
             }
         }
-        let stage = &mut self.stages[stage_idx];
-        stage.on_duty = on_duty;
-        stage.stats.on_duty.set(now, on_duty);
+        self.stages[stage_idx].stats.on_duty.set(now, on_duty);
         self.unsettled.push(stage_idx);
     }
 
@@ -399,7 +398,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         while let Some(stage_idx) = self.unsettled.pop() {
             loop {
                 let stage = &self.stages[stage_idx];
-                if stage.in_service + stage.blocked >= stage.on_duty {
+                if stage.busy() >= stage.on_duty() {
                     break;
                 }
                 let Some(truck) = self.stages[stage_idx].queue.pop_front() else {
@@ -413,9 +412,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 };
                 let holding = self.trucks[truck as usize].holding;
                 if let Holding::Server(from) = holding {
-                    let upstream = &mut self.stages[from];
-                    upstream.blocked -= 1;
-                    upstream.stats.blocked_servers.set(now, upstream.blocked);
+                    self.stages[from].stats.blocked_servers.decrement(now);
                 }
                 self.depart(now, truck, holding);
             }
@@ -426,8 +423,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let service_time = {
             let stage = &mut self.stages[stage_idx];
             stage.stats.queue.set(now, stage.queue.len() as u32);
-            stage.in_service += 1;
-            stage.stats.in_service.set(now, stage.in_service);
+            stage.stats.in_service.increment(now);
             self.scenario.stages[stage_idx]
                 .service
                 .sample(&mut stage.service_rng)

@@ -16,6 +16,18 @@ pub(crate) struct Level {
 }
 
 impl Level {
+    pub(crate) fn value(&self) -> u32 {
+        self.value
+    }
+
+    pub(crate) fn increment(&mut self, now: Time) {
+        self.set(now, self.value + 1);
+    }
+
+    pub(crate) fn decrement(&mut self, now: Time) {
+        self.set(now, self.value - 1);
+    }
+
     pub(crate) fn set(&mut self, now: Time, value: u32) {
         self.area += u128::from(self.value) * u128::from((now - self.since).millis());
         self.since = now;
