@@ -113,18 +113,18 @@ impl Calendar {
             && matches!(self.staffing, Staffing::Fixed(_))
     }
 
+    /// Weekday (Monday = 0) of a simulated day; day + 6 gives the weekday of the day before,
+    /// also for day 0.
     fn weekday_of_day(&self, day: u64) -> usize {
         ((u64::from(self.first_weekday) + day) % 7) as usize
     }
 
-    fn is_open(&self, time: Time) -> bool {
-        let day = time.day();
-        if self.closed_days.binary_search(&day).is_ok() {
-            return false;
-        }
+    /// Whether `time` falls in the opening hours, dated closures aside.
+    fn within_opening_hours(&self, time: Time) -> bool {
         let Some(opening) = &self.opening else {
             return true;
         };
+        let day = time.day();
         let time_of_day = time.time_of_day();
         if opening.from < opening.to {
             opening.days[self.weekday_of_day(day)] && within(time_of_day, opening.from, opening.to)
@@ -132,19 +132,27 @@ impl Calendar {
             opening.days[self.weekday_of_day(day)]
         } else if time_of_day < opening.to {
             // The tail of an overnight opening that began the evening before.
-            day > 0 && opening.days[self.weekday_of_day(day - 1)]
-                || day == 0 && opening.days[(usize::from(self.first_weekday) + 6) % 7]
+            opening.days[self.weekday_of_day(day + 6)]
         } else {
             false
         }
     }
 
-    /// Servers on duty at `time`: zero while closed.
-    pub(crate) fn servers_at(&self, time: Time) -> u32 {
-        if self.is_open(time) {
+    /// Servers on duty at `time` on a day without a dated closure.
+    fn servers_in_a_normal_week(&self, time: Time) -> u32 {
+        if self.within_opening_hours(time) {
             self.staffing.servers_at(time.time_of_day())
         } else {
             0
+        }
+    }
+
+    /// Servers on duty at `time`: zero while closed.
+    pub(crate) fn servers_at(&self, time: Time) -> u32 {
+        if self.closed_days.binary_search(&time.day()).is_ok() {
+            0
+        } else {
+            self.servers_in_a_normal_week(time)
         }
     }
 
@@ -175,16 +183,12 @@ impl Calendar {
 
     /// Mean servers on duty over a typical week (dated closures left out).
     pub(crate) fn mean_servers(&self) -> f64 {
-        let without_closures = Calendar {
-            closed_days: Vec::new(),
-            ..self.clone()
-        };
         let mut server_time = 0.0;
         for day in 0..7u64 {
             let day_start = Time::DAY * day;
             for (i, &start) in self.breakpoints.iter().enumerate() {
                 let end = self.breakpoints.get(i + 1).copied().unwrap_or(Time::DAY);
-                let servers = without_closures.servers_at(day_start + start);
+                let servers = self.servers_in_a_normal_week(day_start + start);
                 server_time += f64::from(servers) * (end - start).millis() as f64;
             }
         }
@@ -275,5 +279,28 @@ mod tests {
         assert_eq!(calendar.servers_at(hours(21)), 1);
         assert_eq!(calendar.servers_at(Time::DAY + hours(5)), 1);
         assert_eq!(calendar.servers_at(hours(12)), 0);
+        // Open only on Sunday nights; day 0 is a Monday, so its early hours belong to Sunday's.
+        let sunday_nights = Opening {
+            from: hours(20),
+            to: hours(6),
+            days: [false, false, false, false, false, false, true],
+        };
+        let monday = days_from_civil(2025, 3, 3);
+        let calendar = Calendar::new(Staffing::Fixed(1), Some(sunday_nights), vec![], monday);
+        assert_eq!(
+            calendar.servers_at(hours(5)),
+            1,
+            "Monday 05:00, Sunday night's opening"
+        );
+        assert_eq!(
+            calendar.servers_at(Time::DAY + hours(5)),
+            0,
+            "Tuesday 05:00"
+        );
+        assert_eq!(
+            calendar.servers_at(Time::DAY * 6 + hours(21)),
+            1,
+            "Sunday 21:00"
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
-use super::stats::{DwellStats, StageStats, TruckCounts, TruckLog, Visit};
+use super::stats::{StageStats, Tally, TruckCounts, TruckLog, Visit};
 use super::{Destination, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Rng, Time};
 
@@ -117,7 +117,8 @@ struct Simulation<'a, R: Recorder> {
     next_id: u64,
     counts: TruckCounts,
     cleared_after_warmup: u64,
-    dwell: DwellStats,
+    /// Dwell of trucks that arrived after warm-up and exited before the end.
+    dwell: Tally,
     recorder: R,
     seed: u64,
 }
@@ -163,7 +164,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             next_id: 0,
             counts: TruckCounts::default(),
             cleared_after_warmup: 0,
-            dwell: DwellStats::default(),
+            dwell: Tally::default(),
             recorder: R::default(),
             seed,
         }
@@ -383,7 +384,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
         let slot = &self.trucks[truck as usize];
         if slot.counted {
-            self.dwell.dwell.record(now - slot.arrival);
+            self.dwell.record(now - slot.arrival);
             if R::ENABLED {
                 self.recorder
                     .exited(slot.id, slot.arrival, now, &slot.visits);
@@ -464,7 +465,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             warmup_hours: self.scenario.warmup.hours(),
             horizon_hours: window.hours(),
             trucks: counts,
-            dwell: self.dwell.summary(),
+            dwell: self.dwell.dwell_summary(),
             stages,
             log: self.recorder.into_log(),
         }

@@ -125,6 +125,19 @@ impl Tally {
     fn max_hours(&self) -> f64 {
         Time::from_millis(self.histogram.max()).hours()
     }
+
+    /// Mean, percentiles and maximum, as reported for dwell times.
+    pub(crate) fn dwell_summary(&self) -> DwellSummary {
+        DwellSummary {
+            trucks: self.count(),
+            mean_hours: self.mean_hours(),
+            p50_hours: self.quantile_hours(0.50),
+            p90_hours: self.quantile_hours(0.90),
+            p95_hours: self.quantile_hours(0.95),
+            p99_hours: self.quantile_hours(0.99),
+            max_hours: self.max_hours(),
+        }
+    }
 }
 
 /// Accumulators of one stage.
@@ -176,27 +189,6 @@ impl StageStats {
             mean_blocked_servers,
             mean_queue,
             max_queue,
-        }
-    }
-}
-
-/// Dwell times of trucks that arrived after warm-up and left before the end.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct DwellStats {
-    pub(crate) dwell: Tally,
-}
-
-impl DwellStats {
-    pub(crate) fn summary(&self) -> DwellSummary {
-        let tally = &self.dwell;
-        DwellSummary {
-            trucks: tally.count(),
-            mean_hours: tally.mean_hours(),
-            p50_hours: tally.quantile_hours(0.50),
-            p90_hours: tally.quantile_hours(0.90),
-            p95_hours: tally.quantile_hours(0.95),
-            p99_hours: tally.quantile_hours(0.99),
-            max_hours: tally.max_hours(),
         }
     }
 }
