@@ -21,7 +21,7 @@ use crate::model::{
     Arrivals, Calendar, Destination, Opening, Route, Scenario, Service, Shift, Staffing, Stage,
 };
 use locate::{KeyPath, Locator};
-use raw::{RawArrivals, RawService, RawStage, RawTop};
+use raw::{RawArrivals, RawOpening, RawService, RawStage, RawTop};
 
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -275,20 +275,14 @@ impl Checker<'_> {
                 );
             }
             let raw: Option<RawStage> = self.section(item, &path);
-            if let Some(raw) = raw {
-                stages.push(self.stage(name, raw, &path, &indices, start_day));
-            }
+            stages.push(raw.and_then(|raw| self.stage(name, raw, &path, &indices, start_day)));
         }
 
         let (arrivals, entry) = match raw_arrivals {
             Some(raw) => self.arrivals(raw, &arrivals_path, &indices),
             None => (None, None),
         };
-        let stages: Option<Vec<Stage>> = stages.into_iter().collect();
-        let stages = stages?;
-        if stages.len() != stage_items.len() {
-            return None;
-        }
+        let stages: Vec<Stage> = stages.into_iter().collect::<Option<_>>()?;
         self.check_exit_reachable(&stages);
 
         let top = top?;
@@ -640,33 +634,7 @@ impl Checker<'_> {
         let staffing = self.staffing(&raw, path);
         let service = self.service(&raw.service, &path.key("service"));
         let opening = match &raw.opening {
-            Some(opening) => {
-                let opening_path = path.key("opening");
-                let from = self.time_of_day(&opening.from, &opening_path.key("from"));
-                let to = self.time_of_day(&opening.to, &opening_path.key("to"));
-                let mut days = [opening.days.is_none(); 7];
-                for (i, day) in opening.days.iter().flatten().enumerate() {
-                    match units::weekday(day) {
-                        Ok(index) => days[index] = true,
-                        Err(message) => self.report(&opening_path.key("days").index(i), message),
-                    }
-                }
-                if opening.days.as_ref().is_some_and(Vec::is_empty) {
-                    self.report(&opening_path.key("days"), "must name at least one weekday");
-                }
-                match (from, to) {
-                    (Some(from), Some(to)) if from % Time::DAY == to % Time::DAY => {
-                        self.report(&opening_path.key("to"), "must differ from opening.from (leave out `opening` for a stage that never closes)");
-                        None
-                    }
-                    (Some(from), Some(to)) => Some(Some(Opening {
-                        from,
-                        to: to % Time::DAY,
-                        days,
-                    })),
-                    _ => None,
-                }
-            }
+            Some(opening) => self.opening(opening, &path.key("opening")).map(Some),
             None => Some(None),
         };
         let mut closed_days = Vec::new();
@@ -695,6 +663,35 @@ impl Checker<'_> {
             service: service?,
             yard: yard?,
             routes: routes?,
+        })
+    }
+
+    /// Opening hours: valid times, known weekdays, and an end other than the start.
+    fn opening(&mut self, raw: &RawOpening, path: &KeyPath) -> Option<Opening> {
+        let from = self.time_of_day(&raw.from, &path.key("from"));
+        let to = self.time_of_day(&raw.to, &path.key("to"));
+        let mut days = [raw.days.is_none(); 7];
+        for (i, day) in raw.days.iter().flatten().enumerate() {
+            match units::weekday(day) {
+                Ok(index) => days[index] = true,
+                Err(message) => self.report(&path.key("days").index(i), message),
+            }
+        }
+        if raw.days.as_ref().is_some_and(Vec::is_empty) {
+            self.report(&path.key("days"), "must name at least one weekday");
+        }
+        let (from, to) = (from?, to?);
+        if from % Time::DAY == to % Time::DAY {
+            self.report(
+                &path.key("to"),
+                "must differ from opening.from (leave out `opening` for a stage that never closes)",
+            );
+            return None;
+        }
+        Some(Opening {
+            from,
+            to: to % Time::DAY,
+            days,
         })
     }
 

@@ -78,20 +78,8 @@ impl<E> EventList<E> {
             .map(|entry| (Self::time_of(entry.key), entry.event))
     }
 
-    pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|entry| Self::time_of(entry.key))
-    }
-
     fn time_of(key: u128) -> Time {
         Time::from_millis((key >> 64) as u64)
-    }
-
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
     }
 }
 

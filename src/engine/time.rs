@@ -1,6 +1,5 @@
 //! Simulation time as an integer count of milliseconds.
 
-use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 
 /// An instant or a span of simulation time, in whole milliseconds since the start of the run.
@@ -85,12 +84,6 @@ impl Sub for Time {
     /// Saturates at zero: a span is never negative.
     fn sub(self, other: Time) -> Time {
         self.saturating_sub(other)
-    }
-}
-
-impl fmt::Display for Time {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.3} h", self.hours())
     }
 }
 

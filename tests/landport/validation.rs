@@ -460,3 +460,23 @@ fn every_wrong_type_of_a_section_is_reported() {
         "{found:#?}"
     );
 }
+
+#[test]
+fn opening_hours_must_open_and_close() {
+    rejects(
+        "servers = 1\n",
+        "servers = 1\nopening = { from = \"08:00\", to = \"08:00\" }\n",
+        18,
+        34,
+        "stages.inspection.opening.to",
+        "must differ from opening.from",
+    );
+    rejects(
+        "servers = 1\n",
+        "servers = 1\nopening = { from = \"08:00\", to = \"20:00\", days = [\"mon\", \"funday\"] }\n",
+        18,
+        58,
+        "stages.inspection.opening.days[1]",
+        "expected a weekday such as \"mon\"",
+    );
+}
