@@ -6,6 +6,14 @@ fn landport() -> Command {
     Command::cargo_bin("landport").unwrap()
 }
 
+fn stdout(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+}
+
+fn stderr(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
 /// A scenario file `<name>.toml` with one desk, in a temporary directory kept alive by the caller.
 fn one_desk(name: &str, servers: &str, mean: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -31,15 +39,12 @@ routes = [{{ to = "exit" }}]
 #[test]
 fn run_writes_the_result_files() {
     let out = tempfile::tempdir().unwrap();
-    let output = landport()
+    let assert = landport()
         .args(["run", "scenarios/alashankou-reformed.toml", "--out"])
         .arg(out.path())
         .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let stdout = String::from_utf8(output).unwrap();
+        .success();
+    let stdout = stdout(&assert);
     assert!(stdout.contains("dwell, arrival to exit (h)"), "{stdout}");
     let trucks = std::fs::read_to_string(out.path().join("trucks.csv")).unwrap();
     let header = trucks.lines().next().unwrap();
@@ -99,7 +104,7 @@ fn validate_prints_offered_loads() {
         .args(["validate", "scenarios/alashankou-legacy.toml"])
         .assert()
         .success();
-    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let stdout = stdout(&assert);
     assert!(stdout.contains("offered load"), "{stdout}");
     assert!(stdout.contains("declaration"), "{stdout}");
 }
@@ -108,7 +113,7 @@ fn validate_prints_offered_loads() {
 fn validate_warns_about_an_overloaded_stage() {
     let (_dir, path) = one_desk("overloaded", "servers = 1", "10 min");
     let assert = landport().arg("validate").arg(&path).assert().success();
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let stderr = stderr(&assert);
     assert!(
         stderr.contains("stage 'desk': offered load 1.667 is at or above 1"),
         "{stderr}"
@@ -120,7 +125,7 @@ fn invalid_scenarios_exit_2_with_every_problem() {
     let (_dir, path) = one_desk("bad", "servers = 0", "-3 min");
     for command in ["validate", "run"] {
         let assert = landport().arg(command).arg(&path).assert().code(2);
-        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        let stderr = stderr(&assert);
         assert!(
             stderr.contains("bad.toml:9:11: stages.desk.servers: must be at least 1, got 0"),
             "{stderr}"
@@ -140,7 +145,7 @@ fn a_missing_file_is_a_clear_error() {
         .args(["run", "no/such/scenario.toml"])
         .assert()
         .code(2);
-    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    let stderr = stderr(&assert);
     assert!(
         stderr.contains("cannot read scenario no/such/scenario.toml"),
         "{stderr}"
@@ -151,7 +156,7 @@ fn a_missing_file_is_a_clear_error() {
 fn help_explains_each_command_with_an_example() {
     for command in ["run", "validate"] {
         let assert = landport().args([command, "--help"]).assert().success();
-        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        let stdout = stdout(&assert);
         assert!(stdout.contains("Example:"), "{command} --help:\n{stdout}");
     }
 }
