@@ -106,7 +106,17 @@ fn validate_prints_offered_loads() {
         .success();
     let stdout = stdout(&assert);
     assert!(stdout.contains("offered load"), "{stdout}");
-    assert!(stdout.contains("declaration"), "{stdout}");
+    // Declaration: 8 trucks/h × 0.25 h over 9 desks open 8 h on 5 days of 7 (2.14 on average).
+    let declaration = stdout
+        .lines()
+        .find(|line| line.starts_with("declaration"))
+        .unwrap();
+    let fields: Vec<&str> = declaration.split_whitespace().collect();
+    assert_eq!(
+        fields,
+        ["declaration", "8.000", "0.2500", "2.14", "0.933"],
+        "{stdout}"
+    );
 }
 
 #[test]
