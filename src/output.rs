@@ -117,6 +117,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_failed_write_leaves_no_file() {
+        let dir = std::env::temp_dir().join(format!("landport-atomic-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("trucks.csv");
+        let result = write_file_atomically(&path, |w| {
+            w.write_all(b"truck,arrival_h\n")?;
+            Err(io::Error::other("disk full"))
+        });
+        assert_eq!(result.unwrap_err().to_string(), "disk full");
+        assert!(!path.exists());
+        assert!(!dir.join("trucks.csv.partial").exists());
+        write_file_atomically(&path, |w| w.write_all(b"whole\n")).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "whole\n");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn hours_have_six_exact_decimals() {
         let hours = |ms: u64| {
             let mut field = Vec::new();
@@ -251,14 +268,14 @@ type Buffered = io::BufWriter<fs::File>;
 /// Writes the file at `path` whole or not at all: into a temporary sibling, then renamed.
 pub fn write_file_atomically(
     path: &Path,
-    write: impl FnOnce(&mut io::BufWriter<fs::File>) -> io::Result<()>,
+    contents: impl FnOnce(&mut Buffered) -> io::Result<()>,
 ) -> io::Result<()> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".partial");
     let temporary = PathBuf::from(temporary);
     let result = (|| {
         let mut writer = io::BufWriter::new(fs::File::create(&temporary)?);
-        write(&mut writer)?;
+        contents(&mut writer)?;
         writer
             .into_inner()
             .map_err(io::IntoInnerError::into_error)?
@@ -282,18 +299,18 @@ pub fn write_run(
         source,
     })?;
     let mut written = Vec::new();
-    let mut write = |name: &str, write: &dyn Fn(&mut Buffered) -> io::Result<()>| {
+    let mut write_one = |name: &str, contents: &dyn Fn(&mut Buffered) -> io::Result<()>| {
         let path = dir.join(name);
-        write_file_atomically(&path, write).map_err(|source| OutputError {
+        write_file_atomically(&path, contents).map_err(|source| OutputError {
             path: path.clone(),
             source,
         })?;
         written.push(path);
         Ok::<(), OutputError>(())
     };
-    write("trucks.csv", &|w| write_trucks_csv(w, scenario, result))?;
-    write("stages.csv", &|w| write_stages_csv(w, result))?;
-    write("summary.json", &|w| write_summary_json(w, scenario, result))?;
+    write_one("trucks.csv", &|w| write_trucks_csv(w, scenario, result))?;
+    write_one("stages.csv", &|w| write_stages_csv(w, result))?;
+    write_one("summary.json", &|w| write_summary_json(w, scenario, result))?;
     Ok(written)
 }
 
