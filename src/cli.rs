@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+use crate::experiment::{self, Experiment};
 use crate::output;
 use crate::scenario::{self, ScenarioError};
 
@@ -25,19 +26,31 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Simulate a scenario and write trucks.csv, stages.csv and summary.json.
+    /// Simulate a scenario's replications and write their results.
     #[command(
-        after_help = "Example:\n  landport run scenarios/alashankou-reformed.toml --seed 7\n\n\
-Writes output/<scenario name>/ (or --out DIR): trucks.csv (one row per truck), stages.csv (one row \
-per stage) and summary.json. Times are in hours. Trucks arriving during the warm-up are left out of \
-the statistics."
+        after_help = "Examples:\n  landport run scenarios/alashankou-reformed.toml\n  \
+landport run scenarios/alashankou-legacy.toml --replications 20 --threads 2\n  \
+landport run scenarios/alashankou-legacy.toml --replications 20 --replication 7\n\n\
+Replication i runs with a seed derived from (base seed, i): --replication I reruns one alone.\n\
+Writes output/<scenario name>/ (or --out DIR): trucks.csv (one row per truck of the first \
+replication), stages.csv (one row per replication and stage), metrics.csv (each metric's mean \
+and 95% interval), replications.csv (each replication's seed and metrics) and summary.json. \
+Times are in hours. Trucks arriving during the warm-up are left out of the statistics."
     )]
     Run {
         /// The scenario file (TOML).
         scenario: PathBuf,
-        /// Seed of the random streams; overrides the scenario's `seed`.
+        /// Base seed of the replications; overrides the scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
+        /// Number of replications; overrides the scenario's `replications` [default: 1].
+        #[arg(long, short = 'n', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        replications: Option<u32>,
+        /// Run only replication I (0-based) of the experiment, as it runs among the others.
+        #[arg(long, value_name = "I", conflicts_with = "replications")]
+        replication: Option<u32>,
+        #[command(flatten)]
+        threads: Threads,
         /// Directory for the result files [default: output/<scenario name>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -52,6 +65,26 @@ is at or above 1 gets a warning: its queue grows without bound."
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+}
+
+/// Worker threads for replications and sweep points.
+#[derive(Debug, clap::Args)]
+struct Threads {
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+}
+
+impl Threads {
+    /// Runs `work` on a rayon pool of the chosen size.
+    fn install<T: Send>(&self, work: impl FnOnce() -> T + Send) -> anyhow::Result<T> {
+        let mut builder = rayon::ThreadPoolBuilder::new();
+        if let Some(threads) = self.threads {
+            builder = builder.num_threads(usize::from(threads));
+        }
+        let pool = builder.build().context("starting worker threads")?;
+        Ok(pool.install(work))
+    }
 }
 
 /// Runs the command line and returns the process exit code: 0 on success, 2 on any error.
@@ -71,8 +104,11 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Run {
             scenario,
             seed,
+            replications,
+            replication,
+            threads,
             out,
-        } => run(scenario, seed, out),
+        } => run(scenario, seed, replications, replication, threads, out),
         Command::Validate { scenario } => validate(scenario),
     }
 }
@@ -115,14 +151,36 @@ fn validate(path: PathBuf) -> anyhow::Result<()> {
     ))
 }
 
-fn run(path: PathBuf, seed: Option<u64>, out: Option<PathBuf>) -> anyhow::Result<()> {
+fn run(
+    path: PathBuf,
+    seed: Option<u64>,
+    replications: Option<u32>,
+    replication: Option<u32>,
+    threads: Threads,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
     let scenario = load(&path)?;
     offered_load_table(&scenario);
-    let seed = seed.unwrap_or(scenario.seed());
-    let result = crate::run(&scenario, seed);
+    let base_seed = seed.unwrap_or(scenario.seed());
+    let experiment = match replication {
+        Some(i) => {
+            let run = crate::run(&scenario, experiment::replication_seed(base_seed, i));
+            Experiment::from_runs(&scenario, base_seed, vec![run])
+        }
+        None => {
+            let replications = replications.unwrap_or(scenario.replications());
+            threads.install(|| Experiment::run(&scenario, base_seed, replications, true))?
+        }
+    };
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
-    let written = output::write_run(&dir, &scenario, &result).context("writing results")?;
-    let mut text = output::summary_table(&result);
+    let written = output::write_run(&dir, &scenario, &experiment).context("writing results")?;
+    let mut text = output::summary_table(&experiment);
+    if let Some(i) = replication {
+        text.push_str(&format!(
+            "(replication {i} alone, seed {})\n",
+            experiment.seeds[0]
+        ));
+    }
     text.push('\n');
     for path in written {
         text.push_str(&format!("wrote {}\n", path.display()));

@@ -7,5 +7,5 @@ mod random;
 mod time;
 
 pub use event_list::EventList;
-pub use random::{stream, stream_id, Rng};
+pub use random::{derive_seed, stream, stream_id, Rng};
 pub use time::Time;

@@ -26,6 +26,7 @@
 
 pub mod cli;
 pub mod engine;
+pub mod experiment;
 pub mod model;
 pub mod output;
 pub mod scenario;

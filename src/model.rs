@@ -16,7 +16,10 @@ pub(crate) use calendar::{days_from_civil, Calendar, Opening, Shift, Staffing};
 pub use load::StageLoad;
 pub(crate) use service::Service;
 pub use sim::{run, run_summary};
-pub use stats::{DwellSummary, RunResult, StageSummary, TruckCounts, TruckLog, TruckRecord, Visit};
+pub use stats::{
+    DwellSummary, RunResult, StageBreakdown, StageSummary, TruckCounts, TruckLog, TruckRecord,
+    Visit,
+};
 
 use crate::engine::Time;
 
@@ -27,6 +30,8 @@ pub struct Scenario {
     pub(crate) seed: u64,
     pub(crate) warmup: Time,
     pub(crate) horizon: Time,
+    /// Replications a run makes unless told otherwise.
+    pub(crate) replications: u32,
     /// Day number (days since 1970-01-01) of the first simulated day.
     pub(crate) start_day: i64,
     pub(crate) arrivals: Arrivals,
@@ -75,6 +80,11 @@ impl Scenario {
 
     pub fn horizon(&self) -> Time {
         self.horizon
+    }
+
+    /// The number of replications named in the scenario file (1 when it names none).
+    pub fn replications(&self) -> u32 {
+        self.replications
     }
 
     pub fn stage_names(&self) -> impl Iterator<Item = &str> {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::engine::Time;
+use crate::experiment::{Estimate, Experiment, MetricEstimate};
 use crate::model::{RunResult, Scenario, StageLoad};
 
 /// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
@@ -78,10 +79,12 @@ pub fn write_trucks_csv(
     csv.flush()
 }
 
-/// stages.csv: one row per stage.
-pub fn write_stages_csv(writer: impl Write, result: &RunResult) -> io::Result<()> {
+/// stages.csv: one row per replication and stage: queue statistics and where the time goes.
+pub fn write_stages_csv(writer: impl Write, runs: &[RunResult]) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(writer);
     csv.write_record([
+        "replication",
+        "seed",
         "stage",
         "entered",
         "served",
@@ -93,21 +96,92 @@ pub fn write_stages_csv(writer: impl Write, result: &RunResult) -> io::Result<()
         "mean_servers_on_duty",
         "mean_queue",
         "max_queue",
+        "waiting_h",
+        "closed_h",
+        "service_h",
+        "blocked_h",
+        "travel_h",
     ])?;
-    for stage in &result.stages {
+    for (replication, run) in runs.iter().enumerate() {
+        for (stage, part) in run.stages.iter().zip(&run.breakdown) {
+            let mut record = vec![
+                replication.to_string(),
+                run.seed.to_string(),
+                stage.stage.clone(),
+                stage.entered.to_string(),
+                stage.served.to_string(),
+            ];
+            let decimals = [
+                stage.mean_wait_hours,
+                stage.p95_wait_hours,
+                stage.mean_service_hours,
+                stage.mean_blocked_hours,
+                stage.utilization,
+                stage.mean_servers_on_duty,
+                stage.mean_queue,
+            ];
+            record.extend(decimals.iter().map(|x| format!("{x:.6}")));
+            record.push(stage.max_queue.to_string());
+            let parts = [
+                part.waiting_hours,
+                part.closed_hours,
+                part.service_hours,
+                part.blocked_hours,
+                part.travel_hours,
+            ];
+            record.extend(parts.iter().map(|x| format!("{x:.6}")));
+            csv.write_record(&record)?;
+        }
+    }
+    csv.flush()
+}
+
+/// A number for CSV and tables: six decimals, empty when there is none.
+fn decimal(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |x| format!("{x:.6}"))
+}
+
+/// metrics.csv: one row per metric: the mean over replications and its 95% interval.
+pub fn write_metrics_csv(writer: impl Write, metrics: &[MetricEstimate]) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    csv.write_record([
+        "metric",
+        "mean",
+        "ci95_half_width",
+        "ci95_low",
+        "ci95_high",
+        "replications",
+    ])?;
+    for metric in metrics {
+        let estimate = &metric.estimate;
+        let interval = estimate.interval();
         csv.write_record([
-            stage.stage.clone(),
-            stage.entered.to_string(),
-            stage.served.to_string(),
-            format!("{:.6}", stage.mean_wait_hours),
-            format!("{:.6}", stage.p95_wait_hours),
-            format!("{:.6}", stage.mean_service_hours),
-            format!("{:.6}", stage.mean_blocked_hours),
-            format!("{:.6}", stage.utilization),
-            format!("{:.6}", stage.mean_servers_on_duty),
-            format!("{:.6}", stage.mean_queue),
-            stage.max_queue.to_string(),
+            metric.name.clone(),
+            decimal(Some(estimate.mean)),
+            decimal(estimate.half_width),
+            decimal(interval.map(|(low, _)| low)),
+            decimal(interval.map(|(_, high)| high)),
+            estimate.n.to_string(),
         ])?;
+    }
+    csv.flush()
+}
+
+/// replications.csv: one row per replication: its seed and every metric.
+pub fn write_replications_csv(writer: impl Write, experiment: &Experiment) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let mut header = vec!["replication".to_string(), "seed".to_string()];
+    header.extend(experiment.metrics.iter().map(|metric| metric.name.clone()));
+    csv.write_record(&header)?;
+    for (replication, seed) in experiment.seeds.iter().enumerate() {
+        let mut record = vec![replication.to_string(), seed.to_string()];
+        record.extend(
+            experiment
+                .metrics
+                .iter()
+                .map(|metric| decimal(metric.values.get(replication).copied())),
+        );
+        csv.write_record(&record)?;
     }
     csv.flush()
 }
@@ -162,74 +236,152 @@ struct Summary<'a> {
     landport_version: &'a str,
     units: &'a str,
     #[serde(flatten)]
-    result: &'a RunResult,
+    experiment: &'a Experiment,
     offered_loads: Vec<StageLoad>,
 }
 
-/// summary.json: the run's results with scenario name, seed, horizon and landport version.
+/// summary.json: every metric with its interval, the warm-up check, each replication's results,
+/// the offered loads and the landport version.
 pub fn write_summary_json(
     mut writer: impl Write,
     scenario: &Scenario,
-    result: &RunResult,
+    experiment: &Experiment,
 ) -> io::Result<()> {
     let summary = Summary {
         landport_version: env!("CARGO_PKG_VERSION"),
-        units: "times in hours, rates in trucks per hour or per day as named",
-        result,
+        units: "times in hours (names ending _h or _hours), rates in trucks per day as named; \
+intervals are 95% Student t over replications",
+        experiment,
         offered_loads: scenario.offered_loads(),
     };
     serde_json::to_writer_pretty(&mut writer, &summary)?;
     writer.write_all(b"\n")
 }
 
-/// The summary printed after a run.
-pub fn summary_table(result: &RunResult) -> String {
+/// A mean with its interval for tables: `5.32 ± 0.05`, or the mean alone for one replication.
+pub fn with_interval(estimate: &Estimate, decimals: usize) -> String {
+    match estimate.half_width {
+        Some(half) => format!("{:.decimals$} ± {half:.decimals$}", estimate.mean),
+        None => format!("{:.decimals$}", estimate.mean),
+    }
+}
+
+/// The warm-up line of a summary: the scenario's warm-up against MSER-5's suggestion.
+pub fn warmup_line(experiment: &Experiment) -> String {
+    let warmup = &experiment.warmup;
+    let verdict = if warmup.is_long_enough() {
+        "long enough"
+    } else {
+        "consider a longer warm-up"
+    };
+    format!(
+        "warm-up: {:.0} h in the scenario; MSER-5 on hourly trucks in port suggests {:.0} h: {verdict}",
+        warmup.fixed_hours, warmup.mser5_hours
+    )
+}
+
+/// The summary printed after a run: port metrics, stage metrics and where the time goes.
+pub fn summary_table(experiment: &Experiment) -> String {
     let mut out = String::new();
-    let trucks = &result.trucks;
-    let dwell = &result.dwell;
+    let first = experiment.runs.first();
+    let (horizon, warmup) = first.map_or((0.0, 0.0), |run| (run.horizon_hours, run.warmup_hours));
+    let replications = experiment.replications;
     let _ = writeln!(
         out,
-        "scenario {}  seed {}  horizon {:.1} d after {:.1} d warm-up",
-        result.scenario,
-        result.seed,
-        result.horizon_hours / 24.0,
-        result.warmup_hours / 24.0
+        "scenario {}  base seed {}  {replications} replication{} of {:.1} d after {:.1} d warm-up{}",
+        experiment.scenario,
+        experiment.base_seed,
+        if replications == 1 { "" } else { "s" },
+        horizon / 24.0,
+        warmup / 24.0,
+        if replications > 1 { "  (mean ± 95% interval)" } else { "" },
     );
-    let _ = writeln!(
-        out,
-        "trucks: {} arrived, {} exited, {} in port at end; {:.1} cleared per day",
-        trucks.arrived, trucks.exited, trucks.in_port_at_end, trucks.cleared_per_day
-    );
-    let _ = writeln!(
-        out,
-        "dwell, arrival to exit (h), {} trucks: mean {:.2}  p50 {:.2}  p90 {:.2}  p95 {:.2}  p99 {:.2}  max {:.2}",
-        dwell.trucks, dwell.mean_hours, dwell.p50_hours, dwell.p90_hours, dwell.p95_hours, dwell.p99_hours, dwell.max_hours
-    );
-    let _ = writeln!(
-        out,
-        "\n{:<16} {:>8} {:>11} {:>10} {:>10} {:>10} {:>6} {:>8} {:>7}",
-        "stage", "served", "mean wait", "p95 wait", "service", "blocked", "util", "queue", "max q"
-    );
-    let _ = writeln!(
-        out,
-        "{:<16} {:>8} {:>11} {:>10} {:>10} {:>10} {:>6} {:>8} {:>7}",
-        "", "trucks", "h", "h", "h", "h", "", "trucks", "trucks"
-    );
-    for stage in &result.stages {
+    let _ = writeln!(out, "{}", warmup_line(experiment));
+    if let Some(run) = first {
+        let trucks = &run.trucks;
         let _ = writeln!(
             out,
-            "{:<16} {:>8} {:>11.3} {:>10.3} {:>10.3} {:>10.3} {:>6.2} {:>8.2} {:>7}",
-            stage.stage,
-            stage.served,
-            stage.mean_wait_hours,
-            stage.p95_wait_hours,
-            stage.mean_service_hours,
-            stage.mean_blocked_hours,
-            stage.utilization,
-            stage.mean_queue,
-            stage.max_queue
+            "replication 0: {} trucks arrived, {} exited, {} in port at end",
+            trucks.arrived, trucks.exited, trucks.in_port_at_end
         );
     }
+    let metric = |name: &str, decimals: usize| {
+        experiment.metric(name).map_or_else(String::new, |metric| {
+            with_interval(&metric.estimate, decimals)
+        })
+    };
+    let _ = writeln!(
+        out,
+        "dwell, arrival to exit (h): mean {}  p50 {}  p90 {}  p95 {}  p99 {}",
+        metric("dwell_mean_h", 2),
+        metric("dwell_p50_h", 2),
+        metric("dwell_p90_h", 2),
+        metric("dwell_p95_h", 2),
+        metric("dwell_p99_h", 2),
+    );
+    let _ = writeln!(
+        out,
+        "buffer index (p95 - mean) / mean: {}   cleared per day: {}",
+        metric("buffer_index", 3),
+        metric("cleared_per_day", 1),
+    );
+    let stages: Vec<&str> = first
+        .map(|run| {
+            run.stages
+                .iter()
+                .map(|stage| stage.stage.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\n{:<16} {:>18} {:>16} {:>16}",
+        "stage", "mean wait h", "utilization", "max queue"
+    );
+    for stage in &stages {
+        let _ = writeln!(
+            out,
+            "{stage:<16} {:>18} {:>16} {:>16}",
+            metric(&format!("{stage}.mean_wait_h"), 3),
+            metric(&format!("{stage}.utilization"), 3),
+            metric(&format!("{stage}.max_queue"), 1),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nwhere the time goes (h per truck): {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "waiting", "closed", "service", "blocked", "travel", "total"
+    );
+    let mean = |name: String| {
+        experiment
+            .metric(&name)
+            .map_or(0.0, |metric| metric.estimate.mean)
+    };
+    let mut total_all = 0.0;
+    for stage in &stages {
+        let parts: Vec<f64> = [
+            "waiting_h",
+            "closed_h",
+            "service_h",
+            "blocked_h",
+            "travel_h",
+        ]
+        .iter()
+        .map(|part| mean(format!("{stage}.{part}")))
+        .collect();
+        let total: f64 = parts.iter().sum();
+        total_all += total;
+        let _ = write!(out, "{stage:<34}");
+        for part in parts.iter().chain([&total]) {
+            let _ = write!(out, " {part:>9.3}");
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{:<34} {:>59.3}",
+        "all stages (= mean dwell)", total_all
+    );
     out
 }
 
@@ -263,7 +415,8 @@ pub fn load_table(loads: &[StageLoad]) -> (String, Vec<String>) {
     (out, warnings)
 }
 
-type Buffered = io::BufWriter<fs::File>;
+/// The writer of a result file.
+pub type Buffered = io::BufWriter<fs::File>;
 
 /// Writes the file at `path` whole or not at all: into a temporary sibling, then renamed.
 pub fn write_file_atomically(
@@ -288,30 +441,53 @@ pub fn write_file_atomically(
     result
 }
 
-/// Writes trucks.csv, stages.csv and summary.json into `dir`, returning their paths.
-pub fn write_run(
-    dir: &Path,
-    scenario: &Scenario,
-    result: &RunResult,
-) -> Result<Vec<PathBuf>, OutputError> {
+/// A result file: its name and what writes its contents.
+pub type ResultFile<'a> = (&'a str, &'a dyn Fn(&mut Buffered) -> io::Result<()>);
+
+/// Creates `dir` and writes each named file in it atomically, returning their paths in order.
+pub fn write_files(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>, OutputError> {
     fs::create_dir_all(dir).map_err(|source| OutputError {
         path: dir.to_path_buf(),
         source,
     })?;
     let mut written = Vec::new();
-    let mut write_one = |name: &str, contents: &dyn Fn(&mut Buffered) -> io::Result<()>| {
+    for (name, contents) in files {
         let path = dir.join(name);
         write_file_atomically(&path, contents).map_err(|source| OutputError {
             path: path.clone(),
             source,
         })?;
         written.push(path);
-        Ok::<(), OutputError>(())
-    };
-    write_one("trucks.csv", &|w| write_trucks_csv(w, scenario, result))?;
-    write_one("stages.csv", &|w| write_stages_csv(w, result))?;
-    write_one("summary.json", &|w| write_summary_json(w, scenario, result))?;
+    }
     Ok(written)
+}
+
+/// Writes a run's files into `dir`: trucks.csv (replication 0), stages.csv, metrics.csv,
+/// replications.csv and summary.json.
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    experiment: &Experiment,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let runs = &experiment.runs;
+    let no_records = RunResult::default();
+    let first = runs.first().unwrap_or(&no_records);
+    write_files(
+        dir,
+        &[
+            ("trucks.csv", &|w| write_trucks_csv(w, scenario, first)),
+            ("stages.csv", &|w| write_stages_csv(w, runs)),
+            ("metrics.csv", &|w| {
+                write_metrics_csv(w, &experiment.metrics)
+            }),
+            ("replications.csv", &|w| {
+                write_replications_csv(w, experiment)
+            }),
+            ("summary.json", &|w| {
+                write_summary_json(w, scenario, experiment)
+            }),
+        ],
+    )
 }
 
 /// A result file that could not be written.

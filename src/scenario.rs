@@ -286,11 +286,13 @@ impl Checker<'_> {
         self.check_exit_reachable(&stages);
 
         let top = top?;
+        let replications = self.replications(top.replications)?;
         Some(Scenario {
             name: top.name,
             seed: top.seed.max(0) as u64,
             warmup: warmup?,
             horizon: horizon?,
+            replications,
             start_day,
             arrivals: arrivals?,
             entry: entry?,
@@ -334,6 +336,20 @@ impl Checker<'_> {
             self.report(&root().key("horizon"), "must be > 0");
         }
         (warmup, horizon, start_day)
+    }
+
+    fn replications(&mut self, replications: Option<i64>) -> Option<u32> {
+        match replications {
+            None => Some(1),
+            Some(n @ 1..=MAX_REPLICATIONS) => Some(n as u32),
+            Some(n) => {
+                self.report(
+                    &root().key("replications"),
+                    format!("must be between 1 and {MAX_REPLICATIONS}, got {n}"),
+                );
+                None
+            }
+        }
     }
 
     fn arrivals(
@@ -1061,6 +1077,9 @@ impl Mend {
 
 /// The first simulated day when a scenario gives no `start`: Monday 2025-01-06.
 const DEFAULT_START_DAY: i64 = 20_094;
+
+/// More replications than any study needs; the bound keeps a typo from running for days.
+pub const MAX_REPLICATIONS: i64 = 100_000;
 
 /// Shifts must cover the 24 hours of the day exactly once.
 fn check_shift_cover(shifts: &[Shift]) -> Result<(), String> {

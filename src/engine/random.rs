@@ -21,6 +21,12 @@ pub fn stream(seed: u64, stream: u64) -> Rng {
     Rng::seed_from_u64(splitmix64(seed ^ splitmix64(stream)))
 }
 
+/// A seed derived from `seed` and an index (a replication number): as far from its neighbours
+/// as two unrelated seeds.
+pub fn derive_seed(seed: u64, index: u64) -> u64 {
+    splitmix64(seed ^ splitmix64(index ^ 0x6A09_E667_F3BC_C909))
+}
+
 /// A stable stream id for a named purpose (FNV-1a of the name, then the purpose number).
 ///
 /// Naming streams by stage name rather than position keeps common random numbers when a

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
-use super::stats::{StageStats, Tally, TruckCounts, TruckLog, Visit};
+use super::stats::{HourlySeries, StageStats, Tally, TimeSplit, TruckCounts, TruckLog, Visit};
 use super::{Destination, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Rng, Time};
 
@@ -73,7 +73,8 @@ struct Truck {
     visit: Visit,
     /// What it occupies while waiting for space at `next`.
     holding: Holding,
-    /// Completed visits, kept only when recording. Reused with the slot: no allocation once warm.
+    /// Completed visits, for the time breakdown and the records. Reused with the slot: no
+    /// allocation once warm.
     visits: Vec<Visit>,
 }
 
@@ -87,6 +88,9 @@ struct StageState {
     waiting_for_space: VecDeque<u32>,
     service_rng: Rng,
     routing_rng: Rng,
+    /// Time with no server on duty, up to `closed_since` when the stage is closed now.
+    closed_total: Time,
+    closed_since: Option<Time>,
     /// Also the live counts: trucks in service, servers blocked and servers on duty are the
     /// current values of its levels, kept in one place.
     stats: StageStats,
@@ -100,6 +104,14 @@ impl StageState {
 
     fn on_duty(&self) -> u32 {
         self.stats.on_duty.value()
+    }
+
+    /// Total time with no server on duty up to `now`: a clock that runs only while closed.
+    fn closed_clock(&self, now: Time) -> Time {
+        match self.closed_since {
+            Some(since) => self.closed_total + (now - since),
+            None => self.closed_total,
+        }
     }
 }
 
@@ -119,6 +131,9 @@ struct Simulation<'a, R: Recorder> {
     cleared_after_warmup: u64,
     /// Dwell of trucks that arrived after warm-up and exited before the end.
     dwell: Tally,
+    /// Where the dwell of those trucks went, per stage.
+    splits: Vec<TimeSplit>,
+    in_port: HourlySeries,
     recorder: R,
     seed: u64,
 }
@@ -144,6 +159,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 waiting_for_space: VecDeque::new(),
                 service_rng: stream(seed, stream_id(&stage.name, SERVICE_STREAM)),
                 routing_rng: stream(seed, stream_id(&stage.name, ROUTING_STREAM)),
+                closed_total: Time::ZERO,
+                closed_since: None,
                 stats: StageStats::default(),
             })
             .collect();
@@ -165,6 +182,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             counts: TruckCounts::default(),
             cleared_after_warmup: 0,
             dwell: Tally::default(),
+            splits: vec![TimeSplit::default(); scenario.stages.len()],
+            in_port: HourlySeries::with_hours(
+                ((scenario.warmup + scenario.horizon).millis() / Time::HOUR.millis()) as usize + 1,
+            ),
             recorder: R::default(),
             seed,
         }
@@ -209,6 +230,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
         let truck = self.new_truck(now);
         self.counts.arrived += 1;
+        self.in_port.set(now, self.in_port.value() + 1);
         if self.warm {
             self.counts.arrived_after_warmup += 1;
         }
@@ -286,10 +308,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     .blocked
                     .record(now - slot.visit.finished);
             }
-            if R::ENABLED {
-                let visit = slot.visit;
-                slot.visits.push(visit);
-            }
+            let visit = slot.visit;
+            slot.visits.push(visit);
             self.unsettled.push(from);
         }
         let slot = &self.trucks[truck as usize];
@@ -313,6 +333,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         slot.visit = Visit {
             stage: stage_idx,
             queued: now,
+            // The closed clock for now; `start_service` turns it into the closed part of the wait.
+            closed: self.stages[stage_idx].closed_clock(now),
             ..Visit::default()
         };
         let counted = slot.counted;
@@ -373,18 +395,29 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 );
             }
         }
-        self.stages[stage_idx].stats.on_duty.set(now, on_duty);
+        let stage = &mut self.stages[stage_idx];
+        match (stage.closed_since, on_duty) {
+            (None, 0) => stage.closed_since = Some(now),
+            (Some(since), 1..) => {
+                stage.closed_total += now - since;
+                stage.closed_since = None;
+            }
+            _ => {}
+        }
+        stage.stats.on_duty.set(now, on_duty);
         self.unsettled.push(stage_idx);
     }
 
     fn exit(&mut self, now: Time, truck: u32) {
         self.counts.exited += 1;
+        self.in_port.set(now, self.in_port.value() - 1);
         if self.warm {
             self.cleared_after_warmup += 1;
         }
         let slot = &self.trucks[truck as usize];
         if slot.counted {
             self.dwell.record(now - slot.arrival);
+            TimeSplit::add_truck(&mut self.splits, slot.arrival, now, &slot.visits);
             if R::ENABLED {
                 self.recorder
                     .exited(slot.id, slot.arrival, now, &slot.visits);
@@ -429,8 +462,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 .service
                 .sample(&mut stage.service_rng)
         };
+        let closed_clock = self.stages[stage_idx].closed_clock(now);
         let slot = &mut self.trucks[truck as usize];
         slot.visit.started = now;
+        slot.visit.closed = closed_clock - slot.visit.closed;
         if slot.counted {
             self.stages[stage_idx]
                 .stats
@@ -455,6 +490,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .zip(&self.scenario.stages)
             .map(|(state, stage)| state.stats.finish(&stage.name, end, window))
             .collect();
+        let trucks = self.dwell.count();
+        let breakdown = self
+            .splits
+            .iter()
+            .zip(&self.scenario.stages)
+            .map(|(split, stage)| split.finish(&stage.name, trucks))
+            .collect();
         let mut counts = self.counts;
         // Counted from the truck table, independently of the arrival and exit counters.
         counts.in_port_at_end = (self.trucks.len() - self.free_slots.len()) as u64;
@@ -467,6 +509,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             trucks: counts,
             dwell: self.dwell.dwell_summary(),
             stages,
+            breakdown,
+            in_port_hourly: self.in_port.finish(end),
             log: self.recorder.into_log(),
         }
     }

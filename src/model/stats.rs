@@ -140,6 +140,136 @@ impl Tally {
     }
 }
 
+/// A level's time average in each hour of the run, warm-up included: the series that MSER-5
+/// reads to suggest a warm-up.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HourlySeries {
+    value: u32,
+    since: Time,
+    /// Sum of value × milliseconds in the current hour.
+    area: u128,
+    hours: Vec<f64>,
+}
+
+impl HourlySeries {
+    pub(crate) fn with_hours(hours: usize) -> Self {
+        HourlySeries {
+            hours: Vec::with_capacity(hours),
+            ..HourlySeries::default()
+        }
+    }
+
+    pub(crate) fn value(&self) -> u32 {
+        self.value
+    }
+
+    pub(crate) fn set(&mut self, now: Time, value: u32) {
+        self.advance(now);
+        self.value = value;
+    }
+
+    /// Integrates the current value up to `now`, closing every hour that ends on the way.
+    fn advance(&mut self, now: Time) {
+        loop {
+            let hour_end = Time::HOUR * (self.hours.len() as u64 + 1);
+            if now < hour_end {
+                break;
+            }
+            self.area += u128::from(self.value) * u128::from((hour_end - self.since).millis());
+            self.hours
+                .push(self.area as f64 / Time::HOUR.millis() as f64);
+            self.area = 0;
+            self.since = hour_end;
+        }
+        self.area += u128::from(self.value) * u128::from((now - self.since).millis());
+        self.since = now;
+    }
+
+    /// The hourly averages of every hour that ended by `end`.
+    pub(crate) fn finish(mut self, end: Time) -> Vec<f64> {
+        self.advance(end);
+        self.hours
+    }
+}
+
+/// Sums over trucks of the milliseconds spent at one stage in each state; see [`StageBreakdown`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TimeSplit {
+    pub(crate) waiting: u128,
+    pub(crate) closed: u128,
+    pub(crate) service: u128,
+    pub(crate) blocked: u128,
+    pub(crate) travel: u128,
+}
+
+impl TimeSplit {
+    /// Adds one truck's visits, in order: each visit's states, and the drive to the next visit
+    /// (or to the exit). The wait of the first visit starts at arrival, so the parts of a truck
+    /// sum to its dwell exactly.
+    pub(crate) fn add_truck(splits: &mut [TimeSplit], arrival: Time, exit: Time, visits: &[Visit]) {
+        let mut ready = arrival;
+        for (k, visit) in visits.iter().enumerate() {
+            let next = visits.get(k + 1).map_or(exit, |next| next.queued);
+            let split = &mut splits[visit.stage];
+            let ms = |from: Time, to: Time| u128::from((to - from).millis());
+            let wait = ms(ready, visit.started);
+            let closed = u128::from(visit.closed.millis()).min(wait);
+            split.waiting += wait - closed;
+            split.closed += closed;
+            split.service += ms(visit.started, visit.finished);
+            split.blocked += ms(visit.finished, visit.departed);
+            split.travel += ms(visit.departed, next);
+            ready = next;
+        }
+    }
+
+    fn mean_hours(sum: u128, trucks: u64) -> f64 {
+        if trucks == 0 {
+            0.0
+        } else {
+            sum as f64 / trucks as f64 / Time::HOUR.millis() as f64
+        }
+    }
+
+    pub(crate) fn finish(&self, stage: &str, trucks: u64) -> StageBreakdown {
+        StageBreakdown {
+            stage: stage.to_string(),
+            waiting_hours: Self::mean_hours(self.waiting, trucks),
+            closed_hours: Self::mean_hours(self.closed, trucks),
+            service_hours: Self::mean_hours(self.service, trucks),
+            blocked_hours: Self::mean_hours(self.blocked, trucks),
+            travel_hours: Self::mean_hours(self.travel, trucks),
+        }
+    }
+}
+
+/// Where a truck's time goes at one stage, in hours per truck (over the trucks in the dwell
+/// statistics, whether or not they visit the stage). Summed over stages, the parts give the
+/// mean dwell.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StageBreakdown {
+    pub stage: String,
+    /// Queueing while the stage is open (for the entry stage, from arrival at the port).
+    pub waiting_hours: f64,
+    /// Queueing while the stage has no server on duty: waiting for opening hours.
+    pub closed_hours: f64,
+    pub service_hours: f64,
+    /// On the server after service, waiting for space downstream.
+    pub blocked_hours: f64,
+    /// Driving from this stage to the next one (or to the exit).
+    pub travel_hours: f64,
+}
+
+impl StageBreakdown {
+    pub fn total_hours(&self) -> f64 {
+        self.waiting_hours
+            + self.closed_hours
+            + self.service_hours
+            + self.blocked_hours
+            + self.travel_hours
+    }
+}
+
 /// Accumulators of one stage.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StageStats {
@@ -194,7 +324,7 @@ impl StageStats {
 }
 
 /// What one run measured. Times are in hours.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct RunResult {
     pub scenario: String,
     pub seed: u64,
@@ -203,6 +333,11 @@ pub struct RunResult {
     pub trucks: TruckCounts,
     pub dwell: DwellSummary,
     pub stages: Vec<StageSummary>,
+    /// Where the dwell goes, per stage.
+    pub breakdown: Vec<StageBreakdown>,
+    /// Time-average trucks in the port in each hour of the run, warm-up included.
+    #[serde(skip)]
+    pub in_port_hourly: Vec<f64>,
     /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
     #[serde(skip)]
     pub log: Option<TruckLog>,
@@ -266,6 +401,8 @@ pub struct Visit {
     pub finished: Time,
     /// Left the server: later than `finished` when blocked by a full stage downstream.
     pub departed: Time,
+    /// Part of the wait (queued to started) during which the stage had no server on duty.
+    pub closed: Time,
 }
 
 /// One truck that arrived after warm-up and exited before the end.

@@ -13,6 +13,7 @@ pub(crate) struct RawTop {
     pub(crate) start: Option<String>,
     pub(crate) warmup: Option<String>,
     pub(crate) horizon: String,
+    pub(crate) replications: Option<i64>,
     #[allow(dead_code)]
     pub(crate) arrivals: IgnoredAny,
     #[allow(dead_code)]

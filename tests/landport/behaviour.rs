@@ -109,6 +109,11 @@ routes = [{ to = "exit" }]
         visits[1][0][1], 34.0,
         "a truck arriving in opening hours starts at once"
     );
+    // Of the two trucks, one waits 11 h for the opening: 5.5 h per truck.
+    let part = &result.breakdown[0];
+    assert_eq!(part.closed_hours, 5.5);
+    assert_eq!(part.waiting_hours, 0.0);
+    assert_eq!(part.service_hours, 0.25);
 }
 
 #[test]
@@ -181,6 +186,12 @@ routes = [{ to = "exit" }]
         (blocked - m((0.0 + 50.0 + 50.0) / 3.0)).abs() < 1e-9,
         "mean blocked {blocked} h"
     );
+    // Where the time goes, per truck: first-stage waits 0, 9, 68 min; blocked 0, 50, 50 min.
+    let near = |hours: f64, minutes: f64| (hours - m(minutes)).abs() < 1e-9;
+    let first = &result.breakdown[0];
+    assert!(near(first.waiting_hours, 77.0 / 3.0), "{first:?}");
+    assert!(near(first.blocked_hours, 100.0 / 3.0), "{first:?}");
+    assert!(near(first.service_hours, 10.0), "{first:?}");
 }
 
 #[test]

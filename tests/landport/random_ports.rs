@@ -7,8 +7,9 @@ use landport::engine::Time;
 
 /// A random but valid scenario: 1–5 stages in a chain with random skips and loops back,
 /// random staffing, hours, yards, distributions and travel times.
-/// Also returns which stages keep opening hours (08:00–20:00, Monday to Saturday).
-fn random_scenario(rng: &mut Pcg64, case: usize) -> (String, Vec<bool>) {
+/// Also returns which stages keep opening hours (08:00–20:00, Monday to Saturday), and which may
+/// close (opening hours, or a shift of zero servers).
+fn random_scenario(rng: &mut Pcg64, case: usize) -> (String, Vec<bool>, Vec<bool>) {
     let stages = rng.random_range(1..=5);
     let mut text = format!(
         "name = \"random-{case}\"\nseed = {case}\nwarmup = \"{} h\"\nhorizon = \"{} d\"\n\
@@ -18,15 +19,18 @@ fn random_scenario(rng: &mut Pcg64, case: usize) -> (String, Vec<bool>) {
         rng.random_range(0.5..20.0)
     );
     let mut opening = Vec::with_capacity(stages);
+    let mut may_close = Vec::with_capacity(stages);
     for i in 0..stages {
         text.push_str(&format!("[stages.s{i}]\n"));
         if rng.random_bool(0.3) {
             let (a, b) = (rng.random_range(0..4), rng.random_range(0..4));
+            may_close.push(a == 0 || b == 0);
             text.push_str(&format!(
                 "shifts = [{{ from = \"06:00\", to = \"18:00\", servers = {a} }}, {{ from = \"18:00\", to = \"06:00\", servers = {} }}]\n",
                 b.max(1 - a.min(1))
             ));
         } else {
+            may_close.push(false);
             text.push_str(&format!("servers = {}\n", rng.random_range(1..4)));
         }
         let service = match rng.random_range(0..6) {
@@ -49,6 +53,7 @@ fn random_scenario(rng: &mut Pcg64, case: usize) -> (String, Vec<bool>) {
             text.push_str(&format!("yard = {}\n", rng.random_range(0..4)));
         }
         opening.push(rng.random_bool(0.4));
+        may_close[i] |= opening[i];
         if opening[i] {
             text.push_str("opening = { from = \"08:00\", to = \"20:00\", days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\"] }\n");
         }
@@ -78,14 +83,14 @@ fn random_scenario(rng: &mut Pcg64, case: usize) -> (String, Vec<bool>) {
             .collect();
         text.push_str(&format!("routes = [{}]\n", routes.join(", ")));
     }
-    (text, opening)
+    (text, opening, may_close)
 }
 
 #[test]
 fn random_ports_keep_their_invariants() {
     let mut rng = Pcg64::seed_from_u64(2025);
     for case in 0..150 {
-        let (text, opening) = random_scenario(&mut rng, case);
+        let (text, opening, may_close) = random_scenario(&mut rng, case);
         let scenario = crate::scenario(&text);
         let result = landport::run(&scenario, case as u64);
         let trucks = &result.trucks;
@@ -122,6 +127,20 @@ fn random_ports_keep_their_invariants() {
         }
         for stage in &result.stages {
             assert!(stage.served <= stage.entered, "case {case}: {stage:?}");
+        }
+        // Where the time goes adds up to the mean dwell, and the closed part is the queueing
+        // time before an opening, never more than the wait itself.
+        let parts: f64 = result.breakdown.iter().map(|part| part.total_hours()).sum();
+        let dwell = result.dwell.mean_hours;
+        assert!(
+            (parts - dwell).abs() <= 1e-9 * dwell.max(1.0),
+            "case {case}: parts {parts} vs dwell {dwell}"
+        );
+        for (part, &closes) in result.breakdown.iter().zip(&may_close) {
+            assert!(part.closed_hours >= 0.0 && part.waiting_hours >= 0.0);
+            if !closes {
+                assert_eq!(part.closed_hours, 0.0, "case {case}: {part:?}");
+            }
         }
         let again = landport::run(&scenario, case as u64);
         assert_eq!(

@@ -1,0 +1,230 @@
+//! Replications of a scenario: their seeds, parallel runs, and the metrics with 95% intervals.
+//!
+//! Replication `i` of an experiment with base seed `s` runs with [`replication_seed`]`(s, i)`, so
+//! any replication can be rerun alone, and two variants run with the same seeds share their
+//! random streams stage by stage (common random numbers).
+
+pub mod statistics;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::engine::derive_seed;
+use crate::model::{RunResult, Scenario};
+pub use statistics::{mser5, t_quantile, Estimate, CONFIDENCE};
+
+/// The seed of replication `replication` of an experiment with base seed `base`.
+pub fn replication_seed(base: u64, replication: u32) -> u64 {
+    derive_seed(base, u64::from(replication))
+}
+
+/// Runs replications `0..replications` on rayon's current thread pool; results come back in
+/// replication order whatever the thread count. Replication 0 keeps its truck records when
+/// `records` is set (for trucks.csv); the others keep only statistics.
+pub fn replicate(
+    scenario: &Scenario,
+    base: u64,
+    replications: u32,
+    records: bool,
+) -> Vec<RunResult> {
+    (0..replications)
+        .into_par_iter()
+        .map(|i| {
+            let seed = replication_seed(base, i);
+            if records && i == 0 {
+                crate::run(scenario, seed)
+            } else {
+                crate::run_summary(scenario, seed)
+            }
+        })
+        .collect()
+}
+
+/// One number measured by every run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    /// Such as `dwell_mean_h`, `xray.utilization` or `xray.closed_h`.
+    pub name: String,
+    pub value: f64,
+}
+
+/// What each run measured, in a fixed order: port-wide metrics, then per stage its queue metrics,
+/// then per stage where the time goes (hours per truck).
+pub fn metrics(result: &RunResult) -> Vec<Metric> {
+    let dwell = &result.dwell;
+    let mut metrics = Vec::with_capacity(8 + 8 * result.stages.len());
+    let mut push = |name: String, value: f64| metrics.push(Metric { name, value });
+    push("dwell_mean_h".into(), dwell.mean_hours);
+    push("dwell_p50_h".into(), dwell.p50_hours);
+    push("dwell_p90_h".into(), dwell.p90_hours);
+    push("dwell_p95_h".into(), dwell.p95_hours);
+    push("dwell_p99_h".into(), dwell.p99_hours);
+    push(
+        "buffer_index".into(),
+        buffer_index(dwell.p95_hours, dwell.mean_hours),
+    );
+    push("cleared_per_day".into(), result.trucks.cleared_per_day);
+    for stage in &result.stages {
+        let name = &stage.stage;
+        push(format!("{name}.mean_wait_h"), stage.mean_wait_hours);
+        push(format!("{name}.utilization"), stage.utilization);
+        push(format!("{name}.max_queue"), f64::from(stage.max_queue));
+    }
+    for part in &result.breakdown {
+        let name = &part.stage;
+        push(format!("{name}.waiting_h"), part.waiting_hours);
+        push(format!("{name}.closed_h"), part.closed_hours);
+        push(format!("{name}.service_h"), part.service_hours);
+        push(format!("{name}.blocked_h"), part.blocked_hours);
+        push(format!("{name}.travel_h"), part.travel_hours);
+    }
+    metrics
+}
+
+/// The buffer index of FHWA's border-delay reporting: (p95 − mean) / mean, the extra time a
+/// driver must allow, relative to the mean, to be on time 95% of the time.
+pub fn buffer_index(p95: f64, mean: f64) -> f64 {
+    if mean > 0.0 {
+        (p95 - mean) / mean
+    } else {
+        0.0
+    }
+}
+
+/// A metric's mean over replications with its 95% interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricEstimate {
+    pub name: String,
+    #[serde(flatten)]
+    pub estimate: Estimate,
+    /// The value in each replication, in order.
+    pub values: Vec<f64>,
+}
+
+/// Whether the scenario's warm-up is long enough, by MSER-5.
+#[derive(Debug, Clone, Serialize)]
+pub struct WarmupCheck {
+    pub fixed_hours: f64,
+    /// MSER-5's truncation point on the hourly time-average number of trucks in the port,
+    /// averaged over replications (warm-up included).
+    pub mser5_hours: f64,
+}
+
+impl WarmupCheck {
+    pub fn is_long_enough(&self) -> bool {
+        self.mser5_hours <= self.fixed_hours
+    }
+}
+
+/// The replications of one scenario and what they measured.
+#[derive(Debug, Clone, Serialize)]
+pub struct Experiment {
+    pub scenario: String,
+    pub base_seed: u64,
+    pub replications: u32,
+    /// The seed of each replication.
+    pub seeds: Vec<u64>,
+    pub warmup: WarmupCheck,
+    pub metrics: Vec<MetricEstimate>,
+    /// Each replication's own results.
+    pub runs: Vec<RunResult>,
+}
+
+impl Experiment {
+    /// Runs the replications and summarises them.
+    pub fn run(
+        scenario: &Scenario,
+        base_seed: u64,
+        replications: u32,
+        records: bool,
+    ) -> Experiment {
+        let runs = replicate(scenario, base_seed, replications, records);
+        Experiment::from_runs(scenario, base_seed, runs)
+    }
+
+    /// Summarises runs made with [`replication_seed`]`(base_seed, i)`, in order.
+    pub fn from_runs(scenario: &Scenario, base_seed: u64, runs: Vec<RunResult>) -> Experiment {
+        let per_run: Vec<Vec<Metric>> = runs.iter().map(metrics).collect();
+        let metrics = match per_run.first() {
+            None => Vec::new(),
+            Some(first) => first
+                .iter()
+                .enumerate()
+                .map(|(k, metric)| {
+                    let values: Vec<f64> = per_run.iter().map(|run| run[k].value).collect();
+                    MetricEstimate {
+                        name: metric.name.clone(),
+                        estimate: Estimate::of(&values),
+                        values,
+                    }
+                })
+                .collect(),
+        };
+        let warmup = WarmupCheck {
+            fixed_hours: scenario.warmup().hours(),
+            mser5_hours: mser5(&mean_series(runs.iter().map(|run| &run.in_port_hourly))) as f64,
+        };
+        Experiment {
+            scenario: scenario.name().to_string(),
+            base_seed,
+            replications: runs.len() as u32,
+            seeds: runs.iter().map(|run| run.seed).collect(),
+            warmup,
+            metrics,
+            runs,
+        }
+    }
+
+    pub fn metric(&self, name: &str) -> Option<&MetricEstimate> {
+        self.metrics.iter().find(|metric| metric.name == name)
+    }
+}
+
+/// The element-wise mean of equally long series.
+fn mean_series<'a>(series: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {
+    let mut sum: Vec<f64> = Vec::new();
+    let mut count = 0;
+    for one in series {
+        if sum.is_empty() {
+            sum = vec![0.0; one.len()];
+        }
+        sum.iter_mut().zip(one).for_each(|(total, x)| *total += x);
+        count += 1;
+    }
+    sum.iter_mut()
+        .for_each(|total| *total /= f64::from(count.max(1)));
+    sum
+}
+
+/// The difference of a variant from the base, replication by replication (paired by seed).
+#[derive(Debug, Clone, Serialize)]
+pub struct Difference {
+    pub name: String,
+    #[serde(flatten)]
+    pub estimate: Estimate,
+    /// The mean difference relative to the base's mean, in percent; `None` when the base is 0.
+    pub change_percent: Option<f64>,
+}
+
+/// The paired differences `variant − base` of every metric both measured, in the base's order.
+pub fn paired_differences(base: &Experiment, variant: &Experiment) -> Vec<Difference> {
+    base.metrics
+        .iter()
+        .filter_map(|base_metric| {
+            let other = variant.metric(&base_metric.name)?;
+            let differences: Vec<f64> = other
+                .values
+                .iter()
+                .zip(&base_metric.values)
+                .map(|(v, b)| v - b)
+                .collect();
+            let estimate = Estimate::of(&differences);
+            let base_mean = base_metric.estimate.mean;
+            Some(Difference {
+                name: base_metric.name.clone(),
+                estimate,
+                change_percent: (base_mean != 0.0).then(|| 100.0 * estimate.mean / base_mean),
+            })
+        })
+        .collect()
+}
