@@ -40,6 +40,15 @@ pub fn replicate(
         .collect()
 }
 
+/// The parts of a truck's time at a stage, as metric suffixes and as table headings.
+pub const TIME_PARTS: [(&str, &str); 5] = [
+    ("waiting_h", "waiting"),
+    ("closed_h", "closed"),
+    ("service_h", "service"),
+    ("blocked_h", "blocked"),
+    ("travel_h", "travel"),
+];
+
 /// One number measured by every run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
@@ -71,12 +80,16 @@ pub fn metrics(result: &RunResult) -> Vec<Metric> {
         push(format!("{name}.max_queue"), f64::from(stage.max_queue));
     }
     for part in &result.breakdown {
-        let name = &part.stage;
-        push(format!("{name}.waiting_h"), part.waiting_hours);
-        push(format!("{name}.closed_h"), part.closed_hours);
-        push(format!("{name}.service_h"), part.service_hours);
-        push(format!("{name}.blocked_h"), part.blocked_hours);
-        push(format!("{name}.travel_h"), part.travel_hours);
+        let hours = [
+            part.waiting_hours,
+            part.closed_hours,
+            part.service_hours,
+            part.blocked_hours,
+            part.travel_hours,
+        ];
+        for ((suffix, _), value) in TIME_PARTS.iter().zip(hours) {
+            push(format!("{}.{suffix}", part.stage), value);
+        }
     }
     metrics
 }

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod cli;
+pub mod compare;
 pub mod engine;
 pub mod experiment;
 pub mod model;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::engine::Time;
-use crate::experiment::{Estimate, Experiment, MetricEstimate};
+use crate::experiment::{Estimate, Experiment, MetricEstimate, TIME_PARTS};
 use crate::model::{RunResult, Scenario, StageLoad};
 
 /// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
@@ -137,7 +137,7 @@ pub fn write_stages_csv(writer: impl Write, runs: &[RunResult]) -> io::Result<()
 }
 
 /// A number for CSV and tables: six decimals, empty when there is none.
-fn decimal(value: Option<f64>) -> String {
+pub fn decimal(value: Option<f64>) -> String {
     value.map_or_else(String::new, |x| format!("{x:.6}"))
 }
 
@@ -347,11 +347,11 @@ pub fn summary_table(experiment: &Experiment) -> String {
             metric(&format!("{stage}.max_queue"), 1),
         );
     }
-    let _ = writeln!(
-        out,
-        "\nwhere the time goes (h per truck): {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
-        "waiting", "closed", "service", "blocked", "travel", "total"
-    );
+    let _ = write!(out, "\n{:<34}", "where the time goes (h per truck):");
+    for (_, heading) in TIME_PARTS.iter().chain([&("", "total")]) {
+        let _ = write!(out, " {heading:>9}");
+    }
+    out.push('\n');
     let mean = |name: String| {
         experiment
             .metric(&name)
@@ -359,16 +359,10 @@ pub fn summary_table(experiment: &Experiment) -> String {
     };
     let mut total_all = 0.0;
     for stage in &stages {
-        let parts: Vec<f64> = [
-            "waiting_h",
-            "closed_h",
-            "service_h",
-            "blocked_h",
-            "travel_h",
-        ]
-        .iter()
-        .map(|part| mean(format!("{stage}.{part}")))
-        .collect();
+        let parts: Vec<f64> = TIME_PARTS
+            .iter()
+            .map(|(suffix, _)| mean(format!("{stage}.{suffix}")))
+            .collect();
         let total: f64 = parts.iter().sum();
         total_all += total;
         let _ = write!(out, "{stage:<34}");

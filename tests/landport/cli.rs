@@ -178,9 +178,67 @@ fn a_missing_file_is_a_clear_error() {
 
 #[test]
 fn help_explains_each_command_with_an_example() {
-    for command in ["run", "validate"] {
+    for command in ["run", "validate", "compare"] {
         let assert = landport().args([command, "--help"]).assert().success();
         let stdout = stdout(&assert);
         assert!(stdout.contains("Example"), "{command} --help:\n{stdout}");
     }
+}
+
+#[test]
+fn compare_writes_differences_from_the_first_variant() {
+    let (_one_dir, one) = one_desk("one-desk", "servers = 1", "5 min");
+    let (_two_dir, two) = one_desk("two-desks", "servers = 2", "5 min");
+    let out = tempfile::tempdir().unwrap();
+    let assert = landport()
+        .arg("compare")
+        .args([&one, &two])
+        .args(["--replications", "5", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let stdout = stdout(&assert);
+    assert!(stdout.contains("Δ two-desks"), "{stdout}");
+    assert!(stdout.contains("where the time goes"), "{stdout}");
+    let csv = std::fs::read_to_string(out.path().join("compare.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "metric,variant,mean,ci95_half_width,ci95_low,ci95_high,difference,\
+difference_ci95_half_width,difference_ci95_low,difference_ci95_high,change_percent"
+    );
+    let first = lines.next().unwrap();
+    assert!(first.starts_with("dwell_mean_h,one-desk,"), "{first}");
+    assert!(
+        first.ends_with(",,,,,"),
+        "the first variant has no difference: {first}"
+    );
+    let second: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(second[..2], ["dwell_mean_h", "two-desks"]);
+    let difference: f64 = second[6].parse().unwrap();
+    assert!(
+        difference < 0.0,
+        "a second desk shortens the dwell: {second:?}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("compare.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["replications"], 5);
+    assert_eq!(json["variants"][1]["name"], "two-desks");
+    assert_eq!(
+        json["variants"][1]["differences"][0]["name"],
+        "dwell_mean_h"
+    );
+}
+
+#[test]
+fn compare_refuses_two_variants_of_one_name() {
+    let (_dir, one) = one_desk("same", "servers = 1", "5 min");
+    let assert = landport()
+        .arg("compare")
+        .args([&one, &one])
+        .assert()
+        .code(2);
+    let stderr = stderr(&assert);
+    assert!(stderr.contains("are both named 'same'"), "{stderr}");
 }

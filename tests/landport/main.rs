@@ -3,6 +3,7 @@
 mod allocation;
 mod behaviour;
 mod cli;
+mod experiments;
 mod queueing;
 mod random_ports;
 mod readme;

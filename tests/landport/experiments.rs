@@ -1,0 +1,116 @@
+//! Replications, intervals and common random numbers.
+
+use landport::experiment::{paired_differences, replication_seed, Estimate, Experiment};
+
+use crate::scenario;
+
+/// M/M/c with arrivals at 6 trucks per hour, `servers` desks of mean service `mean_minutes`.
+fn desks(name: &str, servers: u32, mean_minutes: f64, horizon_days: u32) -> landport::Scenario {
+    scenario(&format!(
+        r#"
+name = "{name}"
+seed = 1
+warmup = "1 d"
+horizon = "{horizon_days} d"
+[arrivals]
+process = "poisson"
+rate = "6 trucks per hour"
+to = "desk"
+[stages.desk]
+servers = {servers}
+service = {{ dist = "exponential", mean = "{mean_minutes} min" }}
+routes = [{{ to = "exit" }}]
+"#
+    ))
+}
+
+#[test]
+fn intervals_cover_the_true_mean_wait_of_an_m_m_1_queue() {
+    // M/M/1 with λ = 6/h, μ = 12/h: Wq = λ / (μ (μ − λ)) = 1/12 h.
+    let scenario = desks("mm1", 1, 5.0, 10);
+    let true_wait = 6.0 / (12.0 * 6.0);
+    let experiments = 100usize;
+    let covered = (0..experiments)
+        .filter(|&base| {
+            let experiment = Experiment::run(&scenario, 1000 + base as u64, 10, false);
+            let wait = &experiment.metric("desk.mean_wait_h").unwrap().estimate;
+            assert_eq!(wait.n, 10);
+            wait.contains(true_wait)
+        })
+        .count();
+    println!("M/M/1: {covered} of {experiments} 95% intervals contain Wq = {true_wait:.5} h");
+    assert!(
+        covered >= 88,
+        "only {covered} of {experiments} intervals cover the true mean"
+    );
+    assert!(
+        covered < experiments,
+        "every interval covers: they are too wide"
+    );
+}
+
+#[test]
+fn common_random_numbers_narrow_the_interval_of_a_difference() {
+    // Two desks at load 0.75, then one more desk.
+    let base = desks("two-desks", 2, 15.0, 20);
+    let variant = desks("three-desks", 3, 15.0, 20);
+    let replications = 10;
+    let first = Experiment::run(&base, 7, replications, false);
+    let paired = Experiment::run(&variant, 7, replications, false);
+    let independent = Experiment::run(&variant, 8, replications, false);
+    let half_width = |other: &Experiment| {
+        let differences = paired_differences(&first, other);
+        let dwell = differences
+            .iter()
+            .find(|difference| difference.name == "dwell_mean_h")
+            .unwrap();
+        dwell.estimate.half_width.unwrap()
+    };
+    let (common, separate) = (half_width(&paired), half_width(&independent));
+    println!("one more desk: ±{common:.5} h with common random numbers, ±{separate:.5} h without");
+    assert!(
+        common < separate,
+        "±{common} h is not narrower than ±{separate} h"
+    );
+    // The same seeds give the same arrivals: the port-wide arrival counts agree run by run.
+    for (a, b) in first.runs.iter().zip(&paired.runs) {
+        assert_eq!(a.trucks.arrived, b.trucks.arrived);
+    }
+}
+
+#[test]
+fn replication_seeds_are_distinct_and_rerunnable() {
+    let scenario = desks("seeds", 1, 5.0, 2);
+    let experiment = Experiment::run(&scenario, 42, 5, false);
+    let mut seeds = experiment.seeds.clone();
+    seeds.dedup();
+    assert_eq!(seeds.len(), 5);
+    for (i, run) in experiment.runs.iter().enumerate() {
+        assert_eq!(run.seed, replication_seed(42, i as u32));
+        let alone = landport::run_summary(&scenario, replication_seed(42, i as u32));
+        assert_eq!(alone.dwell.mean_hours, run.dwell.mean_hours);
+    }
+    // The summary's interval is the one computed from the replications' own values.
+    let dwell = experiment.metric("dwell_mean_h").unwrap();
+    let values: Vec<f64> = experiment
+        .runs
+        .iter()
+        .map(|run| run.dwell.mean_hours)
+        .collect();
+    assert_eq!(dwell.values, values);
+    assert_eq!(dwell.estimate, Estimate::of(&values));
+}
+
+#[test]
+fn experiments_do_not_depend_on_the_thread_count() {
+    let scenario = desks("threads", 2, 15.0, 5);
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        let experiment = pool.install(|| Experiment::run(&scenario, 3, 8, false));
+        serde_json::to_string(&experiment).unwrap()
+    };
+    assert_eq!(on(1), on(2));
+}
