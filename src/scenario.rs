@@ -4,6 +4,7 @@
 //! (unknown keys rejected), and the checks here turn it into model types, reporting every
 //! problem at once, each at `file:line:column: key.path: message`.
 
+mod layers;
 mod locate;
 mod raw;
 mod units;
@@ -20,7 +21,9 @@ use crate::engine::Time;
 use crate::model::{
     Arrivals, Calendar, Destination, Opening, Route, Scenario, Service, Shift, Staffing, Stage,
 };
-use locate::{KeyPath, Locator};
+use layers::Layers;
+pub use layers::{Location, Override};
+use locate::KeyPath;
 use raw::{RawArrivals, RawOpening, RawService, RawStage, RawTop};
 
 /// One problem in a scenario file.
@@ -89,34 +92,58 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     parse(&text, path)
 }
 
-/// Validates scenario text; `path` names the file in messages and anchors relative file names.
+/// Validates scenario text; `path` names the file in messages and anchors relative file names
+/// (the parent named by `extends`, an arrival trace).
 pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-    let document = match ImDocument::parse(text.to_string()) {
-        Ok(document) => document,
-        Err(error) => {
-            let (line, column) = error
-                .span()
-                .map_or((0, 0), |span| locate::line_column(text, span.start));
-            return Err(ScenarioError::Invalid(vec![Problem {
-                file: path.to_path_buf(),
-                line,
-                column,
-                key: String::new(),
-                message: format!("invalid TOML: {}", error.message().trim()),
-            }]));
-        }
-    };
+    let layers =
+        Layers::read(text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+    check(&layers)
+}
+
+/// Reads a scenario file and sets `overrides` over it (a sweep point) before validating.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut layers =
+        Layers::read(&text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+    layers
+        .override_with(overrides)
+        .map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+    check(&layers)
+}
+
+/// The merged text of a scenario file and the files it extends, with `extends` removed: what a
+/// variant resolves to.
+pub fn resolved_text(path: &Path) -> Result<String, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let layers =
+        Layers::read(&text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+    Ok(layers.merged().text().to_string())
+}
+
+fn check(layers: &Layers) -> Result<Scenario, ScenarioError> {
     let mut checker = Checker {
-        file: path,
-        locator: Locator::new(text, &document),
+        layers,
         problems: Vec::new(),
     };
-    let scenario = checker.scenario(&document);
+    let scenario = checker.scenario(layers.merged().document());
     match scenario {
         Some(scenario) if checker.problems.is_empty() => Ok(scenario),
         _ => {
             let mut problems = checker.problems;
-            problems.sort_by_key(|p| (p.line == 0, p.line, p.column));
+            problems.sort_by(|a, b| {
+                (a.line == 0, &a.file, a.line, a.column).cmp(&(
+                    b.line == 0,
+                    &b.file,
+                    b.line,
+                    b.column,
+                ))
+            });
             problems.dedup();
             Err(ScenarioError::Invalid(problems))
         }
@@ -125,8 +152,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Collects problems while building the model.
 struct Checker<'a> {
-    file: &'a Path,
-    locator: Locator<'a>,
+    layers: &'a Layers,
     problems: Vec<Problem>,
 }
 
@@ -136,14 +162,15 @@ fn root() -> KeyPath {
 
 impl Checker<'_> {
     fn report(&mut self, path: &KeyPath, message: impl Into<String>) {
-        let (line, column) = self
-            .locator
-            .offset_of(path)
-            .map_or((0, 0), |offset| self.locator.line_column(offset));
+        let location = self.layers.locate(path);
+        self.push(location, path, message);
+    }
+
+    fn push(&mut self, location: Location, path: &KeyPath, message: impl Into<String>) {
         self.problems.push(Problem {
-            file: self.file.to_path_buf(),
-            line,
-            column,
+            file: location.file,
+            line: location.line,
+            column: location.column,
             key: path.to_string(),
             message: message.into(),
         });
@@ -170,7 +197,7 @@ impl Checker<'_> {
                     let mend = Mend::for_message(error.message())?;
                     let place = error
                         .span()
-                        .map(|span| self.locator.path_at(span.start))
+                        .map(|span| self.layers.merged().locator().path_at(span.start))
                         .and_then(|key| key.0.strip_prefix(path.0.as_slice()).map(<[_]>::to_vec));
                     if !place.is_some_and(|relative| mend.apply(&mut value, &relative)) {
                         return None;
@@ -188,16 +215,8 @@ impl Checker<'_> {
             .and_then(|rest| rest.strip_suffix('`'))
         {
             // Reported where the section starts (the top of the file for top-level keys).
-            let path = section.key(field);
-            let offset = self.locator.offset_of(section).unwrap_or(0);
-            let (line, column) = self.locator.line_column(offset);
-            self.problems.push(Problem {
-                file: self.file.to_path_buf(),
-                line,
-                column,
-                key: path.to_string(),
-                message: "is required".to_string(),
-            });
+            let location = self.layers.locate(section);
+            self.push(location, &section.key(field), "is required");
             return;
         }
         let message = raw_message
@@ -208,21 +227,15 @@ impl Checker<'_> {
                 "expected a string",
                 "expected a string (durations, times of day and rates carry units: \"5 min\", \"08:00\", \"16 trucks per hour\")",
             );
-        let offset = error.span().map(|span| span.start);
-        let path = offset
-            .map(|offset| self.locator.path_at(offset))
-            .filter(|path| !path.0.is_empty())
-            .unwrap_or_else(|| section.clone());
-        let (line, column) = offset
-            .or_else(|| self.locator.offset_of(&path))
-            .map_or((0, 0), |offset| self.locator.line_column(offset));
-        self.problems.push(Problem {
-            file: self.file.to_path_buf(),
-            line,
-            column,
-            key: path.to_string(),
-            message,
-        });
+        let located = error
+            .span()
+            .map(|span| self.layers.locate_offset(span.start))
+            .filter(|(path, _)| !path.0.is_empty());
+        let (path, location) = match located {
+            Some(found) => found,
+            None => (section.clone(), self.layers.locate(section)),
+        };
+        self.push(location, &path, message);
     }
 
     fn duration(&mut self, text: &str, path: &KeyPath) -> Option<Time> {
@@ -565,7 +578,12 @@ impl Checker<'_> {
 
     /// Reads a CSV trace with a column `arrival_hours` (hours since the start of the run).
     fn trace(&mut self, file: &str, path: &KeyPath) -> Option<Arrivals> {
-        let trace_path = self.file.parent().unwrap_or(Path::new("")).join(file);
+        let trace_path = self
+            .layers
+            .file_of(path)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(file);
         let mut reader = match csv::Reader::from_path(&trace_path) {
             Ok(reader) => reader,
             Err(error) => {

@@ -126,28 +126,35 @@ impl<'a> Node<'a> {
 
 /// The parsed scenario text, able to say where a key path is written.
 pub(crate) struct Locator<'a> {
-    text: &'a str,
     document: &'a ImDocument<String>,
 }
 
 impl<'a> Locator<'a> {
-    pub(crate) fn new(text: &'a str, document: &'a ImDocument<String>) -> Self {
-        Locator { text, document }
+    pub(crate) fn new(document: &'a ImDocument<String>) -> Self {
+        Locator { document }
     }
 
     /// The byte offset of the value at `path`, or of the nearest written key above it.
     pub(crate) fn offset_of(&self, path: &KeyPath) -> Option<usize> {
+        self.find(path).map(|(_, offset)| offset)
+    }
+
+    /// How many leading segments of `path` the document has, and the byte offset of the value
+    /// at the deepest of them (or of the nearest written key above it).
+    pub(crate) fn find(&self, path: &KeyPath) -> Option<(usize, usize)> {
         let mut node = Node::Table(self.document.as_table());
         let mut best = None;
+        let mut depth = 0;
         for segment in &path.0 {
             let Some((key_span, child)) = node.child(segment) else {
                 break;
             };
+            depth += 1;
             let child_span = if child.is_table() { None } else { child.span() };
             best = child_span.or(key_span).map(|span| span.start).or(best);
             node = child;
         }
-        best
+        best.map(|offset| (depth, offset))
     }
 
     /// The deepest key path whose key or value contains the byte offset.
@@ -175,11 +182,6 @@ impl<'a> Locator<'a> {
             &mut best,
         );
         KeyPath(best)
-    }
-
-    /// 1-based line and column (in characters) of a byte offset.
-    pub(crate) fn line_column(&self, offset: usize) -> (usize, usize) {
-        line_column(self.text, offset)
     }
 }
 

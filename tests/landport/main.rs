@@ -4,6 +4,7 @@ mod allocation;
 mod behaviour;
 mod cli;
 mod experiments;
+mod extends;
 mod queueing;
 mod random_ports;
 mod readme;

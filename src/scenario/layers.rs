@@ -1,0 +1,331 @@
+//! A scenario's layers: the file, the files it `extends`, and overrides set by a sweep, merged
+//! into one document that still knows which file and line each key came from.
+//!
+//! Merging follows one rule: tables merge key by key, at any depth; any other value (a number,
+//! a string, an array) replaces the parent's whole.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::{DocumentMut, ImDocument, Item, TableLike};
+
+use super::locate::{self, KeyPath, Locator, Segment};
+use super::Problem;
+
+/// The key that names a parent scenario.
+pub(crate) const EXTENDS: &str = "extends";
+
+/// One parsed file.
+pub(crate) struct Layer {
+    pub(crate) file: PathBuf,
+    text: String,
+    document: ImDocument<String>,
+}
+
+impl Layer {
+    fn parse(text: String, file: &Path) -> Result<Layer, Problem> {
+        match ImDocument::parse(text.clone()) {
+            Ok(document) => Ok(Layer {
+                file: file.to_path_buf(),
+                text,
+                document,
+            }),
+            Err(error) => {
+                let (line, column) = error
+                    .span()
+                    .map_or((0, 0), |span| locate::line_column(&text, span.start));
+                Err(Problem {
+                    file: file.to_path_buf(),
+                    line,
+                    column,
+                    key: String::new(),
+                    message: format!("invalid TOML: {}", error.message().trim()),
+                })
+            }
+        }
+    }
+
+    pub(crate) fn document(&self) -> &ImDocument<String> {
+        &self.document
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub(crate) fn locator(&self) -> Locator<'_> {
+        Locator::new(&self.document)
+    }
+
+    fn location(&self, offset: usize) -> Location {
+        let (line, column) = locate::line_column(&self.text, offset);
+        Location {
+            file: self.file.clone(),
+            line,
+            column,
+        }
+    }
+}
+
+/// Where something is written: file, 1-based line and column (0, 0 when nowhere in particular).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A value set from outside the scenario files (a sweep point), and where it was written.
+#[derive(Debug, Clone)]
+pub struct Override {
+    /// Dotted key path into the scenario, such as `stages.xray.servers`.
+    pub key: String,
+    pub value: toml_edit::Value,
+    pub origin: Location,
+}
+
+/// The layers of a scenario, child first, and their merge.
+pub(crate) struct Layers {
+    files: Vec<Layer>,
+    overrides: Vec<(KeyPath, Location)>,
+    /// The merged document; `None` when there is only one file and no override, which is then
+    /// its own merge (and keeps its exact positions).
+    merged: Option<Layer>,
+}
+
+impl Layers {
+    /// Parses `text` (the contents of `file`) and every file it extends.
+    pub(crate) fn read(text: &str, file: &Path) -> Result<Layers, Problem> {
+        let mut files = vec![Layer::parse(text.to_string(), file)?];
+        let mut seen = vec![canonical(file)];
+        loop {
+            let child = files.last().expect("at least the file itself");
+            let Some(item) = child.document.get(EXTENDS) else {
+                break;
+            };
+            let at = |message: String| {
+                let offset = child
+                    .locator()
+                    .offset_of(&KeyPath::default().key(EXTENDS))
+                    .unwrap_or(0);
+                let location = child.location(offset);
+                Problem {
+                    file: location.file,
+                    line: location.line,
+                    column: location.column,
+                    key: EXTENDS.to_string(),
+                    message,
+                }
+            };
+            let Some(parent_name) = item.as_str() else {
+                return Err(at(format!(
+                    "expected a string, the path of the parent scenario, got {}",
+                    item.type_name()
+                )));
+            };
+            let parent = child
+                .file
+                .parent()
+                .unwrap_or(Path::new(""))
+                .join(parent_name);
+            let canonical_parent = canonical(&parent);
+            if let Some(start) = seen.iter().position(|known| *known == canonical_parent) {
+                let chain: Vec<String> = files[start..]
+                    .iter()
+                    .map(|layer| layer.file.display().to_string())
+                    .chain([parent.display().to_string()])
+                    .collect();
+                return Err(at(format!("extends loop: {}", chain.join(" -> "))));
+            }
+            let text = std::fs::read_to_string(&parent).map_err(|error| {
+                at(format!(
+                    "cannot read parent scenario {}: {error}",
+                    parent.display()
+                ))
+            })?;
+            files.push(Layer::parse(text, &parent)?);
+            seen.push(canonical_parent);
+        }
+        let mut layers = Layers {
+            files,
+            overrides: Vec::new(),
+            merged: None,
+        };
+        if layers.files.len() > 1 {
+            layers.merge(&[])?;
+        }
+        Ok(layers)
+    }
+
+    /// Sets values over the merged files.
+    pub(crate) fn override_with(&mut self, overrides: &[Override]) -> Result<(), Problem> {
+        self.overrides = overrides
+            .iter()
+            .map(|o| (parse_key(&o.key), o.origin.clone()))
+            .collect();
+        self.merge(overrides)
+    }
+
+    fn merge(&mut self, overrides: &[Override]) -> Result<(), Problem> {
+        let mut files = self.files.iter().rev();
+        let mut merged: DocumentMut = files
+            .next()
+            .expect("at least the file itself")
+            .document
+            .clone()
+            .into_mut();
+        for layer in files {
+            merge_tables(
+                merged.as_table_mut(),
+                layer.document.clone().into_mut().as_table(),
+            );
+        }
+        merged.remove(EXTENDS);
+        for (o, (key, _)) in overrides.iter().zip(&self.overrides) {
+            set(merged.as_table_mut(), &key.0, o.value.clone());
+        }
+        let file = self.files[0].file.clone();
+        self.merged = Some(Layer::parse(merged.to_string(), &file)?);
+        Ok(())
+    }
+
+    /// The merged document (of one file, that file).
+    pub(crate) fn merged(&self) -> &Layer {
+        self.merged.as_ref().unwrap_or(&self.files[0])
+    }
+
+    /// Where the value at `path` was written: by the override that set it, or by the most
+    /// derived file that writes the deepest part of the path.
+    pub(crate) fn locate(&self, path: &KeyPath) -> Location {
+        if let Some((_, origin)) = self
+            .overrides
+            .iter()
+            .rev()
+            .find(|(key, _)| path.0.starts_with(&key.0))
+        {
+            return origin.clone();
+        }
+        let mut best: Option<(usize, &Layer, usize)> = None;
+        for layer in &self.files {
+            if let Some((depth, offset)) = layer.locator().find(path) {
+                if best.is_none_or(|(best_depth, _, _)| depth > best_depth) {
+                    best = Some((depth, layer, offset));
+                }
+            }
+        }
+        match best {
+            Some((_, layer, offset)) => layer.location(offset),
+            None => self.files[0].location(0),
+        }
+    }
+
+    /// The key path at a byte offset of the merged text, and where it was written.
+    pub(crate) fn locate_offset(&self, offset: usize) -> (KeyPath, Location) {
+        let merged = self.merged();
+        let path = merged.locator().path_at(offset);
+        if self.merged.is_none() {
+            return (path, merged.location(offset));
+        }
+        let location = self.locate(&path);
+        (path, location)
+    }
+
+    /// The file that sets the value at `path`: file names in it are relative to its folder.
+    pub(crate) fn file_of(&self, path: &KeyPath) -> PathBuf {
+        self.locate(path).file
+    }
+}
+
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Merges `from` into `into`: tables key by key, anything else replaced whole.
+fn merge_tables(into: &mut dyn TableLike, from: &dyn TableLike) {
+    for (key, item) in from.iter() {
+        let existing = into.get_mut(key);
+        match (existing, item.as_table_like()) {
+            (Some(existing), Some(from_table)) if existing.is_table_like() => {
+                let into_table = existing
+                    .as_table_like_mut()
+                    .expect("checked to be table-like");
+                merge_tables(into_table, from_table);
+            }
+            _ => {
+                into.insert(key, item.clone());
+            }
+        }
+    }
+}
+
+/// Sets the value at `path`, creating tables on the way; an array index must exist.
+fn set(table: &mut dyn TableLike, path: &[Segment], value: toml_edit::Value) {
+    let Some((first, rest)) = path.split_first() else {
+        return;
+    };
+    let Segment::Key(key) = first else {
+        return;
+    };
+    if rest.is_empty() {
+        table.insert(key, Item::Value(value));
+        return;
+    }
+    if table.get(key).is_none() {
+        table.insert(key, Item::Table(toml_edit::Table::new()));
+    }
+    let Some(child) = table.get_mut(key) else {
+        return;
+    };
+    set_in_item(child, rest, value);
+}
+
+fn set_in_item(item: &mut Item, path: &[Segment], value: toml_edit::Value) {
+    match (item, path.first()) {
+        (Item::Value(toml_edit::Value::Array(array)), Some(Segment::Index(index))) => {
+            if let Some(element) = array.get_mut(*index) {
+                if path.len() == 1 {
+                    *element = value;
+                } else if let Some(table) = element.as_inline_table_mut() {
+                    set(table, &path[1..], value);
+                }
+            }
+        }
+        (Item::ArrayOfTables(array), Some(Segment::Index(index))) => {
+            if let Some(table) = array.get_mut(*index) {
+                set(table, &path[1..], value);
+            }
+        }
+        (item, Some(Segment::Key(_))) => {
+            if let Some(table) = item.as_table_like_mut() {
+                set(table, path, value);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Parses a dotted key path with optional indices: `stages.xray.routes[0].p`; a key with dots
+/// or spaces in it is quoted: `stages."x ray".servers`.
+pub(crate) fn parse_key(key: &str) -> KeyPath {
+    let mut segments = Vec::new();
+    let mut rest = key.trim();
+    while !rest.is_empty() {
+        if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"').unwrap_or(quoted.len());
+            segments.push(Segment::Key(quoted[..end].to_string()));
+            rest = quoted.get(end + 1..).unwrap_or("");
+        } else if let Some(indexed) = rest.strip_prefix('[') {
+            let end = indexed.find(']').unwrap_or(indexed.len());
+            match indexed[..end].trim().parse() {
+                Ok(index) => segments.push(Segment::Index(index)),
+                Err(_) => segments.push(Segment::Key(indexed[..end].to_string())),
+            }
+            rest = indexed.get(end + 1..).unwrap_or("");
+        } else {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            segments.push(Segment::Key(rest[..end].trim().to_string()));
+            rest = &rest[end..];
+        }
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    KeyPath(segments)
+}

@@ -1,0 +1,214 @@
+//! `extends`: a variant as a few lines over a parent scenario.
+
+use std::path::{Path, PathBuf};
+
+use landport::scenario::{self, ScenarioError};
+
+const PARENT: &str = r#"name = "parent"
+seed = 5
+horizon = "2 d"
+
+[arrivals]
+process = "poisson"
+rate = "10 trucks per hour"
+to = "desk"
+
+[stages.desk]
+servers = 2
+service = { dist = "exponential", mean = "6 min" }
+opening = { from = "08:00", to = "20:00" }
+routes = [{ to = "xray", p = 0.5 }, { to = "exit", p = 0.5 }]
+
+[stages.xray]
+servers = 1
+service = { dist = "constant", value = "2 min" }
+routes = [{ to = "exit" }]
+"#;
+
+/// Writes each (relative path, text) under a fresh folder; returns the folder.
+fn files(entries: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in entries {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+fn resolved(path: &Path) -> toml_edit::DocumentMut {
+    scenario::resolved_text(path).unwrap().parse().unwrap()
+}
+
+fn problems(path: &Path) -> Vec<String> {
+    match scenario::load(path) {
+        Ok(_) => panic!("{} should be invalid", path.display()),
+        Err(error) => match &error {
+            ScenarioError::Invalid(problems) => problems.iter().map(ToString::to_string).collect(),
+            ScenarioError::Read { .. } => panic!("{error}"),
+        },
+    }
+}
+
+#[test]
+fn tables_merge_deeply_and_other_values_replace() {
+    let dir = files(&[
+        ("ports/parent.toml", PARENT),
+        (
+            "ports/variant.toml",
+            r#"extends = "parent.toml"
+name = "variant"
+[stages.desk]
+servers = 3
+routes = [{ to = "exit" }]
+"#,
+        ),
+    ]);
+    let variant = dir.path().join("ports/variant.toml");
+    let merged = resolved(&variant);
+    assert!(merged.get("extends").is_none());
+    assert_eq!(merged["name"].as_str(), Some("variant"));
+    assert_eq!(merged["seed"].as_integer(), Some(5), "kept from the parent");
+    let desk = &merged["stages"]["desk"];
+    assert_eq!(desk["servers"].as_integer(), Some(3), "overridden");
+    assert_eq!(
+        desk["service"]["mean"].as_str(),
+        Some("6 min"),
+        "a table merges: the keys the variant leaves out stay"
+    );
+    assert_eq!(desk["opening"]["from"].as_str(), Some("08:00"));
+    let routes = desk["routes"].as_array().unwrap();
+    assert_eq!(routes.len(), 1, "an array is replaced whole");
+    assert_eq!(merged["stages"]["xray"]["servers"].as_integer(), Some(1));
+    let scenario = scenario::load(&variant).unwrap();
+    assert_eq!(scenario.name(), "variant");
+    // Three desks, open 12 hours a day as in the parent.
+    assert_eq!(scenario.offered_loads()[0].mean_servers, 1.5);
+}
+
+#[test]
+fn inline_tables_dotted_keys_and_chains_merge_alike() {
+    let dir = files(&[
+        ("parent.toml", PARENT),
+        (
+            "middle.toml",
+            "extends = \"parent.toml\"\nname = \"middle\"\nstages.xray.servers = 4\n",
+        ),
+        (
+            "child.toml",
+            "extends = \"middle.toml\"\nname = \"child\"\n\
+             stages.desk = { service = { dist = \"exponential\", mean = \"3 min\" } }\n",
+        ),
+    ]);
+    let merged = resolved(&dir.path().join("child.toml"));
+    assert_eq!(merged["stages"]["xray"]["servers"].as_integer(), Some(4));
+    assert_eq!(
+        merged["stages"]["desk"]["service"]["mean"].as_str(),
+        Some("3 min")
+    );
+    assert_eq!(merged["stages"]["desk"]["servers"].as_integer(), Some(2));
+    let scenario = scenario::load(&dir.path().join("child.toml")).unwrap();
+    assert_eq!(scenario.name(), "child");
+}
+
+#[test]
+fn errors_name_the_file_and_line_each_key_came_from() {
+    let dir = files(&[
+        ("parent.toml", &PARENT.replace("\"2 min\"", "\"-2 min\"")),
+        (
+            "variant.toml",
+            "# a variant\nextends = \"parent.toml\"\nname = \"variant\"\ncolour = \"red\"\n\n[stages.desk]\nservers = 0\n",
+        ),
+    ]);
+    let variant = dir.path().join("variant.toml");
+    let parent = dir.path().join("parent.toml");
+    let problems = problems(&variant);
+    let v = variant.display();
+    let p = parent.display();
+    assert_eq!(
+        problems,
+        [
+            format!("{p}:18:40: stages.xray.service.value: must be a finite duration >= 0, got \"-2 min\""),
+            format!("{v}:4:10: colour: unknown field `colour`, expected one of `name`, `seed`, `start`, `warmup`, `horizon`, `replications`, `arrivals`, `stages`"),
+            format!("{v}:7:11: stages.desk.servers: must be at least 1, got 0"),
+        ],
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_loop_of_extends_is_an_error() {
+    let dir = files(&[
+        ("a.toml", "extends = \"b.toml\"\nname = \"a\"\n"),
+        ("b.toml", "name = \"b\"\nextends = \"a.toml\"\n"),
+        ("self.toml", "extends = \"self.toml\"\n"),
+    ]);
+    let a = dir.path().join("a.toml");
+    let b = dir.path().join("b.toml");
+    assert_eq!(
+        problems(&a),
+        [format!(
+            "{}:2:11: extends: extends loop: {} -> {} -> {}",
+            b.display(),
+            a.display(),
+            b.display(),
+            a.display()
+        )]
+    );
+    let itself = dir.path().join("self.toml");
+    let shown = problems(&itself);
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].contains("extends loop"), "{shown:?}");
+}
+
+#[test]
+fn a_missing_or_malformed_parent_is_an_error() {
+    let dir = files(&[
+        (
+            "child.toml",
+            "name = \"c\"\nextends = \"nowhere/parent.toml\"\n",
+        ),
+        ("number.toml", "extends = 3\n"),
+        ("broken.toml", "name = \"x\nseed = 1\n"),
+        ("of-broken.toml", "extends = \"broken.toml\"\n"),
+    ]);
+    let child = dir.path().join("child.toml");
+    let shown = problems(&child);
+    let expected_start = format!(
+        "{}:2:11: extends: cannot read parent scenario {}: ",
+        child.display(),
+        dir.path().join("nowhere/parent.toml").display()
+    );
+    assert!(shown[0].starts_with(&expected_start), "{shown:?}");
+    let shown = problems(&dir.path().join("number.toml"));
+    assert!(
+        shown[0]
+            .ends_with("extends: expected a string, the path of the parent scenario, got integer"),
+        "{shown:?}"
+    );
+    let shown = problems(&dir.path().join("of-broken.toml"));
+    let broken: PathBuf = dir.path().join("broken.toml");
+    assert!(
+        shown[0].starts_with(&format!("{}:1:10: invalid TOML", broken.display())),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn a_trace_file_is_found_beside_the_file_that_names_it() {
+    let parent = PARENT.replace(
+        "process = \"poisson\"\nrate = \"10 trucks per hour\"",
+        "process = \"trace\"\nfile = \"arrivals.csv\"",
+    );
+    let dir = files(&[
+        ("base/parent.toml", &parent),
+        ("base/arrivals.csv", "arrival_hours\n1.0\n2.5\n"),
+        (
+            "variants/more-desks.toml",
+            "extends = \"../base/parent.toml\"\nname = \"more-desks\"\nstages.desk.servers = 4\n",
+        ),
+    ]);
+    let scenario = scenario::load(&dir.path().join("variants/more-desks.toml")).unwrap();
+    let result = landport::run(&scenario, 1);
+    assert_eq!(result.trucks.arrived, 2);
+}
