@@ -939,7 +939,16 @@ impl Checker<'_> {
             );
             return None;
         }
-        let single = raw.routes.len() == 1;
+        // One route may leave out `p`: it takes what the others leave.
+        let mut without_p = raw.routes.iter().enumerate().filter(|(_, r)| r.p.is_none());
+        let rest_route = without_p.next().map(|(i, _)| i);
+        for (i, _) in without_p {
+            self.report(
+                &routes_path.index(i).key("p"),
+                "only one route of a stage may leave out `p` (it takes the rest)",
+            );
+        }
+        let given: f64 = raw.routes.iter().filter_map(|route| route.p).sum();
         let mut routes = Vec::new();
         let mut ok = true;
         for (i, route) in raw.routes.iter().enumerate() {
@@ -967,14 +976,8 @@ impl Checker<'_> {
                     );
                     None
                 }
-                None if single => Some(1.0),
-                None => {
-                    self.report(
-                        &route_path.key("p"),
-                        "is required when a stage has more than one route",
-                    );
-                    None
-                }
+                None if rest_route == Some(i) => Some((1.0 - given).max(0.0)),
+                None => None,
             };
             let travel = match &route.travel {
                 Some(text) => self.duration(text, &route_path.key("travel")),
@@ -993,6 +996,13 @@ impl Checker<'_> {
             return None;
         }
         let total: f64 = routes.iter().map(|route| route.probability).sum();
+        if rest_route.is_some() && given > 1.0 + 1e-9 {
+            self.report(
+                &routes_path,
+                format!("the given probabilities sum to {given}, leaving nothing for the route without `p`"),
+            );
+            return None;
+        }
         if (total - 1.0).abs() > 1e-9 {
             self.report(
                 &routes_path,

@@ -99,6 +99,33 @@ fn routes_sum_to_one() {
 }
 
 #[test]
+fn one_route_may_take_the_rest() {
+    let text = VALID.replacen("{ to = \"exit\", p = 0.9 }", "{ to = \"exit\" }", 1);
+    let scenario = parse(&text, Path::new("ports/a.toml")).unwrap();
+    // The inspection still gets 10% of 10 trucks per hour.
+    let inspection = &scenario.offered_loads()[1];
+    assert!((inspection.arrival_rate_per_hour - 1.0).abs() < 1e-12);
+    let both = VALID
+        .replacen(", p = 0.1 }", " }", 1)
+        .replacen(", p = 0.9 }", " }", 1);
+    let found = problems(&both);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].key, "stages.declaration.routes[1].p");
+    assert_eq!(found[0].line, 14);
+    assert!(found[0]
+        .message
+        .contains("only one route of a stage may leave out `p`"));
+    rejects(
+        "{ to = \"exit\", p = 0.9 }",
+        "{ to = \"exit\", p = 0.95 }, { to = \"inspection\" }",
+        14,
+        10,
+        "stages.declaration.routes",
+        "the given probabilities sum to 1.05",
+    );
+}
+
+#[test]
 fn route_targets_exist() {
     rejects(
         "to = \"inspection\"",
