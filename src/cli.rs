@@ -10,6 +10,8 @@ use crate::compare::{self as comparing, Comparison};
 use crate::experiment::{self, Experiment};
 use crate::output;
 use crate::scenario::{self, ScenarioError};
+use crate::sweep::{self, SweepError};
+use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -82,6 +84,28 @@ output/compare-<first>-vs-<second>.../ (or --out DIR)."
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// Vary scenario keys over a grid or a list of points, with replications, on every core.
+    #[command(
+        after_help = "Example:\n  landport sweep scenarios/sweeps/reformed-inspection.toml --threads 2\n\n\
+A sweep file names a base `scenario` (relative to the sweep file), optional `replications` and \
+`seed`, and either a [grid] of key paths with a list of values or a range { from, to, step } \
+(every combination runs), or a list of [[points]]. The whole file and every point's scenario are \
+checked before anything runs. Every point runs the same replication seeds. Writes sweep.csv (one \
+row per point: the varied values, then every metric's mean and 95% half-width) and sweep.json \
+to output/sweep-<name>/ (or --out DIR); the bytes do not depend on --threads."
+    )]
+    Sweep {
+        /// The sweep file (TOML).
+        sweep: PathBuf,
+        #[command(flatten)]
+        threads: Threads,
+        /// No progress bar (there is none either when stderr is not a terminal).
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        /// Directory for the result files [default: output/sweep-<name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Check a scenario and print each stage's offered load; exit 0 when valid, 2 otherwise.
     #[command(
         after_help = "Example:\n  landport validate scenarios/alashankou-legacy.toml\n\n\
@@ -137,6 +161,12 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             out,
         } => run(scenario, seed, replications, replication, threads, out),
         Command::Validate { scenario } => validate(scenario),
+        Command::Sweep {
+            sweep,
+            threads,
+            quiet,
+            out,
+        } => sweep_command(&sweep, threads, quiet, out),
         Command::Compare {
             scenarios,
             seed,
@@ -265,6 +295,52 @@ fn compare(
     )
     .context("writing results")?;
     let mut text = comparing::comparison_table(&comparison);
+    text.push('\n');
+    for path in written {
+        text.push_str(&format!("wrote {}\n", path.display()));
+    }
+    say(&text)
+}
+
+fn sweep_command(
+    path: &Path,
+    threads: Threads,
+    quiet: bool,
+    out: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    let sweep = sweep::load(path).map_err(|error| match error {
+        SweepError::Invalid(_) => anyhow::anyhow!("invalid sweep:\n{error}"),
+        SweepError::Read { .. } => anyhow::Error::new(error),
+    })?;
+    let runs = sweep.points.len() as u64 * u64::from(sweep.replications);
+    let progress = if quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(runs).with_style(
+            ProgressStyle::with_template(
+                "{elapsed_precise} [{bar:40}] {pos}/{len} runs  {per_sec}  ETA {eta}",
+            )
+            .context("progress bar template")?
+            .progress_chars("=> "),
+        )
+    };
+    let results = threads.install(|| sweep::run(&sweep, &|| progress.inc(1)))?;
+    progress.finish_and_clear();
+    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&sweep)));
+    let written = output::write_files(
+        &dir,
+        &[
+            ("sweep.csv", &|w| {
+                sweep::write_sweep_csv(w, &sweep, &results)
+            }),
+            ("sweep.json", &|w| {
+                sweep::write_sweep_json(w, &sweep, &results)
+            }),
+        ],
+    )
+    .context("writing results")?;
+    let mut text = sweep::sweep_table(&sweep, &results);
     text.push('\n');
     for path in written {
         text.push_str(&format!("wrote {}\n", path.display()));

@@ -31,5 +31,6 @@ pub mod experiment;
 pub mod model;
 pub mod output;
 pub mod scenario;
+pub mod sweep;
 
 pub use model::{run, run_summary, RunResult, Scenario};

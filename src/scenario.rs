@@ -102,16 +102,45 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Reads a scenario file and sets `overrides` over it (a sweep point) before validating.
 pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let mut layers =
-        Layers::read(&text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
-    layers
-        .override_with(overrides)
-        .map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
-    check(&layers)
+    Unchecked::read(path)?.with(overrides)
+}
+
+/// A scenario file read with the files it extends, not validated yet: what a sweep varies.
+#[derive(Clone)]
+pub struct Unchecked {
+    layers: Layers,
+}
+
+impl Unchecked {
+    pub fn read(path: &Path) -> Result<Unchecked, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let layers =
+            Layers::read(&text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+        Ok(Unchecked { layers })
+    }
+
+    /// The TOML type of the value at a dotted key path (`stages.xray.servers`), or `None` when
+    /// the scenario does not set that key.
+    pub fn type_at(&self, key: &str) -> Option<&'static str> {
+        self.layers
+            .merged()
+            .locator()
+            .type_at(&layers::parse_key(key))
+    }
+
+    /// Validates the scenario with `overrides` set over it.
+    pub fn with(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let mut layers = self.layers.clone();
+        if !overrides.is_empty() {
+            layers
+                .override_with(overrides)
+                .map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+        }
+        check(&layers)
+    }
 }
 
 /// The merged text of a scenario file and the files it extends, with `extends` removed: what a

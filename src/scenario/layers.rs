@@ -15,6 +15,7 @@ use super::Problem;
 pub(crate) const EXTENDS: &str = "extends";
 
 /// One parsed file.
+#[derive(Clone)]
 pub(crate) struct Layer {
     pub(crate) file: PathBuf,
     text: String,
@@ -84,6 +85,7 @@ pub struct Override {
 }
 
 /// The layers of a scenario, child first, and their merge.
+#[derive(Clone)]
 pub(crate) struct Layers {
     files: Vec<Layer>,
     overrides: Vec<(KeyPath, Location)>,

@@ -157,6 +157,21 @@ impl<'a> Locator<'a> {
         best.map(|offset| (depth, offset))
     }
 
+    /// The TOML type of the value at `path` ("integer", "float", "string", "array", "table",
+    /// ...), or `None` when the document has no such key.
+    pub(crate) fn type_at(&self, path: &KeyPath) -> Option<&'static str> {
+        let mut node = Node::Table(self.document.as_table());
+        for segment in &path.0 {
+            node = node.child(segment)?.1;
+        }
+        Some(match node {
+            Node::Item(Item::Value(value)) | Node::Value(value) => value.type_name(),
+            Node::Item(Item::ArrayOfTables(_)) => "array",
+            Node::Item(Item::None) => return None,
+            Node::Item(Item::Table(_)) | Node::Table(_) => "table",
+        })
+    }
+
     /// The deepest key path whose key or value contains the byte offset.
     pub(crate) fn path_at(&self, offset: usize) -> KeyPath {
         fn search(node: Node<'_>, offset: usize, path: &mut Vec<Segment>, best: &mut Vec<Segment>) {

@@ -8,6 +8,7 @@ mod extends;
 mod queueing;
 mod random_ports;
 mod readme;
+mod sweeps;
 mod validation;
 
 use std::path::Path;

@@ -1,0 +1,829 @@
+//! Parameter sweeps: a sweep file names a base scenario and the keys to vary (a full grid or a
+//! list of points); every (point, replication) runs in parallel on rayon, and the results come
+//! back in the order of the points whatever the thread count.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use toml_edit::{ImDocument, Item, Value};
+
+use crate::experiment::{replication_seed, Experiment, MetricEstimate, WarmupCheck};
+use crate::model::Scenario;
+use crate::output::decimal;
+use crate::scenario::{Location, Override, Problem, ScenarioError, Unchecked, MAX_REPLICATIONS};
+
+/// A validated sweep: the base scenario and one validated scenario per point.
+pub struct Sweep {
+    pub file: PathBuf,
+    pub name: String,
+    pub scenario_file: PathBuf,
+    pub base_seed: u64,
+    pub replications: u32,
+    /// The varied keys, in the order of the sweep file.
+    pub keys: Vec<String>,
+    pub points: Vec<Point>,
+}
+
+/// One combination of values, and the scenario it makes.
+pub struct Point {
+    /// The value of each varied key, in the order of [`Sweep::keys`].
+    pub values: Vec<Value>,
+    pub scenario: Scenario,
+}
+
+/// Why a sweep file was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("cannot read sweep file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", display_problems(.0))]
+    Invalid(Vec<Problem>),
+}
+
+fn display_problems(problems: &[Problem]) -> String {
+    ScenarioError::Invalid(problems.to_vec()).to_string()
+}
+
+/// Largest number of points a sweep may have: more is almost certainly a typo in a range.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// Collects the problems of a sweep file with their places.
+struct Checker<'a> {
+    file: &'a Path,
+    text: &'a str,
+    document: &'a ImDocument<String>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn location_of(&self, span: Option<std::ops::Range<usize>>) -> Location {
+        let (line, column) = span.map_or((0, 0), |span| line_column(self.text, span.start));
+        Location {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+        }
+    }
+
+    fn report(&mut self, location: Location, key: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: location.file,
+            line: location.line,
+            column: location.column,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Where a top-level key is written (its key, for tables).
+    fn top_location(&self, key: &str) -> Location {
+        let span = self
+            .document
+            .as_table()
+            .get_key_value(key)
+            .and_then(|(key, item)| item.span().or_else(|| key.span()));
+        self.location_of(span)
+    }
+
+    fn integer(&mut self, key: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
+        let item = self.document.get(key)?;
+        match item.as_integer() {
+            Some(n) if range.contains(&n) => Some(n),
+            Some(n) => {
+                let location = self.top_location(key);
+                self.report(
+                    location,
+                    key,
+                    format!(
+                        "must be between {} and {}, got {n}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                None
+            }
+            None => {
+                let location = self.top_location(key);
+                let message = format!("expected an integer, got {}", item.type_name());
+                self.report(location, key, message);
+                None
+            }
+        }
+    }
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// A varied key with its values, each with where it was written.
+struct Parameter {
+    key: String,
+    values: Vec<(Value, Location)>,
+}
+
+/// Reads and validates a sweep file, and every point's scenario, before anything runs.
+pub fn load(path: &Path) -> Result<Sweep, SweepError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SweepError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let document = match ImDocument::parse(text.clone()) {
+        Ok(document) => document,
+        Err(error) => {
+            let (line, column) = error
+                .span()
+                .map_or((0, 0), |span| line_column(&text, span.start));
+            return Err(SweepError::Invalid(vec![Problem {
+                file: path.to_path_buf(),
+                line,
+                column,
+                key: String::new(),
+                message: format!("invalid TOML: {}", error.message().trim()),
+            }]));
+        }
+    };
+    let mut checker = Checker {
+        file: path,
+        text: &text,
+        document: &document,
+        problems: Vec::new(),
+    };
+    let sweep = check(&mut checker, path);
+    match sweep {
+        Some(sweep) if checker.problems.is_empty() => Ok(sweep),
+        _ => {
+            let mut problems = checker.problems;
+            problems.sort_by(|a, b| {
+                (a.line == 0, &a.file, a.line, a.column).cmp(&(
+                    b.line == 0,
+                    &b.file,
+                    b.line,
+                    b.column,
+                ))
+            });
+            problems.dedup();
+            Err(SweepError::Invalid(problems))
+        }
+    }
+}
+
+const KEYS: [&str; 6] = ["scenario", "name", "seed", "replications", "grid", "points"];
+
+fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
+    let document = checker.document;
+    for (key, _) in document.as_table().iter() {
+        if !KEYS.contains(&key) {
+            let location = checker.top_location(key);
+            checker.report(
+                location,
+                key,
+                format!(
+                    "unknown key `{key}`, expected one of {}",
+                    KEYS.map(|k| format!("`{k}`")).join(", ")
+                ),
+            );
+        }
+    }
+    let base = base_scenario(checker, path);
+    let name = match document.get("name") {
+        None => path.file_stem().map_or("sweep".to_string(), |stem| {
+            stem.to_string_lossy().into_owned()
+        }),
+        Some(item) => match item.as_str() {
+            Some(name) if valid_name(name) => name.to_string(),
+            _ => {
+                let location = checker.top_location("name");
+                checker.report(
+                    location,
+                    "name",
+                    "must be a string of letters, digits, '-', '_' or '.' (it names the output folder)",
+                );
+                String::new()
+            }
+        },
+    };
+    let seed = checker.integer("seed", 0..=i64::MAX);
+    let replications = checker.integer("replications", 1..=MAX_REPLICATIONS);
+    let parameters = match (document.get("grid"), document.get("points")) {
+        (Some(grid), None) => grid_parameters(checker, grid),
+        (None, Some(points)) => point_parameters(checker, points),
+        (Some(_), Some(_)) => {
+            let location = checker.top_location("points");
+            checker.report(
+                location,
+                "points",
+                "give either [grid] or [[points]], not both",
+            );
+            None
+        }
+        (None, None) => {
+            checker.report(
+                checker.location_of(Some(0..0)),
+                "grid",
+                "is required: a [grid] of keys to vary, or a list of [[points]]",
+            );
+            None
+        }
+    };
+    let (base, scenario_file) = base?;
+    let (keys, combinations) = parameters?;
+    // Every varied key must be one the scenario sets, with a value of the same type.
+    let mut typed = true;
+    for (k, key) in keys.iter().enumerate() {
+        let Some(expected) = base.type_at(key) else {
+            let location = combinations
+                .first()
+                .map_or_else(|| checker.location_of(None), |c| c[k].1.clone());
+            checker.report(
+                location,
+                key,
+                format!(
+                    "unknown key path: {} does not set `{key}`",
+                    scenario_file.display()
+                ),
+            );
+            typed = false;
+            continue;
+        };
+        for combination in &combinations {
+            let (value, location) = &combination[k];
+            if !same_type(expected, value) {
+                checker.report(
+                    location.clone(),
+                    key,
+                    format!(
+                        "expected {expected} like the scenario's value, got {}",
+                        value.type_name()
+                    ),
+                );
+                typed = false;
+            }
+        }
+    }
+    if !typed {
+        return None;
+    }
+    let mut points = Vec::with_capacity(combinations.len());
+    for combination in combinations {
+        let overrides: Vec<Override> = keys
+            .iter()
+            .zip(&combination)
+            .map(|(key, (value, origin))| Override {
+                key: key.clone(),
+                value: value.clone(),
+                origin: origin.clone(),
+            })
+            .collect();
+        match base.with(&overrides) {
+            Ok(scenario) => points.push(Point {
+                values: combination.into_iter().map(|(value, _)| value).collect(),
+                scenario,
+            }),
+            Err(error) => checker.problems.extend(error.problems().iter().cloned()),
+        }
+    }
+    let first = &points.first()?.scenario;
+    Some(Sweep {
+        file: path.to_path_buf(),
+        name,
+        base_seed: seed.map_or(first.seed(), |seed| seed as u64),
+        replications: replications.map_or(first.replications(), |n| n as u32),
+        scenario_file,
+        keys,
+        points,
+    })
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Reads the base scenario named by `scenario`, relative to the sweep file.
+fn base_scenario(checker: &mut Checker<'_>, path: &Path) -> Option<(Unchecked, PathBuf)> {
+    let Some(item) = checker.document.get("scenario") else {
+        checker.report(
+            checker.location_of(Some(0..0)),
+            "scenario",
+            "is required: the base scenario file, relative to the sweep file",
+        );
+        return None;
+    };
+    let location = checker.top_location("scenario");
+    let Some(name) = item.as_str() else {
+        let message = format!("expected a string, got {}", item.type_name());
+        checker.report(location, "scenario", message);
+        return None;
+    };
+    let file = path.parent().unwrap_or(Path::new("")).join(name);
+    match Unchecked::read(&file) {
+        Ok(base) => Some((base, file)),
+        Err(ScenarioError::Read { source, .. }) => {
+            checker.report(
+                location,
+                "scenario",
+                format!("cannot read scenario {}: {source}", file.display()),
+            );
+            None
+        }
+        Err(error) => {
+            checker.problems.extend(error.problems().iter().cloned());
+            None
+        }
+    }
+}
+
+type Combination = Vec<(Value, Location)>;
+
+/// `[grid]`: every combination of the values of each key, the first key varying slowest.
+fn grid_parameters(
+    checker: &mut Checker<'_>,
+    grid: &Item,
+) -> Option<(Vec<String>, Vec<Combination>)> {
+    let Some(table) = grid.as_table_like() else {
+        let location = checker.top_location("grid");
+        checker.report(
+            location,
+            "grid",
+            "must be a table of key paths and their values",
+        );
+        return None;
+    };
+    let mut parameters = Vec::new();
+    let mut ok = true;
+    for (key, item) in table.iter() {
+        let label = format!("grid.\"{key}\"");
+        match values_of(checker, item, &label) {
+            Some(values) => parameters.push(Parameter {
+                key: key.to_string(),
+                values,
+            }),
+            None => ok = false,
+        }
+    }
+    if parameters.is_empty() && ok {
+        let location = checker.top_location("grid");
+        checker.report(location, "grid", "names no key to vary");
+        return None;
+    }
+    let count = parameters
+        .iter()
+        .try_fold(1usize, |n, p| n.checked_mul(p.values.len()))
+        .filter(|&n| n <= MAX_POINTS);
+    if count.is_none() {
+        let location = checker.top_location("grid");
+        checker.report(
+            location,
+            "grid",
+            format!("makes more than {MAX_POINTS} points"),
+        );
+        return None;
+    }
+    if !ok {
+        return None;
+    }
+    let mut combinations: Vec<Combination> = vec![Vec::new()];
+    for parameter in &parameters {
+        combinations = combinations
+            .into_iter()
+            .flat_map(|prefix| {
+                parameter.values.iter().map(move |value| {
+                    let mut next = prefix.clone();
+                    next.push(value.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    let keys = parameters.into_iter().map(|p| p.key).collect();
+    Some((keys, combinations))
+}
+
+/// `[[points]]`: each point sets the same keys.
+fn point_parameters(
+    checker: &mut Checker<'_>,
+    points: &Item,
+) -> Option<(Vec<String>, Vec<Combination>)> {
+    let tables: Vec<(&dyn toml_edit::TableLike, Option<std::ops::Range<usize>>)> = match points {
+        Item::ArrayOfTables(array) => array
+            .iter()
+            .map(|table| (table as &dyn toml_edit::TableLike, table.span()))
+            .collect(),
+        Item::Value(Value::Array(array)) => array
+            .iter()
+            .filter_map(|value| {
+                value
+                    .as_inline_table()
+                    .map(|table| (table as &dyn toml_edit::TableLike, value.span()))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if tables.is_empty() {
+        let location = checker.top_location("points");
+        checker.report(
+            location,
+            "points",
+            "must be a list of tables, [[points]], each setting the varied keys",
+        );
+        return None;
+    }
+    let keys: Vec<String> = tables[0].0.iter().map(|(key, _)| key.to_string()).collect();
+    let mut combinations = Vec::with_capacity(tables.len());
+    let mut ok = true;
+    for (i, (table, span)) in tables.iter().enumerate() {
+        let these: Vec<&str> = table.iter().map(|(key, _)| key).collect();
+        if these != keys {
+            let location = checker.location_of(span.clone());
+            checker.report(
+                location,
+                &format!("points[{i}]"),
+                format!(
+                    "sets {} but the first point sets {}: every point sets the same keys",
+                    these.join(", "),
+                    keys.join(", ")
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        let mut combination = Vec::with_capacity(keys.len());
+        for (key, item) in table.iter() {
+            let label = format!("points[{i}].\"{key}\"");
+            match item.as_value() {
+                Some(value) if scalar(value) => {
+                    let location = checker.location_of(value.span());
+                    combination.push((fresh(value), location));
+                }
+                _ => {
+                    let location = checker.location_of(item.span());
+                    checker.report(location, &label, "expected a single value");
+                    ok = false;
+                }
+            }
+        }
+        combinations.push(combination);
+    }
+    if keys.is_empty() {
+        let location = checker.top_location("points");
+        checker.report(location, "points", "names no key to vary");
+        return None;
+    }
+    ok.then_some((keys, combinations))
+}
+
+fn scalar(value: &Value) -> bool {
+    !matches!(value, Value::Array(_) | Value::InlineTable(_))
+}
+
+/// The values of one grid key: a list `[1, 2, 3]` or a range `{ from = 1, to = 6, step = 1 }`.
+fn values_of(
+    checker: &mut Checker<'_>,
+    item: &Item,
+    label: &str,
+) -> Option<Vec<(Value, Location)>> {
+    let location = checker.location_of(item.span());
+    match item.as_value() {
+        Some(Value::Array(array)) => {
+            if array.is_empty() {
+                checker.report(location, label, "empty list: give at least one value");
+                return None;
+            }
+            let mut values = Vec::with_capacity(array.len());
+            for value in array.iter() {
+                if !scalar(value) {
+                    let location = checker.location_of(value.span());
+                    checker.report(location, label, "expected single values in the list");
+                    return None;
+                }
+                values.push((fresh(value), checker.location_of(value.span())));
+            }
+            Some(values)
+        }
+        Some(Value::InlineTable(table)) => range(checker, table, label, location),
+        _ => {
+            checker.report(
+                location,
+                label,
+                "expected a list of values [1, 2, 3] or a range { from = 1, to = 6 }",
+            );
+            None
+        }
+    }
+}
+
+fn range(
+    checker: &mut Checker<'_>,
+    table: &toml_edit::InlineTable,
+    label: &str,
+    location: Location,
+) -> Option<Vec<(Value, Location)>> {
+    for (key, _) in table.iter() {
+        if !matches!(key, "from" | "to" | "step") {
+            checker.report(
+                location.clone(),
+                label,
+                format!("unknown key `{key}` in a range, expected `from`, `to`, `step`"),
+            );
+            return None;
+        }
+    }
+    let number = |key: &str| table.get(key).map(|v| (v.as_integer(), v.as_float()));
+    match (number("from"), number("to"), number("step")) {
+        (Some((Some(from), _)), Some((Some(to), _)), step @ (None | Some((Some(_), _)))) => {
+            let step = step.and_then(|(step, _)| step).unwrap_or(1);
+            if step <= 0 {
+                checker.report(location, label, format!("step must be > 0, got {step}"));
+                return None;
+            }
+            if from > to {
+                checker.report(
+                    location,
+                    label,
+                    format!("empty range: from {from} is above to {to}"),
+                );
+                return None;
+            }
+            let count = (to - from) / step + 1;
+            if count as usize > MAX_POINTS {
+                checker.report(
+                    location,
+                    label,
+                    format!("makes more than {MAX_POINTS} values"),
+                );
+                return None;
+            }
+            Some(
+                (0..count)
+                    .map(|k| (Value::from(from + k * step), location.clone()))
+                    .collect(),
+            )
+        }
+        (Some(from), Some(to), Some(step)) => {
+            let as_float =
+                |(int, float): (Option<i64>, Option<f64>)| float.or(int.map(|i| i as f64));
+            let (Some(from), Some(to), Some(step)) = (as_float(from), as_float(to), as_float(step))
+            else {
+                checker.report(location, label, "from, to and step must be numbers");
+                return None;
+            };
+            if !(step > 0.0 && step.is_finite() && from.is_finite() && to.is_finite()) {
+                checker.report(
+                    location,
+                    label,
+                    "a range needs finite numbers and a step > 0",
+                );
+                return None;
+            }
+            if from > to {
+                checker.report(
+                    location,
+                    label,
+                    format!("empty range: from {from} is above to {to}"),
+                );
+                return None;
+            }
+            let count = ((to - from) / step + 1e-9).floor() as usize + 1;
+            if count > MAX_POINTS {
+                checker.report(
+                    location,
+                    label,
+                    format!("makes more than {MAX_POINTS} values"),
+                );
+                return None;
+            }
+            Some(
+                (0..count)
+                    .map(|k| {
+                        // Rounded to 12 significant digits: 0.1 + 2 × 0.1 is 0.3, not 0.30000000000000004.
+                        let value: f64 = format!("{:.12e}", from + k as f64 * step)
+                            .parse()
+                            .unwrap_or(from);
+                        (Value::from(value), location.clone())
+                    })
+                    .collect(),
+            )
+        }
+        _ => {
+            checker.report(
+                location,
+                label,
+                "a range needs `from` and `to` (integers, or numbers with a `step`)",
+            );
+            None
+        }
+    }
+}
+
+/// A copy of a value without the formatting of the file it came from.
+fn fresh(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::from(s.value().as_str()),
+        Value::Integer(i) => Value::from(*i.value()),
+        Value::Float(f) => Value::from(*f.value()),
+        Value::Boolean(b) => Value::from(*b.value()),
+        Value::Datetime(d) => Value::from(*d.value()),
+        Value::Array(array) => Value::Array(array.iter().map(fresh).collect()),
+        Value::InlineTable(table) => {
+            let mut copy = toml_edit::InlineTable::new();
+            for (key, value) in table.iter() {
+                copy.insert(key, fresh(value));
+            }
+            Value::InlineTable(copy)
+        }
+    }
+}
+
+/// Whether a sweep value may replace a scenario value of type `expected` (an integer may stand
+/// for a float).
+fn same_type(expected: &str, value: &Value) -> bool {
+    expected == value.type_name() || (expected == "float" && value.is_integer())
+}
+
+/// A value as the sweep's tables show it: `3`, `0.05`, `5 min` (strings without quotes).
+pub fn show(value: &Value) -> String {
+    match value.as_str() {
+        Some(text) => text.to_string(),
+        None => value.to_string().trim().to_string(),
+    }
+}
+
+impl fmt::Debug for Sweep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sweep")
+            .field("file", &self.file)
+            .field("keys", &self.keys)
+            .field("points", &self.points.len())
+            .finish()
+    }
+}
+
+/// What one point measured over its replications.
+#[derive(Debug, Clone, Serialize)]
+pub struct PointResult {
+    /// The varied values, as written (`3`, `0.05`).
+    pub values: Vec<String>,
+    pub warmup: WarmupCheck,
+    pub metrics: Vec<MetricEstimate>,
+}
+
+/// Runs every (point, replication) on rayon's current pool; `progress` is called after each
+/// run. Results come back in the order of the points.
+pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Vec<PointResult> {
+    sweep
+        .points
+        .par_iter()
+        .map(|point| {
+            let runs = (0..sweep.replications)
+                .into_par_iter()
+                .map(|i| {
+                    let result =
+                        crate::run_summary(&point.scenario, replication_seed(sweep.base_seed, i));
+                    progress();
+                    result
+                })
+                .collect();
+            let experiment = Experiment::from_runs(&point.scenario, sweep.base_seed, runs);
+            PointResult {
+                values: point.values.iter().map(show).collect(),
+                warmup: experiment.warmup,
+                metrics: experiment
+                    .metrics
+                    .into_iter()
+                    .map(|metric| MetricEstimate {
+                        values: Vec::new(),
+                        ..metric
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// sweep.csv: one row per point: its index, the varied values, MSER-5's warm-up, then each
+/// metric's mean and the half-width of its 95% interval.
+pub fn write_sweep_csv(
+    writer: impl Write,
+    sweep: &Sweep,
+    results: &[PointResult],
+) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let mut header = vec!["point".to_string()];
+    header.extend(sweep.keys.iter().cloned());
+    header.extend(["replications".to_string(), "mser5_warmup_h".to_string()]);
+    if let Some(first) = results.first() {
+        for metric in &first.metrics {
+            header.push(metric.name.clone());
+            header.push(format!("{}_ci95", metric.name));
+        }
+    }
+    csv.write_record(&header)?;
+    for (i, point) in results.iter().enumerate() {
+        let mut record = vec![i.to_string()];
+        record.extend(point.values.iter().cloned());
+        record.push(sweep.replications.to_string());
+        record.push(decimal(Some(point.warmup.mser5_hours)));
+        for metric in &point.metrics {
+            record.push(decimal(Some(metric.estimate.mean)));
+            record.push(decimal(metric.estimate.half_width));
+        }
+        csv.write_record(&record)?;
+    }
+    csv.flush()
+}
+
+#[derive(Serialize)]
+struct SweepJson<'a> {
+    landport_version: &'a str,
+    units: &'a str,
+    sweep: &'a Path,
+    scenario: &'a Path,
+    base_seed: u64,
+    replications: u32,
+    keys: &'a [String],
+    points: &'a [PointResult],
+}
+
+/// sweep.json: the sweep's settings and every point's metrics with their intervals.
+pub fn write_sweep_json(
+    mut writer: impl Write,
+    sweep: &Sweep,
+    results: &[PointResult],
+) -> io::Result<()> {
+    let json = SweepJson {
+        landport_version: env!("CARGO_PKG_VERSION"),
+        units: "times in hours (names ending _h); intervals are 95% Student t over replications; \
+every point runs the same replication seeds",
+        sweep: &sweep.file,
+        scenario: &sweep.scenario_file,
+        base_seed: sweep.base_seed,
+        replications: sweep.replications,
+        keys: &sweep.keys,
+        points: results,
+    };
+    serde_json::to_writer_pretty(&mut writer, &json)?;
+    writer.write_all(b"\n")
+}
+
+/// The table printed after a sweep: per point the varied values and the headline metrics.
+pub fn sweep_table(sweep: &Sweep, results: &[PointResult]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "sweep {}: {} points × {} replications of {} (base seed {}); mean ± 95% interval",
+        sweep.name,
+        sweep.points.len(),
+        sweep.replications,
+        sweep.scenario_file.display(),
+        sweep.base_seed
+    );
+    let headline = ["dwell_mean_h", "dwell_p95_h", "cleared_per_day"];
+    let widths: Vec<usize> = sweep
+        .keys
+        .iter()
+        .map(|key| key.chars().count().max(8))
+        .collect();
+    for (key, width) in sweep.keys.iter().zip(&widths) {
+        let _ = write!(out, "{key:>width$} ");
+    }
+    for name in headline {
+        let _ = write!(out, "{name:>18} ");
+    }
+    out.push('\n');
+    for point in results {
+        for (value, width) in point.values.iter().zip(&widths) {
+            let _ = write!(out, "{value:>width$} ");
+        }
+        for name in headline {
+            let cell = point
+                .metrics
+                .iter()
+                .find(|metric| metric.name == name)
+                .map_or_else(String::new, |metric| {
+                    crate::output::with_interval(&metric.estimate, 2)
+                });
+            let _ = write!(out, "{cell:>18} ");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The output folder's name: `sweep-<name>`.
+pub fn folder_name(sweep: &Sweep) -> String {
+    format!("sweep-{}", sweep.name)
+}

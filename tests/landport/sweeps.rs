@@ -1,0 +1,251 @@
+//! Sweep files: grids, lists of points, their checks, and output that ignores the thread count.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use landport::sweep::{self, SweepError};
+
+const BASE: &str = r#"name = "desks"
+seed = 3
+warmup = "1 d"
+horizon = "5 d"
+replications = 4
+
+[arrivals]
+process = "poisson"
+rate = "6 trucks per hour"
+to = "desk"
+
+[stages.desk]
+servers = 2
+service = { dist = "exponential", mean = "15 min" }
+routes = [{ to = "xray", p = 0.1 }, { to = "exit" }]
+
+[stages.xray]
+servers = 1
+service = { dist = "constant", value = "5 min" }
+routes = [{ to = "exit" }]
+"#;
+
+/// A folder with the base scenario and a sweep file; returns the folder and the sweep's path.
+fn sweep_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("desks.toml"), BASE).unwrap();
+    let path = dir.path().join("study.toml");
+    std::fs::write(&path, text).unwrap();
+    (dir, path)
+}
+
+fn problems(path: &Path) -> Vec<String> {
+    match sweep::load(path) {
+        Ok(sweep) => panic!("expected {sweep:?} to be rejected"),
+        Err(SweepError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
+        Err(error) => panic!("{error}"),
+    }
+}
+
+#[test]
+fn a_grid_makes_every_combination_first_key_slowest() {
+    let (_dir, path) = sweep_file(
+        r#"scenario = "desks.toml"
+[grid]
+"stages.desk.servers" = { from = 2, to = 4 }
+"stages.desk.routes[0].p" = [0.1, 0.3]
+"#,
+    );
+    let sweep = sweep::load(&path).unwrap();
+    assert_eq!(sweep.name, "study");
+    assert_eq!(sweep.replications, 4, "the scenario's replications");
+    assert_eq!(sweep.base_seed, 3, "the scenario's seed");
+    let points: Vec<Vec<String>> = sweep
+        .points
+        .iter()
+        .map(|point| point.values.iter().map(sweep::show).collect())
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ["2", "0.1"],
+            ["2", "0.3"],
+            ["3", "0.1"],
+            ["3", "0.3"],
+            ["4", "0.1"],
+            ["4", "0.3"]
+        ]
+    );
+    // The values reach the scenario: 3 desks, and 30% of trucks to the X-ray.
+    let loads = sweep.points[3].scenario.offered_loads();
+    assert_eq!(loads[0].mean_servers, 3.0);
+    assert!((loads[1].arrival_rate_per_hour - 1.8).abs() < 1e-12);
+}
+
+#[test]
+fn a_list_of_points_and_float_ranges() {
+    let (_dir, path) = sweep_file(
+        r#"scenario = "desks.toml"
+name = "listed"
+seed = 11
+replications = 2
+[[points]]
+"stages.desk.servers" = 2
+"stages.arrivals" = 1
+"#,
+    );
+    assert_eq!(
+        problems(&path),
+        [format!(
+            "{}:7:21: stages.arrivals: unknown key path: {} does not set `stages.arrivals`",
+            path.display(),
+            path.parent().unwrap().join("desks.toml").display()
+        )]
+    );
+    let (_dir, path) = sweep_file(
+        r#"scenario = "desks.toml"
+name = "listed"
+seed = 11
+replications = 2
+[[points]]
+"stages.desk.servers" = 2
+"stages.desk.routes[0].p" = 0.2
+[[points]]
+"stages.desk.servers" = 5
+"stages.desk.routes[0].p" = 0
+"#,
+    );
+    let sweep = sweep::load(&path).unwrap();
+    assert_eq!(
+        (sweep.name.as_str(), sweep.base_seed, sweep.replications),
+        ("listed", 11, 2)
+    );
+    assert_eq!(sweep.points.len(), 2);
+    let (_dir, path) = sweep_file(
+        "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.routes[0].p\" = { from = 0.1, to = 0.3, step = 0.1 }\n",
+    );
+    let sweep = sweep::load(&path).unwrap();
+    let values: Vec<String> = sweep
+        .points
+        .iter()
+        .map(|p| sweep::show(&p.values[0]))
+        .collect();
+    assert_eq!(values, ["0.1", "0.2", "0.3"]);
+}
+
+#[test]
+fn bad_sweep_files_name_the_file_line_and_key() {
+    let cases: [(&str, &str); 9] = [
+        (
+            "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.server\" = [1, 2]\n",
+            "3:25: stages.desk.server: unknown key path: ",
+        ),
+        (
+            "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.servers\" = [1, \"two\"]\n",
+            "3:29: stages.desk.servers: expected integer like the scenario's value, got string",
+        ),
+        (
+            "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.servers\" = { from = 4, to = 2 }\n",
+            "3:25: grid.\"stages.desk.servers\": empty range: from 4 is above to 2",
+        ),
+        (
+            "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.servers\" = []\n",
+            "3:25: grid.\"stages.desk.servers\": empty list: give at least one value",
+        ),
+        (
+            "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.servers\" = [2, 0]\n",
+            "3:29: stages.desk.servers: must be at least 1, got 0",
+        ),
+        (
+            "scenario = \"desks.toml\"\nreplication = 3\n[grid]\n\"stages.desk.servers\" = [2]\n",
+            "2:15: replication: unknown key `replication`, expected one of `scenario`, `name`, `seed`, `replications`, `grid`, `points`",
+        ),
+        (
+            "scenario = \"nowhere.toml\"\n[grid]\n\"stages.desk.servers\" = [2]\n",
+            "1:12: scenario: cannot read scenario ",
+        ),
+        (
+            "scenario = \"desks.toml\"\nreplications = 0\n[grid]\n\"stages.desk.servers\" = [2]\n",
+            "2:16: replications: must be between 1 and 100000, got 0",
+        ),
+        (
+            "scenario = \"desks.toml\"\n",
+            "1:1: grid: is required: a [grid] of keys to vary, or a list of [[points]]",
+        ),
+    ];
+    for (text, expected) in cases {
+        let (_dir, path) = sweep_file(text);
+        let shown = problems(&path);
+        assert_eq!(shown.len(), 1, "{text}\n{shown:#?}");
+        let prefix = format!("{}:{expected}", path.display());
+        assert!(
+            shown[0].starts_with(&prefix),
+            "{text}\n{}\nvs\n{prefix}",
+            shown[0]
+        );
+    }
+}
+
+fn landport() -> Command {
+    Command::cargo_bin("landport").unwrap()
+}
+
+#[test]
+fn sweep_output_is_the_same_on_one_thread_and_two() {
+    let (dir, path) = sweep_file(
+        r#"scenario = "desks.toml"
+[grid]
+"stages.desk.servers" = { from = 2, to = 3 }
+"stages.xray.service.value" = ["5 min", "20 min"]
+"#,
+    );
+    let run = |threads: &str| {
+        let out = dir.path().join(format!("out-{threads}"));
+        let assert = landport()
+            .arg("sweep")
+            .arg(&path)
+            .args(["--threads", threads, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        assert!(stdout.contains("4 points × 4 replications"), "{stdout}");
+        (
+            std::fs::read(out.join("sweep.csv")).unwrap(),
+            std::fs::read(out.join("sweep.json")).unwrap(),
+        )
+    };
+    let one = run("1");
+    let two = run("2");
+    assert!(one == two, "sweep output depends on the thread count");
+    let csv = String::from_utf8(one.0).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("point,stages.desk.servers,stages.xray.service.value,replications,mser5_warmup_h,dwell_mean_h,dwell_mean_h_ci95,"),
+        "{header}"
+    );
+    assert_eq!(
+        lines.next().unwrap().split(',').take(4).collect::<Vec<_>>(),
+        ["0", "2", "5 min", "4"]
+    );
+    assert_eq!(csv.lines().count(), 1 + 4);
+}
+
+#[test]
+fn a_bad_sweep_runs_nothing_and_writes_nothing() {
+    let (dir, path) =
+        sweep_file("scenario = \"desks.toml\"\n[grid]\n\"stages.desk.servers\" = [2, 0]\n");
+    let out = dir.path().join("out");
+    let assert = landport()
+        .arg("sweep")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("invalid sweep"), "{stderr}");
+    assert!(
+        stderr.contains("stages.desk.servers: must be at least 1, got 0"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
