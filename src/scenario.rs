@@ -795,10 +795,12 @@ impl Checker<'_> {
                         );
                     }
                     if let (Some(from), Some(to)) = (from, to) {
-                        if from % Time::DAY == to % Time::DAY {
+                        // 00:00–24:00 is the whole day; any other equal ends are a mistake.
+                        let whole_day = from == Time::ZERO && to == Time::DAY;
+                        if from % Time::DAY == to % Time::DAY && !whole_day {
                             self.report(
                                 &shift_path.key("to"),
-                                "a shift must end at another time than it starts",
+                                "a shift must end at another time than it starts (00:00 to 24:00 is the whole day)",
                             );
                         } else {
                             shifts.push(Shift {

@@ -403,3 +403,31 @@ routes = [{{ to = "exit" }}]
         "{count} arrivals, expected {expected}"
     );
 }
+
+#[test]
+fn a_whole_day_shift_is_a_fixed_staff() {
+    let text = |staffing: &str| {
+        format!(
+            r#"
+name = "whole-day"
+seed = 4
+horizon = "5 d"
+[arrivals]
+process = "poisson"
+rate = "10 trucks per hour"
+to = "desk"
+[stages.desk]
+{staffing}
+service = {{ dist = "exponential", mean = "10 min" }}
+routes = [{{ to = "exit" }}]
+"#
+        )
+    };
+    let shifts = scenario(&text(
+        "shifts = [{ from = \"00:00\", to = \"24:00\", servers = 2 }]",
+    ));
+    let fixed = scenario(&text("servers = 2"));
+    let (a, b) = (landport::run(&shifts, 4), landport::run(&fixed, 4));
+    assert_eq!(a.log.unwrap().trucks, b.log.unwrap().trucks);
+    assert_eq!(a.stages[0].mean_servers_on_duty, 2.0);
+}
