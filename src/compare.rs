@@ -72,21 +72,6 @@ impl Comparison {
         names
     }
 
-    /// Stage names of every variant, first variant first.
-    pub fn stage_names(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = Vec::new();
-        for variant in &self.variants {
-            if let Some(run) = variant.experiment.runs.first() {
-                for stage in &run.stages {
-                    if !names.contains(&stage.stage.as_str()) {
-                        names.push(&stage.stage);
-                    }
-                }
-            }
-        }
-        names
-    }
-
     fn difference(&self, variant: usize, name: &str) -> Option<&Difference> {
         let differences = self.differences.get(variant.checked_sub(1)?)?;
         differences
@@ -192,8 +177,18 @@ pub fn breakdown_table(comparison: &Comparison) -> String {
         let _ = write!(out, " {heading:>9}");
     }
     let _ = writeln!(out, " {:>9}", "total");
-    let stages = comparison.stage_names();
     for variant in &comparison.variants {
+        let stages: Vec<&str> = variant
+            .experiment
+            .runs
+            .first()
+            .map(|run| {
+                run.stages
+                    .iter()
+                    .map(|stage| stage.stage.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
         let mean = |name: String| {
             variant
                 .experiment
@@ -206,9 +201,6 @@ pub fn breakdown_table(comparison: &Comparison) -> String {
                 .iter()
                 .map(|(suffix, _)| mean(format!("{stage}.{suffix}")))
                 .collect();
-            if parts.iter().all(Option::is_none) {
-                continue;
-            }
             let total: f64 = parts.iter().flatten().sum();
             dwell += total;
             let _ = write!(

@@ -1,5 +1,6 @@
 //! The figures the README shows are the ones the shipped scenarios produce.
 
+use landport::compare::{comparison_table, Comparison};
 use landport::experiment::Experiment;
 use landport::output::with_interval;
 
@@ -29,4 +30,37 @@ fn readme_dwell_table_matches_the_shipped_scenarios() {
         checked += 1;
     }
     assert_eq!(checked, 2);
+}
+
+#[test]
+fn readme_comparison_is_what_compare_prints() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let command =
+        "`landport compare scenarios/alashankou-legacy.toml scenarios/alashankou-reformed.toml`";
+    let after = &readme[readme
+        .find(command)
+        .expect("README shows the compare command")..];
+    let block_start = after.find("```\n").unwrap() + 4;
+    let block = &after[block_start..block_start + after[block_start..].find("```").unwrap()];
+    let files: Vec<_> = ["alashankou-legacy", "alashankou-reformed"]
+        .iter()
+        .map(|name| {
+            let path = std::path::PathBuf::from(format!("scenarios/{name}.toml"));
+            let scenario = landport::scenario::load(&path).unwrap();
+            (path, scenario)
+        })
+        .collect();
+    let first = &files[0].1;
+    let comparison = Comparison::run(&files, first.seed(), first.replications());
+    let printed = comparison_table(&comparison);
+    let printed: Vec<&str> = printed.lines().collect();
+    let mut checked = 0;
+    for line in block.lines().filter(|line| *line != "...") {
+        assert!(
+            printed.contains(&line),
+            "README line not printed by compare:\n{line}"
+        );
+        checked += 1;
+    }
+    assert!(checked > 20, "only {checked} lines checked");
 }

@@ -249,3 +249,13 @@ fn a_bad_sweep_runs_nothing_and_writes_nothing() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn the_shipped_sweep_and_variant_are_valid() {
+    let sweep = sweep::load(Path::new("scenarios/sweeps/reformed-inspection.toml")).unwrap();
+    assert_eq!(sweep.points.len(), 24);
+    assert_eq!(sweep.replications, 10);
+    let variant =
+        landport::scenario::load(Path::new("scenarios/variants/reformed-exit-24h.toml")).unwrap();
+    assert_eq!(variant.name(), "reformed-exit-24h");
+}
