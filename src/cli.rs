@@ -229,7 +229,9 @@ fn run(
     let experiment = match replication {
         Some(i) => {
             let run = crate::run(&scenario, experiment::replication_seed(base_seed, i));
-            Experiment::from_runs(&scenario, base_seed, vec![run])
+            let mut experiment = Experiment::from_runs(&scenario, base_seed, vec![run]);
+            experiment.first_replication = i;
+            experiment
         }
         None => {
             let replications = replications.unwrap_or(scenario.replications());

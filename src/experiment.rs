@@ -135,6 +135,8 @@ pub struct Experiment {
     pub scenario: String,
     pub base_seed: u64,
     pub replications: u32,
+    /// The number of the first replication: 0, or I when replication I was rerun alone.
+    pub first_replication: u32,
     /// The seed of each replication.
     pub seeds: Vec<u64>,
     pub warmup: WarmupCheck,
@@ -181,6 +183,7 @@ impl Experiment {
             scenario: scenario.name().to_string(),
             base_seed,
             replications: runs.len() as u32,
+            first_replication: 0,
             seeds: runs.iter().map(|run| run.seed).collect(),
             warmup,
             metrics,

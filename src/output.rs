@@ -80,7 +80,12 @@ pub fn write_trucks_csv(
 }
 
 /// stages.csv: one row per replication and stage: queue statistics and where the time goes.
-pub fn write_stages_csv(writer: impl Write, runs: &[RunResult]) -> io::Result<()> {
+/// Replications are numbered from `first_replication`.
+pub fn write_stages_csv(
+    writer: impl Write,
+    runs: &[RunResult],
+    first_replication: u32,
+) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(writer);
     csv.write_record([
         "replication",
@@ -102,7 +107,7 @@ pub fn write_stages_csv(writer: impl Write, runs: &[RunResult]) -> io::Result<()
         "blocked_h",
         "travel_h",
     ])?;
-    for (replication, run) in runs.iter().enumerate() {
+    for (replication, run) in (first_replication..).zip(runs) {
         for (stage, part) in run.stages.iter().zip(&run.breakdown) {
             let mut record = vec![
                 replication.to_string(),
@@ -173,13 +178,14 @@ pub fn write_replications_csv(writer: impl Write, experiment: &Experiment) -> io
     let mut header = vec!["replication".to_string(), "seed".to_string()];
     header.extend(experiment.metrics.iter().map(|metric| metric.name.clone()));
     csv.write_record(&header)?;
-    for (replication, seed) in experiment.seeds.iter().enumerate() {
+    for (k, seed) in experiment.seeds.iter().enumerate() {
+        let replication = experiment.first_replication as usize + k;
         let mut record = vec![replication.to_string(), seed.to_string()];
         record.extend(
             experiment
                 .metrics
                 .iter()
-                .map(|metric| decimal(metric.values.get(replication).copied())),
+                .map(|metric| decimal(metric.values.get(k).copied())),
         );
         csv.write_record(&record)?;
     }
@@ -301,8 +307,8 @@ pub fn summary_table(experiment: &Experiment) -> String {
         let trucks = &run.trucks;
         let _ = writeln!(
             out,
-            "replication 0: {} trucks arrived, {} exited, {} in port at end",
-            trucks.arrived, trucks.exited, trucks.in_port_at_end
+            "first replication (seed {}): {} trucks arrived, {} exited, {} in port at end",
+            run.seed, trucks.arrived, trucks.exited, trucks.in_port_at_end
         );
     }
     let metric = |name: &str, decimals: usize| {
@@ -470,7 +476,9 @@ pub fn write_run(
         dir,
         &[
             ("trucks.csv", &|w| write_trucks_csv(w, scenario, first)),
-            ("stages.csv", &|w| write_stages_csv(w, runs)),
+            ("stages.csv", &|w| {
+                write_stages_csv(w, runs, experiment.first_replication)
+            }),
             ("metrics.csv", &|w| {
                 write_metrics_csv(w, &experiment.metrics)
             }),

@@ -242,3 +242,39 @@ fn compare_refuses_two_variants_of_one_name() {
     let stderr = stderr(&assert);
     assert!(stderr.contains("are both named 'same'"), "{stderr}");
 }
+
+#[test]
+fn one_replication_reruns_alone() {
+    let (dir, path) = one_desk("rerun", "servers = 1", "5 min");
+    let all = dir.path().join("all");
+    landport()
+        .arg("run")
+        .arg(&path)
+        .args(["--replications", "3", "--out"])
+        .arg(&all)
+        .assert()
+        .success();
+    let alone = dir.path().join("alone");
+    let assert = landport()
+        .arg("run")
+        .arg(&path)
+        .args(["--replication", "2", "--out"])
+        .arg(&alone)
+        .assert()
+        .success();
+    let stdout = stdout(&assert);
+    assert!(stdout.contains("(replication 2 alone, seed "), "{stdout}");
+    // Row 2 of the experiment's replications.csv is the lone run's only row.
+    let lone = std::fs::read_to_string(alone.join("replications.csv")).unwrap();
+    assert!(lone.lines().nth(1).unwrap().starts_with("2,"), "{lone}");
+    let rows = |dir: &std::path::Path| {
+        std::fs::read_to_string(dir.join("replications.csv"))
+            .unwrap()
+            .lines()
+            .map(|line| line.split(',').skip(1).collect::<Vec<_>>().join(","))
+            .collect::<Vec<_>>()
+    };
+    let (all_rows, alone_rows) = (rows(&all), rows(&alone));
+    assert_eq!(alone_rows.len(), 2);
+    assert_eq!(alone_rows[1], all_rows[3]);
+}
