@@ -157,71 +157,8 @@ pub fn comparison_table(comparison: &Comparison) -> String {
         }
         out.push('\n');
     }
-    out.push_str(&breakdown_table(comparison));
-    out
-}
-
-fn truncate(text: &str, width: usize) -> String {
-    text.chars().take(width).collect()
-}
-
-/// Where the time goes: per variant and stage, hours per truck in each part.
-pub fn breakdown_table(comparison: &Comparison) -> String {
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "\nwhere the time goes (h per truck, mean over replications)\n{:<20} {:<20}",
-        "variant", "stage"
-    );
-    for (_, heading) in TIME_PARTS {
-        let _ = write!(out, " {heading:>9}");
-    }
-    let _ = writeln!(out, " {:>9}", "total");
-    for variant in &comparison.variants {
-        let stages: Vec<&str> = variant
-            .experiment
-            .runs
-            .first()
-            .map(|run| {
-                run.stages
-                    .iter()
-                    .map(|stage| stage.stage.as_str())
-                    .collect()
-            })
-            .unwrap_or_default();
-        let mean = |name: String| {
-            variant
-                .experiment
-                .metric(&name)
-                .map(|metric| metric.estimate.mean)
-        };
-        let mut dwell = 0.0;
-        for stage in &stages {
-            let parts: Vec<Option<f64>> = TIME_PARTS
-                .iter()
-                .map(|(suffix, _)| mean(format!("{stage}.{suffix}")))
-                .collect();
-            let total: f64 = parts.iter().flatten().sum();
-            dwell += total;
-            let _ = write!(
-                out,
-                "{:<20} {:<20}",
-                truncate(&variant.name, 20),
-                truncate(stage, 20)
-            );
-            for part in parts.iter().chain([&Some(total)]) {
-                let _ = write!(out, " {:>9.3}", part.unwrap_or(0.0));
-            }
-            out.push('\n');
-        }
-        let _ = writeln!(
-            out,
-            "{:<20} {:<20} {:>59.3}",
-            truncate(&variant.name, 20),
-            "all (= mean dwell)",
-            dwell
-        );
-    }
+    let experiments: Vec<&Experiment> = variants.iter().map(|v| &v.experiment).collect();
+    out.push_str(&crate::output::time_breakdown(&experiments));
     out
 }
 

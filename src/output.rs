@@ -353,35 +353,48 @@ pub fn summary_table(experiment: &Experiment) -> String {
             metric(&format!("{stage}.max_queue"), 1),
         );
     }
-    let _ = write!(out, "\n{:<34}", "where the time goes (h per truck):");
+    out.push_str(&time_breakdown(&[experiment]));
+    out
+}
+
+/// Where the time goes: for each experiment and stage, hours per truck in each part (means over
+/// replications), with the total per stage and over stages (the mean dwell).
+pub fn time_breakdown(experiments: &[&Experiment]) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "\nwhere the time goes (h per truck, mean over replications)\n{:<20} {:<20}",
+        "scenario", "stage"
+    );
     for (_, heading) in TIME_PARTS.iter().chain([&("", "total")]) {
         let _ = write!(out, " {heading:>9}");
     }
     out.push('\n');
-    let mean = |name: String| {
-        experiment
-            .metric(&name)
-            .map_or(0.0, |metric| metric.estimate.mean)
-    };
-    let mut total_all = 0.0;
-    for stage in &stages {
-        let parts: Vec<f64> = TIME_PARTS
-            .iter()
-            .map(|(suffix, _)| mean(format!("{stage}.{suffix}")))
-            .collect();
-        let total: f64 = parts.iter().sum();
-        total_all += total;
-        let _ = write!(out, "{stage:<34}");
-        for part in parts.iter().chain([&total]) {
-            let _ = write!(out, " {part:>9.3}");
+    let clip = |text: &str| text.chars().take(20).collect::<String>();
+    for experiment in experiments {
+        let name = clip(&experiment.scenario);
+        let mean = |metric: String| experiment.metric(&metric).map_or(0.0, |m| m.estimate.mean);
+        let stages = experiment
+            .runs
+            .first()
+            .map_or(&[][..], |run| &run.stages[..]);
+        let mut dwell = 0.0;
+        for stage in stages {
+            let stage = &stage.stage;
+            let parts: Vec<f64> = TIME_PARTS
+                .iter()
+                .map(|(suffix, _)| mean(format!("{stage}.{suffix}")))
+                .collect();
+            let total: f64 = parts.iter().sum();
+            dwell += total;
+            let _ = write!(out, "{name:<20} {:<20}", clip(stage));
+            for part in parts.iter().chain([&total]) {
+                let _ = write!(out, " {part:>9.3}");
+            }
+            out.push('\n');
         }
-        out.push('\n');
+        let _ = writeln!(out, "{name:<20} {:<20} {dwell:>59.3}", "all (= mean dwell)");
     }
-    let _ = writeln!(
-        out,
-        "{:<34} {:>59.3}",
-        "all stages (= mean dwell)", total_all
-    );
     out
 }
 

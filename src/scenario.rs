@@ -5,7 +5,7 @@
 //! problem at once, each at `file:line:column: key.path: message`.
 
 mod layers;
-mod locate;
+pub(crate) mod locate;
 mod raw;
 mod units;
 
@@ -21,6 +21,7 @@ use crate::engine::Time;
 use crate::model::{
     Arrivals, Calendar, Destination, Opening, Route, Scenario, Service, Shift, Staffing, Stage,
 };
+pub(crate) use layers::parse_document;
 use layers::Layers;
 pub use layers::{Location, Override};
 use locate::KeyPath;
@@ -63,7 +64,8 @@ pub enum ScenarioError {
     Invalid(Vec<Problem>),
 }
 
-fn display_problems(problems: &[Problem]) -> String {
+/// Every problem on its own line, then how many there are.
+pub(crate) fn display_problems(problems: &[Problem]) -> String {
     let lines: Vec<String> = problems.iter().map(Problem::to_string).collect();
     let count = problems.len();
     format!(
@@ -146,13 +148,7 @@ impl Unchecked {
 /// The merged text of a scenario file and the files it extends, with `extends` removed: what a
 /// variant resolves to.
 pub fn resolved_text(path: &Path) -> Result<String, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let layers =
-        Layers::read(&text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
-    Ok(layers.merged().text().to_string())
+    Ok(Unchecked::read(path)?.layers.merged().text().to_string())
 }
 
 fn check(layers: &Layers) -> Result<Scenario, ScenarioError> {
@@ -163,20 +159,17 @@ fn check(layers: &Layers) -> Result<Scenario, ScenarioError> {
     let scenario = checker.scenario(layers.merged().document());
     match scenario {
         Some(scenario) if checker.problems.is_empty() => Ok(scenario),
-        _ => {
-            let mut problems = checker.problems;
-            problems.sort_by(|a, b| {
-                (a.line == 0, &a.file, a.line, a.column).cmp(&(
-                    b.line == 0,
-                    &b.file,
-                    b.line,
-                    b.column,
-                ))
-            });
-            problems.dedup();
-            Err(ScenarioError::Invalid(problems))
-        }
+        _ => Err(ScenarioError::Invalid(in_file_order(checker.problems))),
     }
+}
+
+/// Problems sorted by file, line and column (those with no place last), each once.
+pub(crate) fn in_file_order(mut problems: Vec<Problem>) -> Vec<Problem> {
+    problems.sort_by(|a, b| {
+        (a.line == 0, &a.file, a.line, a.column).cmp(&(b.line == 0, &b.file, b.line, b.column))
+    });
+    problems.dedup();
+    problems
 }
 
 /// Collects problems while building the model.

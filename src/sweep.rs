@@ -13,7 +13,10 @@ use toml_edit::{ImDocument, Item, Value};
 use crate::experiment::{replication_seed, Experiment, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
 use crate::output::decimal;
-use crate::scenario::{Location, Override, Problem, ScenarioError, Unchecked, MAX_REPLICATIONS};
+use crate::scenario::{
+    display_problems, in_file_order, locate, parse_document, Location, Override, Problem,
+    ScenarioError, Unchecked, MAX_REPLICATIONS,
+};
 
 /// A validated sweep: the base scenario and one validated scenario per point.
 pub struct Sweep {
@@ -46,10 +49,6 @@ pub enum SweepError {
     Invalid(Vec<Problem>),
 }
 
-fn display_problems(problems: &[Problem]) -> String {
-    ScenarioError::Invalid(problems.to_vec()).to_string()
-}
-
 /// Largest number of points a sweep may have: more is almost certainly a typo in a range.
 pub const MAX_POINTS: usize = 1_000_000;
 
@@ -63,7 +62,7 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn location_of(&self, span: Option<std::ops::Range<usize>>) -> Location {
-        let (line, column) = span.map_or((0, 0), |span| line_column(self.text, span.start));
+        let (line, column) = span.map_or((0, 0), |span| locate::line_column(self.text, span.start));
         Location {
             file: self.file.to_path_buf(),
             line,
@@ -118,13 +117,6 @@ impl Checker<'_> {
     }
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
-
 /// A varied key with its values, each with where it was written.
 struct Parameter {
     key: String,
@@ -137,21 +129,8 @@ pub fn load(path: &Path) -> Result<Sweep, SweepError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let document = match ImDocument::parse(text.clone()) {
-        Ok(document) => document,
-        Err(error) => {
-            let (line, column) = error
-                .span()
-                .map_or((0, 0), |span| line_column(&text, span.start));
-            return Err(SweepError::Invalid(vec![Problem {
-                file: path.to_path_buf(),
-                line,
-                column,
-                key: String::new(),
-                message: format!("invalid TOML: {}", error.message().trim()),
-            }]));
-        }
-    };
+    let document =
+        parse_document(&text, path).map_err(|problem| SweepError::Invalid(vec![problem]))?;
     let mut checker = Checker {
         file: path,
         text: &text,
@@ -161,19 +140,7 @@ pub fn load(path: &Path) -> Result<Sweep, SweepError> {
     let sweep = check(&mut checker, path);
     match sweep {
         Some(sweep) if checker.problems.is_empty() => Ok(sweep),
-        _ => {
-            let mut problems = checker.problems;
-            problems.sort_by(|a, b| {
-                (a.line == 0, &a.file, a.line, a.column).cmp(&(
-                    b.line == 0,
-                    &b.file,
-                    b.line,
-                    b.column,
-                ))
-            });
-            problems.dedup();
-            Err(SweepError::Invalid(problems))
-        }
+        _ => Err(SweepError::Invalid(in_file_order(checker.problems))),
     }
 }
 
@@ -541,91 +508,70 @@ fn range(
             return None;
         }
     }
-    let number = |key: &str| table.get(key).map(|v| (v.as_integer(), v.as_float()));
-    match (number("from"), number("to"), number("step")) {
-        (Some((Some(from), _)), Some((Some(to), _)), step @ (None | Some((Some(_), _)))) => {
-            let step = step.and_then(|(step, _)| step).unwrap_or(1);
-            if step <= 0 {
-                checker.report(location, label, format!("step must be > 0, got {step}"));
-                return None;
-            }
-            if from > to {
-                checker.report(
-                    location,
-                    label,
-                    format!("empty range: from {from} is above to {to}"),
-                );
-                return None;
-            }
-            let count = (to - from) / step + 1;
-            if count as usize > MAX_POINTS {
-                checker.report(
-                    location,
-                    label,
-                    format!("makes more than {MAX_POINTS} values"),
-                );
-                return None;
-            }
-            Some(
-                (0..count)
-                    .map(|k| (Value::from(from + k * step), location.clone()))
-                    .collect(),
-            )
-        }
-        (Some(from), Some(to), Some(step)) => {
-            let as_float =
-                |(int, float): (Option<i64>, Option<f64>)| float.or(int.map(|i| i as f64));
-            let (Some(from), Some(to), Some(step)) = (as_float(from), as_float(to), as_float(step))
-            else {
-                checker.report(location, label, "from, to and step must be numbers");
-                return None;
-            };
-            if !(step > 0.0 && step.is_finite() && from.is_finite() && to.is_finite()) {
-                checker.report(
-                    location,
-                    label,
-                    "a range needs finite numbers and a step > 0",
-                );
-                return None;
-            }
-            if from > to {
-                checker.report(
-                    location,
-                    label,
-                    format!("empty range: from {from} is above to {to}"),
-                );
-                return None;
-            }
-            let count = ((to - from) / step + 1e-9).floor() as usize + 1;
-            if count > MAX_POINTS {
-                checker.report(
-                    location,
-                    label,
-                    format!("makes more than {MAX_POINTS} values"),
-                );
-                return None;
-            }
-            Some(
-                (0..count)
-                    .map(|k| {
-                        // Rounded to 12 significant digits: 0.1 + 2 × 0.1 is 0.3, not 0.30000000000000004.
-                        let value: f64 = format!("{:.12e}", from + k as f64 * step)
-                            .parse()
-                            .unwrap_or(from);
-                        (Value::from(value), location.clone())
-                    })
-                    .collect(),
-            )
-        }
+    let number = |key: &str| {
+        table
+            .get(key)
+            .map(|v| v.as_integer().map(|i| i as f64).or(v.as_float()))
+    };
+    let integers = ["from", "to", "step"]
+        .iter()
+        .all(|key| table.get(key).is_none_or(Value::is_integer));
+    let (Some(Some(from)), Some(Some(to))) = (number("from"), number("to")) else {
+        checker.report(location, label, "a range needs numbers `from` and `to`");
+        return None;
+    };
+    let step = match number("step") {
+        None if integers => 1.0,
+        Some(Some(step)) => step,
         _ => {
             checker.report(
                 location,
                 label,
-                "a range needs `from` and `to` (integers, or numbers with a `step`)",
+                "a range of non-integers needs a number `step`",
             );
-            None
+            return None;
         }
+    };
+    if !(step > 0.0 && step.is_finite() && from.is_finite() && to.is_finite()) {
+        checker.report(
+            location,
+            label,
+            format!("a range needs finite numbers and a step > 0, got step {step}"),
+        );
+        return None;
     }
+    if from > to {
+        checker.report(
+            location,
+            label,
+            format!("empty range: from {from} is above to {to}"),
+        );
+        return None;
+    }
+    // The tolerance keeps `to` when (to − from) / step is a whole number up to rounding.
+    let count = ((to - from) / step + 1e-9).floor() + 1.0;
+    if count > MAX_POINTS as f64 {
+        checker.report(
+            location,
+            label,
+            format!("makes more than {MAX_POINTS} values"),
+        );
+        return None;
+    }
+    let value = |k: f64| {
+        if integers {
+            Value::from((from + k * step) as i64)
+        } else {
+            // 12 significant digits: 0.1 + 2 × 0.1 is 0.3, not 0.30000000000000004.
+            let exact = from + k * step;
+            Value::from(format!("{exact:.12e}").parse().unwrap_or(exact))
+        }
+    };
+    Some(
+        (0..count as usize)
+            .map(|k| (value(k as f64), location.clone()))
+            .collect(),
+    )
 }
 
 /// A copy of a value without the formatting of the file it came from.

@@ -22,27 +22,30 @@ pub(crate) struct Layer {
     document: ImDocument<String>,
 }
 
+/// Parses TOML text; a syntax error is a problem at its line and column of `file`.
+pub(crate) fn parse_document(text: &str, file: &Path) -> Result<ImDocument<String>, Problem> {
+    ImDocument::parse(text.to_string()).map_err(|error| {
+        let (line, column) = error
+            .span()
+            .map_or((0, 0), |span| locate::line_column(text, span.start));
+        Problem {
+            file: file.to_path_buf(),
+            line,
+            column,
+            key: String::new(),
+            message: format!("invalid TOML: {}", error.message().trim()),
+        }
+    })
+}
+
 impl Layer {
     fn parse(text: String, file: &Path) -> Result<Layer, Problem> {
-        match ImDocument::parse(text.clone()) {
-            Ok(document) => Ok(Layer {
-                file: file.to_path_buf(),
-                text,
-                document,
-            }),
-            Err(error) => {
-                let (line, column) = error
-                    .span()
-                    .map_or((0, 0), |span| locate::line_column(&text, span.start));
-                Err(Problem {
-                    file: file.to_path_buf(),
-                    line,
-                    column,
-                    key: String::new(),
-                    message: format!("invalid TOML: {}", error.message().trim()),
-                })
-            }
-        }
+        let document = parse_document(&text, file)?;
+        Ok(Layer {
+            file: file.to_path_buf(),
+            text,
+            document,
+        })
     }
 
     pub(crate) fn document(&self) -> &ImDocument<String> {
