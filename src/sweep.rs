@@ -743,16 +743,18 @@ pub fn sweep_table(sweep: &Sweep, results: &[PointResult]) -> String {
         .iter()
         .map(|key| key.chars().count().max(8))
         .collect();
+    let mut line = String::new();
     for (key, width) in sweep.keys.iter().zip(&widths) {
-        let _ = write!(out, "{key:>width$} ");
+        let _ = write!(line, "{key:>width$} ");
     }
     for name in headline {
-        let _ = write!(out, "{name:>18} ");
+        let _ = write!(line, "{name:>18} ");
     }
-    out.push('\n');
+    let _ = writeln!(out, "{}", line.trim_end());
     for point in results {
+        line.clear();
         for (value, width) in point.values.iter().zip(&widths) {
-            let _ = write!(out, "{value:>width$} ");
+            let _ = write!(line, "{value:>width$} ");
         }
         for name in headline {
             let cell = point
@@ -762,9 +764,9 @@ pub fn sweep_table(sweep: &Sweep, results: &[PointResult]) -> String {
                 .map_or_else(String::new, |metric| {
                     crate::output::with_interval(&metric.estimate, 2)
                 });
-            let _ = write!(out, "{cell:>18} ");
+            let _ = write!(line, "{cell:>18} ");
         }
-        out.push('\n');
+        let _ = writeln!(out, "{}", line.trim_end());
     }
     out
 }

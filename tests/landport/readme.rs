@@ -32,35 +32,79 @@ fn readme_dwell_table_matches_the_shipped_scenarios() {
     assert_eq!(checked, 2);
 }
 
-#[test]
-fn readme_comparison_is_what_compare_prints() {
+/// Each README command of the form `` `landport <command> ARGS` `` followed by a code block, with
+/// the block's lines ("..." marks a cut).
+fn shown_outputs(command: &str) -> Vec<(Vec<String>, Vec<String>)> {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let command =
-        "`landport compare scenarios/alashankou-legacy.toml scenarios/alashankou-reformed.toml`";
-    let after = &readme[readme
-        .find(command)
-        .expect("README shows the compare command")..];
-    let block_start = after.find("```\n").unwrap() + 4;
-    let block = &after[block_start..block_start + after[block_start..].find("```").unwrap()];
-    let files: Vec<_> = ["alashankou-legacy", "alashankou-reformed"]
-        .iter()
-        .map(|name| {
-            let path = std::path::PathBuf::from(format!("scenarios/{name}.toml"));
-            let scenario = landport::scenario::load(&path).unwrap();
-            (path, scenario)
-        })
-        .collect();
-    let first = &files[0].1;
-    let comparison = Comparison::run(&files, first.seed(), first.replications());
-    let printed = comparison_table(&comparison);
-    let printed: Vec<&str> = printed.lines().collect();
-    let mut checked = 0;
-    for line in block.lines().filter(|line| *line != "...") {
-        assert!(
-            printed.contains(&line),
-            "README line not printed by compare:\n{line}"
-        );
-        checked += 1;
+    let marker = format!("`landport {command} ");
+    let mut shown = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(start) = rest.find(&marker) {
+        let after = &rest[start + marker.len()..];
+        let end = after.find('`').unwrap();
+        let args: Vec<String> = after[..end].split_whitespace().map(String::from).collect();
+        let following = &after[end..];
+        let next_command = following.find("`landport ").unwrap_or(following.len());
+        if let Some(open) = following.find("```\n").filter(|&open| open < next_command) {
+            let body = &following[open + 4..];
+            let block = &body[..body.find("```").unwrap()];
+            let lines = block
+                .lines()
+                .filter(|line| *line != "...")
+                .map(String::from)
+                .collect();
+            shown.push((args, lines));
+        }
+        rest = &after[end..];
     }
-    assert!(checked > 20, "only {checked} lines checked");
+    shown
+}
+
+fn assert_printed(shown: &[String], printed: &str, what: &str) {
+    let printed: Vec<&str> = printed.lines().collect();
+    for line in shown {
+        assert!(
+            printed.contains(&line.as_str()),
+            "README line not printed by {what}:\n{line}"
+        );
+    }
+    assert!(
+        shown.len() > 8,
+        "only {} lines checked for {what}",
+        shown.len()
+    );
+}
+
+#[test]
+fn readme_comparisons_are_what_compare_prints() {
+    let shown = shown_outputs("compare");
+    assert_eq!(shown.len(), 2, "the README shows two comparisons");
+    for (args, lines) in shown {
+        let files: Vec<_> = args
+            .iter()
+            .map(|file| {
+                let path = std::path::PathBuf::from(file);
+                let scenario = landport::scenario::load(&path).unwrap();
+                (path, scenario)
+            })
+            .collect();
+        let first = &files[0].1;
+        let comparison = Comparison::run(&files, first.seed(), first.replications());
+        assert_printed(&lines, &comparison_table(&comparison), &args.join(" "));
+    }
+}
+
+#[test]
+fn readme_sweep_is_what_sweep_prints() {
+    let shown = shown_outputs("sweep");
+    assert_eq!(shown.len(), 1, "the README shows one sweep");
+    for (args, lines) in shown {
+        let sweep = landport::sweep::load(args[0].as_ref()).unwrap();
+        let results = landport::sweep::run(&sweep, &|| {});
+        assert_printed(
+            &lines,
+            &landport::sweep::sweep_table(&sweep, &results),
+            &args[0],
+        );
+    }
 }
