@@ -191,7 +191,7 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
                 "points",
                 "give either [grid] or [[points]], not both",
             );
-            None
+            (Vec::new(), None)
         }
         (None, None) => {
             checker.report(
@@ -199,18 +199,18 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
                 "grid",
                 "is required: a [grid] of keys to vary, or a list of [[points]]",
             );
-            None
+            (Vec::new(), None)
         }
     };
+    let (parameters, combinations) = parameters;
     let (base, scenario_file) = base?;
-    let (keys, combinations) = parameters?;
-    // Every varied key must be one the scenario sets, with a value of the same type.
+    // Every varied key must be one the scenario sets, with a value of the same type: checked for
+    // every key that parsed, even when another did not.
     let mut typed = true;
-    for (k, key) in keys.iter().enumerate() {
+    for parameter in &parameters {
+        let key = &parameter.key;
         let Some(expected) = base.type_at(key) else {
-            let location = combinations
-                .first()
-                .map_or_else(|| checker.location_of(None), |c| c[k].1.clone());
+            let location = parameter.values[0].1.clone();
             checker.report(
                 location,
                 key,
@@ -222,8 +222,7 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
             typed = false;
             continue;
         };
-        for combination in &combinations {
-            let (value, location) = &combination[k];
+        for (value, location) in &parameter.values {
             if !same_type(expected, value) {
                 checker.report(
                     location.clone(),
@@ -237,9 +236,11 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
             }
         }
     }
+    let combinations = combinations?;
     if !typed {
         return None;
     }
+    let keys: Vec<String> = parameters.into_iter().map(|p| p.key).collect();
     let mut points = Vec::with_capacity(combinations.len());
     for combination in combinations {
         let overrides: Vec<Override> = keys
@@ -316,10 +317,10 @@ fn base_scenario(checker: &mut Checker<'_>, path: &Path) -> Option<(Unchecked, P
 type Combination = Vec<(Value, Location)>;
 
 /// `[grid]`: every combination of the values of each key, the first key varying slowest.
-fn grid_parameters(
-    checker: &mut Checker<'_>,
-    grid: &Item,
-) -> Option<(Vec<String>, Vec<Combination>)> {
+/// The varied keys with their values (those that parsed), and the points when all of them did.
+type Parsed = (Vec<Parameter>, Option<Vec<Combination>>);
+
+fn grid_parameters(checker: &mut Checker<'_>, grid: &Item) -> Parsed {
     let Some(table) = grid.as_table_like() else {
         let location = checker.top_location("grid");
         checker.report(
@@ -327,7 +328,7 @@ fn grid_parameters(
             "grid",
             "must be a table of key paths and their values",
         );
-        return None;
+        return (Vec::new(), None);
     };
     let mut parameters = Vec::new();
     let mut ok = true;
@@ -344,7 +345,7 @@ fn grid_parameters(
     if parameters.is_empty() && ok {
         let location = checker.top_location("grid");
         checker.report(location, "grid", "names no key to vary");
-        return None;
+        return (parameters, None);
     }
     let count = parameters
         .iter()
@@ -357,10 +358,10 @@ fn grid_parameters(
             "grid",
             format!("makes more than {MAX_POINTS} points"),
         );
-        return None;
+        return (parameters, None);
     }
     if !ok {
-        return None;
+        return (parameters, None);
     }
     let mut combinations: Vec<Combination> = vec![Vec::new()];
     for parameter in &parameters {
@@ -375,15 +376,11 @@ fn grid_parameters(
             })
             .collect();
     }
-    let keys = parameters.into_iter().map(|p| p.key).collect();
-    Some((keys, combinations))
+    (parameters, Some(combinations))
 }
 
 /// `[[points]]`: each point sets the same keys.
-fn point_parameters(
-    checker: &mut Checker<'_>,
-    points: &Item,
-) -> Option<(Vec<String>, Vec<Combination>)> {
+fn point_parameters(checker: &mut Checker<'_>, points: &Item) -> Parsed {
     let tables: Vec<(&dyn toml_edit::TableLike, Option<std::ops::Range<usize>>)> = match points {
         Item::ArrayOfTables(array) => array
             .iter()
@@ -406,7 +403,7 @@ fn point_parameters(
             "points",
             "must be a list of tables, [[points]], each setting the varied keys",
         );
-        return None;
+        return (Vec::new(), None);
     }
     let keys: Vec<String> = tables[0].0.iter().map(|(key, _)| key.to_string()).collect();
     let mut combinations = Vec::with_capacity(tables.len());
@@ -442,14 +439,29 @@ fn point_parameters(
                 }
             }
         }
-        combinations.push(combination);
+        // A point with a bad value is left out whole, so each column keeps to its key.
+        if combination.len() == keys.len() {
+            combinations.push(combination);
+        }
     }
     if keys.is_empty() {
         let location = checker.top_location("points");
         checker.report(location, "points", "names no key to vary");
-        return None;
+        return (Vec::new(), None);
     }
-    ok.then_some((keys, combinations))
+    // The same points as one column of values per key.
+    let parameters = keys
+        .into_iter()
+        .enumerate()
+        .map(|(k, key)| Parameter {
+            key,
+            values: combinations
+                .iter()
+                .filter_map(|combination| combination.get(k).cloned())
+                .collect(),
+        })
+        .collect();
+    (parameters, ok.then_some(combinations))
 }
 
 fn scalar(value: &Value) -> bool {

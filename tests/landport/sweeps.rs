@@ -188,6 +188,26 @@ fn landport() -> Command {
 }
 
 #[test]
+fn every_problem_of_a_sweep_file_is_reported_at_once() {
+    let (_dir, path) = sweep_file(
+        "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.server\" = [1, 2]\n\
+         \"stages.xray.servers\" = [2, \"three\"]\n\"stages.desk.routes[0].p\" = { from = 0.5, to = 0.1, step = 0.1 }\n",
+    );
+    let shown = problems(&path);
+    let file = path.display();
+    assert_eq!(shown.len(), 3, "{shown:#?}");
+    assert!(shown[0].starts_with(&format!(
+        "{file}:3:25: stages.desk.server: unknown key path"
+    )));
+    assert!(shown[1].starts_with(&format!(
+        "{file}:4:29: stages.xray.servers: expected integer"
+    )));
+    assert!(shown[2].starts_with(&format!(
+        "{file}:5:29: grid.\"stages.desk.routes[0].p\": empty range: from 0.5 is above to 0.1"
+    )));
+}
+
+#[test]
 fn sweep_output_is_the_same_on_one_thread_and_two() {
     let (dir, path) = sweep_file(
         r#"scenario = "desks.toml"
