@@ -73,6 +73,12 @@ pub fn metrics(result: &RunResult) -> Vec<Metric> {
         buffer_index(dwell.p95_hours, dwell.mean_hours),
     );
     push("cleared_per_day".into(), result.trucks.cleared_per_day);
+    let milestones = &result.milestones;
+    push("to_declaration_h".into(), milestones.to_declaration_hours);
+    push("to_release_h".into(), milestones.to_release_hours);
+    push("green_share".into(), milestones.green_share);
+    push("yellow_share".into(), milestones.yellow_share);
+    push("red_share".into(), milestones.red_share);
     for stage in &result.stages {
         let name = &stage.stage;
         push(format!("{name}.mean_wait_h"), stage.mean_wait_hours);

@@ -17,8 +17,8 @@ pub use load::StageLoad;
 pub(crate) use service::Service;
 pub use sim::{run, run_summary};
 pub use stats::{
-    DwellSummary, RunResult, StageBreakdown, StageSummary, TruckCounts, TruckLog, TruckRecord,
-    Visit,
+    Channel, DwellSummary, Milestones, RunResult, StageBreakdown, StageSummary, TruckCounts,
+    TruckLog, TruckMilestones, TruckRecord, Visit,
 };
 
 use crate::engine::Time;
@@ -47,6 +47,10 @@ pub struct Stage {
     pub(crate) service: Service,
     /// Waiting spaces in front of the stage; `None` is an unlimited yard.
     pub(crate) yard: Option<u32>,
+    /// At most this many services start per calendar day; `None` is no limit.
+    pub(crate) daily_quota: Option<u32>,
+    /// What the stage is in the WCO Time Release Study's milestones, if anything.
+    pub(crate) role: Option<Role>,
     pub(crate) routes: Vec<Route>,
 }
 
@@ -56,6 +60,25 @@ pub(crate) struct Route {
     pub(crate) to: Destination,
     pub(crate) probability: f64,
     pub(crate) travel: Time,
+}
+
+/// A stage's part in clearance, for the milestones of a truck (WCO Time Release Study).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Finishing it accepts the declaration.
+    Declaration,
+    /// A document check: a truck that passes one is in the yellow channel at least.
+    DocumentCheck,
+    /// A physical inspection (X-ray scan or manual): the red channel.
+    Inspection,
+}
+
+impl Role {
+    pub(crate) const NAMES: [(&'static str, Role); 3] = [
+        ("declaration", Role::Declaration),
+        ("document-check", Role::DocumentCheck),
+        ("inspection", Role::Inspection),
+    ];
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::Time;
 use crate::experiment::{Estimate, Experiment, MetricEstimate, TIME_PARTS};
-use crate::model::{RunResult, Scenario, StageLoad};
+use crate::model::{RunResult, Scenario, StageLoad, TruckMilestones};
 
 /// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
 /// integer milliseconds: no float formatting, so it is fast and the same on every platform.
@@ -38,7 +38,18 @@ pub fn write_trucks_csv(
             header.push(format!("{stage}.{column}"));
         }
     }
-    header.extend(["exit_h", "dwell_h", "path"].map(String::from));
+    header.extend(
+        [
+            "declaration_accepted_h",
+            "released_h",
+            "channel",
+            "exit_h",
+            "dwell_h",
+            "path",
+        ]
+        .map(String::from),
+    );
+    let roles: Vec<_> = scenario.stages.iter().map(|stage| stage.role).collect();
     csv.write_record(&header)?;
     let Some(log) = &result.log else {
         return csv.flush();
@@ -67,6 +78,14 @@ pub fn write_trucks_csv(
                 None => (0..4).for_each(|_| record.push_field(b"")),
             }
         }
+        let milestones = TruckMilestones::of(&roles, visits);
+        for milestone in [milestones.declaration_accepted, milestones.released] {
+            match milestone {
+                Some(time) => push_time(&mut record, time),
+                None => record.push_field(b""),
+            }
+        }
+        record.push_field(milestones.channel.name().as_bytes());
         push_time(&mut record, truck.exit);
         push_time(&mut record, truck.exit - truck.arrival);
         let path: Vec<&str> = visits
@@ -330,6 +349,20 @@ pub fn summary_table(experiment: &Experiment) -> String {
         "buffer index (p95 - mean) / mean: {}   cleared per day: {}",
         metric("buffer_index", 3),
         metric("cleared_per_day", 1),
+    );
+    let _ = writeln!(
+        out,
+        "milestones (h from arrival): declaration accepted {}  released {}  exit {}",
+        metric("to_declaration_h", 2),
+        metric("to_release_h", 2),
+        metric("dwell_mean_h", 2),
+    );
+    let _ = writeln!(
+        out,
+        "channels: green {}  yellow {}  red {}",
+        metric("green_share", 3),
+        metric("yellow_share", 3),
+        metric("red_share", 3),
     );
     let stages: Vec<&str> = first
         .map(|run| {

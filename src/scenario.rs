@@ -19,7 +19,8 @@ use toml_edit::{ImDocument, Item};
 
 use crate::engine::Time;
 use crate::model::{
-    Arrivals, Calendar, Destination, Opening, Route, Scenario, Service, Shift, Staffing, Stage,
+    Arrivals, Calendar, Destination, Opening, Role, Route, Scenario, Service, Shift, Staffing,
+    Stage,
 };
 pub(crate) use layers::parse_document;
 use layers::Layers;
@@ -712,12 +713,43 @@ impl Checker<'_> {
             Some(yard) => Some(Some(u32::try_from(yard).unwrap_or(u32::MAX))),
             None => Some(None),
         };
+        let daily_quota = match raw.daily_quota {
+            Some(quota) if quota < 1 => {
+                self.report(
+                    &path.key("daily_quota"),
+                    format!("must be at least 1 truck a day, got {quota}"),
+                );
+                None
+            }
+            Some(quota) => Some(Some(u32::try_from(quota).unwrap_or(u32::MAX))),
+            None => Some(None),
+        };
+        let role = match raw.role.as_deref() {
+            None => Some(None),
+            Some(text) => match Role::NAMES.iter().find(|(name, _)| *name == text) {
+                Some((_, role)) => Some(Some(*role)),
+                None => {
+                    self.report(
+                        &path.key("role"),
+                        format!(
+                            "unknown role \"{text}\", expected one of {}",
+                            Role::NAMES
+                                .map(|(name, _)| format!("\"{name}\""))
+                                .join(", ")
+                        ),
+                    );
+                    None
+                }
+            },
+        };
         let routes = self.routes(&raw, path, indices);
         Some(Stage {
             name: name.to_string(),
             calendar: Calendar::new(staffing?, opening?, closed_days, start_day),
             service: service?,
             yard: yard?,
+            daily_quota: daily_quota?,
+            role: role?,
             routes: routes?,
         })
     }
@@ -737,10 +769,12 @@ impl Checker<'_> {
             self.report(&path.key("days"), "must name at least one weekday");
         }
         let (from, to) = (from?, to?);
-        if from % Time::DAY == to % Time::DAY {
+        // 00:00–24:00 opens the whole of each listed day.
+        let whole_day = from == Time::ZERO && to == Time::DAY;
+        if from % Time::DAY == to % Time::DAY && !whole_day {
             self.report(
                 &path.key("to"),
-                "must differ from opening.from (leave out `opening` for a stage that never closes)",
+                "must differ from opening.from (00:00 to 24:00 opens whole days; leave out `opening` for a stage that never closes)",
             );
             return None;
         }

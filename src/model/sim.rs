@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
-use super::stats::{HourlySeries, StageStats, Tally, TimeSplit, TruckCounts, TruckLog, Visit};
+use super::stats::{
+    HourlySeries, MilestoneSums, StageStats, Tally, TimeSplit, TruckCounts, TruckLog, Visit,
+};
 use super::{Destination, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Rng, Time};
 
@@ -19,9 +21,20 @@ const ROUTING_STREAM: u64 = 2;
 enum Event {
     WarmupEnd,
     Arrival,
-    ServiceEnd { stage: u32, truck: u32 },
-    TravelEnd { truck: u32 },
-    StaffingChange { stage: u32 },
+    ServiceEnd {
+        stage: u32,
+        truck: u32,
+    },
+    TravelEnd {
+        truck: u32,
+    },
+    StaffingChange {
+        stage: u32,
+    },
+    /// Midnight at a stage whose daily quota ran out: a new day's quota.
+    QuotaReset {
+        stage: u32,
+    },
 }
 
 /// What a truck occupies while it waits for space at its next stage.
@@ -88,9 +101,14 @@ struct StageState {
     waiting_for_space: VecDeque<u32>,
     service_rng: Rng,
     routing_rng: Rng,
-    /// Time with no server on duty, up to `closed_since` when the stage is closed now.
+    /// Time closed (no server on duty, or the daily quota used up), up to `closed_since` when
+    /// the stage is closed now.
     closed_total: Time,
     closed_since: Option<Time>,
+    /// Services started on day `quota_day`, and whether that day's quota is used up.
+    started_today: u32,
+    quota_day: u64,
+    quota_used_up: bool,
     /// Also the live counts: trucks in service, servers blocked and servers on duty are the
     /// current values of its levels, kept in one place.
     stats: StageStats,
@@ -106,7 +124,20 @@ impl StageState {
         self.stats.on_duty.value()
     }
 
-    /// Total time with no server on duty up to `now`: a clock that runs only while closed.
+    /// Starts or stops the closed clock after the servers on duty or the quota changed.
+    fn update_closed(&mut self, now: Time) {
+        let closed = self.on_duty() == 0 || self.quota_used_up;
+        match (self.closed_since, closed) {
+            (None, true) => self.closed_since = Some(now),
+            (Some(since), false) => {
+                self.closed_total += now - since;
+                self.closed_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Total time closed up to `now`: a clock that runs only while closed.
     fn closed_clock(&self, now: Time) -> Time {
         match self.closed_since {
             Some(since) => self.closed_total + (now - since),
@@ -133,6 +164,9 @@ struct Simulation<'a, R: Recorder> {
     dwell: Tally,
     /// Where the dwell of those trucks went, per stage.
     splits: Vec<TimeSplit>,
+    milestones: MilestoneSums,
+    /// Each stage's role, by stage index.
+    roles: Vec<Option<super::Role>>,
     in_port: HourlySeries,
     recorder: R,
     seed: u64,
@@ -161,6 +195,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 routing_rng: stream(seed, stream_id(&stage.name, ROUTING_STREAM)),
                 closed_total: Time::ZERO,
                 closed_since: None,
+                started_today: 0,
+                quota_day: 0,
+                quota_used_up: false,
                 stats: StageStats::default(),
             })
             .collect();
@@ -183,6 +220,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             cleared_after_warmup: 0,
             dwell: Tally::default(),
             splits: vec![TimeSplit::default(); scenario.stages.len()],
+            milestones: MilestoneSums::default(),
+            roles: scenario.stages.iter().map(|stage| stage.role).collect(),
             in_port: HourlySeries::with_hours(
                 ((scenario.warmup + scenario.horizon).millis() / Time::HOUR.millis()) as usize + 1,
             ),
@@ -209,6 +248,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 Event::ServiceEnd { stage, truck } => self.service_end(now, stage as usize, truck),
                 Event::TravelEnd { truck } => self.travel_end(now, truck),
                 Event::StaffingChange { stage } => self.staffing_change(now, stage as usize),
+                Event::QuotaReset { stage } => self.quota_reset(now, stage as usize),
             }
             self.settle(now);
         }
@@ -396,16 +436,50 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             }
         }
         let stage = &mut self.stages[stage_idx];
-        match (stage.closed_since, on_duty) {
-            (None, 0) => stage.closed_since = Some(now),
-            (Some(since), 1..) => {
-                stage.closed_total += now - since;
-                stage.closed_since = None;
-            }
-            _ => {}
-        }
         stage.stats.on_duty.set(now, on_duty);
+        stage.update_closed(now);
         self.unsettled.push(stage_idx);
+    }
+
+    fn quota_reset(&mut self, now: Time, stage_idx: usize) {
+        let stage = &mut self.stages[stage_idx];
+        stage.quota_used_up = false;
+        stage.started_today = 0;
+        stage.quota_day = now.day();
+        stage.update_closed(now);
+        self.unsettled.push(stage_idx);
+    }
+
+    /// Whether the stage's daily quota allows one more service today; when it does not, the
+    /// stage closes until midnight.
+    fn quota_allows(&mut self, now: Time, stage_idx: usize) -> bool {
+        let Some(quota) = self.scenario.stages[stage_idx].daily_quota else {
+            return true;
+        };
+        let stage = &mut self.stages[stage_idx];
+        if stage.quota_day != now.day() {
+            stage.quota_day = now.day();
+            stage.started_today = 0;
+            stage.quota_used_up = false;
+            stage.update_closed(now);
+        }
+        if stage.started_today < quota {
+            return true;
+        }
+        if !stage.quota_used_up {
+            stage.quota_used_up = true;
+            stage.update_closed(now);
+            let midnight = Time::DAY * (now.day() + 1);
+            if midnight < self.end {
+                self.events.schedule(
+                    midnight,
+                    Event::QuotaReset {
+                        stage: stage_idx as u32,
+                    },
+                );
+            }
+        }
+        false
     }
 
     fn exit(&mut self, now: Time, truck: u32) {
@@ -418,6 +492,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if slot.counted {
             self.dwell.record(now - slot.arrival);
             TimeSplit::add_truck(&mut self.splits, slot.arrival, now, &slot.visits);
+            self.milestones
+                .add_truck(&self.roles, slot.arrival, &slot.visits);
             if R::ENABLED {
                 self.recorder
                     .exited(slot.id, slot.arrival, now, &slot.visits);
@@ -432,7 +508,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         while let Some(stage_idx) = self.unsettled.pop() {
             loop {
                 let stage = &self.stages[stage_idx];
-                if stage.busy() >= stage.on_duty() {
+                if stage.busy() >= stage.on_duty() || stage.queue.is_empty() {
+                    break;
+                }
+                if !self.quota_allows(now, stage_idx) {
                     break;
                 }
                 let Some(truck) = self.stages[stage_idx].queue.pop_front() else {
@@ -456,6 +535,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     fn start_service(&mut self, now: Time, stage_idx: usize, truck: u32) {
         let service_time = {
             let stage = &mut self.stages[stage_idx];
+            stage.started_today += 1;
             stage.stats.queue.set(now, stage.queue.len() as u32);
             stage.stats.in_service.increment(now);
             self.scenario.stages[stage_idx]
@@ -510,6 +590,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             dwell: self.dwell.dwell_summary(),
             stages,
             breakdown,
+            milestones: self.milestones.finish(&self.dwell),
             in_port_hourly: self.in_port.finish(end),
             log: self.recorder.into_log(),
         }

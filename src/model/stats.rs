@@ -3,6 +3,7 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
+use super::Role;
 use crate::engine::Time;
 
 /// A time-weighted level (queue length, busy servers): its integral and maximum since `reset`.
@@ -270,6 +271,119 @@ impl StageBreakdown {
     }
 }
 
+/// The WCO Time Release Study's risk channel of a truck, from the checks it went through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    /// Released on documents.
+    Green,
+    /// Through a document check, no inspection.
+    Yellow,
+    /// Through a physical inspection (X-ray scan or manual).
+    Red,
+}
+
+impl Channel {
+    pub fn name(self) -> &'static str {
+        match self {
+            Channel::Green => "green",
+            Channel::Yellow => "yellow",
+            Channel::Red => "red",
+        }
+    }
+}
+
+/// One truck's milestones: declaration accepted (the end of its last declaration stage), release
+/// (the end of its last check: declaration, document check or inspection) and its channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TruckMilestones {
+    pub declaration_accepted: Option<Time>,
+    pub released: Option<Time>,
+    pub channel: Channel,
+}
+
+impl TruckMilestones {
+    pub(crate) fn of(roles: &[Option<Role>], visits: &[Visit]) -> TruckMilestones {
+        let mut milestones = TruckMilestones {
+            declaration_accepted: None,
+            released: None,
+            channel: Channel::Green,
+        };
+        for visit in visits {
+            let Some(role) = roles[visit.stage] else {
+                continue;
+            };
+            milestones.released = Some(visit.finished);
+            match role {
+                Role::Declaration => milestones.declaration_accepted = Some(visit.finished),
+                Role::DocumentCheck if milestones.channel == Channel::Green => {
+                    milestones.channel = Channel::Yellow;
+                }
+                Role::Inspection => milestones.channel = Channel::Red,
+                Role::DocumentCheck => {}
+            }
+        }
+        milestones
+    }
+}
+
+/// Milestone sums over trucks.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MilestoneSums {
+    to_declaration: Sum,
+    to_release: Sum,
+    channels: [u64; 3],
+}
+
+impl MilestoneSums {
+    pub(crate) fn add_truck(&mut self, roles: &[Option<Role>], arrival: Time, visits: &[Visit]) {
+        let truck = TruckMilestones::of(roles, visits);
+        if let Some(accepted) = truck.declaration_accepted {
+            self.to_declaration.record(accepted - arrival);
+        }
+        if let Some(released) = truck.released {
+            self.to_release.record(released - arrival);
+        }
+        self.channels[truck.channel as usize] += 1;
+    }
+
+    pub(crate) fn finish(&self, dwell: &Tally) -> Milestones {
+        let trucks = dwell.count();
+        let share = |count: u64| {
+            if trucks == 0 {
+                0.0
+            } else {
+                count as f64 / trucks as f64
+            }
+        };
+        Milestones {
+            trucks_declared: self.to_declaration.count(),
+            to_declaration_hours: self.to_declaration.mean_hours(),
+            trucks_released: self.to_release.count(),
+            to_release_hours: self.to_release.mean_hours(),
+            to_exit_hours: dwell.mean_hours(),
+            green_share: share(self.channels[Channel::Green as usize]),
+            yellow_share: share(self.channels[Channel::Yellow as usize]),
+            red_share: share(self.channels[Channel::Red as usize]),
+        }
+    }
+}
+
+/// Mean times from arrival to each milestone, and the share of trucks in each channel, over the
+/// trucks in the dwell statistics. A truck that passes no declaration stage (or no check at all)
+/// is left out of that mean; `trucks_declared` and `trucks_released` count those in it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Milestones {
+    pub trucks_declared: u64,
+    pub to_declaration_hours: f64,
+    pub trucks_released: u64,
+    pub to_release_hours: f64,
+    pub to_exit_hours: f64,
+    pub green_share: f64,
+    pub yellow_share: f64,
+    pub red_share: f64,
+}
+
 /// Accumulators of one stage.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StageStats {
@@ -335,6 +449,8 @@ pub struct RunResult {
     pub stages: Vec<StageSummary>,
     /// Where the dwell goes, per stage.
     pub breakdown: Vec<StageBreakdown>,
+    /// Time Release Study milestones and channel shares.
+    pub milestones: Milestones,
     /// Time-average trucks in the port in each hour of the run, warm-up included.
     #[serde(skip)]
     pub in_port_hourly: Vec<f64>,

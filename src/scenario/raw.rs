@@ -42,6 +42,8 @@ pub(crate) struct RawStage {
     pub(crate) opening: Option<RawOpening>,
     pub(crate) closed_on: Option<Vec<String>>,
     pub(crate) yard: Option<i64>,
+    pub(crate) daily_quota: Option<i64>,
+    pub(crate) role: Option<String>,
     pub(crate) routes: Vec<RawRoute>,
 }
 

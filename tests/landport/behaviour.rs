@@ -431,3 +431,69 @@ routes = [{{ to = "exit" }}]
     assert_eq!(a.log.unwrap().trucks, b.log.unwrap().trucks);
     assert_eq!(a.stages[0].mean_servers_on_duty, 2.0);
 }
+
+#[test]
+fn a_daily_quota_holds_trucks_until_midnight() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = r#"
+[stages.first]
+servers = 5
+daily_quota = 2
+service = { dist = "constant", value = "10 min" }
+routes = [{ to = "exit" }]
+"#;
+    // Five trucks at 20:00 on day 0: two start at once, two at midnight, one the next midnight.
+    let scenario = traced(dir.path(), &[20.0; 5], body);
+    let result = landport::run(&scenario, 1);
+    let starts: Vec<f64> = visit_hours(&result).iter().map(|v| v[0][1]).collect();
+    assert_eq!(starts, [20.0, 20.0, 24.0, 24.0, 48.0]);
+    // The wait for the next day's quota is closed time: 0 + 0 + 4 + 4 + 28 h over five trucks.
+    let part = &result.breakdown[0];
+    assert!((part.closed_hours - 36.0 / 5.0).abs() < 1e-9, "{part:?}");
+    assert_eq!(part.waiting_hours, 0.0);
+}
+
+#[test]
+fn milestones_follow_the_roles_of_the_stages() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = r#"
+[stages.first]
+servers = 1
+role = "declaration"
+service = { dist = "constant", value = "30 min" }
+routes = [{ to = "docs" }]
+[stages.docs]
+servers = 1
+role = "document-check"
+service = { dist = "constant", value = "30 min" }
+routes = [{ to = "xray", p = 0.5 }, { to = "gate" }]
+[stages.xray]
+servers = 1
+role = "inspection"
+service = { dist = "constant", value = "60 min" }
+routes = [{ to = "gate" }]
+[stages.gate]
+servers = 1
+service = { dist = "constant", value = "6 min" }
+routes = [{ to = "exit" }]
+"#;
+    let scenario = traced(
+        dir.path(),
+        &(0..40).map(|i| f64::from(i) * 5.0).collect::<Vec<_>>(),
+        body,
+    );
+    let result = landport::run(&scenario, 1);
+    let milestones = &result.milestones;
+    assert_eq!(milestones.trucks_declared, 40);
+    assert_eq!(milestones.to_declaration_hours, 0.5);
+    assert_eq!(
+        milestones.green_share, 0.0,
+        "every truck passes the document check"
+    );
+    assert!((milestones.yellow_share + milestones.red_share - 1.0).abs() < 1e-12);
+    assert!(milestones.red_share > 0.2 && milestones.red_share < 0.8);
+    // Released after the document check (1 h) or the X-ray (2 h); out 6 min later.
+    let expected = 1.0 + milestones.red_share;
+    assert!((milestones.to_release_hours - expected).abs() < 1e-9);
+    assert!((milestones.to_exit_hours - (expected + 0.1)).abs() < 1e-9);
+}

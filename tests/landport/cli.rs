@@ -52,7 +52,10 @@ fn run_writes_the_result_files() {
         header.starts_with("truck,arrival_h,loading.queued_h,loading.started_h"),
         "{header}"
     );
-    assert!(header.ends_with("exit_h,dwell_h,path"), "{header}");
+    assert!(
+        header.ends_with("declaration_accepted_h,released_h,channel,exit_h,dwell_h,path"),
+        "{header}"
+    );
     assert!(trucks.lines().count() > 1000);
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("summary.json")).unwrap())
