@@ -278,8 +278,10 @@ impl Checker<'_> {
 
         let stage_items: Vec<(String, Item)> =
             match document.get("stages").and_then(Item::as_table_like) {
+                // A variant removes a parent's stage with `stages.<name> = false`.
                 Some(table) => table
                     .iter()
+                    .filter(|(_, item)| item.as_bool() != Some(false))
                     .map(|(name, item)| (name.to_string(), item.clone()))
                     .collect(),
                 None => Vec::new(),
@@ -403,8 +405,8 @@ impl Checker<'_> {
         };
         let process = raw.process.as_str();
         let uses: &[&str] = match process {
-            "poisson" => &["rate"],
-            "profile" => &["unit", "hourly", "weekday_factors", "weekly"],
+            "poisson" => &["rate", "scale"],
+            "profile" => &["unit", "hourly", "weekday_factors", "weekly", "scale"],
             "trace" => &["file"],
             _ => &[
                 "rate",
@@ -413,6 +415,7 @@ impl Checker<'_> {
                 "weekday_factors",
                 "weekly",
                 "file",
+                "scale",
             ],
         };
         let given = [
@@ -422,6 +425,7 @@ impl Checker<'_> {
             ("weekday_factors", raw.weekday_factors.is_some()),
             ("weekly", raw.weekly.is_some()),
             ("file", raw.file.is_some()),
+            ("scale", raw.scale.is_some()),
         ];
         for (key, present) in given {
             if present && !uses.contains(&key) {
@@ -461,7 +465,17 @@ impl Checker<'_> {
                 None
             }
         };
-        (arrivals, entry)
+        let scale = match raw.scale {
+            Some(scale) if !(scale.is_finite() && scale > 0.0) => {
+                self.report(
+                    &path.key("scale"),
+                    format!("must be a finite number > 0, got {scale}"),
+                );
+                None
+            }
+            scale => Some(scale.unwrap_or(1.0)),
+        };
+        (arrivals.zip(scale).map(|(a, scale)| a.scaled(scale)), entry)
     }
 
     fn profile(&mut self, raw: &RawArrivals, path: &KeyPath) -> Option<Arrivals> {

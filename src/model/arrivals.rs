@@ -23,6 +23,20 @@ pub(crate) enum Arrivals {
 }
 
 impl Arrivals {
+    /// The same process with every rate multiplied by `factor` (a trace is left as recorded).
+    pub(crate) fn scaled(self, factor: f64) -> Arrivals {
+        match self {
+            Arrivals::Poisson { rate } => Arrivals::Poisson {
+                rate: rate * factor,
+            },
+            Arrivals::Profile { mut rates } => {
+                rates.iter_mut().for_each(|rate| *rate *= factor);
+                Arrivals::Profile { rates }
+            }
+            trace @ Arrivals::Trace { .. } => trace,
+        }
+    }
+
     /// The long-run mean rate in trucks per millisecond.
     pub(crate) fn mean_rate(&self) -> f64 {
         match self {

@@ -31,6 +31,7 @@ pub(crate) struct RawArrivals {
     pub(crate) weekday_factors: Option<Vec<f64>>,
     pub(crate) weekly: Option<Vec<Vec<f64>>>,
     pub(crate) file: Option<String>,
+    pub(crate) scale: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -212,3 +212,31 @@ fn a_trace_file_is_found_beside_the_file_that_names_it() {
     let result = landport::run(&scenario, 1);
     assert_eq!(result.trucks.arrived, 2);
 }
+
+#[test]
+fn a_variant_removes_a_stage_with_false() {
+    let dir = files(&[
+        ("parent.toml", PARENT),
+        (
+            "no-xray.toml",
+            "extends = \"parent.toml\"\nname = \"no-xray\"\nstages.xray = false\n\
+             stages.desk.routes = [{ to = \"exit\" }]\n",
+        ),
+        (
+            "dangling.toml",
+            "extends = \"parent.toml\"\nname = \"dangling\"\nstages.xray = false\n",
+        ),
+    ]);
+    let scenario = scenario::load(&dir.path().join("no-xray.toml")).unwrap();
+    assert_eq!(scenario.stage_names().collect::<Vec<_>>(), ["desk"]);
+    // A route to the removed stage is an error at the parent's line that names it.
+    let shown = problems(&dir.path().join("dangling.toml"));
+    let parent = dir.path().join("parent.toml");
+    assert_eq!(
+        shown,
+        [format!(
+            "{}:14:18: stages.desk.routes[0].to: no stage named \"xray\" (use \"exit\" to leave the port)",
+            parent.display()
+        )]
+    );
+}

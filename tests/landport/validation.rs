@@ -126,6 +126,25 @@ fn one_route_may_take_the_rest() {
 }
 
 #[test]
+fn arrival_scale_multiplies_the_rate() {
+    let text = VALID.replacen(
+        "to = \"declaration\"\n",
+        "to = \"declaration\"\nscale = 2.5\n",
+        1,
+    );
+    let scenario = parse(&text, Path::new("ports/a.toml")).unwrap();
+    assert_eq!(scenario.offered_loads()[0].arrival_rate_per_hour, 25.0);
+    rejects(
+        "to = \"declaration\"\n",
+        "to = \"declaration\"\nscale = -1.0\n",
+        10,
+        9,
+        "arrivals.scale",
+        "must be a finite number > 0, got -1",
+    );
+}
+
+#[test]
 fn route_targets_exist() {
     rejects(
         "to = \"inspection\"",
