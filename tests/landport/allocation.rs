@@ -37,9 +37,9 @@ fn allocations_during(f: impl FnOnce()) -> u64 {
 
 #[test]
 fn run_summary_allocations_do_not_grow_with_the_horizon() {
-    let text = std::fs::read_to_string("scenarios/alashankou-reformed.toml").unwrap();
-    let short = crate::scenario(&text.replace("horizon = \"56 d\"", "horizon = \"20 d\""));
-    let long = crate::scenario(&text.replace("horizon = \"56 d\"", "horizon = \"400 d\""));
+    let text = crate::shipped("alashankou-reformed");
+    let short = crate::scenario(&text.replace("horizon = \"30 d\"", "horizon = \"20 d\""));
+    let long = crate::scenario(&text.replace("horizon = \"30 d\"", "horizon = \"400 d\""));
     let mut trucks = (0, 0);
     let short_allocations =
         allocations_during(|| trucks.0 = landport::run_summary(&short, 1).trucks.arrived);

@@ -67,14 +67,14 @@ fn run_writes_the_result_files() {
         summary["runs"].as_array().unwrap().len() as u64,
         replications
     );
-    assert_eq!(summary["runs"][0]["horizon_hours"], 56.0 * 24.0);
+    assert_eq!(summary["runs"][0]["horizon_hours"], 30.0 * 24.0);
     assert_eq!(
         summary["runs"][0]["seed"],
         landport::experiment::replication_seed(2025, 0)
     );
     assert_eq!(summary["landport_version"], env!("CARGO_PKG_VERSION"));
     let stages = std::fs::read_to_string(out.path().join("stages.csv")).unwrap();
-    assert_eq!(stages.lines().count() as u64, 1 + 5 * replications);
+    assert_eq!(stages.lines().count() as u64, 1 + 6 * replications);
     let metrics = std::fs::read_to_string(out.path().join("metrics.csv")).unwrap();
     assert!(metrics
         .starts_with("metric,mean,ci95_half_width,ci95_low,ci95_high,replications\ndwell_mean_h,"));
@@ -123,7 +123,7 @@ fn validate_prints_offered_loads() {
         .success();
     let stdout = stdout(&assert);
     assert!(stdout.contains("offered load"), "{stdout}");
-    // Declaration: 8 trucks/h × 0.25 h over 9 desks open 8 h on 5 days of 7 (2.14 on average).
+    // Declaration: 16 trucks/h × 4 h over 320 files open 8 h on 5 days of 7 (76.19 on average).
     let declaration = stdout
         .lines()
         .find(|line| line.starts_with("declaration"))
@@ -131,7 +131,7 @@ fn validate_prints_offered_loads() {
     let fields: Vec<&str> = declaration.split_whitespace().collect();
     assert_eq!(
         fields,
-        ["declaration", "8.000", "0.2500", "2.14", "0.933"],
+        ["declaration", "16.000", "4.0000", "76.19", "0.840"],
         "{stdout}"
     );
 }

@@ -2,6 +2,7 @@
 
 mod allocation;
 mod behaviour;
+mod calibration;
 mod cli;
 mod experiments;
 mod extends;
@@ -21,6 +22,11 @@ pub fn scenario(text: &str) -> Scenario {
         Ok(scenario) => scenario,
         Err(error) => panic!("test scenario is invalid:\n{error}"),
     }
+}
+
+/// A shipped scenario's text with the files it extends merged in, so that a test can edit it.
+pub fn shipped(name: &str) -> String {
+    landport::scenario::resolved_text(Path::new(&format!("scenarios/{name}.toml"))).unwrap()
 }
 
 /// Runs `replications` independent replications (seeds 1..=replications), summaries only.
