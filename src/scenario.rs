@@ -716,28 +716,9 @@ impl Checker<'_> {
                 Err(message) => self.report(&path.key("closed_on").index(i), message),
             }
         }
-        let yard = match raw.yard {
-            Some(yard) if yard < 0 => {
-                self.report(
-                    &path.key("yard"),
-                    format!("must be >= 0 waiting spaces, got {yard}"),
-                );
-                None
-            }
-            Some(yard) => Some(Some(u32::try_from(yard).unwrap_or(u32::MAX))),
-            None => Some(None),
-        };
-        let daily_quota = match raw.daily_quota {
-            Some(quota) if quota < 1 => {
-                self.report(
-                    &path.key("daily_quota"),
-                    format!("must be at least 1 truck a day, got {quota}"),
-                );
-                None
-            }
-            Some(quota) => Some(Some(u32::try_from(quota).unwrap_or(u32::MAX))),
-            None => Some(None),
-        };
+        let yard = self.optional_count(raw.yard, 0, &path.key("yard"), "waiting spaces");
+        let daily_quota =
+            self.optional_count(raw.daily_quota, 1, &path.key("daily_quota"), "trucks a day");
         let role = match raw.role.as_deref() {
             None => Some(None),
             Some(text) => match Role::NAMES.iter().find(|(name, _)| *name == text) {
@@ -766,6 +747,24 @@ impl Checker<'_> {
             role: role?,
             routes: routes?,
         })
+    }
+
+    /// An optional count of at least `min`: `Some(None)` when absent, `None` when out of range.
+    fn optional_count(
+        &mut self,
+        value: Option<i64>,
+        min: i64,
+        path: &KeyPath,
+        unit: &str,
+    ) -> Option<Option<u32>> {
+        match value {
+            Some(n) if n < min => {
+                self.report(path, format!("must be >= {min} {unit}, got {n}"));
+                None
+            }
+            Some(n) => Some(Some(u32::try_from(n).unwrap_or(u32::MAX))),
+            None => Some(None),
+        }
     }
 
     /// Opening hours: valid times, known weekdays, and an end other than the start.

@@ -145,6 +145,26 @@ fn arrival_scale_multiplies_the_rate() {
 }
 
 #[test]
+fn yards_and_quotas_are_counts() {
+    rejects(
+        "servers = 1\n",
+        "servers = 1\nyard = -1\n",
+        18,
+        8,
+        "stages.inspection.yard",
+        "must be >= 0 waiting spaces, got -1",
+    );
+    rejects(
+        "servers = 1\n",
+        "servers = 1\ndaily_quota = 0\n",
+        18,
+        15,
+        "stages.inspection.daily_quota",
+        "must be >= 1 trucks a day, got 0",
+    );
+}
+
+#[test]
 fn route_targets_exist() {
     rejects(
         "to = \"inspection\"",
