@@ -252,7 +252,8 @@ pub struct StageBreakdown {
     pub stage: String,
     /// Queueing while the stage is open (for the entry stage, from arrival at the port).
     pub waiting_hours: f64,
-    /// Queueing while the stage has no server on duty: waiting for opening hours.
+    /// Queueing while the stage has no server on duty or its daily quota is used up: waiting for
+    /// opening hours or for the next day.
     pub closed_hours: f64,
     pub service_hours: f64,
     /// On the server after service, waiting for space downstream.
