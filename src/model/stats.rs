@@ -556,3 +556,19 @@ impl TruckLog {
         &self.visits[truck.first_visit..truck.first_visit + truck.visit_count]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hourly_series_splits_a_level_at_hour_boundaries() {
+        let minutes = |m: u64| Time::from_millis(m * 60_000);
+        let mut series = HourlySeries::with_hours(3);
+        series.set(minutes(30), 2); // 0 for 30 min, then 2
+        series.set(minutes(90), 4); // 2 until 01:30, then 4
+        let hours = series.finish(minutes(180));
+        // Hour 0: 2 for 30 of 60 min; hour 1: 2 for 30 min and 4 for 30 min; hour 2: 4.
+        assert_eq!(hours, [1.0, 3.0, 4.0]);
+    }
+}

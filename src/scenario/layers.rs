@@ -334,3 +334,48 @@ pub(crate) fn parse_key(key: &str) -> KeyPath {
     }
     KeyPath(segments)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_paths_parse_dots_indices_and_quotes() {
+        assert_eq!(
+            parse_key("stages.xray.routes[1].p").to_string(),
+            "stages.xray.routes[1].p"
+        );
+        let quoted = parse_key("stages.\"x.ray\".servers");
+        assert_eq!(
+            quoted.0,
+            [
+                Segment::Key("stages".into()),
+                Segment::Key("x.ray".into()),
+                Segment::Key("servers".into())
+            ]
+        );
+        assert_eq!(
+            parse_key("routes[0]").0,
+            [Segment::Key("routes".into()), Segment::Index(0)]
+        );
+    }
+
+    #[test]
+    fn overrides_set_values_inside_arrays_and_new_tables() {
+        let mut document: DocumentMut = "a = [{ p = 0.1 }, { q = 2 }]\n".parse().unwrap();
+        set(
+            document.as_table_mut(),
+            &parse_key("a[0].p").0,
+            toml_edit::Value::from(0.5),
+        );
+        set(
+            document.as_table_mut(),
+            &parse_key("b.c").0,
+            toml_edit::Value::from(3),
+        );
+        let text = document.to_string();
+        let reparsed: DocumentMut = text.parse().unwrap();
+        assert_eq!(reparsed["a"][0]["p"].as_float(), Some(0.5), "{text}");
+        assert_eq!(reparsed["b"]["c"].as_integer(), Some(3), "{text}");
+    }
+}
