@@ -132,7 +132,15 @@ replications = 2
 
 #[test]
 fn bad_sweep_files_name_the_file_line_and_key() {
-    let cases: [(&str, &str); 9] = [
+    let cases: [(&str, &str); 11] = [
+        (
+            "scenario = \"desks.toml\"\n[[points]]\n\"stages.desk.servers\" = 2\n[[points]]\n\"stages.xray.servers\" = 2\n",
+            "4:1: points[1]: sets stages.xray.servers but the first point sets stages.desk.servers",
+        ),
+        (
+            "scenario = \"desks.toml\"\npoints = [{ \"stages.desk.servers\" = 2 }, { \"stages.desk.servers\" = [1] }]\n",
+            "2:68: points[1].\"stages.desk.servers\": expected a single value",
+        ),
         (
             "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.server\" = [1, 2]\n",
             "3:25: stages.desk.server: unknown key path: ",
@@ -227,6 +235,8 @@ fn sweep_output_is_the_same_on_one_thread_and_two() {
             .success();
         let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
         assert!(stdout.contains("4 points × 4 replications"), "{stdout}");
+        // stderr is a pipe here, not a terminal: no progress bar.
+        assert!(assert.get_output().stderr.is_empty());
         (
             std::fs::read(out.join("sweep.csv")).unwrap(),
             std::fs::read(out.join("sweep.json")).unwrap(),
