@@ -116,7 +116,8 @@ pub struct MetricEstimate {
     pub name: String,
     #[serde(flatten)]
     pub estimate: Estimate,
-    /// The value in each replication, in order.
+    /// The value in each replication, in order (left out of sweeps' summaries).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<f64>,
 }
 
