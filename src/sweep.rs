@@ -298,7 +298,8 @@ fn base_scenario(checker: &mut Checker<'_>, path: &Path) -> Option<(Unchecked, P
     };
     let file = path.parent().unwrap_or(Path::new("")).join(name);
     match Unchecked::read(&file) {
-        Ok(base) => Some((base, file)),
+        // Shown as `scenarios/x.toml` rather than `scenarios/sweeps/../x.toml`.
+        Ok(base) => Some((base, lexically_normal(&file))),
         Err(ScenarioError::Read { source, .. }) => {
             checker.report(
                 location,
@@ -312,6 +313,25 @@ fn base_scenario(checker: &mut Checker<'_>, path: &Path) -> Option<(Unchecked, P
             None
         }
     }
+}
+
+/// `scenarios/sweeps/../x.toml` as `scenarios/x.toml`, without touching the filesystem: for display
+/// only (after a symbolic link, `..` may lead elsewhere).
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(normal.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 type Combination = Vec<(Value, Location)>;
