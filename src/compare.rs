@@ -14,11 +14,10 @@ use crate::model::Scenario;
 use crate::output::{decimal, with_interval};
 
 /// One variant of a comparison.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Variant {
     pub name: String,
     pub file: PathBuf,
-    #[serde(skip)]
     pub experiment: Experiment,
 }
 
