@@ -49,7 +49,6 @@ pub fn write_trucks_csv(
         ]
         .map(String::from),
     );
-    let roles: Vec<_> = scenario.stages.iter().map(|stage| stage.role).collect();
     csv.write_record(&header)?;
     let Some(log) = &result.log else {
         return csv.flush();
@@ -78,7 +77,7 @@ pub fn write_trucks_csv(
                 None => (0..4).for_each(|_| record.push_field(b"")),
             }
         }
-        let milestones = TruckMilestones::of(&roles, visits);
+        let milestones = TruckMilestones::of(&scenario.stages, visits);
         for milestone in [milestones.declaration_accepted, milestones.released] {
             match milestone {
                 Some(time) => push_time(&mut record, time),

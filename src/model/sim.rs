@@ -48,7 +48,6 @@ enum Holding {
 
 /// Per-truck records are kept or not at compile time, so the summary-only run pays nothing.
 trait Recorder: Default {
-    const ENABLED: bool;
     fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]);
     fn into_log(self) -> Option<TruckLog>;
 }
@@ -57,7 +56,6 @@ trait Recorder: Default {
 struct NoRecords;
 
 impl Recorder for NoRecords {
-    const ENABLED: bool = false;
     fn exited(&mut self, _: u64, _: Time, _: Time, _: &[Visit]) {}
     fn into_log(self) -> Option<TruckLog> {
         None
@@ -65,7 +63,6 @@ impl Recorder for NoRecords {
 }
 
 impl Recorder for TruckLog {
-    const ENABLED: bool = true;
     fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]) {
         self.push(id, arrival, exit, visits);
     }
@@ -137,6 +134,16 @@ impl StageState {
         }
     }
 
+    /// Starts a new quota day when `now` is on another day than the count so far.
+    fn roll_quota_day(&mut self, now: Time) {
+        if self.quota_day != now.day() {
+            self.quota_day = now.day();
+            self.started_today = 0;
+            self.quota_used_up = false;
+            self.update_closed(now);
+        }
+    }
+
     /// Total time closed up to `now`: a clock that runs only while closed.
     fn closed_clock(&self, now: Time) -> Time {
         match self.closed_since {
@@ -165,8 +172,6 @@ struct Simulation<'a, R: Recorder> {
     /// Where the dwell of those trucks went, per stage.
     splits: Vec<TimeSplit>,
     milestones: MilestoneSums,
-    /// Each stage's role, by stage index.
-    roles: Vec<Option<super::Role>>,
     in_port: HourlySeries,
     recorder: R,
     seed: u64,
@@ -221,7 +226,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             dwell: Tally::default(),
             splits: vec![TimeSplit::default(); scenario.stages.len()],
             milestones: MilestoneSums::default(),
-            roles: scenario.stages.iter().map(|stage| stage.role).collect(),
             in_port: HourlySeries::with_hours(
                 ((scenario.warmup + scenario.horizon).millis() / Time::HOUR.millis()) as usize + 1,
             ),
@@ -442,28 +446,20 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     fn quota_reset(&mut self, now: Time, stage_idx: usize) {
-        let stage = &mut self.stages[stage_idx];
-        stage.quota_used_up = false;
-        stage.started_today = 0;
-        stage.quota_day = now.day();
-        stage.update_closed(now);
+        self.stages[stage_idx].roll_quota_day(now);
         self.unsettled.push(stage_idx);
     }
 
-    /// Whether the stage's daily quota allows one more service today; when it does not, the
-    /// stage closes until midnight.
+    /// Whether the stage's daily quota allows one more service today, counting it if so; when it
+    /// does not, the stage closes until midnight.
     fn quota_allows(&mut self, now: Time, stage_idx: usize) -> bool {
         let Some(quota) = self.scenario.stages[stage_idx].daily_quota else {
             return true;
         };
         let stage = &mut self.stages[stage_idx];
-        if stage.quota_day != now.day() {
-            stage.quota_day = now.day();
-            stage.started_today = 0;
-            stage.quota_used_up = false;
-            stage.update_closed(now);
-        }
+        stage.roll_quota_day(now);
         if stage.started_today < quota {
+            stage.started_today += 1;
             return true;
         }
         if !stage.quota_used_up {
@@ -493,11 +489,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             self.dwell.record(now - slot.arrival);
             TimeSplit::add_truck(&mut self.splits, slot.arrival, now, &slot.visits);
             self.milestones
-                .add_truck(&self.roles, slot.arrival, &slot.visits);
-            if R::ENABLED {
-                self.recorder
-                    .exited(slot.id, slot.arrival, now, &slot.visits);
-            }
+                .add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
+            self.recorder
+                .exited(slot.id, slot.arrival, now, &slot.visits);
         }
         self.free_slots.push(truck);
     }
@@ -535,7 +529,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     fn start_service(&mut self, now: Time, stage_idx: usize, truck: u32) {
         let service_time = {
             let stage = &mut self.stages[stage_idx];
-            stage.started_today += 1;
             stage.stats.queue.set(now, stage.queue.len() as u32);
             stage.stats.in_service.increment(now);
             self.scenario.stages[stage_idx]

@@ -3,7 +3,7 @@
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
-use super::Role;
+use super::{Role, Stage};
 use crate::engine::Time;
 
 /// A time-weighted level (queue length, busy servers): its integral and maximum since `reset`.
@@ -73,11 +73,16 @@ impl Sum {
     }
 
     fn mean_hours(&self) -> f64 {
-        if self.count == 0 {
-            0.0
-        } else {
-            self.sum as f64 / self.count as f64 / Time::HOUR.millis() as f64
-        }
+        mean_hours(self.sum, self.count)
+    }
+}
+
+/// The mean in hours of `count` times summing to `sum` milliseconds; 0 when there are none.
+fn mean_hours(sum: u128, count: u64) -> f64 {
+    if count == 0 {
+        0.0
+    } else {
+        sum as f64 / count as f64 / Time::HOUR.millis() as f64
     }
 }
 
@@ -224,22 +229,14 @@ impl TimeSplit {
         }
     }
 
-    fn mean_hours(sum: u128, trucks: u64) -> f64 {
-        if trucks == 0 {
-            0.0
-        } else {
-            sum as f64 / trucks as f64 / Time::HOUR.millis() as f64
-        }
-    }
-
     pub(crate) fn finish(&self, stage: &str, trucks: u64) -> StageBreakdown {
         StageBreakdown {
             stage: stage.to_string(),
-            waiting_hours: Self::mean_hours(self.waiting, trucks),
-            closed_hours: Self::mean_hours(self.closed, trucks),
-            service_hours: Self::mean_hours(self.service, trucks),
-            blocked_hours: Self::mean_hours(self.blocked, trucks),
-            travel_hours: Self::mean_hours(self.travel, trucks),
+            waiting_hours: mean_hours(self.waiting, trucks),
+            closed_hours: mean_hours(self.closed, trucks),
+            service_hours: mean_hours(self.service, trucks),
+            blocked_hours: mean_hours(self.blocked, trucks),
+            travel_hours: mean_hours(self.travel, trucks),
         }
     }
 }
@@ -304,14 +301,14 @@ pub struct TruckMilestones {
 }
 
 impl TruckMilestones {
-    pub(crate) fn of(roles: &[Option<Role>], visits: &[Visit]) -> TruckMilestones {
+    pub(crate) fn of(stages: &[Stage], visits: &[Visit]) -> TruckMilestones {
         let mut milestones = TruckMilestones {
             declaration_accepted: None,
             released: None,
             channel: Channel::Green,
         };
         for visit in visits {
-            let Some(role) = roles[visit.stage] else {
+            let Some(role) = stages[visit.stage].role else {
                 continue;
             };
             milestones.released = Some(visit.finished);
@@ -337,8 +334,8 @@ pub(crate) struct MilestoneSums {
 }
 
 impl MilestoneSums {
-    pub(crate) fn add_truck(&mut self, roles: &[Option<Role>], arrival: Time, visits: &[Visit]) {
-        let truck = TruckMilestones::of(roles, visits);
+    pub(crate) fn add_truck(&mut self, stages: &[Stage], arrival: Time, visits: &[Visit]) {
+        let truck = TruckMilestones::of(stages, visits);
         if let Some(accepted) = truck.declaration_accepted {
             self.to_declaration.record(accepted - arrival);
         }
