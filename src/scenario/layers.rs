@@ -91,7 +91,8 @@ pub struct Override {
 #[derive(Clone)]
 pub(crate) struct Layers {
     files: Vec<Layer>,
-    overrides: Vec<(KeyPath, Location)>,
+    /// Values set over the files, each with its parsed key path.
+    overrides: Vec<(KeyPath, Override)>,
     /// The merged document; `None` when there is only one file and no override, which is then
     /// its own merge (and keeps its exact positions).
     merged: Option<Layer>,
@@ -156,7 +157,7 @@ impl Layers {
             merged: None,
         };
         if layers.files.len() > 1 {
-            layers.merge(&[])?;
+            layers.merge()?;
         }
         Ok(layers)
     }
@@ -165,12 +166,12 @@ impl Layers {
     pub(crate) fn override_with(&mut self, overrides: &[Override]) -> Result<(), Problem> {
         self.overrides = overrides
             .iter()
-            .map(|o| (parse_key(&o.key), o.origin.clone()))
+            .map(|o| (parse_key(&o.key), o.clone()))
             .collect();
-        self.merge(overrides)
+        self.merge()
     }
 
-    fn merge(&mut self, overrides: &[Override]) -> Result<(), Problem> {
+    fn merge(&mut self) -> Result<(), Problem> {
         let mut files = self.files.iter().rev();
         let mut merged: DocumentMut = files
             .next()
@@ -185,7 +186,7 @@ impl Layers {
             );
         }
         merged.remove(EXTENDS);
-        for (o, (key, _)) in overrides.iter().zip(&self.overrides) {
+        for (key, o) in &self.overrides {
             set(merged.as_table_mut(), &key.0, o.value.clone());
         }
         let file = self.files[0].file.clone();
@@ -201,13 +202,13 @@ impl Layers {
     /// Where the value at `path` was written: by the override that set it, or by the most
     /// derived file that writes the deepest part of the path.
     pub(crate) fn locate(&self, path: &KeyPath) -> Location {
-        if let Some((_, origin)) = self
+        if let Some((_, set_by)) = self
             .overrides
             .iter()
             .rev()
             .find(|(key, _)| path.0.starts_with(&key.0))
         {
-            return origin.clone();
+            return set_by.origin.clone();
         }
         let mut best: Option<(usize, &Layer, usize)> = None;
         for layer in &self.files {
