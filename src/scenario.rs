@@ -86,13 +86,9 @@ impl ScenarioError {
     }
 }
 
-/// Reads and validates a scenario file.
+/// Reads and validates a scenario file and the files it extends.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse(&text, path)
+    Unchecked::read(path)?.with(&[])
 }
 
 /// Validates scenario text; `path` names the file in messages and anchors relative file names
@@ -101,11 +97,6 @@ pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
     let layers =
         Layers::read(text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
     check(&layers)
-}
-
-/// Reads a scenario file and sets `overrides` over it (a sweep point) before validating.
-pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-    Unchecked::read(path)?.with(overrides)
 }
 
 /// A scenario file read with the files it extends, not validated yet: what a sweep varies.
@@ -134,14 +125,15 @@ impl Unchecked {
             .type_at(&layers::parse_key(key))
     }
 
-    /// Validates the scenario with `overrides` set over it.
+    /// Validates the scenario with `overrides` set over it (none: the files as they are).
     pub fn with(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-        let mut layers = self.layers.clone();
-        if !overrides.is_empty() {
-            layers
-                .override_with(overrides)
-                .map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+        if overrides.is_empty() {
+            return check(&self.layers);
         }
+        let mut layers = self.layers.clone();
+        layers
+            .override_with(overrides)
+            .map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
         check(&layers)
     }
 }
