@@ -195,6 +195,15 @@ fn say(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Prints a result table, then the files written.
+fn say_with_files(mut text: String, written: &[PathBuf]) -> anyhow::Result<()> {
+    text.push('\n');
+    for path in written {
+        text.push_str(&format!("wrote {}\n", path.display()));
+    }
+    say(&text)
+}
+
 /// Warns on stderr about every stage at or above load 1 and returns the offered-load table.
 fn offered_load_table(scenario: &crate::Scenario) -> String {
     let (table, warnings) = output::load_table(&scenario.offered_loads());
@@ -247,11 +256,7 @@ fn run(
             experiment.seeds[0]
         ));
     }
-    text.push('\n');
-    for path in written {
-        text.push_str(&format!("wrote {}\n", path.display()));
-    }
-    say(&text)
+    say_with_files(text, &written)
 }
 
 fn compare(
@@ -296,12 +301,7 @@ fn compare(
         ],
     )
     .context("writing results")?;
-    let mut text = comparing::comparison_table(&comparison);
-    text.push('\n');
-    for path in written {
-        text.push_str(&format!("wrote {}\n", path.display()));
-    }
-    say(&text)
+    say_with_files(comparing::comparison_table(&comparison), &written)
 }
 
 fn sweep_command(
@@ -342,10 +342,5 @@ fn sweep_command(
         ],
     )
     .context("writing results")?;
-    let mut text = sweep::sweep_table(&sweep, &results);
-    text.push('\n');
-    for path in written {
-        text.push_str(&format!("wrote {}\n", path.display()));
-    }
-    say(&text)
+    say_with_files(sweep::sweep_table(&sweep, &results), &written)
 }
