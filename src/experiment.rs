@@ -20,22 +20,26 @@ pub fn replication_seed(base: u64, replication: u32) -> u64 {
 
 /// Runs replications `0..replications` on rayon's current thread pool; results come back in
 /// replication order whatever the thread count. Replication 0 keeps its truck records when
-/// `records` is set (for trucks.csv); the others keep only statistics.
+/// `records` is set (for trucks.csv); the others keep only statistics. `progress` is called as
+/// each replication ends.
 pub fn replicate(
     scenario: &Scenario,
     base: u64,
     replications: u32,
     records: bool,
+    progress: &(dyn Fn() + Sync),
 ) -> Vec<RunResult> {
     (0..replications)
         .into_par_iter()
         .map(|i| {
             let seed = replication_seed(base, i);
-            if records && i == 0 {
+            let result = if records && i == 0 {
                 crate::run(scenario, seed)
             } else {
                 crate::run_summary(scenario, seed)
-            }
+            };
+            progress();
+            result
         })
         .collect()
 }
@@ -160,7 +164,7 @@ impl Experiment {
         replications: u32,
         records: bool,
     ) -> Experiment {
-        let runs = replicate(scenario, base_seed, replications, records);
+        let runs = replicate(scenario, base_seed, replications, records, &|| {});
         Experiment::from_runs(scenario, base_seed, runs)
     }
 

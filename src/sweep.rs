@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use toml_edit::{ImDocument, Item, Value};
 
-use crate::experiment::{replication_seed, Experiment, MetricEstimate, WarmupCheck};
+use crate::experiment::{replicate, Experiment, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
 use crate::output::decimal;
 use crate::scenario::{
@@ -665,15 +665,13 @@ pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Vec<PointResult> {
         .points
         .par_iter()
         .map(|point| {
-            let runs = (0..sweep.replications)
-                .into_par_iter()
-                .map(|i| {
-                    let result =
-                        crate::run_summary(&point.scenario, replication_seed(sweep.base_seed, i));
-                    progress();
-                    result
-                })
-                .collect();
+            let runs = replicate(
+                &point.scenario,
+                sweep.base_seed,
+                sweep.replications,
+                false,
+                progress,
+            );
             let experiment = Experiment::from_runs(&point.scenario, sweep.base_seed, runs);
             PointResult {
                 values: point.values.iter().map(show).collect(),
