@@ -2,32 +2,17 @@
 
 use landport::experiment::{paired_differences, replication_seed, Estimate, Experiment};
 
-use crate::scenario;
+use crate::{mmc, scenario};
 
-/// M/M/c with arrivals at 6 trucks per hour, `servers` desks of mean service `mean_minutes`.
-fn desks(name: &str, servers: u32, mean_minutes: f64, horizon_days: u32) -> landport::Scenario {
-    scenario(&format!(
-        r#"
-name = "{name}"
-seed = 1
-warmup = "1 d"
-horizon = "{horizon_days} d"
-[arrivals]
-process = "poisson"
-rate = "6 trucks per hour"
-to = "desk"
-[stages.desk]
-servers = {servers}
-service = {{ dist = "exponential", mean = "{mean_minutes} min" }}
-routes = [{{ to = "exit" }}]
-"#
-    ))
+/// M/M/c at 6 trucks per hour: `servers` desks of mean service `mean_minutes`, 1 day of warm-up.
+fn desks(servers: u32, mean_minutes: f64, horizon_days: u32) -> landport::Scenario {
+    scenario(&mmc(6.0, mean_minutes, servers, 1, horizon_days))
 }
 
 #[test]
 fn intervals_cover_the_true_mean_wait_of_an_m_m_1_queue() {
     // M/M/1 with λ = 6/h, μ = 12/h: Wq = λ / (μ (μ − λ)) = 1/12 h.
-    let scenario = desks("mm1", 1, 5.0, 10);
+    let scenario = desks(1, 5.0, 10);
     let true_wait = 6.0 / (12.0 * 6.0);
     let experiments = 100usize;
     let covered = (0..experiments)
@@ -52,8 +37,8 @@ fn intervals_cover_the_true_mean_wait_of_an_m_m_1_queue() {
 #[test]
 fn common_random_numbers_narrow_the_interval_of_a_difference() {
     // Two desks at load 0.75, then one more desk.
-    let base = desks("two-desks", 2, 15.0, 20);
-    let variant = desks("three-desks", 3, 15.0, 20);
+    let base = desks(2, 15.0, 20);
+    let variant = desks(3, 15.0, 20);
     let replications = 10;
     let first = Experiment::run(&base, 7, replications, false);
     let paired = Experiment::run(&variant, 7, replications, false);
@@ -80,7 +65,7 @@ fn common_random_numbers_narrow_the_interval_of_a_difference() {
 
 #[test]
 fn replication_seeds_are_distinct_and_rerunnable() {
-    let scenario = desks("seeds", 1, 5.0, 2);
+    let scenario = desks(1, 5.0, 2);
     let experiment = Experiment::run(&scenario, 42, 5, false);
     let mut seeds = experiment.seeds.clone();
     seeds.dedup();
@@ -103,7 +88,7 @@ fn replication_seeds_are_distinct_and_rerunnable() {
 
 #[test]
 fn experiments_do_not_depend_on_the_thread_count() {
-    let scenario = desks("threads", 2, 15.0, 5);
+    let scenario = desks(2, 15.0, 5);
     let on = |threads: usize| {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)

@@ -29,6 +29,33 @@ pub fn shipped(name: &str) -> String {
     landport::scenario::resolved_text(Path::new(&format!("scenarios/{name}.toml"))).unwrap()
 }
 
+/// An M/M/c desk: Poisson arrivals at `rate_per_hour`, `servers` desks with exponential service of
+/// mean `mean_service_minutes`, measured over `days` after `warmup_days`.
+pub fn mmc(
+    rate_per_hour: f64,
+    mean_service_minutes: f64,
+    servers: u32,
+    warmup_days: u32,
+    days: u32,
+) -> String {
+    format!(
+        r#"
+name = "mmc"
+seed = 1
+warmup = "{warmup_days} d"
+horizon = "{days} d"
+[arrivals]
+process = "poisson"
+rate = "{rate_per_hour} trucks per hour"
+to = "desk"
+[stages.desk]
+servers = {servers}
+service = {{ dist = "exponential", mean = "{mean_service_minutes} min" }}
+routes = [{{ to = "exit" }}]
+"#
+    )
+}
+
 /// Runs `replications` independent replications (seeds 1..=replications), summaries only.
 pub fn replicate(scenario: &Scenario, replications: u64) -> Vec<RunResult> {
     (1..=replications)

@@ -5,7 +5,7 @@
 //! must itself be tighter than the accuracy the issue asks for, and the error must be within
 //! that accuracy too. A run too short to resolve the asked accuracy fails the test.
 
-use crate::{mean_and_standard_error, replicate, scenario};
+use crate::{mean_and_standard_error, mmc, replicate, scenario};
 
 /// Student t quantile 0.995 with 7 degrees of freedom (8 replications): a 99% two-sided bound.
 const T99_7DF: f64 = 3.499;
@@ -50,30 +50,11 @@ fn check(what: &str, estimates: &[f64], exact: f64, accuracy: f64) {
     );
 }
 
-fn mmc(rate_per_hour: f64, mean_service_minutes: f64, servers: u32, days: u32) -> String {
-    format!(
-        r#"
-name = "mmc"
-seed = 1
-warmup = "20 d"
-horizon = "{days} d"
-[arrivals]
-process = "poisson"
-rate = "{rate_per_hour} trucks per hour"
-to = "desk"
-[stages.desk]
-servers = {servers}
-service = {{ dist = "exponential", mean = "{mean_service_minutes} min" }}
-routes = [{{ to = "exit" }}]
-"#
-    )
-}
-
 #[test]
 fn mmc_mean_wait_matches_erlang_c() {
     // (arrivals per hour, mean service in minutes, servers): loads 0.8 and 0.85.
     for (rate, service_minutes, servers) in [(8.0, 12.0, 2), (25.5, 6.0, 3)] {
-        let scenario = scenario(&mmc(rate, service_minutes, servers, 5_000));
+        let scenario = scenario(&mmc(rate, service_minutes, servers, 20, 5_000));
         let runs = replicate(&scenario, REPLICATIONS);
         let waits: Vec<f64> = runs
             .iter()
