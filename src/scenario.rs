@@ -774,9 +774,7 @@ impl Checker<'_> {
             self.report(&path.key("days"), "must name at least one weekday");
         }
         let (from, to) = (from?, to?);
-        // 00:00–24:00 opens the whole of each listed day.
-        let whole_day = from == Time::ZERO && to == Time::DAY;
-        if from % Time::DAY == to % Time::DAY && !whole_day {
+        if is_empty_span(from, to) {
             self.report(
                 &path.key("to"),
                 "must differ from opening.from (00:00 to 24:00 opens whole days; leave out `opening` for a stage that never closes)",
@@ -827,9 +825,7 @@ impl Checker<'_> {
                         );
                     }
                     if let (Some(from), Some(to)) = (from, to) {
-                        // 00:00–24:00 is the whole day; any other equal ends are a mistake.
-                        let whole_day = from == Time::ZERO && to == Time::DAY;
-                        if from % Time::DAY == to % Time::DAY && !whole_day {
+                        if is_empty_span(from, to) {
                             self.report(
                                 &shift_path.key("to"),
                                 "a shift must end at another time than it starts (00:00 to 24:00 is the whole day)",
@@ -1207,6 +1203,13 @@ fn check_shift_cover(shifts: &[Shift]) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether a span of the day from `from` to `to` (opening hours, a shift) ends where it starts:
+/// a mistake, except 00:00–24:00, which is the whole day.
+fn is_empty_span(from: Time, to: Time) -> bool {
+    let whole_day = from == Time::ZERO && to == Time::DAY;
+    from % Time::DAY == to % Time::DAY && !whole_day
 }
 
 fn clock(time: Time) -> String {
