@@ -528,6 +528,28 @@ fn every_wrong_type_of_a_section_is_reported() {
 }
 
 #[test]
+fn a_span_of_the_day_must_not_end_where_it_starts_unless_it_is_the_whole_day() {
+    rejects(
+        "servers = 1\n",
+        "shifts = [{ from = \"08:00\", to = \"08:00\", servers = 1 }]\n",
+        17,
+        34,
+        "stages.inspection.shifts[0].to",
+        "a shift must end at another time than it starts",
+    );
+    for whole_day in [
+        "shifts = [{ from = \"00:00\", to = \"24:00\", servers = 1 }]\n",
+        "servers = 1\nopening = { from = \"00:00\", to = \"24:00\" }\n",
+    ] {
+        let text = VALID.replacen("servers = 1\n", whole_day, 1);
+        assert!(
+            parse(&text, Path::new("ports/a.toml")).is_ok(),
+            "{whole_day}"
+        );
+    }
+}
+
+#[test]
 fn opening_hours_must_open_and_close() {
     rejects(
         "servers = 1\n",
