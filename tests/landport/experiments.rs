@@ -68,6 +68,7 @@ fn replication_seeds_are_distinct_and_rerunnable() {
     let scenario = desks(1, 5.0, 2);
     let experiment = Experiment::run(&scenario, 42, 5, false);
     let mut seeds = experiment.seeds.clone();
+    seeds.sort_unstable();
     seeds.dedup();
     assert_eq!(seeds.len(), 5);
     for (i, run) in experiment.runs.iter().enumerate() {
