@@ -289,18 +289,27 @@ fn compare(
     let replications = replications.unwrap_or(first.replications()).max(2);
     let comparison = threads.install(|| Comparison::run(&scenarios, base_seed, replications))?;
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(comparison.folder_name()));
-    let written = output::write_files(
-        &dir,
-        &[
-            ("compare.csv", &|w| {
-                comparing::write_compare_csv(w, &comparison)
-            }),
-            ("compare.json", &|w| {
-                comparing::write_compare_json(w, &comparison)
-            }),
-        ],
-    )
-    .context("writing results")?;
+    let mut written = Vec::new();
+    for ((_, scenario), variant) in scenarios.iter().zip(&comparison.variants) {
+        let variant_dir = dir.join(&variant.name);
+        output::write_run(&variant_dir, scenario, &variant.experiment)
+            .context("writing results")?;
+        written.push(variant_dir);
+    }
+    written.extend(
+        output::write_files(
+            &dir,
+            &[
+                ("compare.csv", &|w| {
+                    comparing::write_compare_csv(w, &comparison)
+                }),
+                ("compare.json", &|w| {
+                    comparing::write_compare_json(w, &comparison)
+                }),
+            ],
+        )
+        .context("writing results")?,
+    );
     say_with_files(comparing::comparison_table(&comparison), &written)
 }
 

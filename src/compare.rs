@@ -40,7 +40,7 @@ impl Comparison {
             .map(|(file, scenario)| Variant {
                 name: scenario.name().to_string(),
                 file: file.clone(),
-                experiment: Experiment::run(scenario, base_seed, replications, false),
+                experiment: Experiment::run(scenario, base_seed, replications, true),
             })
             .collect();
         let differences = match variants.split_first() {

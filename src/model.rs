@@ -17,8 +17,8 @@ pub use load::StageLoad;
 pub(crate) use service::Service;
 pub use sim::{run, run_summary};
 pub use stats::{
-    Channel, DwellSummary, Milestones, RunResult, StageBreakdown, StageSummary, TruckCounts,
-    TruckLog, TruckMilestones, TruckRecord, Visit,
+    Channel, DayCount, DwellBins, DwellSummary, Milestones, RunResult, StageBreakdown,
+    StageSummary, StageTrace, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Visit,
 };
 
 use crate::engine::Time;

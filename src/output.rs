@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::engine::Time;
 use crate::experiment::{Estimate, Experiment, MetricEstimate, TIME_PARTS};
-use crate::model::{RunResult, Scenario, StageLoad, TruckMilestones};
+use crate::model::{DwellBins, RunResult, Scenario, StageLoad, TruckMilestones};
 
 /// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
 /// integer milliseconds: no float formatting, so it is fast and the same on every platform.
@@ -155,6 +155,85 @@ pub fn write_stages_csv(
             record.extend(parts.iter().map(|x| format!("{x:.6}")));
             csv.write_record(&record)?;
         }
+    }
+    csv.flush()
+}
+
+/// dwell_histogram.csv: the dwell times of every replication's counted trucks in [`DwellBins`]
+/// (logarithmic, 100 a decade), summed over replications; from the first bin with a truck to the
+/// last.
+pub fn write_dwell_histogram_csv(writer: impl Write, runs: &[RunResult]) -> io::Result<()> {
+    let mut counts = vec![0u64; DwellBins::COUNT];
+    for run in runs {
+        for (total, count) in counts.iter_mut().zip(&run.dwell_bins) {
+            *total += count;
+        }
+    }
+    let mut csv = csv::Writer::from_writer(writer);
+    csv.write_record(["lower_h", "upper_h", "trucks"])?;
+    let first = counts.iter().position(|&count| count > 0);
+    let last = counts.iter().rposition(|&count| count > 0);
+    if let (Some(first), Some(last)) = (first, last) {
+        for (k, count) in counts.iter().enumerate().take(last + 1).skip(first) {
+            let (lower, upper) = DwellBins::edges_hours(k);
+            csv.write_record([
+                format!("{lower:.6}"),
+                format!("{upper:.6}"),
+                count.to_string(),
+            ])?;
+        }
+    }
+    csv.flush()
+}
+
+/// daily.csv: trucks arriving and leaving the port in each day of each replication, warm-up
+/// included (day 0 starts the run).
+pub fn write_daily_csv(
+    writer: impl Write,
+    runs: &[RunResult],
+    first_replication: u32,
+) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    csv.write_record(["replication", "day", "arrived", "cleared", "warmup"])?;
+    for (replication, run) in (first_replication..).zip(runs) {
+        for (day, count) in run.daily.iter().enumerate() {
+            let in_warmup = (day as f64 + 1.0) * 24.0 <= run.warmup_hours;
+            csv.write_record([
+                replication.to_string(),
+                day.to_string(),
+                count.arrived.to_string(),
+                count.cleared.to_string(),
+                u8::from(in_warmup).to_string(),
+            ])?;
+        }
+    }
+    csv.flush()
+}
+
+/// queues.csv: for the first replication, each hour of the run (warm-up included): per stage the
+/// time-average number of trucks waiting and the share of the hour the stage was closed.
+pub fn write_queues_csv(writer: impl Write, run: &RunResult) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let traces = run.trace.as_deref().unwrap_or_default();
+    let mut header = vec!["hour".to_string()];
+    for trace in traces {
+        header.push(format!("{}.queue", trace.stage));
+        header.push(format!("{}.closed", trace.stage));
+    }
+    csv.write_record(&header)?;
+    let hours = traces
+        .iter()
+        .map(|trace| trace.queue.len())
+        .max()
+        .unwrap_or(0);
+    for hour in 0..hours {
+        let mut record = vec![hour.to_string()];
+        for trace in traces {
+            for series in [&trace.queue, &trace.closed] {
+                record.push(format!("{:.4}", series.get(hour).copied().unwrap_or(0.0)));
+            }
+        }
+        csv.write_record(&record)?;
     }
     csv.flush()
 }
@@ -507,8 +586,8 @@ pub fn write_files(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>,
     Ok(written)
 }
 
-/// Writes a run's files into `dir`: trucks.csv (replication 0), stages.csv, metrics.csv,
-/// replications.csv and summary.json.
+/// Writes a run's files into `dir`: trucks.csv and queues.csv (replication 0), stages.csv,
+/// metrics.csv, replications.csv, dwell_histogram.csv, daily.csv and summary.json.
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
@@ -530,6 +609,13 @@ pub fn write_run(
             ("replications.csv", &|w| {
                 write_replications_csv(w, experiment)
             }),
+            ("dwell_histogram.csv", &|w| {
+                write_dwell_histogram_csv(w, runs)
+            }),
+            ("daily.csv", &|w| {
+                write_daily_csv(w, runs, experiment.first_replication)
+            }),
+            ("queues.csv", &|w| write_queues_csv(w, first)),
             ("summary.json", &|w| {
                 write_summary_json(w, scenario, experiment)
             }),

@@ -6,7 +6,8 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    HourlySeries, MilestoneSums, StageStats, Tally, TimeSplit, TruckCounts, TruckLog, Visit,
+    DayCount, DwellHistogram, HourlySeries, MilestoneSums, StageStats, Tally, TimeSplit,
+    TraceSeries, TruckCounts, TruckLog, Visit,
 };
 use super::{Destination, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Rng, Time};
@@ -46,8 +47,11 @@ enum Holding {
     Server(usize),
 }
 
-/// Per-truck records are kept or not at compile time, so the summary-only run pays nothing.
+/// Per-truck records (and the stages' hourly traces) are kept or not at compile time, so the
+/// summary-only run pays nothing.
 trait Recorder: Default {
+    /// Whether stages keep an hourly trace of their queue and closed hours.
+    const TRACES: bool;
     fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]);
     fn into_log(self) -> Option<TruckLog>;
 }
@@ -56,6 +60,7 @@ trait Recorder: Default {
 struct NoRecords;
 
 impl Recorder for NoRecords {
+    const TRACES: bool = false;
     fn exited(&mut self, _: u64, _: Time, _: Time, _: &[Visit]) {}
     fn into_log(self) -> Option<TruckLog> {
         None
@@ -63,6 +68,7 @@ impl Recorder for NoRecords {
 }
 
 impl Recorder for TruckLog {
+    const TRACES: bool = true;
     fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]) {
         self.push(id, arrival, exit, visits);
     }
@@ -109,6 +115,8 @@ struct StageState {
     /// Also the live counts: trucks in service, servers blocked and servers on duty are the
     /// current values of its levels, kept in one place.
     stats: StageStats,
+    /// The hourly trace, when the run keeps records.
+    trace: Option<TraceSeries>,
 }
 
 impl StageState {
@@ -124,6 +132,9 @@ impl StageState {
     /// Starts or stops the closed clock after the servers on duty or the quota changed.
     fn update_closed(&mut self, now: Time) {
         let closed = self.on_duty() == 0 || self.quota_used_up;
+        if let Some(trace) = &mut self.trace {
+            trace.closed.set(now, u32::from(closed));
+        }
         match (self.closed_since, closed) {
             (None, true) => self.closed_since = Some(now),
             (Some(since), false) => {
@@ -141,6 +152,15 @@ impl StageState {
             self.started_today = 0;
             self.quota_used_up = false;
             self.update_closed(now);
+        }
+    }
+
+    /// Sets the number of trucks waiting after the queue changed.
+    fn queue_changed(&mut self, now: Time) {
+        let waiting = self.queue.len() as u32;
+        self.stats.queue.set(now, waiting);
+        if let Some(trace) = &mut self.trace {
+            trace.queue.set(now, waiting);
         }
     }
 
@@ -169,6 +189,9 @@ struct Simulation<'a, R: Recorder> {
     cleared_after_warmup: u64,
     /// Dwell of trucks that arrived after warm-up and exited before the end.
     dwell: Tally,
+    dwell_bins: DwellHistogram,
+    /// Arrivals and exits per day of the run.
+    daily: Vec<DayCount>,
     /// Where the dwell of those trucks went, per stage.
     splits: Vec<TimeSplit>,
     milestones: MilestoneSums,
@@ -189,6 +212,8 @@ pub fn run_summary(scenario: &Scenario, seed: u64) -> RunResult {
 
 impl<'a, R: Recorder> Simulation<'a, R> {
     fn new(scenario: &'a Scenario, seed: u64) -> Self {
+        let end = scenario.warmup + scenario.horizon;
+        let hours = (end.millis() / Time::HOUR.millis()) as usize + 1;
         let stages = scenario
             .stages
             .iter()
@@ -204,11 +229,15 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 quota_day: 0,
                 quota_used_up: false,
                 stats: StageStats::default(),
+                trace: R::TRACES.then(|| TraceSeries {
+                    queue: HourlySeries::with_hours(hours),
+                    closed: HourlySeries::with_hours(hours),
+                }),
             })
             .collect();
         Simulation {
             scenario,
-            end: scenario.warmup + scenario.horizon,
+            end,
             events: EventList::with_capacity(64),
             trucks: Vec::new(),
             free_slots: Vec::new(),
@@ -224,11 +253,11 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             counts: TruckCounts::default(),
             cleared_after_warmup: 0,
             dwell: Tally::default(),
+            dwell_bins: DwellHistogram::default(),
+            daily: vec![DayCount::default(); end.day() as usize + 1],
             splits: vec![TimeSplit::default(); scenario.stages.len()],
             milestones: MilestoneSums::default(),
-            in_port: HourlySeries::with_hours(
-                ((scenario.warmup + scenario.horizon).millis() / Time::HOUR.millis()) as usize + 1,
-            ),
+            in_port: HourlySeries::with_hours(hours),
             recorder: R::default(),
             seed,
         }
@@ -274,6 +303,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
         let truck = self.new_truck(now);
         self.counts.arrived += 1;
+        self.daily[now.day() as usize].arrived += 1;
         self.in_port.set(now, self.in_port.value() + 1);
         if self.warm {
             self.counts.arrived_after_warmup += 1;
@@ -384,7 +414,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let counted = slot.counted;
         let stage = &mut self.stages[stage_idx];
         stage.queue.push_back(truck);
-        stage.stats.queue.set(now, stage.queue.len() as u32);
+        stage.queue_changed(now);
         if counted {
             stage.stats.entered += 1;
         }
@@ -480,6 +510,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     fn exit(&mut self, now: Time, truck: u32) {
         self.counts.exited += 1;
+        self.daily[now.day() as usize].cleared += 1;
         self.in_port.set(now, self.in_port.value() - 1);
         if self.warm {
             self.cleared_after_warmup += 1;
@@ -487,6 +518,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let slot = &self.trucks[truck as usize];
         if slot.counted {
             self.dwell.record(now - slot.arrival);
+            self.dwell_bins.record(now - slot.arrival);
             TimeSplit::add_truck(&mut self.splits, slot.arrival, now, &slot.visits);
             self.milestones
                 .add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
@@ -529,7 +561,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     fn start_service(&mut self, now: Time, stage_idx: usize, truck: u32) {
         let service_time = {
             let stage = &mut self.stages[stage_idx];
-            stage.stats.queue.set(now, stage.queue.len() as u32);
+            stage.queue_changed(now);
             stage.stats.in_service.increment(now);
             self.scenario.stages[stage_idx]
                 .service
@@ -563,6 +595,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .zip(&self.scenario.stages)
             .map(|(state, stage)| state.stats.finish(&stage.name, end, window))
             .collect();
+        let trace = R::TRACES.then(|| {
+            self.stages
+                .iter_mut()
+                .zip(&self.scenario.stages)
+                .filter_map(|(state, stage)| Some(state.trace.take()?.finish(&stage.name, end)))
+                .collect()
+        });
         let trucks = self.dwell.count();
         let breakdown = self
             .splits
@@ -585,6 +624,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             breakdown,
             milestones: self.milestones.finish(&self.dwell),
             in_port_hourly: self.in_port.finish(end),
+            dwell_bins: self.dwell_bins.finish(),
+            daily: self.daily,
+            trace,
             log: self.recorder.into_log(),
         }
     }

@@ -198,6 +198,97 @@ impl HourlySeries {
     }
 }
 
+/// Dwell-time histogram bins: [`DwellBins::PER_DECADE`] equal bins per decade on a logarithmic
+/// scale from [`DwellBins::LOWEST_HOURS`] up; shorter dwells count in the first bin, longer ones in
+/// the last. Fine enough to redraw on a linear axis, small enough to sum over replications.
+pub struct DwellBins;
+
+impl DwellBins {
+    pub const PER_DECADE: u32 = 100;
+    pub const LOWEST_HOURS: f64 = 0.01;
+    /// Six decades: 0.01 h (36 s) to 10,000 h (over a year).
+    pub const COUNT: usize = 600;
+
+    /// The lower and upper edge of bin `k`, in hours.
+    pub fn edges_hours(k: usize) -> (f64, f64) {
+        let edge =
+            |k: usize| Self::LOWEST_HOURS * 10f64.powf(k as f64 / f64::from(Self::PER_DECADE));
+        (edge(k), edge(k + 1))
+    }
+
+    /// The upper edges of the bins in milliseconds (the last one unbounded), for binning.
+    fn upper_millis() -> Vec<u64> {
+        (0..Self::COUNT)
+            .map(|k| match k {
+                _ if k + 1 == Self::COUNT => u64::MAX,
+                _ => (Self::edges_hours(k).1 * Time::HOUR.millis() as f64).round() as u64,
+            })
+            .collect()
+    }
+}
+
+/// Counts of dwell times in [`DwellBins`].
+#[derive(Debug, Clone)]
+pub(crate) struct DwellHistogram {
+    upper_millis: Vec<u64>,
+    counts: Vec<u64>,
+}
+
+impl Default for DwellHistogram {
+    fn default() -> Self {
+        DwellHistogram {
+            upper_millis: DwellBins::upper_millis(),
+            counts: vec![0; DwellBins::COUNT],
+        }
+    }
+}
+
+impl DwellHistogram {
+    pub(crate) fn record(&mut self, dwell: Time) {
+        let bin = self
+            .upper_millis
+            .partition_point(|&upper| upper <= dwell.millis());
+        self.counts[bin.min(DwellBins::COUNT - 1)] += 1;
+    }
+
+    pub(crate) fn finish(self) -> Vec<u64> {
+        self.counts
+    }
+}
+
+/// Trucks arriving and leaving in one day of a run (warm-up included).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    pub arrived: u32,
+    pub cleared: u32,
+}
+
+/// One stage's hour-by-hour trace over a whole run (warm-up included), kept with the truck
+/// records: the time-average number of trucks waiting, and the share of the hour it was closed.
+#[derive(Debug, Clone, Default)]
+pub struct StageTrace {
+    pub stage: String,
+    pub queue: Vec<f64>,
+    pub closed: Vec<f64>,
+}
+
+/// Accumulates a [`StageTrace`] as the run goes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TraceSeries {
+    pub(crate) queue: HourlySeries,
+    pub(crate) closed: HourlySeries,
+}
+
+impl TraceSeries {
+    pub(crate) fn finish(self, stage: &str, end: Time) -> StageTrace {
+        StageTrace {
+            stage: stage.to_string(),
+            queue: self.queue.finish(end),
+            closed: self.closed.finish(end),
+        }
+    }
+}
+
 /// Sums over trucks of the milliseconds spent at one stage in each state; see [`StageBreakdown`].
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct TimeSplit {
@@ -452,6 +543,15 @@ pub struct RunResult {
     /// Time-average trucks in the port in each hour of the run, warm-up included.
     #[serde(skip)]
     pub in_port_hourly: Vec<f64>,
+    /// Dwell times of the trucks in the dwell statistics, counted in [`DwellBins`].
+    #[serde(skip)]
+    pub dwell_bins: Vec<u64>,
+    /// Trucks arriving and leaving in each day of the run, warm-up included.
+    #[serde(skip)]
+    pub daily: Vec<DayCount>,
+    /// Each stage's hourly queue and closed share, kept with the truck records.
+    #[serde(skip)]
+    pub trace: Option<Vec<StageTrace>>,
     /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
     #[serde(skip)]
     pub log: Option<TruckLog>,
