@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::compare::{self as comparing, Comparison};
 use crate::experiment::{self, Experiment};
 use crate::output;
+use crate::report::{self, PlotOptions, TimeAxis};
 use crate::scenario::{self, ScenarioError};
 use crate::sweep::{self, SweepError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -57,6 +58,8 @@ Times are in hours. Trucks arriving during the warm-up are left out of the stati
         /// Directory for the result files [default: output/<scenario name>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        plots: Plots,
     },
     /// Run policy variants with the same seeds and show each one's difference from the first.
     #[command(
@@ -83,6 +86,8 @@ output/compare-<first>-vs-<second>.../ (or --out DIR)."
         /// Directory for the result files [default: output/compare-<names>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        plots: Plots,
     },
     /// Vary scenario keys over a grid or a list of points, with replications, on every core.
     #[command(
@@ -105,6 +110,24 @@ to output/sweep-<name>/ (or --out DIR); the bytes do not depend on --threads."
         /// Directory for the result files [default: output/sweep-<name>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        plots: Plots,
+    },
+    /// Draw the charts and report.html of a results folder again, without simulating.
+    #[command(after_help = "Examples:\n  landport plot output/alashankou-legacy\n  \
+landport plot output/compare-alashankou-legacy-vs-alashankou-reformed --time-axis log\n  \
+landport plot output/sweep-reformed-inspection --metric dwell_p95_h --metric xray.utilization\n\n\
+Reads the files a run, compare or sweep wrote and writes each chart as PNG and SVG (1200x800) \
+into the folder, and report.html: the summary tables and every chart in one page that opens \
+offline. Run and compare folders get the dwell-time distribution, where the time goes, queues \
+over time, utilization and trucks cleared per day; sweep folders a chart per metric against the \
+first varied key and, for a two-key grid, a heatmap. Charts whose data an older landport did not \
+write are left out.")]
+    Plot {
+        /// The results folder.
+        dir: PathBuf,
+        #[command(flatten)]
+        style: PlotStyle,
     },
     /// Check a scenario and print each stage's offered load; exit 0 when valid, 2 otherwise.
     #[command(
@@ -116,6 +139,59 @@ is at or above 1 gets a warning: its queue grows without bound."
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+}
+
+/// Whether a command draws its charts.
+#[derive(Debug, clap::Args)]
+struct Plots {
+    /// Write the result files only: no charts, no report.html.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+/// How charts are drawn.
+#[derive(Debug, Clone, Default, clap::Args)]
+struct PlotStyle {
+    /// Time axis of the dwell-time distribution: logarithmic when the variants' medians differ
+    /// five times or more (auto), or as chosen.
+    #[arg(long, value_enum, default_value_t = TimeAxis::Auto)]
+    time_axis: TimeAxis,
+    /// A sweep metric to draw (repeatable) [default: dwell_mean_h, dwell_p95_h, cleared_per_day].
+    #[arg(long = "metric", value_name = "NAME")]
+    metrics: Vec<String>,
+}
+
+impl PlotStyle {
+    fn options(&self) -> PlotOptions {
+        PlotOptions {
+            time_axis: self.time_axis,
+            metrics: self.metrics.clone(),
+        }
+    }
+}
+
+impl Plots {
+    /// Draws the charts of `dir` unless `--no-plots`, and adds a line about them to `text`.
+    fn draw(&self, dir: &Path, text: &mut String) -> anyhow::Result<()> {
+        if self.no_plots {
+            return Ok(());
+        }
+        let written = report::plot(dir, &PlotOptions::default()).context("drawing charts")?;
+        text.push_str(&charts_line(dir, &written));
+        Ok(())
+    }
+}
+
+/// `drew N charts (PNG and SVG) and DIR/report.html`.
+fn charts_line(dir: &Path, written: &[PathBuf]) -> String {
+    let charts = written
+        .iter()
+        .filter(|path| path.extension().is_some_and(|ext| ext == "png"))
+        .count();
+    format!(
+        "drew {charts} charts (PNG and SVG) and {}\n",
+        dir.join("report.html").display()
+    )
 }
 
 /// Worker threads for replications and sweep points.
@@ -159,21 +235,33 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             replication,
             threads,
             out,
-        } => run(scenario, seed, replications, replication, threads, out),
+            plots,
+        } => run(
+            scenario,
+            seed,
+            replications,
+            replication,
+            threads,
+            out,
+            &plots,
+        ),
         Command::Validate { scenario } => validate(scenario),
         Command::Sweep {
             sweep,
             threads,
             quiet,
             out,
-        } => sweep_command(&sweep, threads, quiet, out),
+            plots,
+        } => sweep_command(&sweep, threads, quiet, out, &plots),
         Command::Compare {
             scenarios,
             seed,
             replications,
             threads,
             out,
-        } => compare(&scenarios, seed, replications, threads, out),
+            plots,
+        } => compare(&scenarios, seed, replications, threads, out, &plots),
+        Command::Plot { dir, style } => plot(&dir, &style),
     }
 }
 
@@ -195,13 +283,13 @@ fn say(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Prints a result table, then the files written.
-fn say_with_files(mut text: String, written: &[PathBuf]) -> anyhow::Result<()> {
+/// A result table, then the files written.
+fn with_files(mut text: String, written: &[PathBuf]) -> String {
     text.push('\n');
     for path in written {
         text.push_str(&format!("wrote {}\n", path.display()));
     }
-    say(&text)
+    text
 }
 
 /// Warns on stderr about every stage at or above load 1 and returns the offered-load table.
@@ -211,6 +299,15 @@ fn offered_load_table(scenario: &crate::Scenario) -> String {
         eprintln!("warning: {warning}");
     }
     table
+}
+
+fn plot(dir: &Path, style: &PlotStyle) -> anyhow::Result<()> {
+    let written = report::plot(dir, &style.options())?;
+    let mut text = String::new();
+    for path in &written {
+        text.push_str(&format!("wrote {}\n", path.display()));
+    }
+    say(&text)
 }
 
 fn validate(path: PathBuf) -> anyhow::Result<()> {
@@ -231,6 +328,7 @@ fn run(
     replication: Option<u32>,
     threads: Threads,
     out: Option<PathBuf>,
+    plots: &Plots,
 ) -> anyhow::Result<()> {
     let scenario = load(&path)?;
     offered_load_table(&scenario);
@@ -256,7 +354,9 @@ fn run(
             experiment.seeds[0]
         ));
     }
-    say_with_files(text, &written)
+    let mut text = with_files(text, &written);
+    plots.draw(&dir, &mut text)?;
+    say(&text)
 }
 
 fn compare(
@@ -265,6 +365,7 @@ fn compare(
     replications: Option<u32>,
     threads: Threads,
     out: Option<PathBuf>,
+    plots: &Plots,
 ) -> anyhow::Result<()> {
     let mut scenarios = Vec::with_capacity(paths.len());
     for path in paths {
@@ -310,7 +411,9 @@ fn compare(
         )
         .context("writing results")?,
     );
-    say_with_files(comparing::comparison_table(&comparison), &written)
+    let mut text = with_files(comparing::comparison_table(&comparison), &written);
+    plots.draw(&dir, &mut text)?;
+    say(&text)
 }
 
 fn sweep_command(
@@ -318,6 +421,7 @@ fn sweep_command(
     threads: Threads,
     quiet: bool,
     out: Option<PathBuf>,
+    plots: &Plots,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal as _;
     let sweep = sweep::load(path).map_err(|error| match error {
@@ -351,5 +455,7 @@ fn sweep_command(
         ],
     )
     .context("writing results")?;
-    say_with_files(sweep::sweep_table(&sweep, &results), &written)
+    let mut text = with_files(sweep::sweep_table(&sweep, &results), &written);
+    plots.draw(&dir, &mut text)?;
+    say(&text)
 }

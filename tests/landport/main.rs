@@ -3,6 +3,7 @@
 mod allocation;
 mod behaviour;
 mod calibration;
+mod charts;
 mod cli;
 mod experiments;
 mod extends;

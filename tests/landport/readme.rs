@@ -113,3 +113,33 @@ fn readme_sweep_is_what_sweep_prints() {
         );
     }
 }
+
+#[test]
+fn readme_charts_are_what_compare_draws() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let folder = "output/compare-alashankou-legacy-vs-alashankou-reformed";
+    let out = tempfile::tempdir().unwrap();
+    assert_cmd::Command::cargo_bin("landport")
+        .unwrap()
+        .args([
+            "compare",
+            "scenarios/alashankou-legacy.toml",
+            "scenarios/alashankou-reformed.toml",
+            "--out",
+        ])
+        .arg(out.path())
+        .assert()
+        .success();
+    for chart in ["dwell-distribution.png", "time-breakdown.png"] {
+        let committed = format!("{folder}/{chart}");
+        assert!(
+            readme.contains(&format!("]({committed})")),
+            "README shows {committed}"
+        );
+        let drawn = std::fs::read(out.path().join(chart)).unwrap();
+        assert!(
+            std::fs::read(&committed).unwrap() == drawn,
+            "{committed} is stale: run the compare command in the README"
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! Charts and the report page of a results folder, drawn from the files in it: `landport plot`,
+//! and the end of `run`, `compare` and `sweep`.
+//!
+//! Each chart is written as PNG and SVG at 1200×800; report.html holds the summary tables and
+//! every chart (SVG inline), one file that opens offline.
+
+pub mod data;
+pub mod draw;
+mod html;
+pub mod series;
+
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use plotters::prelude::*;
+
+pub use data::Results;
+pub use series::TimeAxis;
+
+use crate::output::write_file_atomically;
+
+/// What `landport plot` may change.
+#[derive(Debug, Clone, Default)]
+pub struct PlotOptions {
+    pub time_axis: TimeAxis,
+    /// Sweep metrics to draw; empty for the defaults (mean and p95 dwell, trucks cleared a day).
+    pub metrics: Vec<String>,
+}
+
+/// The sweep metrics drawn when none are asked for.
+pub const DEFAULT_SWEEP_METRICS: [&str; 3] = ["dwell_mean_h", "dwell_p95_h", "cleared_per_day"];
+
+/// A results folder that cannot be read, or a chart that cannot be drawn or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{}: not a results folder: {why}", dir.display())]
+    NotResults { dir: PathBuf, why: String },
+    #[error("{}: {why}", path.display())]
+    BadFile { path: PathBuf, why: String },
+    #[error("drawing {chart}: {why}")]
+    Draw { chart: String, why: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: io::Error },
+    #[error("{metric}: no such metric in the sweep (it has {known})")]
+    UnknownMetric { metric: String, known: String },
+}
+
+/// The charts of a result, each with its file stem and title.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chart {
+    DwellDistribution(TimeAxis),
+    TimeBreakdown,
+    Queues,
+    Utilization,
+    ClearedPerDay,
+    SweepMetric(String),
+    SweepHeatmap(String),
+}
+
+impl Chart {
+    /// The file name without extension.
+    pub fn stem(&self) -> String {
+        match self {
+            Chart::DwellDistribution(_) => "dwell-distribution".into(),
+            Chart::TimeBreakdown => "time-breakdown".into(),
+            Chart::Queues => "queues".into(),
+            Chart::Utilization => "utilization".into(),
+            Chart::ClearedPerDay => "cleared-per-day".into(),
+            Chart::SweepMetric(metric) => format!("sweep-{metric}"),
+            Chart::SweepHeatmap(metric) => format!("sweep-heatmap-{metric}"),
+        }
+    }
+
+    pub fn title(&self, results: &Results) -> String {
+        let name = results.title();
+        match (self, results) {
+            (Chart::DwellDistribution(_), _) => format!("Dwell time, arrival to exit: {name}"),
+            (Chart::TimeBreakdown, _) => format!("Where the time goes, by stage: {name}"),
+            (Chart::Queues, _) => format!("Trucks waiting, first replication: {name}"),
+            (Chart::Utilization, _) => format!("Utilization by stage: {name}"),
+            (Chart::ClearedPerDay, _) => format!("Trucks cleared per day: {name}"),
+            (Chart::SweepMetric(metric), Results::Sweep(sweep)) => format!(
+                "{}: {} vs {}",
+                name,
+                series::metric_label(metric),
+                series::short_key(sweep.keys.first().map_or("point", String::as_str))
+            ),
+            (Chart::SweepHeatmap(metric), _) => {
+                format!("{name}: {}", series::metric_label(metric))
+            }
+            (Chart::SweepMetric(metric), _) => series::metric_label(metric),
+        }
+    }
+
+    /// The charts this result has the data for.
+    pub fn for_results(
+        results: &Results,
+        options: &PlotOptions,
+    ) -> Result<Vec<Chart>, ReportError> {
+        let variants = results.variants();
+        if let Results::Sweep(sweep) = results {
+            let metrics: Vec<String> = if options.metrics.is_empty() {
+                DEFAULT_SWEEP_METRICS
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect()
+            } else {
+                options.metrics.clone()
+            };
+            let mut charts = Vec::new();
+            for metric in &metrics {
+                let known = sweep
+                    .points
+                    .first()
+                    .is_some_and(|point| point.metric(metric).is_some());
+                if !known {
+                    let names: Vec<&str> = sweep
+                        .points
+                        .first()
+                        .map(|point| point.metrics.iter().map(|m| m.name.as_str()).collect())
+                        .unwrap_or_default();
+                    return Err(ReportError::UnknownMetric {
+                        metric: metric.clone(),
+                        known: names.join(", "),
+                    });
+                }
+                charts.push(Chart::SweepMetric(metric.clone()));
+            }
+            if let Some(first) = metrics.first() {
+                if series::sweep_grid(sweep, first).is_some() {
+                    charts.push(Chart::SweepHeatmap(first.clone()));
+                }
+            }
+            return Ok(charts);
+        }
+        let mut charts = Vec::new();
+        if variants.iter().any(|variant| variant.dwell_bins.is_some()) {
+            charts.push(Chart::DwellDistribution(
+                options.time_axis.resolve(variants),
+            ));
+        }
+        charts.push(Chart::TimeBreakdown);
+        if variants.iter().any(|variant| variant.queues.is_some()) {
+            charts.push(Chart::Queues);
+        }
+        charts.push(Chart::Utilization);
+        if variants.iter().any(|variant| variant.daily.is_some()) {
+            charts.push(Chart::ClearedPerDay);
+        }
+        Ok(charts)
+    }
+
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        results: &Results,
+    ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+        root.fill(&WHITE)?;
+        let title = self.title(results);
+        let variants = results.variants();
+        match (self, results) {
+            (Chart::DwellDistribution(axis), _) => {
+                draw::dwell_distribution(root, &title, variants, *axis)?
+            }
+            (Chart::TimeBreakdown, _) => draw::time_breakdown(root, &title, variants)?,
+            (Chart::Queues, _) => draw::queues(root, &title, variants)?,
+            (Chart::Utilization, _) => draw::utilization(root, &title, variants)?,
+            (Chart::ClearedPerDay, _) => draw::cleared_per_day(root, &title, variants)?,
+            (Chart::SweepMetric(metric), Results::Sweep(sweep)) => {
+                draw::sweep_metric(root, &title, sweep, metric)?
+            }
+            (Chart::SweepHeatmap(metric), Results::Sweep(sweep)) => {
+                draw::sweep_heatmap(root, &title, sweep, metric)?
+            }
+            _ => {}
+        }
+        root.present()
+    }
+
+    /// The chart as an SVG document.
+    pub fn svg(&self, results: &Results) -> Result<String, ReportError> {
+        draw::register_font();
+        let mut svg = String::new();
+        {
+            let root =
+                SVGBackend::with_string(&mut svg, (draw::WIDTH, draw::HEIGHT)).into_drawing_area();
+            self.draw(&root, results)
+                .map_err(|error| self.failed(error))?;
+        }
+        Ok(svg)
+    }
+
+    /// The chart as a PNG image (8-bit RGB).
+    pub fn png(&self, results: &Results) -> Result<Vec<u8>, ReportError> {
+        draw::register_font();
+        let (width, height) = (draw::WIDTH, draw::HEIGHT);
+        let mut pixels = vec![0u8; width as usize * height as usize * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut pixels, (width, height)).into_drawing_area();
+            self.draw(&root, results)
+                .map_err(|error| self.failed(error))?;
+        }
+        let mut bytes = Vec::new();
+        let mut encoder = png::Encoder::new(&mut bytes, width, height);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|error| self.failed(error))?;
+        writer
+            .write_image_data(&pixels)
+            .map_err(|error| self.failed(error))?;
+        writer.finish().map_err(|error| self.failed(error))?;
+        Ok(bytes)
+    }
+
+    fn failed(&self, error: impl std::fmt::Display) -> ReportError {
+        ReportError::Draw {
+            chart: self.stem(),
+            why: error.to_string(),
+        }
+    }
+}
+
+fn write(path: &Path, bytes: &[u8]) -> Result<PathBuf, ReportError> {
+    write_file_atomically(path, |w| w.write_all(bytes)).map_err(|source| ReportError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(path.to_path_buf())
+}
+
+/// Draws every chart of the results in `dir` into it, as PNG and SVG, and writes report.html.
+/// Returns the files written: the charts, then the page.
+pub fn plot(dir: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, ReportError> {
+    let results = Results::read(dir)?;
+    let charts = Chart::for_results(&results, options)?;
+    let mut written = Vec::new();
+    let mut svgs = Vec::new();
+    for chart in &charts {
+        let svg = chart.svg(&results)?;
+        written.push(write(
+            &dir.join(format!("{}.svg", chart.stem())),
+            svg.as_bytes(),
+        )?);
+        written.push(write(
+            &dir.join(format!("{}.png", chart.stem())),
+            &chart.png(&results)?,
+        )?);
+        svgs.push((chart.title(&results), svg));
+    }
+    let page = html::page(dir, &results, &svgs)?;
+    written.push(write(&dir.join("report.html"), page.as_bytes())?);
+    Ok(written)
+}

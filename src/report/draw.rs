@@ -1,0 +1,867 @@
+//! Drawing the charts with plotters: each chart is drawn once on an SVG backend and once on an
+//! in-memory bitmap (encoded as PNG), from the same code.
+
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::data::{SweepResults, VariantResults};
+use super::series::{
+    bin_quantile, cdf, daily_means, histogram, metric_label, short_key, sweep_grid, sweep_lines,
+    sweep_x, TimeAxis, LINEAR_BARS, LOG_BARS_PER_FINE,
+};
+use crate::experiment::TIME_PARTS;
+
+pub const WIDTH: u32 = 1200;
+pub const HEIGHT: u32 = 800;
+
+/// The family name the bundled font is registered under.
+const FONT: &str = "sans-serif";
+const TITLE: u32 = 30;
+const AXIS: u32 = 21;
+const LABEL: u32 = 17;
+const LEGEND: u32 = 17;
+
+/// DejaVu Sans, bundled so that text renders on machines without system fonts.
+static FONT_BYTES: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+
+/// Registers the bundled font once per process.
+pub fn register_font() {
+    static REGISTER: Once = Once::new();
+    REGISTER.call_once(|| {
+        // The bundled file is a valid TrueType font; a failure would show as missing text,
+        // which the chart tests catch.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES);
+    });
+}
+
+/// Variant colours, in order: the same variant has the same colour in every chart of a result.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+pub fn colour(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+/// The parts of where the time goes, in [`TIME_PARTS`] order.
+const PART_COLOURS: [RGBColor; 5] = [
+    RGBColor(116, 169, 207),
+    RGBColor(160, 160, 160),
+    RGBColor(120, 198, 121),
+    RGBColor(253, 141, 60),
+    RGBColor(188, 128, 189),
+];
+
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+type Area<DB> = DrawingArea<DB, Shift>;
+
+fn text_style(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&BLACK)
+}
+
+/// Hours for tick labels: two significant figures below 10, whole hours above.
+pub fn hours_label(hours: f64) -> String {
+    if hours == 0.0 {
+        "0".to_string()
+    } else if hours >= 10.0 || (hours >= 1.0 && hours.fract() == 0.0) {
+        format!("{hours:.0}")
+    } else if hours >= 1.0 {
+        format!("{hours:.1}")
+    } else if hours >= 0.1 {
+        format!("{hours:.2}")
+    } else {
+        format!("{hours:.3}")
+    }
+}
+
+/// A tick label: whole numbers without decimals, others with at most three.
+fn tick(value: &f64) -> String {
+    if (value - value.round()).abs() < 1e-9 {
+        format!("{value:.0}")
+    } else {
+        let text = format!("{value:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// A round upper end for an axis, at or above `value`: a power of ten times 1, 1.2, 1.5, 2, 2.5,
+/// 3, 4, 5, 6 or 8.
+fn nice_upper(value: f64) -> f64 {
+    if value <= 0.0 || !value.is_finite() {
+        return 1.0;
+    }
+    let power = 10f64.powf(value.log10().floor());
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .iter()
+        .map(|step| step * power)
+        .find(|upper| *upper >= value * (1.0 - 1e-12))
+        .unwrap_or(10.0 * power)
+}
+
+/// Writes a category label left of the plotting area, at the height of `y` in the chart.
+fn category_label<DB: DrawingBackend>(root: &Area<DB>, at: (i32, i32), text: &str) -> Drawn<DB> {
+    let style = text_style(LABEL).pos(Pos::new(HPos::Right, VPos::Center));
+    root.draw(&Text::new(text.to_string(), (at.0 - 8, at.1), style))
+}
+
+/// Chart 1: the dwell-time distribution, a histogram above its empirical CDF, variants overlaid,
+/// the p50 and p95 of each (means over replications) as dashed lines.
+pub fn dwell_distribution<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    variants: &[VariantResults],
+    axis: TimeAxis,
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let log = axis == TimeAxis::Log;
+    let with_bins: Vec<(usize, &VariantResults, &[super::data::DwellBin])> = variants
+        .iter()
+        .enumerate()
+        .filter_map(|(k, variant)| Some((k, variant, variant.dwell_bins.as_deref()?)))
+        .collect();
+    let quantile = |q: f64, pick: fn(f64, f64) -> f64, start: f64| {
+        with_bins
+            .iter()
+            .filter_map(|(_, _, bins)| bin_quantile(bins, q))
+            .fold(start, pick)
+    };
+    let to_x = |hours: f64| if log { hours.max(1e-6).log10() } else { hours };
+    let (x_low, x_high) = if log {
+        let low = quantile(0.001, f64::min, f64::INFINITY) / 1.5;
+        let high = quantile(0.999, f64::max, 0.0) * 1.5;
+        (low.log10().floor(), high.log10().ceil())
+    } else {
+        (0.0, nice_upper(quantile(0.995, f64::max, 0.0) * 1.05))
+    };
+    let upper_h = if log { 10f64.powf(x_high) } else { x_high };
+    let bars: Vec<Vec<super::series::Bar>> = with_bins
+        .iter()
+        .map(|(_, _, bins)| histogram(bins, axis, upper_h))
+        .collect();
+    let top = bars
+        .iter()
+        .flatten()
+        .map(|bar| bar.share * 100.0)
+        .fold(0.0, f64::max);
+    let y_high = nice_upper(top * 1.1);
+    let x_desc = if log {
+        "dwell time, arrival to exit (h, logarithmic scale)"
+    } else {
+        "dwell time, arrival to exit (h)"
+    };
+    let bar_desc = if log {
+        format!(
+            "trucks per bar (%), {} bars a decade",
+            100 / LOG_BARS_PER_FINE
+        )
+    } else {
+        format!(
+            "trucks per {} h bar (%)",
+            hours_label(upper_h / LINEAR_BARS as f64)
+        )
+    };
+    let format_x = |x: &f64| {
+        if log {
+            hours_label(10f64.powf(*x))
+        } else {
+            hours_label(*x)
+        }
+    };
+    // A tick at each power of ten on a logarithmic axis.
+    let x_labels = if log {
+        (x_high - x_low) as usize + 1
+    } else {
+        11
+    };
+    let (upper, lower) = body.split_vertically(body.dim_in_pixel().1 / 2);
+
+    let mut chart = ChartBuilder::on(&upper)
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x_low..x_high, 0.0..y_high)?;
+    chart
+        .configure_mesh()
+        .x_labels(x_labels)
+        .x_label_formatter(&format_x)
+        .y_label_formatter(&tick)
+        .x_desc(x_desc)
+        .y_desc(bar_desc)
+        .axis_desc_style(text_style(AXIS))
+        .label_style(text_style(LABEL))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    for ((index, variant, bins), bars) in with_bins.iter().zip(&bars) {
+        let colour = colour(*index);
+        let trucks: u64 = bins.iter().map(|bin| bin.trucks).sum();
+        chart
+            .draw_series(bars.iter().map(|bar| {
+                Rectangle::new(
+                    [
+                        (to_x(bar.lower_h), 0.0),
+                        (to_x(bar.upper_h), bar.share * 100.0),
+                    ],
+                    colour.mix(0.3).filled(),
+                )
+            }))?
+            .label(format!("{} ({trucks} trucks)", variant.name))
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour.mix(0.6).filled())
+            });
+        let outline = bars.iter().flat_map(|bar| {
+            [
+                (to_x(bar.lower_h), bar.share * 100.0),
+                (to_x(bar.upper_h), bar.share * 100.0),
+            ]
+        });
+        chart.draw_series(LineSeries::new(outline, colour.stroke_width(2)))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(text_style(LEGEND))
+        .draw()?;
+
+    let mut chart = ChartBuilder::on(&lower)
+        .margin(12)
+        .margin_right(30)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x_low..x_high, 0.0..100.0)?;
+    chart
+        .configure_mesh()
+        .x_labels(x_labels)
+        .x_label_formatter(&format_x)
+        .y_label_formatter(&tick)
+        .x_desc(x_desc)
+        .y_desc("trucks out by then (%)")
+        .axis_desc_style(text_style(AXIS))
+        .label_style(text_style(LABEL))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    for level in [50.0, 95.0] {
+        chart.draw_series(DashedLineSeries::new(
+            [(x_low, level), (x_high, level)],
+            4,
+            4,
+            BLACK.mix(0.3).stroke_width(1),
+        ))?;
+    }
+    for (index, variant, bins) in &with_bins {
+        let colour = colour(*index);
+        let points = cdf(bins)
+            .into_iter()
+            .map(|(h, share)| (to_x(h), share * 100.0));
+        chart
+            .draw_series(LineSeries::new(points, colour.stroke_width(3)))?
+            .label(format!(
+                "{}: p50 {} h, p95 {} h (dashed)",
+                variant.name,
+                hours_label(variant.mean("dwell_p50_h")),
+                hours_label(variant.mean("dwell_p95_h"))
+            ))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3)));
+        for name in ["dwell_p50_h", "dwell_p95_h"] {
+            let x = to_x(variant.mean(name));
+            chart.draw_series(DashedLineSeries::new(
+                [(x, 0.0), (x, 100.0)],
+                8,
+                5,
+                colour.stroke_width(2),
+            ))?;
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(text_style(LEGEND))
+        .draw()?;
+    Ok(())
+}
+
+/// Chart 2: where the time goes: one panel per variant, a stacked bar per stage of the mean
+/// hours per truck in each part (each panel on its own scale).
+pub fn time_breakdown<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    variants: &[VariantResults],
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let panels = body.split_evenly((1, variants.len().max(1)));
+    for (index, (variant, panel)) in variants.iter().zip(&panels).enumerate() {
+        let parts: Vec<Vec<f64>> = variant
+            .stages
+            .iter()
+            .map(|stage| {
+                TIME_PARTS
+                    .iter()
+                    .map(|(suffix, _)| variant.mean(&format!("{stage}.{suffix}")))
+                    .collect()
+            })
+            .collect();
+        let widest = parts
+            .iter()
+            .map(|stage| stage.iter().sum::<f64>())
+            .fold(0.0, f64::max);
+        let stages = variant.stages.len().max(1);
+        let row = |k: usize| (stages - 1 - k) as f64;
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                format!(
+                    "{} (mean dwell {} h)",
+                    variant.name,
+                    hours_label(variant.mean("dwell_mean_h"))
+                ),
+                text_style(AXIS).color(&colour(index)),
+            )
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(170)
+            .build_cartesian_2d(0.0..nice_upper(widest * 1.15), -0.5..stages as f64 - 0.5)?;
+        chart
+            .configure_mesh()
+            .y_labels(0)
+            .disable_y_mesh()
+            .x_label_formatter(&tick)
+            .x_desc("hours per truck")
+            .axis_desc_style(text_style(AXIS))
+            .label_style(text_style(LABEL))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for (part, (_, name)) in TIME_PARTS.iter().enumerate() {
+            let fill = PART_COLOURS[part];
+            let series = chart.draw_series(parts.iter().enumerate().map(|(k, hours)| {
+                let start: f64 = hours[..part].iter().sum();
+                Rectangle::new(
+                    [(start, row(k) - 0.35), (start + hours[part], row(k) + 0.35)],
+                    fill.filled(),
+                )
+            }))?;
+            if index + 1 == variants.len() {
+                series.label(name.to_string()).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 7), (x + 18, y + 7)], fill.filled())
+                });
+            }
+        }
+        for (k, (stage, hours)) in variant.stages.iter().zip(&parts).enumerate() {
+            let total: f64 = hours.iter().sum();
+            chart.draw_series(std::iter::once(Text::new(
+                format!("{} h", hours_label(total)),
+                (total, row(k)),
+                text_style(LABEL - 2).pos(Pos::new(HPos::Left, VPos::Center)),
+            )))?;
+            let at = chart.backend_coord(&(0.0, row(k)));
+            category_label(root, at, stage)?;
+        }
+        if index + 1 == variants.len() {
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::LowerRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.4))
+                .label_font(text_style(LEGEND))
+                .draw()?;
+        }
+    }
+    Ok(())
+}
+
+/// Every stage of the variants, in the first variant's order, then any only later ones have.
+fn all_stages(variants: &[VariantResults]) -> Vec<String> {
+    let mut stages: Vec<String> = Vec::new();
+    for variant in variants {
+        for stage in &variant.stages {
+            if !stages.contains(stage) {
+                stages.push(stage.clone());
+            }
+        }
+    }
+    stages
+}
+
+/// Chart 3: trucks waiting at each stage over the first replication (hourly averages), hours in
+/// which a stage was closed for at least half the hour shaded in the variant's colour.
+pub fn queues<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    variants: &[VariantResults],
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let stages = all_stages(variants);
+    let columns = if stages.len() > 3 { 2 } else { 1 };
+    let rows = stages.len().div_ceil(columns).max(1);
+    let panels = body.split_evenly((rows, columns));
+    let end_days = variants
+        .iter()
+        .map(|variant| (variant.warmup_hours + variant.horizon_hours) / 24.0)
+        .fold(0.0, f64::max);
+    for (k, (stage, panel)) in stages.iter().zip(&panels).enumerate() {
+        let traces: Vec<(usize, &super::data::QueueTrace)> = variants
+            .iter()
+            .enumerate()
+            .filter_map(|(index, variant)| {
+                let trace = variant
+                    .queues
+                    .as_ref()?
+                    .iter()
+                    .find(|t| t.stage == *stage)?;
+                Some((index, trace))
+            })
+            .collect();
+        let top = traces
+            .iter()
+            .flat_map(|(_, trace)| trace.queue.iter().copied())
+            .fold(0.0, f64::max);
+        let mut chart = ChartBuilder::on(panel)
+            .caption(stage, text_style(LABEL + 2))
+            .margin(6)
+            .x_label_area_size(if k + columns >= stages.len() { 42 } else { 22 })
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..end_days, 0.0..nice_upper(top.max(1.0) * 1.1))?;
+        let last_row = k + columns >= stages.len();
+        chart
+            .configure_mesh()
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .x_desc(if last_row {
+                "simulated time (days)"
+            } else {
+                ""
+            })
+            .y_desc("trucks waiting")
+            .y_labels(4)
+            .axis_desc_style(text_style(LABEL))
+            .label_style(text_style(LABEL - 2))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        for (index, trace) in &traces {
+            let shade = colour(*index).mix(0.15);
+            let mut hour = 0;
+            while hour < trace.closed.len() {
+                if trace.closed[hour] < 0.5 {
+                    hour += 1;
+                    continue;
+                }
+                let start = hour;
+                while hour < trace.closed.len() && trace.closed[hour] >= 0.5 {
+                    hour += 1;
+                }
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [
+                        (start as f64 / 24.0, 0.0),
+                        (hour as f64 / 24.0, nice_upper(top.max(1.0) * 1.1)),
+                    ],
+                    shade.filled(),
+                )))?;
+            }
+        }
+        let warmup_days = variants.first().map_or(0.0, |v| v.warmup_hours / 24.0);
+        chart.draw_series(DashedLineSeries::new(
+            [
+                (warmup_days, 0.0),
+                (warmup_days, nice_upper(top.max(1.0) * 1.1)),
+            ],
+            5,
+            4,
+            BLACK.mix(0.5).stroke_width(1),
+        ))?;
+        for (index, trace) in &traces {
+            let colour = colour(*index);
+            let points = trace
+                .queue
+                .iter()
+                .enumerate()
+                .map(|(hour, waiting)| ((hour as f64 + 0.5) / 24.0, *waiting));
+            // Thin lines: thick joins overshoot on hour-long spikes.
+            let series = chart.draw_series(LineSeries::new(points, colour.stroke_width(1)))?;
+            if k == 0 {
+                series
+                    .label(variants[*index].name.clone())
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3))
+                    });
+            }
+        }
+        if k == 0 {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, 0.0), (0.0, 0.0)],
+                    colour(0).mix(0.15).filled(),
+                )))?
+                .label("closed (shaded); dashed: end of warm-up")
+                .legend(|(x, y)| {
+                    Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour(0).mix(0.25).filled())
+                });
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK.mix(0.4))
+                .label_font(text_style(LEGEND - 2))
+                .draw()?;
+        }
+    }
+    Ok(())
+}
+
+/// Chart 4: utilization of each stage, a bar per variant with its 95% interval.
+pub fn utilization<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    variants: &[VariantResults],
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let stages = all_stages(variants);
+    let n = stages.len().max(1);
+    let row = |k: usize| (n - 1 - k) as f64;
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .x_label_area_size(55)
+        .y_label_area_size(190)
+        .build_cartesian_2d(0.0..100.0, -0.5..n as f64 - 0.5)?;
+    chart
+        .configure_mesh()
+        .y_labels(0)
+        .disable_y_mesh()
+        .x_label_formatter(&tick)
+        .x_desc("utilization: busy servers over servers on duty (%)")
+        .axis_desc_style(text_style(AXIS))
+        .label_style(text_style(LABEL))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    let band = 0.8 / variants.len().max(1) as f64;
+    for (index, variant) in variants.iter().enumerate() {
+        let colour = colour(index);
+        let bars: Vec<(f64, f64, f64)> = stages
+            .iter()
+            .enumerate()
+            .filter_map(|(k, stage)| {
+                let metric = variant.metric(&format!("{stage}.utilization"))?;
+                let y = row(k) + 0.4 - band * (index as f64 + 0.5);
+                Some((
+                    y,
+                    metric.mean * 100.0,
+                    metric.half_width.unwrap_or(0.0) * 100.0,
+                ))
+            })
+            .collect();
+        chart
+            .draw_series(bars.iter().map(|&(y, mean, _)| {
+                Rectangle::new(
+                    [(0.0, y - band * 0.42), (mean, y + band * 0.42)],
+                    colour.filled(),
+                )
+            }))?
+            .label(variant.name.clone())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour.filled()));
+        chart.draw_series(bars.iter().map(|&(y, mean, half)| {
+            PathElement::new([(mean - half, y), (mean + half, y)], BLACK.stroke_width(2))
+        }))?;
+        chart.draw_series(bars.iter().map(|&(y, mean, half)| {
+            Text::new(
+                format!("  {mean:.1}%"),
+                (mean + half, y),
+                text_style(LABEL - 3).pos(Pos::new(HPos::Left, VPos::Center)),
+            )
+        }))?;
+    }
+    for (k, stage) in stages.iter().enumerate() {
+        let at = chart.backend_coord(&(0.0, row(k)));
+        category_label(root, at, stage)?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(text_style(LEGEND))
+        .draw()?;
+    Ok(())
+}
+
+/// Chart 5: trucks cleared per day, the mean over replications with its 95% band, and the
+/// trucks arriving (dashed); warm-up days shaded.
+pub fn cleared_per_day<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    variants: &[VariantResults],
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let days: Vec<(usize, &VariantResults, Vec<super::series::DayPoint>)> = variants
+        .iter()
+        .enumerate()
+        .filter_map(|(index, variant)| {
+            let rows = variant.daily.as_deref()?;
+            Some((
+                index,
+                variant,
+                daily_means(rows, variant.warmup_hours + variant.horizon_hours),
+            ))
+        })
+        .collect();
+    let end = days
+        .iter()
+        .flat_map(|(_, _, points)| points.iter().map(|p| f64::from(p.day + 1)))
+        .fold(1.0, f64::max);
+    let top = days
+        .iter()
+        .flat_map(|(_, _, points)| {
+            points
+                .iter()
+                .map(|p| (p.cleared + p.cleared_half_width).max(p.arrived))
+        })
+        .fold(1.0, f64::max);
+    // Head room for the legend above the lines.
+    let y_high = nice_upper(top * 1.45);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .x_label_area_size(55)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..end, 0.0..y_high)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_desc("day of the run (simulated days)")
+        .y_desc("trucks per day")
+        .axis_desc_style(text_style(AXIS))
+        .label_style(text_style(LABEL))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    let warmup_days = variants.first().map_or(0.0, |v| v.warmup_hours / 24.0);
+    if warmup_days > 0.0 {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, 0.0), (warmup_days, y_high)],
+                BLACK.mix(0.07).filled(),
+            )))?
+            .label("warm-up (not in the statistics)")
+            .legend(|(x, y)| {
+                Rectangle::new([(x, y - 7), (x + 18, y + 7)], BLACK.mix(0.15).filled())
+            });
+    }
+    for (index, variant, points) in &days {
+        let colour = colour(*index);
+        let middle = |p: &super::series::DayPoint| f64::from(p.day) + 0.5;
+        let mut band: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| (middle(p), p.cleared + p.cleared_half_width))
+            .collect();
+        band.extend(
+            points
+                .iter()
+                .rev()
+                .map(|p| (middle(p), (p.cleared - p.cleared_half_width).max(0.0))),
+        );
+        chart.draw_series(std::iter::once(Polygon::new(
+            band,
+            colour.mix(0.2).filled(),
+        )))?;
+        chart
+            .draw_series(LineSeries::new(
+                points.iter().map(|p| (middle(p), p.cleared)),
+                colour.stroke_width(3),
+            ))?
+            .label(format!("{}: cleared (mean, 95% band)", variant.name))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3)));
+        chart
+            .draw_series(DashedLineSeries::new(
+                points
+                    .iter()
+                    .map(|p| (middle(p), p.arrived))
+                    .collect::<Vec<_>>(),
+                8,
+                5,
+                colour.stroke_width(2),
+            ))?
+            .label(format!("{}: arrived (mean)", variant.name))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 6, y)], colour.stroke_width(2)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(text_style(LEGEND))
+        .draw()?;
+    Ok(())
+}
+
+/// Chart 6a: a sweep metric against the first varied key, with its 95% band; one line per
+/// combination of the other keys.
+pub fn sweep_metric<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    sweep: &SweepResults,
+    metric: &str,
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let lines = sweep_lines(sweep, metric);
+    let (xs, labels) = sweep_x(sweep);
+    let x_low = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let x_high = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((x_high - x_low) * 0.03).max(0.5 * f64::from(u8::from(x_high == x_low)));
+    let y_high = lines
+        .iter()
+        .flat_map(|line| line.points.iter().map(|&(_, mean, half)| mean + half))
+        .fold(0.0, f64::max);
+    let y_low = lines
+        .iter()
+        .flat_map(|line| line.points.iter().map(|&(_, mean, half)| mean - half))
+        .fold(f64::INFINITY, f64::min)
+        .min(0.0);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .x_label_area_size(55)
+        .y_label_area_size(90)
+        .build_cartesian_2d(x_low - pad..x_high + pad, y_low..nice_upper(y_high * 1.1))?;
+    let format_x = |x: &f64| {
+        if labels.is_empty() {
+            let text = format!("{x:.3}");
+            text.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            let k = x.round();
+            if (x - k).abs() < 1e-9 && k >= 0.0 {
+                labels.get(k as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+    };
+    // Whole-number keys (servers, bays) get a tick at each whole number.
+    let whole = labels.is_empty() && xs.iter().all(|x| x.fract() == 0.0) && x_high - x_low <= 20.0;
+    let x_labels = if whole {
+        (x_high - x_low) as usize + 1
+    } else {
+        10
+    };
+    chart
+        .configure_mesh()
+        .x_labels(x_labels)
+        .x_label_formatter(&format_x)
+        .y_label_formatter(&tick)
+        .x_desc(short_key(
+            sweep.keys.first().map_or("point", String::as_str),
+        ))
+        .y_desc(metric_label(metric))
+        .axis_desc_style(text_style(AXIS))
+        .label_style(text_style(LABEL))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    for (index, line) in lines.iter().enumerate() {
+        let colour = colour(index);
+        let mut band: Vec<(f64, f64)> = line.points.iter().map(|&(x, m, h)| (x, m + h)).collect();
+        band.extend(line.points.iter().rev().map(|&(x, m, h)| (x, m - h)));
+        chart.draw_series(std::iter::once(Polygon::new(
+            band,
+            colour.mix(0.18).filled(),
+        )))?;
+        let series = chart.draw_series(LineSeries::new(
+            line.points.iter().map(|&(x, m, _)| (x, m)),
+            colour.stroke_width(3),
+        ))?;
+        let label = if line.label.is_empty() {
+            "mean, 95% band".to_string()
+        } else {
+            line.label.clone()
+        };
+        series
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3)));
+        chart.draw_series(
+            line.points
+                .iter()
+                .map(|&(x, m, _)| Circle::new((x, m), 4, colour.filled())),
+        )?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(text_style(LEGEND))
+        .draw()?;
+    Ok(())
+}
+
+/// Chart 6b: a heatmap of a metric over a two-key grid, the value written in each cell.
+pub fn sweep_heatmap<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    sweep: &SweepResults,
+    metric: &str,
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let Some(grid) = sweep_grid(sweep, metric) else {
+        return Ok(());
+    };
+    let (columns, rows) = (grid.columns.len(), grid.rows.len());
+    let values = grid.cells.iter().flatten().copied();
+    let low = values.clone().fold(f64::INFINITY, f64::min);
+    let high = values.fold(f64::NEG_INFINITY, f64::max);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(0.0..columns as f64, 0.0..rows as f64)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_labels(0)
+        .y_labels(0)
+        .x_desc(short_key(&sweep.keys[0]))
+        .y_desc(short_key(&sweep.keys[1]))
+        .axis_desc_style(text_style(AXIS))
+        .draw()?;
+    let scale = |value: f64| {
+        if high > low {
+            (value - low) / (high - low)
+        } else {
+            0.5
+        }
+    };
+    for (r, row) in grid.cells.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            let shade = ViridisRGB::get_color(scale(*value));
+            let (x, y) = (c as f64, r as f64);
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x, y), (x + 1.0, y + 1.0)],
+                shade.filled(),
+            )))?;
+            let ink = if scale(*value) > 0.6 { BLACK } else { WHITE };
+            chart.draw_series(std::iter::once(Text::new(
+                format!("{value:.2}"),
+                (x + 0.5, y + 0.5),
+                (FONT, LABEL)
+                    .into_font()
+                    .color(&ink)
+                    .pos(Pos::new(HPos::Center, VPos::Center)),
+            )))?;
+        }
+    }
+    for (c, label) in grid.columns.iter().enumerate() {
+        let (x, y) = chart.backend_coord(&(c as f64 + 0.5, 0.0));
+        let style = text_style(LABEL).pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(label.clone(), (x, y + 8), style))?;
+    }
+    for (r, label) in grid.rows.iter().enumerate() {
+        let at = chart.backend_coord(&(0.0, r as f64 + 0.5));
+        category_label(root, at, label)?;
+    }
+    Ok(())
+}
