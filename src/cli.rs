@@ -1,7 +1,10 @@
 //! The command line: argument parsing and the commands, over the library.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -11,7 +14,8 @@ use crate::experiment::{self, Experiment};
 use crate::output;
 use crate::report::{self, PlotOptions, TimeAxis};
 use crate::scenario::{self, ScenarioError};
-use crate::sweep::{self, SweepError};
+use crate::sweep::journal::{self, Journal};
+use crate::sweep::{self, runs, Shard, SweepError, SweepInfo};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Parser)]
@@ -107,6 +111,34 @@ to output/sweep-<name>/ (or --out DIR); the bytes do not depend on --threads."
         /// No progress bar (there is none either when stderr is not a terminal).
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Directory for the result files [default: output/sweep-<name>, and
+        /// output/sweep-<name>/shard-I-of-N for a shard].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Go on with a sweep that was interrupted: run only the runs its folder lacks.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard I of N: every N-th (point, replication) pair, from the I-th (1-based).
+        /// Writes a partial result for `landport merge`.
+        #[arg(long, value_name = "I/N", conflicts_with = "slurm")]
+        shard: Option<Shard>,
+        #[command(flatten)]
+        slurm: SlurmArgs,
+        #[command(flatten)]
+        plots: Plots,
+    },
+    /// Combine the shards of a sweep into its results, as one machine would have written them.
+    #[command(
+        after_help = "Example:\n  landport merge output/sweep-reformed-inspection/shard-*-of-4\n\n\
+Every folder must hold a complete shard (shard.json) of the same sweep, scenario version and \
+landport version, and every shard 1..N must be there; merge names any that is missing or does \
+not belong. Writes sweep.csv and sweep.json (byte for byte those of an unsharded sweep) and the \
+charts to output/sweep-<name>/ (or --out DIR)."
+    )]
+    Merge {
+        /// The shards' folders.
+        #[arg(required = true, value_name = "DIR")]
+        shards: Vec<PathBuf>,
         /// Directory for the result files [default: output/sweep-<name>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
@@ -139,6 +171,32 @@ is at or above 1 gets a warning: its queue grows without bound."
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+}
+
+/// `sweep --slurm`: write a Slurm job-array script instead of running.
+#[derive(Debug, clap::Args)]
+struct SlurmArgs {
+    /// Write an sbatch script that runs the sweep as a job array of --shards tasks, and print it
+    /// with the merge command to run after it; runs nothing.
+    #[arg(long, requires = "shards")]
+    slurm: bool,
+    /// Tasks in the job array (shards of the sweep).
+    #[arg(long, value_name = "N", requires = "slurm", value_parser = clap::value_parser!(u32).range(1..=i64::from(runs::MAX_SHARDS)))]
+    shards: Option<u32>,
+    /// Slurm partition [default: the cluster's default].
+    #[arg(long, value_name = "NAME", requires = "slurm")]
+    partition: Option<String>,
+    /// Time limit of each task.
+    #[arg(
+        long,
+        value_name = "TIME",
+        default_value = "01:00:00",
+        requires = "slurm"
+    )]
+    time: String,
+    /// CPUs per task: the threads each shard runs on.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "slurm", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    cpus_per_task: u32,
 }
 
 /// Whether a command draws its charts.
@@ -221,7 +279,8 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(2)
+            // 130: stopped by SIGINT, as a shell reports it.
+            ExitCode::from(if error.is::<Interrupted>() { 130 } else { 2 })
         }
     }
 }
@@ -251,8 +310,24 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             threads,
             quiet,
             out,
+            resume,
+            shard,
+            slurm,
             plots,
-        } => sweep_command(&sweep, threads, quiet, out, &plots),
+        } => {
+            let options = SweepOptions {
+                quiet,
+                out,
+                resume,
+                shard,
+            };
+            if slurm.slurm {
+                slurm_script(&sweep, &slurm, options.out)
+            } else {
+                sweep_command(&sweep, threads, options, &plots)
+            }
+        }
+        Command::Merge { shards, out, plots } => merge(&shards, out, &plots),
         Command::Compare {
             scenarios,
             seed,
@@ -416,46 +491,222 @@ fn compare(
     say(&text)
 }
 
+/// How `landport sweep` runs.
+struct SweepOptions {
+    quiet: bool,
+    out: Option<PathBuf>,
+    resume: bool,
+    shard: Option<Shard>,
+}
+
+/// A sweep stopped by Ctrl-C: exit code 130.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "interrupted: {kept} of {total} runs are kept in {}; `{command}` runs the rest",
+    dir.display()
+)]
+pub struct Interrupted {
+    kept: usize,
+    total: usize,
+    dir: PathBuf,
+    command: String,
+}
+
+fn load_sweep(path: &Path) -> anyhow::Result<sweep::Sweep> {
+    sweep::load(path).map_err(|error| match error {
+        SweepError::Invalid(_) => anyhow::anyhow!("invalid sweep:\n{error}"),
+        SweepError::Read { .. } => anyhow::Error::new(error),
+    })
+}
+
+fn progress_bar(runs: usize, quiet: bool) -> anyhow::Result<ProgressBar> {
+    use std::io::IsTerminal as _;
+    if quiet || !std::io::stderr().is_terminal() {
+        return Ok(ProgressBar::hidden());
+    }
+    Ok(ProgressBar::new(runs as u64).with_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} runs  {per_sec}  ETA {eta}",
+        )
+        .context("progress bar template")?
+        .progress_chars("=> "),
+    ))
+}
+
+/// Ctrl-C (SIGINT) sets the flag instead of killing the process.
+fn stop_on_interrupt() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    // Fails only when a handler is already set (a second sweep in one process): keep that one.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    stop
+}
+
 fn sweep_command(
     path: &Path,
     threads: Threads,
-    quiet: bool,
-    out: Option<PathBuf>,
+    options: SweepOptions,
     plots: &Plots,
 ) -> anyhow::Result<()> {
-    use std::io::IsTerminal as _;
-    let sweep = sweep::load(path).map_err(|error| match error {
-        SweepError::Invalid(_) => anyhow::anyhow!("invalid sweep:\n{error}"),
-        SweepError::Read { .. } => anyhow::Error::new(error),
-    })?;
-    let runs = sweep.points.len() as u64 * u64::from(sweep.replications);
-    let progress = if quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
+    let sweep = load_sweep(path)?;
+    let info = sweep.info();
+    let dir = options.out.unwrap_or_else(|| {
+        let dir = PathBuf::from("output").join(sweep::folder_name(&info));
+        match options.shard {
+            Some(shard) => PathBuf::from(sweep::slurm::shard_folder(
+                &dir,
+                &shard.index.to_string(),
+                shard.count,
+            )),
+            None => dir,
+        }
+    });
+    let (journal, done) = if options.resume {
+        Journal::resume(&dir, &info, options.shard)?
     } else {
-        ProgressBar::new(runs).with_style(
-            ProgressStyle::with_template(
-                "{elapsed_precise} [{bar:40}] {pos}/{len} runs  {per_sec}  ETA {eta}",
-            )
-            .context("progress bar template")?
-            .progress_chars("=> "),
-        )
+        (Journal::create(&dir, &info, options.shard)?, Vec::new())
     };
-    let results = threads.install(|| sweep::run(&sweep, &|| progress.inc(1)))?;
+    let finished: HashSet<(u32, u32)> = done
+        .iter()
+        .map(|record| (record.point, record.replication))
+        .collect();
+    let pairs = info.pairs_of(options.shard);
+    let todo: Vec<(u32, u32)> = pairs
+        .iter()
+        .copied()
+        .filter(|pair| !finished.contains(pair))
+        .collect();
+    if options.resume {
+        eprintln!(
+            "resuming: {} of {} runs already done in {}",
+            pairs.len() - todo.len(),
+            pairs.len(),
+            dir.display()
+        );
+    }
+    let progress = progress_bar(todo.len(), options.quiet)?;
+    let stop = stop_on_interrupt();
+    let failure: Mutex<Option<journal::JournalError>> = Mutex::new(None);
+    let ran = threads.install(|| {
+        sweep::run_pairs(&sweep, &todo, &stop, &|record| {
+            if let Err(error) = journal.append(&record) {
+                failure
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .get_or_insert(error);
+                stop.store(true, Ordering::SeqCst);
+            }
+            progress.inc(1);
+        })
+    })?;
     progress.finish_and_clear();
-    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&sweep)));
+    if let Some(error) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(error).context("keeping the finished runs");
+    }
+    journal.sync()?;
+    if ran < todo.len() {
+        let mut command = format!("landport sweep {}", path.display());
+        if let Some(shard) = options.shard {
+            command.push_str(&format!(" --shard {shard}"));
+        }
+        command.push_str(&format!(" --out {} --resume", dir.display()));
+        return Err(Interrupted {
+            kept: pairs.len() - todo.len() + ran,
+            total: pairs.len(),
+            dir,
+            command,
+        }
+        .into());
+    }
+    if let Some(shard) = options.shard {
+        let marker = journal::finish_shard(&dir, &info, shard, pairs.len())?;
+        return say(&format!(
+            "shard {shard} of sweep {}: {} runs of {} in {}\nwrote {}\nwrote {}\n\
+when every shard is done: landport merge {}/shard-*-of-{} --out {}\n",
+            info.name,
+            pairs.len(),
+            info.pairs().count(),
+            dir.display(),
+            journal.path().display(),
+            marker.display(),
+            dir.parent().unwrap_or(Path::new(".")).display(),
+            shard.count,
+            dir.parent().unwrap_or(Path::new(".")).display(),
+        ));
+    }
+    let results = runs::reduce(&info, journal.records()?).map_err(|missing| {
+        anyhow::anyhow!(
+            "{} runs are missing from {}",
+            missing.runs,
+            journal.path().display()
+        )
+    })?;
+    let text = write_sweep(&dir, &info, &results, plots)?;
+    // The results are whole: the runs kept for a resume are no longer needed.
+    std::fs::remove_file(journal.path())
+        .with_context(|| format!("removing {}", journal.path().display()))?;
+    say(&text)
+}
+
+/// Writes sweep.csv, sweep.json and the charts; returns the table and the files written.
+fn write_sweep(
+    dir: &Path,
+    info: &SweepInfo,
+    results: &[sweep::PointResult],
+    plots: &Plots,
+) -> anyhow::Result<String> {
     let written = output::write_files(
-        &dir,
+        dir,
         &[
-            ("sweep.csv", &|w| {
-                sweep::write_sweep_csv(w, &sweep, &results)
-            }),
-            ("sweep.json", &|w| {
-                sweep::write_sweep_json(w, &sweep, &results)
-            }),
+            ("sweep.csv", &|w| sweep::write_sweep_csv(w, info, results)),
+            ("sweep.json", &|w| sweep::write_sweep_json(w, info, results)),
         ],
     )
     .context("writing results")?;
-    let mut text = with_files(sweep::sweep_table(&sweep, &results), &written);
-    plots.draw(&dir, &mut text)?;
+    let mut text = with_files(sweep::sweep_table(info, results), &written);
+    plots.draw(dir, &mut text)?;
+    Ok(text)
+}
+
+fn merge(shards: &[PathBuf], out: Option<PathBuf>, plots: &Plots) -> anyhow::Result<()> {
+    let (info, results) = journal::merge(shards)?;
+    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&info)));
+    let mut text = format!("merged {} shards of sweep {}\n", shards.len(), info.name);
+    text.push_str(&write_sweep(&dir, &info, &results, plots)?);
     say(&text)
+}
+
+fn slurm_script(path: &Path, args: &SlurmArgs, out: Option<PathBuf>) -> anyhow::Result<()> {
+    let sweep = load_sweep(path)?;
+    let info = sweep.info();
+    let options = sweep::slurm::SlurmOptions {
+        shards: args.shards.unwrap_or(1),
+        partition: args.partition.clone(),
+        time: args.time.clone(),
+        cpus_per_task: args.cpus_per_task,
+    };
+    options.check().map_err(anyhow::Error::msg)?;
+    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&info)));
+    let landport = std::env::current_exe().context("finding the landport executable")?;
+    let workdir = std::env::current_dir().context("reading the working directory")?;
+    let script = sweep::slurm::script(&landport, &workdir, path, &info.name, &dir, &options);
+    let script_path = dir.join("sweep.sbatch");
+    output::write_files(
+        &dir,
+        &[("sweep.sbatch", &|w| {
+            use std::io::Write as _;
+            w.write_all(script.as_bytes())
+        })],
+    )
+    .context("writing the Slurm script")?;
+    say(&format!(
+        "wrote {}: a job array of {} tasks, each running one shard of sweep {} ({} runs in all)\n\
+submit:  sbatch {}\nthen:    {}\n",
+        script_path.display(),
+        options.shards,
+        info.name,
+        info.pairs().count(),
+        script_path.display(),
+        sweep::slurm::merge_command(&landport, &dir, options.shards),
+    ))
 }

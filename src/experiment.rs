@@ -135,6 +135,15 @@ pub struct WarmupCheck {
 }
 
 impl WarmupCheck {
+    /// The check for a fixed warm-up of `fixed_hours`, from each replication's hourly trucks in
+    /// port (in replication order).
+    pub fn of<'a>(fixed_hours: f64, in_port_hourly: impl Iterator<Item = &'a Vec<f64>>) -> Self {
+        WarmupCheck {
+            fixed_hours,
+            mser5_hours: mser5(&mean_series(in_port_hourly)) as f64,
+        }
+    }
+
     pub fn is_long_enough(&self) -> bool {
         self.mser5_hours <= self.fixed_hours
     }
@@ -171,25 +180,11 @@ impl Experiment {
     /// Summarises runs made with [`replication_seed`]`(base_seed, i)`, in order.
     pub fn from_runs(scenario: &Scenario, base_seed: u64, runs: Vec<RunResult>) -> Experiment {
         let per_run: Vec<Vec<Metric>> = runs.iter().map(metrics).collect();
-        let metrics = match per_run.first() {
-            None => Vec::new(),
-            Some(first) => first
-                .iter()
-                .enumerate()
-                .map(|(k, metric)| {
-                    let values: Vec<f64> = per_run.iter().map(|run| run[k].value).collect();
-                    MetricEstimate {
-                        name: metric.name.clone(),
-                        estimate: Estimate::of(&values),
-                        values,
-                    }
-                })
-                .collect(),
-        };
-        let warmup = WarmupCheck {
-            fixed_hours: scenario.warmup().hours(),
-            mser5_hours: mser5(&mean_series(runs.iter().map(|run| &run.in_port_hourly))) as f64,
-        };
+        let metrics = estimates(&per_run);
+        let warmup = WarmupCheck::of(
+            scenario.warmup().hours(),
+            runs.iter().map(|run| &run.in_port_hourly),
+        );
         Experiment {
             scenario: scenario.name().to_string(),
             base_seed,
@@ -204,6 +199,26 @@ impl Experiment {
 
     pub fn metric(&self, name: &str) -> Option<&MetricEstimate> {
         self.metrics.iter().find(|metric| metric.name == name)
+    }
+}
+
+/// Each metric's estimate over replications, from each replication's metrics (in replication
+/// order, every replication measuring the same metrics in the same order).
+pub fn estimates(per_run: &[Vec<Metric>]) -> Vec<MetricEstimate> {
+    match per_run.first() {
+        None => Vec::new(),
+        Some(first) => first
+            .iter()
+            .enumerate()
+            .map(|(k, metric)| {
+                let values: Vec<f64> = per_run.iter().map(|run| run[k].value).collect();
+                MetricEstimate {
+                    name: metric.name.clone(),
+                    estimate: Estimate::of(&values),
+                    values,
+                }
+            })
+            .collect(),
     }
 }
 

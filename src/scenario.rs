@@ -116,6 +116,11 @@ impl Unchecked {
         Ok(Unchecked { layers })
     }
 
+    /// The scenario's text with the files it extends merged in.
+    pub fn resolved(&self) -> &str {
+        self.layers.merged().text()
+    }
+
     /// The TOML type of the value at a dotted key path (`stages.xray.servers`), or `None` when
     /// the scenario does not set that key.
     pub fn type_at(&self, key: &str) -> Option<&'static str> {
@@ -141,7 +146,7 @@ impl Unchecked {
 /// The merged text of a scenario file and the files it extends, with `extends` removed: what a
 /// variant resolves to.
 pub fn resolved_text(path: &Path) -> Result<String, ScenarioError> {
-    Ok(Unchecked::read(path)?.layers.merged().text().to_string())
+    Ok(Unchecked::read(path)?.resolved().to_string())
 }
 
 fn check(layers: &Layers) -> Result<Scenario, ScenarioError> {

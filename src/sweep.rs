@@ -2,15 +2,20 @@
 //! list of points); every (point, replication) runs in parallel on rayon, and the results come
 //! back in the order of the points whatever the thread count.
 
+pub mod journal;
+pub mod runs;
+pub mod slurm;
+
 use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
 use toml_edit::{ImDocument, Item, Value};
 
-use crate::experiment::{replicate, Experiment, MetricEstimate, WarmupCheck};
+use crate::experiment::{metrics, replication_seed, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
 use crate::output::decimal;
 use crate::scenario::{
@@ -28,6 +33,34 @@ pub struct Sweep {
     /// The varied keys, in the order of the sweep file.
     pub keys: Vec<String>,
     pub points: Vec<Point>,
+    /// Identifies the sweep file, its base scenario (with what it extends) and the landport
+    /// version; see [`runs::fingerprint`].
+    pub fingerprint: String,
+}
+
+pub use runs::{RunRecord, Shard, SweepInfo};
+
+impl Sweep {
+    /// What the result files need to know of the sweep.
+    pub fn info(&self) -> SweepInfo {
+        SweepInfo {
+            file: self.file.clone(),
+            name: self.name.clone(),
+            scenario_file: self.scenario_file.clone(),
+            base_seed: self.base_seed,
+            replications: self.replications,
+            keys: self.keys.clone(),
+            points: self
+                .points
+                .iter()
+                .map(|point| runs::PointInfo {
+                    values: point.values.iter().map(show).collect(),
+                    warmup_hours: point.scenario.warmup().hours(),
+                })
+                .collect(),
+            fingerprint: self.fingerprint.clone(),
+        }
+    }
 }
 
 /// One combination of values, and the scenario it makes.
@@ -261,7 +294,10 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
         }
     }
     let first = &points.first()?.scenario;
+    let fingerprint =
+        runs::fingerprint(&[env!("CARGO_PKG_VERSION"), checker.text, base.resolved()]);
     Some(Sweep {
+        fingerprint,
         file: path.to_path_buf(),
         name,
         base_seed: seed.map_or(first.seed(), |seed| seed as u64),
@@ -661,39 +697,60 @@ pub struct PointResult {
 /// Runs every (point, replication) on rayon's current pool; `progress` is called after each
 /// run. Results come back in the order of the points.
 pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Vec<PointResult> {
-    sweep
-        .points
+    let info = sweep.info();
+    let records = std::sync::Mutex::new(Vec::new());
+    run_pairs(
+        sweep,
+        &info.pairs_of(None),
+        &AtomicBool::new(false),
+        &|record| {
+            records
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .push(record);
+            progress();
+        },
+    );
+    let records = records
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    runs::reduce(&info, records).expect("every pair ran")
+}
+
+/// Runs the given (point, replication) pairs on rayon's current pool and hands each run's record
+/// to `done` as it ends. Once `stop` is set no new run starts (runs under way finish); returns
+/// how many ran.
+pub fn run_pairs(
+    sweep: &Sweep,
+    pairs: &[(u32, u32)],
+    stop: &AtomicBool,
+    done: &(dyn Fn(RunRecord) + Sync),
+) -> usize {
+    pairs
         .par_iter()
-        .map(|point| {
-            let runs = replicate(
-                &point.scenario,
-                sweep.base_seed,
-                sweep.replications,
-                false,
-                progress,
-            );
-            let experiment = Experiment::from_runs(&point.scenario, sweep.base_seed, runs);
-            PointResult {
-                values: point.values.iter().map(show).collect(),
-                warmup: experiment.warmup,
-                metrics: experiment
-                    .metrics
-                    .into_iter()
-                    .map(|metric| MetricEstimate {
-                        values: Vec::new(),
-                        ..metric
-                    })
-                    .collect(),
+        .map(|&(point, replication)| {
+            if stop.load(Ordering::Relaxed) {
+                return 0;
             }
+            let scenario = &sweep.points[point as usize].scenario;
+            let result =
+                crate::run_summary(scenario, replication_seed(sweep.base_seed, replication));
+            done(RunRecord::new(
+                point,
+                replication,
+                metrics(&result),
+                &result.in_port_hourly,
+            ));
+            1
         })
-        .collect()
+        .sum()
 }
 
 /// sweep.csv: one row per point: its index, the varied values, MSER-5's warm-up, then each
 /// metric's mean and the half-width of its 95% interval.
 pub fn write_sweep_csv(
     writer: impl Write,
-    sweep: &Sweep,
+    sweep: &SweepInfo,
     results: &[PointResult],
 ) -> io::Result<()> {
     let mut csv = csv::Writer::from_writer(writer);
@@ -736,7 +793,7 @@ struct SweepJson<'a> {
 /// sweep.json: the sweep's settings and every point's metrics with their intervals.
 pub fn write_sweep_json(
     mut writer: impl Write,
-    sweep: &Sweep,
+    sweep: &SweepInfo,
     results: &[PointResult],
 ) -> io::Result<()> {
     let json = SweepJson {
@@ -755,7 +812,7 @@ every point runs the same replication seeds",
 }
 
 /// The table printed after a sweep: per point the varied values and the headline metrics.
-pub fn sweep_table(sweep: &Sweep, results: &[PointResult]) -> String {
+pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
     let _ = writeln!(
@@ -802,6 +859,6 @@ pub fn sweep_table(sweep: &Sweep, results: &[PointResult]) -> String {
 }
 
 /// The output folder's name: `sweep-<name>`.
-pub fn folder_name(sweep: &Sweep) -> String {
+pub fn folder_name(sweep: &SweepInfo) -> String {
     format!("sweep-{}", sweep.name)
 }
