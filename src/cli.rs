@@ -101,7 +101,12 @@ A sweep file names a base `scenario` (relative to the sweep file), optional `rep
 (every combination runs), or a list of [[points]]. The whole file and every point's scenario are \
 checked before anything runs. Every point runs the same replication seeds. Writes sweep.csv (one \
 row per point: the varied values, then every metric's mean and 95% half-width) and sweep.json \
-to output/sweep-<name>/ (or --out DIR); the bytes do not depend on --threads."
+to output/sweep-<name>/ (or --out DIR); the bytes do not depend on --threads.\n\n\
+Each finished run is kept in runs.jsonl: Ctrl-C stops cleanly (exit code 130) and --resume runs \
+only the missing ones, to the same bytes. --shard I/N runs one share of the runs for `landport \
+merge`; --slurm --shards N writes an sbatch job-array script that runs every shard, and prints \
+the merge command.\n  landport sweep scenarios/sweeps/reformed-inspection.toml --slurm --shards 8 \
+--time 00:30:00"
     )]
     Sweep {
         /// The sweep file (TOML).

@@ -10,6 +10,7 @@ mod extends;
 mod queueing;
 mod random_ports;
 mod readme;
+mod shards;
 mod sweeps;
 mod validation;
 

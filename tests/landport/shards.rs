@@ -1,0 +1,326 @@
+//! Sweeps split into shards and merged, interrupted and resumed, and written as Slurm job arrays:
+//! every path ends in the bytes of one uninterrupted sweep on one machine.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+fn landport() -> Command {
+    Command::cargo_bin("landport").unwrap()
+}
+
+fn stderr(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
+/// A folder with an M/M/c desk and a sweep of it: 4 × 3 points, `replications` each.
+fn study(replications: u32, days: u32) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("desk.toml"),
+        super::mmc(10.0, 10.0, 2, 1, days),
+    )
+    .unwrap();
+    let sweep = dir.path().join("study.toml");
+    fs::write(
+        &sweep,
+        format!(
+            r#"scenario = "desk.toml"
+replications = {replications}
+[grid]
+"stages.desk.servers" = {{ from = 2, to = 5 }}
+"stages.desk.service.mean" = ["8 min", "10 min", "12 min"]
+"#
+        ),
+    )
+    .unwrap();
+    (dir, sweep)
+}
+
+/// `landport sweep SWEEP ARGS... --out OUT --no-plots`.
+fn sweep(file: &Path, out: &Path, args: &[&str]) -> assert_cmd::assert::Assert {
+    landport()
+        .arg("sweep")
+        .arg(file)
+        .args(args)
+        .arg("--out")
+        .arg(out)
+        .arg("--no-plots")
+        .assert()
+}
+
+fn same_files(a: &Path, b: &Path) {
+    for file in ["sweep.csv", "sweep.json"] {
+        assert!(
+            fs::read(a.join(file)).unwrap() == fs::read(b.join(file)).unwrap(),
+            "{file} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn merged_shards_are_byte_for_byte_the_single_machine_sweep() {
+    let (dir, file) = study(3, 3);
+    let single = dir.path().join("single");
+    sweep(&file, &single, &[]).success();
+    assert!(
+        !single.join("runs.jsonl").exists(),
+        "a finished sweep drops its journal"
+    );
+
+    // The single-machine sweep, read back from its journal, equals the one held in memory.
+    let loaded = landport::sweep::load(&file).unwrap();
+    let results = landport::sweep::run(&loaded, &|| {});
+    let mut csv = Vec::new();
+    landport::sweep::write_sweep_csv(&mut csv, &loaded.info(), &results).unwrap();
+    assert!(
+        csv == fs::read(single.join("sweep.csv")).unwrap(),
+        "journal round trip is exact"
+    );
+
+    let shards: Vec<PathBuf> = (1..=5)
+        .map(|i| dir.path().join(format!("shard-{i}")))
+        .collect();
+    let mut runs = 0;
+    for (i, shard) in shards.iter().enumerate() {
+        let assert = sweep(&file, shard, &["--shard", &format!("{}/5", i + 1)]).success();
+        let printed = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        assert!(
+            printed.contains(&format!("shard {}/5 of sweep study", i + 1)),
+            "{printed}"
+        );
+        let lines = fs::read_to_string(shard.join("runs.jsonl"))
+            .unwrap()
+            .lines()
+            .count();
+        runs += lines - 1;
+        assert!(
+            (7..=8).contains(&(lines - 1)),
+            "36 runs over 5 shards: {lines}"
+        );
+        let marker = fs::read_to_string(shard.join("shard.json")).unwrap();
+        assert!(marker.contains(r#""index": "#) && marker.contains(r#""fingerprint""#));
+        assert!(
+            !shard.join("sweep.csv").exists(),
+            "a shard is a partial result"
+        );
+    }
+    assert_eq!(runs, 36, "every (point, replication) in exactly one shard");
+    let merged = dir.path().join("merged");
+    // In any order.
+    let mut order = shards.clone();
+    order.reverse();
+    landport()
+        .arg("merge")
+        .args(&order)
+        .arg("--out")
+        .arg(&merged)
+        .arg("--no-plots")
+        .assert()
+        .success();
+    same_files(&single, &merged);
+}
+
+#[test]
+fn merge_refuses_missing_foreign_and_unfinished_shards() {
+    let (dir, file) = study(2, 2);
+    let shard = |i: u32, n: u32| dir.path().join(format!("shard-{i}-of-{n}"));
+    for i in 1..=3 {
+        sweep(&file, &shard(i, 3), &["--shard", &format!("{i}/3")]).success();
+    }
+    let merge = |dirs: &[PathBuf]| {
+        let assert = landport()
+            .arg("merge")
+            .args(dirs)
+            .arg("--out")
+            .arg(dir.path().join("merged"))
+            .arg("--no-plots")
+            .assert()
+            .code(2);
+        stderr(&assert)
+    };
+    let message = merge(&[shard(1, 3), shard(3, 3)]);
+    assert!(message.contains("missing shard 2 of 3"), "{message}");
+    let message = merge(&[shard(1, 3), shard(1, 3), shard(2, 3)]);
+    assert!(message.contains("shard 1/3 is given twice"), "{message}");
+
+    // Shard 2 again after the scenario changed: another scenario version.
+    let desk = dir.path().join("desk.toml");
+    let text = fs::read_to_string(&desk)
+        .unwrap()
+        .replace("seed = 1", "seed = 2");
+    fs::write(&desk, text).unwrap();
+    let changed = dir.path().join("changed");
+    sweep(&file, &changed, &["--shard", "2/3"]).success();
+    let message = merge(&[shard(1, 3), changed.clone(), shard(3, 3)]);
+    assert!(
+        message.contains("a shard of another sweep or scenario version"),
+        "{message}"
+    );
+    // A shard of a split into 2.
+    let other_split = dir.path().join("halves");
+    sweep(&file, &other_split, &["--shard", "1/2"]).success();
+    let message = merge(&[shard(1, 3), other_split]);
+    assert!(
+        message.contains("another sweep") || message.contains("split into"),
+        "{message}"
+    );
+
+    // A shard that did not finish has no shard.json.
+    fs::remove_file(shard(3, 3).join("shard.json")).unwrap();
+    let message = merge(&[shard(1, 3), shard(2, 3), shard(3, 3)]);
+    assert!(message.contains("not a complete shard"), "{message}");
+    assert!(!dir.path().join("merged").exists(), "nothing written");
+}
+
+#[test]
+fn slurm_writes_a_job_array_script_and_the_merge_command() {
+    let (dir, file) = study(2, 2);
+    let out = dir.path().join("cluster");
+    let assert = landport()
+        .arg("sweep")
+        .arg(&file)
+        .args([
+            "--slurm",
+            "--shards",
+            "4",
+            "--partition",
+            "short",
+            "--time",
+            "00:30:00",
+            "--cpus-per-task",
+            "2",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let printed = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    let script = fs::read_to_string(out.join("sweep.sbatch")).unwrap();
+    for line in [
+        "#!/bin/bash",
+        "#SBATCH --array=1-4",
+        "#SBATCH --cpus-per-task=2",
+        "#SBATCH --time=00:30:00",
+        "#SBATCH --partition=short",
+        "#SBATCH --job-name=landport-study",
+    ] {
+        assert!(
+            script.lines().any(|l| l == line),
+            "no '{line}' in:\n{script}"
+        );
+    }
+    assert!(
+        script.contains(r#"--shard "${SLURM_ARRAY_TASK_ID}/4""#),
+        "{script}"
+    );
+    assert!(script.contains("--resume"), "a requeued task goes on");
+    assert!(printed.contains("a job array of 4 tasks"), "{printed}");
+    assert!(
+        printed.contains(&format!("merge '{}'/shard-*-of-4", out.display())),
+        "{printed}"
+    );
+    assert!(!out.join("runs.jsonl").exists(), "--slurm runs nothing");
+
+    // What the script would run, by hand: task 1..4 of the array, then the merge.
+    for task in 1..=4 {
+        let shard_dir = out.join(format!("shard-{task}-of-4"));
+        sweep(
+            &file,
+            &shard_dir,
+            &["--shard", &format!("{task}/4"), "--resume"],
+        )
+        .success();
+    }
+    let merged = dir.path().join("merged");
+    let shards: Vec<PathBuf> = (1..=4)
+        .map(|t| out.join(format!("shard-{t}-of-4")))
+        .collect();
+    landport()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .arg("--no-plots")
+        .assert()
+        .success();
+    let single = dir.path().join("single");
+    sweep(&file, &single, &[]).success();
+    same_files(&single, &merged);
+
+    let assert = landport()
+        .arg("sweep")
+        .arg(&file)
+        .args(["--slurm", "--shards", "2", "--time", "1h; rm -rf /"])
+        .assert()
+        .code(2);
+    assert!(stderr(&assert).contains("--time: expected a Slurm time limit"));
+}
+
+#[test]
+fn an_interrupted_sweep_resumes_to_the_same_bytes() {
+    // Long enough to stop half way: 12 points × 40 replications of 60 simulated days.
+    let (dir, file) = study(40, 60);
+    let out = dir.path().join("interrupted");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("landport"))
+        .arg("sweep")
+        .arg(&file)
+        .args(["--threads", "1", "--no-plots", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for some runs to be kept, then Ctrl-C.
+    let journal = out.join("runs.jsonl");
+    let start = Instant::now();
+    while fs::read_to_string(&journal).map_or(0, |text| text.lines().count()) < 6 {
+        assert!(start.elapsed() < Duration::from_secs(60), "no runs kept");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let message = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(130), "{message}");
+    assert!(message.contains("interrupted: "), "{message}");
+    assert!(message.contains("--resume` runs the rest"), "{message}");
+    let kept = fs::read_to_string(&journal).unwrap().lines().count() - 1;
+    println!("interrupted after {kept} of 480 runs");
+    assert!((5..480).contains(&kept), "{kept} runs kept");
+    assert!(
+        !out.join("sweep.csv").exists(),
+        "no result before the sweep is whole"
+    );
+
+    // A crash in the middle of a write leaves half a line: resume runs that run again.
+    let mut text = fs::read_to_string(&journal).unwrap();
+    let torn = text.lines().last().unwrap()[..40].to_string();
+    text.push_str(&torn);
+    fs::write(&journal, text).unwrap();
+
+    // Starting over by mistake is refused; --resume runs only what is missing.
+    let assert = sweep(&file, &out, &[]).code(2);
+    assert!(
+        stderr(&assert).contains("add --resume"),
+        "{}",
+        stderr(&assert)
+    );
+    let assert = sweep(&file, &out, &["--resume"]).success();
+    let resumed = stderr(&assert);
+    assert!(
+        resumed.contains(&format!("resuming: {kept} of 480 runs already done")),
+        "{resumed}"
+    );
+    let whole = dir.path().join("whole");
+    sweep(&file, &whole, &[]).success();
+    same_files(&whole, &out);
+}
