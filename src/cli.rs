@@ -15,7 +15,7 @@ use crate::output;
 use crate::report::{self, PlotOptions, TimeAxis};
 use crate::scenario::{self, ScenarioError};
 use crate::sweep::journal::{self, Journal};
-use crate::sweep::{self, runs, Shard, SweepError, SweepInfo};
+use crate::sweep::{self, runs, RunRecord, Shard, SweepError, SweepInfo};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Parser)]
@@ -390,6 +390,23 @@ fn plot(dir: &Path, style: &PlotStyle) -> anyhow::Result<()> {
     say(&text)
 }
 
+/// Warns on stderr about every replication that stopped at a limit.
+fn warn_stopped(experiment: &Experiment) {
+    for (k, run) in experiment.runs.iter().enumerate() {
+        if let Some(stopped) = &run.stopped {
+            eprintln!(
+                "warning: {} replication {} (seed {}) stopped at {:.1} h with {}: its queues grow \
+without bound; its statistics cover the run up to then",
+                experiment.scenario,
+                experiment.first_replication as usize + k,
+                run.seed,
+                stopped.at_hours,
+                stopped.reason
+            );
+        }
+    }
+}
+
 fn validate(path: PathBuf) -> anyhow::Result<()> {
     let scenario = load(&path)?;
     let table = offered_load_table(&scenario);
@@ -425,6 +442,7 @@ fn run(
             threads.install(|| Experiment::run(&scenario, base_seed, replications, true))?
         }
     };
+    warn_stopped(&experiment);
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
     let written = output::write_run(&dir, &scenario, &experiment).context("writing results")?;
     let mut text = output::summary_table(&experiment);
@@ -469,6 +487,9 @@ fn compare(
     // At least two replications: a paired difference needs them for its interval.
     let replications = replications.unwrap_or(first.replications()).max(2);
     let comparison = threads.install(|| Comparison::run(&scenarios, base_seed, replications))?;
+    for variant in &comparison.variants {
+        warn_stopped(&variant.experiment);
+    }
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(comparison.folder_name()));
     let mut written = Vec::new();
     for ((_, scenario), variant) in scenarios.iter().zip(&comparison.variants) {
@@ -639,7 +660,19 @@ when every shard is done: landport merge {}/shard-*-of-{} --out {}\n",
             dir.parent().unwrap_or(Path::new(".")).display(),
         ));
     }
-    let results = runs::reduce(&info, journal.records()?).map_err(|missing| {
+    let records = journal.records()?;
+    let stopped: Vec<&RunRecord> = records.iter().filter(|r| r.stopped.is_some()).collect();
+    if let Some(first) = stopped.first() {
+        eprintln!(
+            "warning: {} runs stopped at a limit, their statistics cover the run up to then; the \
+first: point {}, replication {}: {}",
+            stopped.len(),
+            first.point,
+            first.replication,
+            first.stopped.as_deref().unwrap_or_default()
+        );
+    }
+    let results = runs::reduce(&info, records).map_err(|missing| {
         anyhow::anyhow!(
             "{} runs are missing from {}",
             missing.runs,

@@ -18,7 +18,7 @@ pub(crate) use service::Service;
 pub use sim::{run, run_summary};
 pub use stats::{
     Channel, DayCount, DwellBins, DwellSummary, Milestones, RunResult, StageBreakdown,
-    StageSummary, StageTrace, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Visit,
+    StageSummary, StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Visit,
 };
 
 use crate::engine::Time;
@@ -37,6 +37,29 @@ pub struct Scenario {
     pub(crate) arrivals: Arrivals,
     pub(crate) entry: usize,
     pub(crate) stages: Vec<Stage>,
+    pub(crate) limits: Limits,
+}
+
+/// Where a run stops early instead of growing without bound: at more trucks in the port, or more
+/// events, than these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub trucks_in_port: u64,
+    pub events: Option<u64>,
+}
+
+impl Limits {
+    /// A million trucks in the port: some hundreds of megabytes, far beyond any real port.
+    pub const DEFAULT_TRUCKS_IN_PORT: u64 = 1_000_000;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            trucks_in_port: Self::DEFAULT_TRUCKS_IN_PORT,
+            events: None,
+        }
+    }
 }
 
 /// One step of clearance: a pool of servers (desks, lanes, scanners, officers) with one queue.
@@ -108,6 +131,10 @@ impl Scenario {
     /// The number of replications named in the scenario file (1 when it names none).
     pub fn replications(&self) -> u32 {
         self.replications
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     pub fn stage_names(&self) -> impl Iterator<Item = &str> {

@@ -408,6 +408,18 @@ pub fn summary_table(experiment: &Experiment) -> String {
             run.seed, trucks.arrived, trucks.exited, trucks.in_port_at_end
         );
     }
+    let stopped = experiment
+        .runs
+        .iter()
+        .filter(|run| run.stopped.is_some())
+        .count();
+    if stopped > 0 {
+        let _ = writeln!(
+            out,
+            "STOPPED EARLY: {stopped} of {replications} replications reached a limit ([limits]); \
+their statistics cover the run up to the stop"
+        );
+    }
     let metric = |name: &str, decimals: usize| {
         experiment.metric(name).map_or_else(String::new, |metric| {
             with_interval(&metric.estimate, decimals)

@@ -19,14 +19,14 @@ use toml_edit::{ImDocument, Item};
 
 use crate::engine::Time;
 use crate::model::{
-    Arrivals, Calendar, Destination, Opening, Role, Route, Scenario, Service, Shift, Staffing,
-    Stage,
+    Arrivals, Calendar, Destination, Limits, Opening, Role, Route, Scenario, Service, Shift,
+    Staffing, Stage,
 };
 pub(crate) use layers::parse_document;
 use layers::Layers;
 pub use layers::{Location, Override};
 use locate::KeyPath;
-use raw::{RawArrivals, RawOpening, RawService, RawStage, RawTop};
+use raw::{RawArrivals, RawLimits, RawOpening, RawService, RawStage, RawTop};
 
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -322,6 +322,7 @@ impl Checker<'_> {
 
         let top = top?;
         let replications = self.replications(top.replications)?;
+        let limits = self.limits(top.limits.as_ref())?;
         Some(Scenario {
             name: top.name,
             seed: top.seed.max(0) as u64,
@@ -332,7 +333,34 @@ impl Checker<'_> {
             arrivals: arrivals?,
             entry: entry?,
             stages,
+            limits,
         })
+    }
+
+    /// `[limits]`: each a whole number from 1 up.
+    fn limits(&mut self, raw: Option<&RawLimits>) -> Option<Limits> {
+        let mut limits = Limits::default();
+        let Some(raw) = raw else {
+            return Some(limits);
+        };
+        let mut ok = true;
+        let mut check = |this: &mut Self, value: Option<i64>, key: &str, max: i64| match value {
+            None => None,
+            Some(n) if (1..=max).contains(&n) => Some(n as u64),
+            Some(n) => {
+                this.report(
+                    &root().key("limits").key(key),
+                    format!("must be between 1 and {max}, got {n}"),
+                );
+                ok = false;
+                None
+            }
+        };
+        if let Some(n) = check(self, raw.trucks_in_port, "trucks_in_port", 100_000_000) {
+            limits.trucks_in_port = n;
+        }
+        limits.events = check(self, raw.events, "events", i64::MAX);
+        ok.then_some(limits)
     }
 
     /// Checks the top-level keys; returns warm-up, horizon and the first day.

@@ -735,12 +735,15 @@ pub fn run_pairs(
             let scenario = &sweep.points[point as usize].scenario;
             let result =
                 crate::run_summary(scenario, replication_seed(sweep.base_seed, replication));
-            done(RunRecord::new(
-                point,
-                replication,
-                metrics(&result),
-                &result.in_port_hourly,
-            ));
+            let mut record =
+                RunRecord::new(point, replication, metrics(&result), &result.in_port_hourly);
+            record.stopped = result.stopped.map(|stopped| {
+                format!(
+                    "stopped at {:.1} h with {}",
+                    stopped.at_hours, stopped.reason
+                )
+            });
+            done(record);
             1
         })
         .sum()

@@ -6,7 +6,7 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    DayCount, DwellHistogram, HourlySeries, MilestoneSums, StageStats, Tally, TimeSplit,
+    DayCount, DwellHistogram, HourlySeries, MilestoneSums, StageStats, Stopped, Tally, TimeSplit,
     TraceSeries, TruckCounts, TruckLog, Visit,
 };
 use super::{Destination, RunResult, Scenario};
@@ -198,6 +198,9 @@ struct Simulation<'a, R: Recorder> {
     in_port: HourlySeries,
     recorder: R,
     seed: u64,
+    /// Events handled so far, for the events limit.
+    events_handled: u64,
+    stopped: Option<Stopped>,
 }
 
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
@@ -260,6 +263,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             in_port: HourlySeries::with_hours(hours),
             recorder: R::default(),
             seed,
+            events_handled: 0,
+            stopped: None,
         }
     }
 
@@ -271,10 +276,22 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if let Some(first) = self.arrivals.next_after(Time::ZERO) {
             self.events.schedule(first, Event::Arrival);
         }
+        let mut last = Time::ZERO;
         while let Some((now, event)) = self.events.pop() {
+            debug_assert!(now >= last, "time went back from {last:?} to {now:?}");
+            last = now;
             if now >= self.end {
                 break;
             }
+            if let Some(reason) = self.over_limit() {
+                self.stopped = Some(Stopped {
+                    at_hours: now.hours(),
+                    reason,
+                });
+                self.end = now;
+                break;
+            }
+            self.events_handled += 1;
             match event {
                 Event::WarmupEnd => self.warmup_end(now),
                 Event::Arrival => self.arrival(now),
@@ -286,6 +303,24 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             self.settle(now);
         }
         self.finish()
+    }
+
+    /// What went over its limit, if anything: too many trucks in the port or events handled.
+    fn over_limit(&self) -> Option<String> {
+        let limits = self.scenario.limits;
+        let in_port = u64::from(self.in_port.value());
+        if in_port > limits.trucks_in_port {
+            return Some(format!(
+                "more than {} trucks in the port (limits.trucks_in_port)",
+                limits.trucks_in_port
+            ));
+        }
+        match limits.events {
+            Some(events) if self.events_handled >= events => {
+                Some(format!("{events} events handled (limits.events)"))
+            }
+            _ => None,
+        }
     }
 
     fn warmup_end(&mut self, now: Time) {
@@ -588,7 +623,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     fn finish(mut self) -> RunResult {
         let end = self.end;
-        let window = self.scenario.horizon;
+        // Up to the stop, when the run stopped at a limit.
+        let window = end.saturating_sub(self.scenario.warmup);
         let stages = self
             .stages
             .iter_mut()
@@ -612,7 +648,11 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let mut counts = self.counts;
         // Counted from the truck table, independently of the arrival and exit counters.
         counts.in_port_at_end = (self.trucks.len() - self.free_slots.len()) as u64;
-        counts.cleared_per_day = self.cleared_after_warmup as f64 / (window.hours() / 24.0);
+        counts.cleared_per_day = if window == Time::ZERO {
+            0.0
+        } else {
+            self.cleared_after_warmup as f64 / (window.hours() / 24.0)
+        };
         RunResult {
             scenario: self.scenario.name.clone(),
             seed: self.seed,
@@ -627,6 +667,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             dwell_bins: self.dwell_bins.finish(),
             daily: self.daily,
             trace,
+            stopped: self.stopped,
             log: self.recorder.into_log(),
         }
     }

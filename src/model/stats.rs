@@ -552,9 +552,21 @@ pub struct RunResult {
     /// Each stage's hourly queue and closed share, kept with the truck records.
     #[serde(skip)]
     pub trace: Option<Vec<StageTrace>>,
+    /// Set when the run stopped at a limit before its end: the statistics cover the run up to
+    /// then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<Stopped>,
     /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
     #[serde(skip)]
     pub log: Option<TruckLog>,
+}
+
+/// Why and when a run stopped before its end.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stopped {
+    pub at_hours: f64,
+    /// What reached its limit, as a sentence: `1000000 trucks in the port (limits.trucks_in_port)`.
+    pub reason: String,
 }
 
 /// Truck counts. Every truck that arrived has exited or is still in the port at the end.

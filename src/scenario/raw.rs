@@ -14,10 +14,19 @@ pub(crate) struct RawTop {
     pub(crate) warmup: Option<String>,
     pub(crate) horizon: String,
     pub(crate) replications: Option<i64>,
+    pub(crate) limits: Option<RawLimits>,
     #[allow(dead_code)]
     pub(crate) arrivals: IgnoredAny,
     #[allow(dead_code)]
     pub(crate) stages: IgnoredAny,
+}
+
+/// `[limits]`: where a run that grows without bound stops.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimits {
+    pub(crate) trucks_in_port: Option<i64>,
+    pub(crate) events: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]

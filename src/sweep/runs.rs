@@ -132,6 +132,9 @@ pub struct RunRecord {
     /// not a finite number is written as null.
     pub metrics: Vec<(String, Option<f64>)>,
     pub in_port_hourly: Vec<Option<f64>>,
+    /// Why and when the run stopped at a limit, if it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 fn finite(value: f64) -> Option<f64> {
@@ -141,6 +144,7 @@ fn finite(value: f64) -> Option<f64> {
 impl RunRecord {
     pub fn new(point: u32, replication: u32, metrics: Vec<Metric>, in_port_hourly: &[f64]) -> Self {
         RunRecord {
+            stopped: None,
             point,
             replication,
             metrics: metrics

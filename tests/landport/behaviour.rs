@@ -496,3 +496,57 @@ routes = [{ to = "exit" }]
     assert!((milestones.to_release_hours - expected).abs() < 1e-9);
     assert!((milestones.to_exit_hours - (expected + 0.1)).abs() < 1e-9);
 }
+
+/// An M/M/1 desk at twice its capacity, with `limits` added.
+fn overloaded(limits: &str) -> landport::Scenario {
+    crate::scenario(&format!(
+        r#"name = "overloaded"
+seed = 1
+horizon = "30 d"
+{limits}
+[arrivals]
+process = "poisson"
+rate = "20 trucks per hour"
+to = "desk"
+[stages.desk]
+servers = 1
+service = {{ dist = "exponential", mean = "6 min" }}
+routes = [{{ to = "exit" }}]
+"#
+    ))
+}
+
+#[test]
+fn a_queue_growing_without_bound_stops_at_the_trucks_limit() {
+    let result = landport::run_summary(&overloaded("[limits]\ntrucks_in_port = 2000"), 7);
+    let stopped = result.stopped.as_ref().expect("the run stops");
+    assert_eq!(
+        stopped.reason,
+        "more than 2000 trucks in the port (limits.trucks_in_port)"
+    );
+    // 10 trucks an hour pile up: 2000 of them in about 200 hours, far before 30 days.
+    assert!((150.0..260.0).contains(&stopped.at_hours), "{stopped:?}");
+    assert_eq!(result.trucks.in_port_at_end, 2001);
+    assert_eq!(
+        result.trucks.arrived,
+        result.trucks.exited + result.trucks.in_port_at_end
+    );
+    // The statistics cover the run up to the stop: a desk busy all the time.
+    assert!((result.horizon_hours - stopped.at_hours).abs() < 1e-9);
+    assert!(result.stages[0].utilization > 0.99);
+    assert!(result.trucks.cleared_per_day > 230.0 && result.trucks.cleared_per_day < 250.0);
+
+    // Without a limit set, the default (a million trucks) is far off: the month runs whole.
+    let whole = landport::run_summary(&overloaded(""), 7);
+    assert!(whole.stopped.is_none());
+    assert_eq!(whole.horizon_hours, 720.0);
+}
+
+#[test]
+fn a_run_stops_at_the_events_limit() {
+    let result = landport::run_summary(&overloaded("[limits]\nevents = 1000"), 7);
+    let stopped = result.stopped.expect("the run stops");
+    assert_eq!(stopped.reason, "1000 events handled (limits.events)");
+    // About 30 events an hour (20 arrivals, 10 service ends) and one for warm-up's end.
+    assert!((25.0..45.0).contains(&stopped.at_hours), "{stopped:?}");
+}

@@ -568,3 +568,27 @@ fn opening_hours_must_open_and_close() {
         "expected a weekday such as \"mon\"",
     );
 }
+
+#[test]
+fn limits_are_whole_numbers_from_one() {
+    let text = crate::mmc(6.0, 5.0, 1, 0, 1).replace(
+        "[arrivals]",
+        "[limits]\ntrucks_in_port = 0\nevents = -5\n[arrivals]",
+    );
+    let error = landport::scenario::parse(&text, Path::new("test.toml")).unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("limits.trucks_in_port: must be between 1 and 100000000, got 0"),
+        "{message}"
+    );
+    assert!(
+        message.contains("limits.events: must be between 1 and 9223372036854775807, got -5"),
+        "{message}"
+    );
+    let text =
+        crate::mmc(6.0, 5.0, 1, 0, 1).replace("[arrivals]", "[limits]\ntruck = 5\n[arrivals]");
+    let message = landport::scenario::parse(&text, Path::new("test.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("limits"), "{message}");
+}
