@@ -7,7 +7,14 @@
 mod layers;
 pub(crate) mod locate;
 mod raw;
+mod text;
 mod units;
+
+pub use text::MAX_FILE_BYTES;
+
+/// The most servers a stage may have: a hundred thousand desks is a typo, not a port.
+pub const MAX_SERVERS: i64 = 100_000;
+pub(crate) use text::{read_text, TextError};
 
 use std::collections::HashMap;
 use std::fmt;
@@ -107,9 +114,12 @@ pub struct Unchecked {
 
 impl Unchecked {
     pub fn read(path: &Path) -> Result<Unchecked, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-            path: path.to_path_buf(),
-            source,
+        let text = read_text(path).map_err(|error| match error {
+            TextError::Io(source) => ScenarioError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+            TextError::Invalid(problem) => ScenarioError::Invalid(vec![problem]),
         })?;
         let layers =
             Layers::read(&text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
@@ -498,6 +508,13 @@ impl Checker<'_> {
                 );
                 None
             }
+            Some(scale) if scale > 1000.0 => {
+                self.report(
+                    &path.key("scale"),
+                    format!("must be at most 1000 (a thousand times the arrivals), got {scale}"),
+                );
+                None
+            }
             scale => Some(scale.unwrap_or(1.0)),
         };
         (arrivals.zip(scale).map(|(a, scale)| a.scaled(scale)), entry)
@@ -841,6 +858,13 @@ impl Checker<'_> {
                 );
                 None
             }
+            (Some(servers), None) if servers > MAX_SERVERS => {
+                self.report(
+                    &path.key("servers"),
+                    format!("must be at most {MAX_SERVERS}, got {servers}"),
+                );
+                None
+            }
             (Some(servers), None) => {
                 Some(Staffing::Fixed(u32::try_from(servers).unwrap_or(u32::MAX)))
             }
@@ -851,10 +875,10 @@ impl Checker<'_> {
                     let shift_path = shifts_path.index(i);
                     let from = self.time_of_day(&shift.from, &shift_path.key("from"));
                     let to = self.time_of_day(&shift.to, &shift_path.key("to"));
-                    if shift.servers < 0 {
+                    if !(0..=MAX_SERVERS).contains(&shift.servers) {
                         self.report(
                             &shift_path.key("servers"),
-                            format!("must be >= 0, got {}", shift.servers),
+                            format!("must be between 0 and {MAX_SERVERS}, got {}", shift.servers),
                         );
                     }
                     if let (Some(from), Some(to)) = (from, to) {
@@ -872,7 +896,11 @@ impl Checker<'_> {
                         }
                     }
                 }
-                if shifts.len() != raw_shifts.len() || raw_shifts.iter().any(|s| s.servers < 0) {
+                if shifts.len() != raw_shifts.len()
+                    || raw_shifts
+                        .iter()
+                        .any(|s| !(0..=MAX_SERVERS).contains(&s.servers))
+                {
                     return None;
                 }
                 if let Err(message) = check_shift_cover(&shifts) {

@@ -19,8 +19,8 @@ use crate::experiment::{metrics, replication_seed, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
 use crate::output::decimal;
 use crate::scenario::{
-    display_problems, in_file_order, locate, parse_document, Location, Override, Problem,
-    ScenarioError, Unchecked, MAX_REPLICATIONS,
+    display_problems, in_file_order, locate, parse_document, read_text, Location, Override,
+    Problem, ScenarioError, TextError, Unchecked, MAX_REPLICATIONS,
 };
 
 /// A validated sweep: the base scenario and one validated scenario per point.
@@ -158,9 +158,12 @@ struct Parameter {
 
 /// Reads and validates a sweep file, and every point's scenario, before anything runs.
 pub fn load(path: &Path) -> Result<Sweep, SweepError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SweepError::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = read_text(path).map_err(|error| match error {
+        TextError::Io(source) => SweepError::Read {
+            path: path.to_path_buf(),
+            source,
+        },
+        TextError::Invalid(problem) => SweepError::Invalid(vec![problem]),
     })?;
     let document =
         parse_document(&text, path).map_err(|problem| SweepError::Invalid(vec![problem]))?;

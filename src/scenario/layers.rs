@@ -142,11 +142,12 @@ impl Layers {
                     .collect();
                 return Err(at(format!("extends loop: {}", chain.join(" -> "))));
             }
-            let text = std::fs::read_to_string(&parent).map_err(|error| {
-                at(format!(
+            let text = super::read_text(&parent).map_err(|error| match error {
+                super::TextError::Io(error) => at(format!(
                     "cannot read parent scenario {}: {error}",
                     parent.display()
-                ))
+                )),
+                super::TextError::Invalid(problem) => problem,
             })?;
             files.push(Layer::parse(text, &parent)?);
             seen.push(canonical_parent);

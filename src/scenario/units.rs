@@ -47,6 +47,9 @@ pub(crate) fn rate_unit(text: &str) -> Result<f64, String> {
     }
 }
 
+/// The highest arrival rate a scenario may name: ten thousand times a busy land port.
+pub(crate) const MAX_TRUCKS_PER_HOUR: f64 = 100_000.0;
+
 /// Parses "16 trucks per hour" into trucks per millisecond.
 pub(crate) fn rate(text: &str) -> Result<f64, String> {
     let trimmed = text.trim();
@@ -56,6 +59,13 @@ pub(crate) fn rate(text: &str) -> Result<f64, String> {
     let per_ms = rate_unit(unit).map_err(|_| bad())?;
     if !value.is_finite() || value <= 0.0 {
         return Err(format!("must be a finite rate > 0, got \"{text}\""));
+    }
+    let per_hour = value / per_ms * 3_600_000.0;
+    if per_hour > MAX_TRUCKS_PER_HOUR {
+        return Err(format!(
+            "{per_hour:.3e} trucks per hour is beyond any port: at most {MAX_TRUCKS_PER_HOUR} \
+trucks per hour, got \"{text}\""
+        ));
     }
     Ok(value / per_ms)
 }

@@ -1,6 +1,7 @@
 //! Integration tests of landport: queueing theory, engine behaviour, validation and the CLI.
 
 mod allocation;
+mod bad_input;
 mod behaviour;
 mod calibration;
 mod charts;

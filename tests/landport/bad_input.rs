@@ -1,0 +1,158 @@
+//! The catalogue of bad input: every file in tests/bad/scenarios (run) and tests/bad/sweeps
+//! (sweep) ends with `# expect: ` lines, the exact error it must print. Each must exit with code 2,
+//! print exactly that, and write nothing. A few cases no file in git can hold (a folder, a missing
+//! file, a 10 MB file, a dangling link) are made here.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+/// Runs `landport <command> FILE --out <fresh folder>` and checks the exit code, the exact error
+/// and that no results were written; returns the error.
+fn refused(command: &str, file: &Path) -> String {
+    let out = tempfile::tempdir().unwrap();
+    let results = out.path().join("results");
+    let assert = Command::cargo_bin("landport")
+        .unwrap()
+        .arg(command)
+        .arg(file)
+        .arg("--out")
+        .arg(&results)
+        .arg("--no-plots")
+        .assert();
+    let output = assert.get_output();
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}: {stderr}",
+        file.display()
+    );
+    assert!(
+        output.stdout.is_empty(),
+        "{}: printed results",
+        file.display()
+    );
+    assert!(
+        !results.exists(),
+        "{}: wrote {}",
+        file.display(),
+        results.display()
+    );
+    assert!(!stderr.contains("panicked"), "{}: {stderr}", file.display());
+    stderr
+}
+
+fn cases(folder: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_bad_file_gives_its_exact_error_exit_2_and_no_results() {
+    let mut checked = 0;
+    for (folder, command) in [
+        ("tests/bad/scenarios", "run"),
+        ("tests/bad/sweeps", "sweep"),
+    ] {
+        for file in cases(folder) {
+            // Bytes, not text: one case is not UTF-8 on purpose.
+            let bytes = fs::read(&file).unwrap();
+            let text = String::from_utf8_lossy(&bytes);
+            let expected: Vec<&str> = text
+                .lines()
+                .filter_map(|line| line.strip_prefix("# expect: "))
+                .collect();
+            assert!(
+                !expected.is_empty(),
+                "{} has no `# expect:` lines",
+                file.display()
+            );
+            let stderr = refused(command, &file);
+            let printed: Vec<&str> = stderr.lines().collect();
+            assert_eq!(printed, expected, "{}", file.display());
+            // Every problem names the file, the line and column, and the key (syntax errors
+            // have no key).
+            let name = file.display().to_string();
+            let problems: Vec<&&str> = expected
+                .iter()
+                .filter(|line| line.contains(".toml:"))
+                .collect();
+            assert!(!problems.is_empty(), "{name}: no problem line");
+            for problem in problems {
+                let (place, rest) = problem.split_once(": ").unwrap();
+                let mut parts = place.rsplitn(3, ':');
+                let (column, line) = (parts.next().unwrap(), parts.next().unwrap());
+                assert!(
+                    line.parse::<usize>().unwrap() > 0 && column.parse::<usize>().unwrap() > 0,
+                    "{name}: {problem}"
+                );
+                assert!(!rest.is_empty(), "{name}: {problem}");
+            }
+            checked += 1;
+        }
+    }
+    println!("{checked} bad files refused with their exact errors");
+    assert!(checked >= 30, "the catalogue has {checked} cases");
+}
+
+#[test]
+fn files_that_cannot_be_read_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+
+    let folder = dir.path().join("folder.toml");
+    fs::create_dir(&folder).unwrap();
+    let message = refused("run", &folder);
+    assert_eq!(
+        message.trim_end(),
+        format!(
+            "error: cannot read scenario {}: it is a folder, not a file",
+            folder.display()
+        )
+    );
+
+    let missing = dir.path().join("missing.toml");
+    let message = refused("run", &missing);
+    assert!(
+        message.starts_with(&format!(
+            "error: cannot read scenario {}: ",
+            missing.display()
+        )),
+        "{message}"
+    );
+    let message = refused("sweep", &missing);
+    assert!(
+        message.starts_with(&format!(
+            "error: cannot read sweep file {}: ",
+            missing.display()
+        )),
+        "{message}"
+    );
+
+    let dangling = dir.path().join("dangling.toml");
+    std::os::unix::fs::symlink(dir.path().join("gone.toml"), &dangling).unwrap();
+    let message = refused("run", &dangling);
+    assert!(message.contains("No such file or directory"), "{message}");
+
+    // Ten megabytes: a data file named by mistake. Refused without reading it all.
+    let huge = dir.path().join("huge.toml");
+    let line = "# a comment line of padding to make the file large, ten megabytes in all .....\n";
+    fs::write(&huge, line.repeat(10 * 1024 * 1024 / line.len())).unwrap();
+    assert!(fs::metadata(&huge).unwrap().len() >= 10_000_000);
+    for command in ["run", "sweep"] {
+        let message = refused(command, &huge);
+        assert!(
+            message.contains(&format!(
+                "{}: more than 1048576 bytes (1 MiB): too large for a scenario or sweep file",
+                huge.display()
+            )),
+            "{message}"
+        );
+    }
+}
