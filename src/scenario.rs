@@ -12,6 +12,9 @@ mod units;
 
 pub use text::MAX_FILE_BYTES;
 
+/// The largest arrival trace read: 256 MiB, some ten million arrivals.
+pub const MAX_TRACE_BYTES: u64 = 256 << 20;
+
 /// The most servers a stage may have: a hundred thousand desks is a typo, not a port.
 pub const MAX_SERVERS: i64 = 100_000;
 pub(crate) use text::{read_text, TextError};
@@ -663,8 +666,21 @@ impl Checker<'_> {
             .parent()
             .unwrap_or(Path::new(""))
             .join(file);
-        let mut reader = match csv::Reader::from_path(&trace_path) {
-            Ok(reader) => reader,
+        // A regular file of bounded size: not a device that never ends, nor a folder.
+        let opened = std::fs::metadata(&trace_path).and_then(|metadata| {
+            if !metadata.is_file() {
+                return Err(std::io::Error::other("not a regular file"));
+            }
+            if metadata.len() > MAX_TRACE_BYTES {
+                return Err(std::io::Error::other(format!(
+                    "{} bytes, more than the {MAX_TRACE_BYTES} a trace may have",
+                    metadata.len()
+                )));
+            }
+            std::fs::File::open(&trace_path)
+        });
+        let mut reader = match opened {
+            Ok(file) => csv::Reader::from_reader(std::io::Read::take(file, MAX_TRACE_BYTES)),
             Err(error) => {
                 self.report(
                     path,

@@ -8,6 +8,7 @@ mod charts;
 mod cli;
 mod experiments;
 mod extends;
+mod properties;
 mod queueing;
 mod random_ports;
 mod readme;

@@ -1,0 +1,216 @@
+//! Property tests (proptest) over random valid ports: no panic, time never goes back, every truck
+//! that arrived has exited or is still in the port, and each truck's milestones come in order.
+//! proptest shrinks a failing port to a small one before reporting it.
+
+use proptest::prelude::*;
+
+/// One stage of a random port.
+#[derive(Debug, Clone)]
+struct StageSpec {
+    /// `None`: fixed servers; `Some((day, night))`: two shifts, either of which may be empty.
+    shifts: Option<(u32, u32)>,
+    servers: u32,
+    service: usize,
+    yard: Option<u32>,
+    opening: bool,
+    quota: Option<u32>,
+    role: Option<usize>,
+    /// Share of trucks that skip the next stage, and that go back to an earlier one.
+    skip: f64,
+    back: f64,
+    back_to: usize,
+    travel_minutes: u32,
+}
+
+#[derive(Debug, Clone)]
+struct PortSpec {
+    rate: f64,
+    warmup_hours: u32,
+    horizon_days: u32,
+    stages: Vec<StageSpec>,
+}
+
+fn stage_spec() -> impl Strategy<Value = StageSpec> {
+    (
+        prop::option::weighted(0.3, (0u32..4, 0u32..4)),
+        1u32..4,
+        0usize..6,
+        prop::option::weighted(0.4, 0u32..4),
+        any::<bool>(),
+        prop::option::weighted(0.15, 1u32..200),
+        prop::option::weighted(0.5, 0usize..3),
+        0.0..0.3f64,
+        0.0..0.1f64,
+        any::<usize>(),
+        0u32..30,
+    )
+        .prop_map(
+            |(
+                shifts,
+                servers,
+                service,
+                yard,
+                opening,
+                quota,
+                role,
+                skip,
+                back,
+                back_to,
+                travel,
+            )| {
+                StageSpec {
+                    shifts,
+                    servers,
+                    service,
+                    yard,
+                    opening,
+                    quota,
+                    role,
+                    skip,
+                    back,
+                    back_to,
+                    travel_minutes: travel,
+                }
+            },
+        )
+}
+
+fn port_spec() -> impl Strategy<Value = PortSpec> {
+    (
+        0.5..20.0f64,
+        0u32..48,
+        1u32..4,
+        prop::collection::vec(stage_spec(), 1..=5),
+    )
+        .prop_map(|(rate, warmup_hours, horizon_days, stages)| PortSpec {
+            rate,
+            warmup_hours,
+            horizon_days,
+            stages,
+        })
+}
+
+const SERVICES: [&str; 6] = [
+    r#"{ dist = "exponential", mean = "12 min" }"#,
+    r#"{ dist = "constant", value = "5 min" }"#,
+    r#"{ dist = "triangular", min = "1 min", mode = "5 min", max = "30 min" }"#,
+    r#"{ dist = "lognormal", mean = "20 min", sd = "15 min" }"#,
+    r#"{ dist = "erlang", k = 2, mean = "10 min" }"#,
+    r#"{ dist = "empirical", values = [1, 4, 9, 30], unit = "min" }"#,
+];
+const ROLES: [&str; 3] = ["declaration", "document-check", "inspection"];
+
+/// The scenario file of a port: stages in a chain, each sending trucks on, past the next stage
+/// or back to an earlier one.
+fn scenario_text(port: &PortSpec) -> String {
+    let mut text = format!(
+        "name = \"property\"\nseed = 1\nwarmup = \"{} h\"\nhorizon = \"{} d\"\n[arrivals]\n\
+         process = \"poisson\"\nrate = \"{:.3} trucks per hour\"\nto = \"s0\"\n",
+        port.warmup_hours, port.horizon_days, port.rate
+    );
+    let n = port.stages.len();
+    let name = |i: usize| {
+        if i < n {
+            format!("s{i}")
+        } else {
+            "exit".to_string()
+        }
+    };
+    for (i, stage) in port.stages.iter().enumerate() {
+        text.push_str(&format!("[stages.s{i}]\n"));
+        match stage.shifts {
+            Some((day, night)) => text.push_str(&format!(
+                "shifts = [{{ from = \"06:00\", to = \"18:00\", servers = {day} }}, \
+                 {{ from = \"18:00\", to = \"06:00\", servers = {} }}]\n",
+                if day == 0 { night.max(1) } else { night }
+            )),
+            None => text.push_str(&format!("servers = {}\n", stage.servers)),
+        }
+        text.push_str(&format!("service = {}\n", SERVICES[stage.service]));
+        if let Some(yard) = stage.yard {
+            text.push_str(&format!("yard = {yard}\n"));
+        }
+        if stage.opening {
+            text.push_str("opening = { from = \"08:00\", to = \"20:00\" }\n");
+        }
+        if let Some(quota) = stage.quota {
+            text.push_str(&format!("daily_quota = {quota}\n"));
+        }
+        if let Some(role) = stage.role {
+            text.push_str(&format!("role = \"{}\"\n", ROLES[role]));
+        }
+        let travel = format!("\"{} min\"", stage.travel_minutes);
+        let back = format!("s{}", stage.back_to % (i + 1));
+        text.push_str(&format!(
+            "routes = [{{ to = \"{}\", travel = {travel} }}, {{ to = \"{}\", p = {:.4} }}, \
+             {{ to = \"{back}\", p = {:.4} }}]\n",
+            name(i + 1),
+            name(i + 2),
+            stage.skip,
+            stage.back
+        ));
+    }
+    text
+}
+
+/// Hours in a trucks.csv field; `None` when empty.
+fn hours(field: &str) -> Option<f64> {
+    (!field.is_empty()).then(|| field.parse().unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_ports_keep_time_and_trucks_in_order(port in port_spec(), seed in any::<u64>()) {
+        let text = scenario_text(&port);
+        let scenario = landport::scenario::parse(&text, std::path::Path::new("property.toml"))
+            .map_err(|error| TestCaseError::fail(format!("invalid port:\n{error}\n{text}")))?;
+        // The event loop asserts (in test builds) that no event comes before the one handled.
+        let result = landport::run(&scenario, seed);
+        let trucks = &result.trucks;
+        prop_assert_eq!(trucks.arrived, trucks.exited + trucks.in_port_at_end);
+        let end = result.warmup_hours + result.horizon_hours;
+
+        let mut csv = Vec::new();
+        landport::output::write_trucks_csv(&mut csv, &scenario, &result).unwrap();
+        let mut reader = csv::Reader::from_reader(csv.as_slice());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        let column = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (arrival, declared, released, exit) = (
+            column("arrival_h"),
+            column("declaration_accepted_h"),
+            column("released_h"),
+            column("exit_h"),
+        );
+        let mut rows = 0;
+        for record in reader.records() {
+            let record = record.unwrap();
+            rows += 1;
+            let arrival = hours(&record[arrival]).unwrap();
+            let exit = hours(&record[exit]).unwrap();
+            prop_assert!(arrival <= exit && exit <= end + 1e-6, "{record:?}");
+            // Each stage's times in order: queued, started, finished, departed.
+            for stage in 0..scenario.stage_names().count() {
+                let first = column("arrival_h") + 1 + 4 * stage;
+                let times: Vec<Option<f64>> = (first..first + 4).map(|k| hours(&record[k])).collect();
+                if let [Some(q), Some(s), Some(f), Some(d)] = times[..] {
+                    prop_assert!(arrival <= q && q <= s && s <= f && f <= d && d <= exit, "{record:?}");
+                }
+            }
+            // Milestones: declaration accepted, then released, then exit.
+            let declared = hours(&record[declared]);
+            let released = hours(&record[released]);
+            if let Some(declared) = declared {
+                prop_assert!(arrival <= declared && declared <= exit, "{record:?}");
+            }
+            if let (Some(declared), Some(released)) = (declared, released) {
+                prop_assert!(declared <= released, "{record:?}");
+            }
+            if let Some(released) = released {
+                prop_assert!(released <= exit, "{record:?}");
+            }
+        }
+        prop_assert_eq!(rows as u64, result.dwell.trucks);
+    }
+}
