@@ -63,6 +63,8 @@ Times are in hours. Trucks arriving during the warm-up are left out of the stati
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         #[command(flatten)]
+        records: RecordsArg,
+        #[command(flatten)]
         plots: Plots,
     },
     /// Run policy variants with the same seeds and show each one's difference from the first.
@@ -90,6 +92,8 @@ output/compare-<first>-vs-<second>.../ (or --out DIR)."
         /// Directory for the result files [default: output/compare-<names>].
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        #[command(flatten)]
+        records: RecordsArg,
         #[command(flatten)]
         plots: Plots,
     },
@@ -204,6 +208,42 @@ struct SlurmArgs {
     cpus_per_task: u32,
 }
 
+/// What a run keeps of each truck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Records {
+    /// Summary statistics only: memory bounded by the trucks in the port, not those simulated.
+    None,
+    /// Also every truck of the first replication, in trucks.csv.
+    Csv,
+}
+
+#[derive(Debug, clap::Args)]
+struct RecordsArg {
+    /// Per-truck records of the first replication: `csv` writes trucks.csv, `none` keeps only
+    /// the statistics (for very long runs).
+    #[arg(long, value_enum, default_value_t = Records::Csv)]
+    records: Records,
+}
+
+impl RecordsArg {
+    fn keep(&self) -> bool {
+        self.records == Records::Csv
+    }
+}
+
+/// Peak resident memory of this process (Linux), for the end of a run's summary.
+fn peak_memory_line() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().strip_suffix("kB"))
+        .and_then(|kib| kib.trim().parse::<f64>().ok())
+        .map_or_else(String::new, |kib| {
+            format!("peak resident memory: {:.1} MiB\n", kib / 1024.0)
+        })
+}
+
 /// Whether a command draws its charts.
 #[derive(Debug, clap::Args)]
 struct Plots {
@@ -299,12 +339,16 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             replication,
             threads,
             out,
+            records,
             plots,
         } => run(
             scenario,
-            seed,
-            replications,
-            replication,
+            Which {
+                seed,
+                replications,
+                replication,
+            },
+            &records,
             threads,
             out,
             &plots,
@@ -339,8 +383,17 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             replications,
             threads,
             out,
+            records,
             plots,
-        } => compare(&scenarios, seed, replications, threads, out, &plots),
+        } => compare(
+            &scenarios,
+            seed,
+            replications,
+            &records,
+            threads,
+            out,
+            &plots,
+        ),
         Command::Plot { dir, style } => plot(&dir, &style),
     }
 }
@@ -419,28 +472,45 @@ fn validate(path: PathBuf) -> anyhow::Result<()> {
     ))
 }
 
-fn run(
-    path: PathBuf,
+/// Which replications `run` makes: `--seed`, `--replications`, `--replication`.
+struct Which {
     seed: Option<u64>,
     replications: Option<u32>,
     replication: Option<u32>,
+}
+
+fn run(
+    path: PathBuf,
+    which: Which,
+    records: &RecordsArg,
     threads: Threads,
     out: Option<PathBuf>,
     plots: &Plots,
 ) -> anyhow::Result<()> {
+    let Which {
+        seed,
+        replications,
+        replication,
+    } = which;
     let scenario = load(&path)?;
     offered_load_table(&scenario);
     let base_seed = seed.unwrap_or(scenario.seed());
     let experiment = match replication {
         Some(i) => {
-            let run = crate::run(&scenario, experiment::replication_seed(base_seed, i));
+            let seed = experiment::replication_seed(base_seed, i);
+            let run = if records.keep() {
+                crate::run(&scenario, seed)
+            } else {
+                crate::run_traced(&scenario, seed)
+            };
             let mut experiment = Experiment::from_runs(&scenario, base_seed, vec![run]);
             experiment.first_replication = i;
             experiment
         }
         None => {
             let replications = replications.unwrap_or(scenario.replications());
-            threads.install(|| Experiment::run(&scenario, base_seed, replications, true))?
+            threads
+                .install(|| Experiment::run(&scenario, base_seed, replications, records.keep()))?
         }
     };
     warn_stopped(&experiment);
@@ -455,6 +525,7 @@ fn run(
     }
     let mut text = with_files(text, &written);
     plots.draw(&dir, &mut text)?;
+    text.push_str(&peak_memory_line());
     say(&text)
 }
 
@@ -462,6 +533,7 @@ fn compare(
     paths: &[PathBuf],
     seed: Option<u64>,
     replications: Option<u32>,
+    records: &RecordsArg,
     threads: Threads,
     out: Option<PathBuf>,
     plots: &Plots,
@@ -487,7 +559,8 @@ fn compare(
     let base_seed = seed.unwrap_or(first.seed());
     // At least two replications: a paired difference needs them for its interval.
     let replications = replications.unwrap_or(first.replications()).max(2);
-    let comparison = threads.install(|| Comparison::run(&scenarios, base_seed, replications))?;
+    let comparison =
+        threads.install(|| Comparison::run(&scenarios, base_seed, replications, records.keep()))?;
     for variant in &comparison.variants {
         warn_stopped(&variant.experiment);
     }

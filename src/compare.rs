@@ -33,14 +33,20 @@ pub struct Comparison {
 
 impl Comparison {
     /// Runs every scenario with replications `0..replications` of `base_seed` (on rayon's current
-    /// pool) and pairs each with the first.
-    pub fn run(scenarios: &[(PathBuf, Scenario)], base_seed: u64, replications: u32) -> Comparison {
+    /// pool) and pairs each with the first; with `records`, each variant's first replication keeps
+    /// its truck records.
+    pub fn run(
+        scenarios: &[(PathBuf, Scenario)],
+        base_seed: u64,
+        replications: u32,
+        records: bool,
+    ) -> Comparison {
         let variants: Vec<Variant> = scenarios
             .iter()
             .map(|(file, scenario)| Variant {
                 name: scenario.name().to_string(),
                 file: file.clone(),
-                experiment: Experiment::run(scenario, base_seed, replications, true),
+                experiment: Experiment::run(scenario, base_seed, replications, records),
             })
             .collect();
         let differences = match variants.split_first() {

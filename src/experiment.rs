@@ -20,7 +20,8 @@ pub fn replication_seed(base: u64, replication: u32) -> u64 {
 
 /// Runs replications `0..replications` on rayon's current thread pool; results come back in
 /// replication order whatever the thread count. Replication 0 keeps its truck records when
-/// `records` is set (for trucks.csv); the others keep only statistics. `progress` is called as
+/// `records` is set (for trucks.csv), and its stages' hourly traces (for queues.csv) always; the
+/// others keep only statistics. `progress` is called as
 /// each replication ends.
 pub fn replicate(
     scenario: &Scenario,
@@ -33,10 +34,10 @@ pub fn replicate(
         .into_par_iter()
         .map(|i| {
             let seed = replication_seed(base, i);
-            let result = if records && i == 0 {
-                crate::run(scenario, seed)
-            } else {
-                crate::run_summary(scenario, seed)
+            let result = match (i, records) {
+                (0, true) => crate::run(scenario, seed),
+                (0, false) => crate::run_traced(scenario, seed),
+                _ => crate::run_summary(scenario, seed),
             };
             progress();
             result

@@ -34,4 +34,4 @@ pub mod report;
 pub mod scenario;
 pub mod sweep;
 
-pub use model::{run, run_summary, RunResult, Scenario};
+pub use model::{run, run_summary, run_traced, RunResult, Scenario};

@@ -353,7 +353,8 @@ pub fn write_summary_json(
     let summary = Summary {
         landport_version: env!("CARGO_PKG_VERSION"),
         units: "times in hours (names ending _h or _hours), rates in trucks per day as named; \
-intervals are 95% Student t over replications",
+intervals are 95% Student t over replications; percentiles come from a fixed-memory histogram with \
+3 significant digits (relative error under 0.1%)",
         experiment,
         offered_loads: scenario.offered_loads(),
     };
@@ -433,6 +434,10 @@ their statistics cover the run up to the stop"
         metric("dwell_p90_h", 2),
         metric("dwell_p95_h", 2),
         metric("dwell_p99_h", 2),
+    );
+    let _ = writeln!(
+        out,
+        "  (percentiles from a fixed-memory histogram with 3 significant digits: relative error under 0.1%)"
     );
     let _ = writeln!(
         out,
@@ -608,31 +613,37 @@ pub fn write_run(
     let runs = &experiment.runs;
     let no_records = RunResult::default();
     let first = runs.first().unwrap_or(&no_records);
-    write_files(
-        dir,
-        &[
-            ("trucks.csv", &|w| write_trucks_csv(w, scenario, first)),
-            ("stages.csv", &|w| {
-                write_stages_csv(w, runs, experiment.first_replication)
-            }),
-            ("metrics.csv", &|w| {
-                write_metrics_csv(w, &experiment.metrics)
-            }),
-            ("replications.csv", &|w| {
-                write_replications_csv(w, experiment)
-            }),
-            ("dwell_histogram.csv", &|w| {
-                write_dwell_histogram_csv(w, runs)
-            }),
-            ("daily.csv", &|w| {
-                write_daily_csv(w, runs, experiment.first_replication)
-            }),
-            ("queues.csv", &|w| write_queues_csv(w, first)),
-            ("summary.json", &|w| {
-                write_summary_json(w, scenario, experiment)
-            }),
-        ],
-    )
+    let trucks: ResultFile<'_> = ("trucks.csv", &|w| write_trucks_csv(w, scenario, first));
+    let rest: [ResultFile<'_>; 7] = [
+        ("stages.csv", &|w| {
+            write_stages_csv(w, runs, experiment.first_replication)
+        }),
+        ("metrics.csv", &|w| {
+            write_metrics_csv(w, &experiment.metrics)
+        }),
+        ("replications.csv", &|w| {
+            write_replications_csv(w, experiment)
+        }),
+        ("dwell_histogram.csv", &|w| {
+            write_dwell_histogram_csv(w, runs)
+        }),
+        ("daily.csv", &|w| {
+            write_daily_csv(w, runs, experiment.first_replication)
+        }),
+        ("queues.csv", &|w| write_queues_csv(w, first)),
+        ("summary.json", &|w| {
+            write_summary_json(w, scenario, experiment)
+        }),
+    ];
+    // trucks.csv only when the first replication kept its records (not with `--records none`).
+    let files: Vec<ResultFile<'_>> = first
+        .log
+        .is_some()
+        .then_some(trucks)
+        .into_iter()
+        .chain(rest)
+        .collect();
+    write_files(dir, &files)
 }
 
 /// A result file that could not be written.

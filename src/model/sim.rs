@@ -67,6 +67,18 @@ impl Recorder for NoRecords {
     }
 }
 
+/// The stages' hourly traces, without truck records.
+#[derive(Default)]
+struct TracesOnly;
+
+impl Recorder for TracesOnly {
+    const TRACES: bool = true;
+    fn exited(&mut self, _: u64, _: Time, _: Time, _: &[Visit]) {}
+    fn into_log(self) -> Option<TruckLog> {
+        None
+    }
+}
+
 impl Recorder for TruckLog {
     const TRACES: bool = true;
     fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]) {
@@ -206,6 +218,12 @@ struct Simulation<'a, R: Recorder> {
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
 pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
     Simulation::<TruckLog>::new(scenario, seed).run()
+}
+
+/// Simulates `scenario` with `seed`, keeping the stages' hourly traces (for queues.csv) but no
+/// truck records: memory bounded by the trucks in the port, not the trucks simulated.
+pub fn run_traced(scenario: &Scenario, seed: u64) -> RunResult {
+    Simulation::<TracesOnly>::new(scenario, seed).run()
 }
 
 /// Simulates `scenario` with `seed`, keeping only the summary statistics: the fast path.
@@ -668,6 +686,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             daily: self.daily,
             trace,
             stopped: self.stopped,
+            events: self.events_handled,
             log: self.recorder.into_log(),
         }
     }

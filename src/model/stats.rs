@@ -556,6 +556,8 @@ pub struct RunResult {
     /// then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stopped: Option<Stopped>,
+    /// Events handled: arrivals, service and travel ends, staffing changes, warm-up's end.
+    pub events: u64,
     /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
     #[serde(skip)]
     pub log: Option<TruckLog>,

@@ -94,7 +94,7 @@ fn readme_comparisons_are_what_compare_prints() {
             })
             .collect();
         let first = &files[0].1;
-        let comparison = Comparison::run(&files, first.seed(), first.replications());
+        let comparison = Comparison::run(&files, first.seed(), first.replications(), false);
         assert_printed(&lines, &comparison_table(&comparison), &args.join(" "));
     }
 }
