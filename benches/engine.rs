@@ -1,31 +1,101 @@
-//! Engine speed on the shipped scenarios. The baseline is the full run that keeps every truck's
-//! record (what `landport run` does); the fast path keeps only summary statistics (what
-//! replications and sweeps use). Criterion reports both in the same run, so their ratio is
-//! measured on the same machine under the same load.
+//! landport's speed, measured against a baseline in the same run (these machines are noisy:
+//! compare ratios, not times across runs). `python3 benches/ratios.py` prints the ratios from
+//! criterion's results afterwards.
+//!
+//! - `network`: events per second on an open network of three M/M/c stages (loads 0.75–0.81):
+//!   the bare event loop of `baseline.rs`, landport's summary-only run (full per-stage
+//!   statistics, no truck records) and its run with truck records.
+//! - `month`: each shipped scenario for one simulated month (after its warm-up).
+//! - `variants`: legacy against reformed Alashankou, and the reformed port with 1 to 6
+//!   manual-inspection bays.
+//! - `sweep`: a 16-point sweep on 1 thread and on all threads.
+
+#[path = "baseline.rs"]
+mod baseline;
 
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-fn engine(c: &mut Criterion) {
-    for name in ["alashankou-reformed", "alashankou-legacy"] {
-        let path = format!("scenarios/{name}.toml");
-        let scenario =
-            landport::scenario::load(Path::new(&path)).expect("shipped scenario is valid");
-        let arrivals = landport::run_summary(&scenario, 1).trucks.arrived;
-        let mut group = c.benchmark_group(name);
-        group.sample_size(20);
-        group.throughput(Throughput::Elements(arrivals));
-        group.bench_function(
-            BenchmarkId::new("run with truck log (baseline)", arrivals),
-            |b| b.iter(|| landport::run(&scenario, 1)),
-        );
-        group.bench_function(BenchmarkId::new("run_summary", arrivals), |b| {
-            b.iter(|| landport::run_summary(&scenario, 1))
-        });
-        group.finish();
-    }
+fn scenario(path: &str) -> landport::Scenario {
+    landport::scenario::load(Path::new(path)).expect("benchmark scenario is valid")
 }
 
-criterion_group!(benches, engine);
+fn network(c: &mut Criterion) {
+    let network = scenario("benches/data/three-stage.toml");
+    let hours = network.warmup().hours() + network.horizon().hours();
+    let mut group = c.benchmark_group("network");
+    group.sample_size(30);
+    let baseline_events = baseline::run(hours, 1);
+    group.throughput(Throughput::Elements(baseline_events));
+    group.bench_function("bare event loop (baseline)", |b| {
+        b.iter(|| baseline::run(hours, 1))
+    });
+    let events = landport::run_summary(&network, 1).events;
+    group.throughput(Throughput::Elements(events));
+    group.bench_function("landport run_summary", |b| {
+        b.iter(|| landport::run_summary(&network, 1))
+    });
+    group.bench_function("landport run with truck records", |b| {
+        b.iter(|| landport::run(&network, 1))
+    });
+    group.finish();
+}
+
+fn month(c: &mut Criterion) {
+    let mut group = c.benchmark_group("month");
+    group.sample_size(20);
+    for name in [
+        "alashankou-legacy",
+        "alashankou-reformed",
+        "horgos-legacy",
+        "horgos-reformed",
+    ] {
+        let port = scenario(&format!("scenarios/{name}.toml"));
+        let events = landport::run_summary(&port, 1).events;
+        group.throughput(Throughput::Elements(events));
+        group.bench_function(name, |b| b.iter(|| landport::run_summary(&port, 1)));
+    }
+    group.finish();
+}
+
+fn variants(c: &mut Criterion) {
+    let mut group = c.benchmark_group("variants");
+    group.sample_size(20);
+    for name in ["alashankou-legacy", "alashankou-reformed"] {
+        let port = scenario(&format!("scenarios/{name}.toml"));
+        group.bench_function(name, |b| b.iter(|| landport::run_summary(&port, 1)));
+    }
+    let bays = landport::sweep::load(Path::new("benches/data/inspection-bays.toml"))
+        .expect("benchmark sweep is valid");
+    for point in &bays.points {
+        let servers = landport::sweep::show(&point.values[0]);
+        group.bench_function(
+            BenchmarkId::new("reformed, inspection bays", servers),
+            |b| b.iter(|| landport::run_summary(&point.scenario, 1)),
+        );
+    }
+    group.finish();
+}
+
+fn sweep(c: &mut Criterion) {
+    let sweep = landport::sweep::load(Path::new("benches/data/sweep-16.toml"))
+        .expect("benchmark sweep is valid");
+    assert_eq!(sweep.points.len(), 16);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut group = c.benchmark_group("sweep");
+    group.sample_size(10);
+    for threads in [1, cores] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        group.bench_function(BenchmarkId::new("16 points, threads", threads), |b| {
+            b.iter(|| pool.install(|| landport::sweep::run(&sweep, &|| {})))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, network, month, variants, sweep);
 criterion_main!(benches);

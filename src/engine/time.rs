@@ -30,13 +30,9 @@ impl Time {
     /// Rounds a non-negative number of milliseconds to the nearest millisecond.
     /// Negative and NaN inputs give zero; values beyond the range saturate.
     pub fn from_millis_f64(ms: f64) -> Time {
-        if ms.is_nan() || ms <= 0.0 {
-            Time::ZERO
-        } else if ms >= u64::MAX as f64 {
-            Time::MAX
-        } else {
-            Time(ms.round() as u64)
-        }
+        // Rounded half up without `round`'s libm call (this is on the path of every time drawn);
+        // the cast saturates: NaN and negatives give zero, too large gives `Time::MAX`.
+        Time((ms + 0.5) as u64)
     }
 
     pub fn from_hours(hours: f64) -> Time {

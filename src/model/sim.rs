@@ -6,8 +6,8 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    DayCount, DwellHistogram, HourlySeries, MilestoneSums, StageStats, Stopped, Tally, TimeSplit,
-    TraceSeries, TruckCounts, TruckLog, Visit,
+    DayCount, HourlySeries, MilestoneSums, StageStats, Stopped, Tally, TimeSplit, TraceSeries,
+    TruckCounts, TruckLog, Visit,
 };
 use super::{Destination, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Rng, Time};
@@ -201,7 +201,6 @@ struct Simulation<'a, R: Recorder> {
     cleared_after_warmup: u64,
     /// Dwell of trucks that arrived after warm-up and exited before the end.
     dwell: Tally,
-    dwell_bins: DwellHistogram,
     /// Arrivals and exits per day of the run.
     daily: Vec<DayCount>,
     /// Where the dwell of those trucks went, per stage.
@@ -274,7 +273,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             counts: TruckCounts::default(),
             cleared_after_warmup: 0,
             dwell: Tally::default(),
-            dwell_bins: DwellHistogram::default(),
             daily: vec![DayCount::default(); end.day() as usize + 1],
             splits: vec![TimeSplit::default(); scenario.stages.len()],
             milestones: MilestoneSums::default(),
@@ -325,7 +323,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     /// What went over its limit, if anything: too many trucks in the port or events handled.
     fn over_limit(&self) -> Option<String> {
-        let limits = self.scenario.limits;
+        let limits = &self.scenario.limits;
+        if u64::from(self.in_port.value()) <= limits.trucks_in_port
+            && limits
+                .events
+                .is_none_or(|events| self.events_handled < events)
+        {
+            return None;
+        }
         let in_port = u64::from(self.in_port.value());
         if in_port > limits.trucks_in_port {
             return Some(format!(
@@ -571,7 +576,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let slot = &self.trucks[truck as usize];
         if slot.counted {
             self.dwell.record(now - slot.arrival);
-            self.dwell_bins.record(now - slot.arrival);
             TimeSplit::add_truck(&mut self.splits, slot.arrival, now, &slot.visits);
             self.milestones
                 .add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
@@ -682,7 +686,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             breakdown,
             milestones: self.milestones.finish(&self.dwell),
             in_port_hourly: self.in_port.finish(end),
-            dwell_bins: self.dwell_bins.finish(),
+            dwell_bins: self.dwell.dwell_bins(),
             daily: self.daily,
             trace,
             stopped: self.stopped,

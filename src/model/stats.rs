@@ -87,11 +87,13 @@ fn mean_hours(sum: u128, count: u64) -> f64 {
 }
 
 /// Per-truck times whose quantiles are reported too: a [`Sum`] for the exact mean, and a
-/// histogram for quantiles (3 significant digits).
+/// histogram for quantiles (3 significant digits). Zeros (no wait at all, the common case at a
+/// stage with free servers) are counted apart and added to the histogram when it is read.
 #[derive(Debug, Clone)]
 pub(crate) struct Tally {
     sum: Sum,
     histogram: Histogram<u64>,
+    zeros: u64,
 }
 
 impl Default for Tally {
@@ -99,6 +101,7 @@ impl Default for Tally {
         Tally {
             sum: Sum::default(),
             histogram: Histogram::new(3).expect("3 significant digits is a valid precision"),
+            zeros: 0,
         }
     }
 }
@@ -106,10 +109,37 @@ impl Default for Tally {
 impl Tally {
     pub(crate) fn record(&mut self, value: Time) {
         self.sum.record(value);
+        if value == Time::ZERO {
+            self.zeros += 1;
+            return;
+        }
         // The histogram grows to fit (auto-resize); saturate only if growing fails.
         if self.histogram.record(value.millis()).is_err() {
             self.histogram.saturating_record(value.millis());
         }
+    }
+
+    /// Moves the zeros counted apart into the histogram, before it is read.
+    fn settle(&mut self) {
+        if self.zeros > 0 {
+            let zeros = std::mem::take(&mut self.zeros);
+            if self.histogram.record_n(0, zeros).is_err() {
+                self.histogram.saturating_record_n(0, zeros);
+            }
+        }
+    }
+
+    /// The recorded times counted in [`DwellBins`], each histogram bucket by its middle value.
+    pub(crate) fn dwell_bins(&mut self) -> Vec<u64> {
+        self.settle();
+        let upper = DwellBins::upper_millis();
+        let mut counts = vec![0u64; DwellBins::COUNT];
+        for bucket in self.histogram.iter_recorded() {
+            let middle = self.histogram.median_equivalent(bucket.value_iterated_to());
+            let bin = upper.partition_point(|&edge| edge <= middle);
+            counts[bin.min(DwellBins::COUNT - 1)] += bucket.count_at_value();
+        }
+        counts
     }
 
     pub(crate) fn count(&self) -> u64 {
@@ -120,7 +150,8 @@ impl Tally {
         self.sum.mean_hours()
     }
 
-    fn quantile_hours(&self, q: f64) -> f64 {
+    fn quantile_hours(&mut self, q: f64) -> f64 {
+        self.settle();
         if self.count() == 0 {
             0.0
         } else {
@@ -128,12 +159,13 @@ impl Tally {
         }
     }
 
-    fn max_hours(&self) -> f64 {
+    fn max_hours(&mut self) -> f64 {
+        self.settle();
         Time::from_millis(self.histogram.max()).hours()
     }
 
     /// Mean, percentiles and maximum, as reported for dwell times.
-    pub(crate) fn dwell_summary(&self) -> DwellSummary {
+    pub(crate) fn dwell_summary(&mut self) -> DwellSummary {
         DwellSummary {
             trucks: self.count(),
             mean_hours: self.mean_hours(),
@@ -224,35 +256,6 @@ impl DwellBins {
                 _ => (Self::edges_hours(k).1 * Time::HOUR.millis() as f64).round() as u64,
             })
             .collect()
-    }
-}
-
-/// Counts of dwell times in [`DwellBins`].
-#[derive(Debug, Clone)]
-pub(crate) struct DwellHistogram {
-    upper_millis: Vec<u64>,
-    counts: Vec<u64>,
-}
-
-impl Default for DwellHistogram {
-    fn default() -> Self {
-        DwellHistogram {
-            upper_millis: DwellBins::upper_millis(),
-            counts: vec![0; DwellBins::COUNT],
-        }
-    }
-}
-
-impl DwellHistogram {
-    pub(crate) fn record(&mut self, dwell: Time) {
-        let bin = self
-            .upper_millis
-            .partition_point(|&upper| upper <= dwell.millis());
-        self.counts[bin.min(DwellBins::COUNT - 1)] += 1;
-    }
-
-    pub(crate) fn finish(self) -> Vec<u64> {
-        self.counts
     }
 }
 

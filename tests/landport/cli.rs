@@ -281,3 +281,50 @@ fn one_replication_reruns_alone() {
     assert_eq!(alone_rows.len(), 2);
     assert_eq!(alone_rows[1], all_rows[3]);
 }
+
+#[test]
+fn records_none_keeps_statistics_only_and_says_its_peak_memory() {
+    let (dir, path) = one_desk("desk", "servers = 2", "5 min");
+    let out = dir.path().join("out");
+    let assert = landport()
+        .arg("run")
+        .arg(&path)
+        .args(["--records", "none", "-n", "3", "--no-plots", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let printed = stdout(&assert);
+    assert!(!out.join("trucks.csv").exists(), "no per-truck records");
+    for file in [
+        "stages.csv",
+        "metrics.csv",
+        "queues.csv",
+        "dwell_histogram.csv",
+        "summary.json",
+    ] {
+        assert!(out.join(file).exists(), "{file}");
+    }
+    assert!(
+        printed.contains("relative error under 0.1%"),
+        "the percentile error is stated: {printed}"
+    );
+    let peak = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("peak resident memory: "))
+        .expect("peak memory printed");
+    assert!(peak.ends_with(" MiB"), "{peak}");
+    // The same statistics as with records.
+    let with = dir.path().join("with");
+    landport()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "3", "--no-plots", "--out"])
+        .arg(&with)
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(out.join("metrics.csv")).unwrap(),
+        std::fs::read(with.join("metrics.csv")).unwrap()
+    );
+    assert!(with.join("trucks.csv").exists());
+}
