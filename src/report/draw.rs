@@ -3,6 +3,7 @@
 
 use std::sync::Once;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -64,6 +65,23 @@ const PART_COLOURS: [RGBColor; 5] = [
 
 type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 type Area<DB> = DrawingArea<DB, Shift>;
+/// Every chart here is on two real axes.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The legend of a chart's labelled series, in a box at `position`.
+fn legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    position: SeriesLabelPosition,
+    size: u32,
+) -> Drawn<DB> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font(text_style(size))
+        .draw()
+}
 
 fn text_style(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&BLACK)
@@ -227,13 +245,7 @@ pub fn dwell_distribution<DB: DrawingBackend>(
         });
         chart.draw_series(LineSeries::new(outline, colour.stroke_width(2)))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(text_style(LEGEND))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND)?;
 
     let mut chart = ChartBuilder::on(&lower)
         .margin(12)
@@ -284,13 +296,7 @@ pub fn dwell_distribution<DB: DrawingBackend>(
             ))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(text_style(LEGEND))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::LowerRight, LEGEND)?;
     Ok(())
 }
 
@@ -369,13 +375,7 @@ pub fn time_breakdown<DB: DrawingBackend>(
             category_label(root, at, stage)?;
         }
         if index + 1 == variants.len() {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .label_font(text_style(LEGEND))
-                .draw()?;
+            legend(&mut chart, SeriesLabelPosition::LowerRight, LEGEND)?;
         }
     }
     Ok(())
@@ -507,13 +507,7 @@ pub fn queues<DB: DrawingBackend>(
                 .legend(|(x, y)| {
                     Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour(0).mix(0.25).filled())
                 });
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK.mix(0.4))
-                .label_font(text_style(LEGEND - 2))
-                .draw()?;
+            legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND - 2)?;
         }
     }
     Ok(())
@@ -584,13 +578,7 @@ pub fn utilization<DB: DrawingBackend>(
         let at = chart.backend_coord(&(0.0, row(k)));
         category_label(root, at, stage)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(text_style(LEGEND))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::LowerRight, LEGEND)?;
     Ok(())
 }
 
@@ -692,13 +680,7 @@ pub fn cleared_per_day<DB: DrawingBackend>(
             .label(format!("{}: arrived (mean)", variant.name))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 6, y)], colour.stroke_width(2)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(text_style(LEGEND))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND)?;
     Ok(())
 }
 
@@ -789,13 +771,7 @@ pub fn sweep_metric<DB: DrawingBackend>(
                 .map(|&(x, m, _)| Circle::new((x, m), 4, colour.filled())),
         )?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font(text_style(LEGEND))
-        .draw()?;
+    legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND)?;
     Ok(())
 }
 
