@@ -14,6 +14,9 @@ use super::Time;
 pub struct EventList<E> {
     heap: BinaryHeap<Entry<E>>,
     next_sequence: u64,
+    /// The time of the last event popped: nothing may be scheduled before it, so time never goes
+    /// back (checked in test builds).
+    now: Time,
 }
 
 /// An event with its key: the time in the high 64 bits, the insertion sequence in the low 64,
@@ -50,6 +53,7 @@ impl<E> Default for EventList<E> {
         EventList {
             heap: BinaryHeap::new(),
             next_sequence: 0,
+            now: Time::ZERO,
         }
     }
 }
@@ -59,10 +63,16 @@ impl<E> EventList<E> {
         EventList {
             heap: BinaryHeap::with_capacity(capacity),
             next_sequence: 0,
+            now: Time::ZERO,
         }
     }
 
     pub fn schedule(&mut self, time: Time, event: E) {
+        debug_assert!(
+            time >= self.now,
+            "scheduled at {time:?}, before the current time {:?}",
+            self.now
+        );
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.heap.push(Entry {
@@ -73,9 +83,9 @@ impl<E> EventList<E> {
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(Time, E)> {
-        self.heap
-            .pop()
-            .map(|entry| (Self::time_of(entry.key), entry.event))
+        let entry = self.heap.pop()?;
+        self.now = Self::time_of(entry.key);
+        Some((self.now, entry.event))
     }
 
     fn time_of(key: u128) -> Time {
@@ -97,5 +107,15 @@ mod tests {
         list.schedule(Time::from_millis(5), 'e');
         let order: String = std::iter::from_fn(|| list.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, "abcde");
+    }
+
+    #[test]
+    #[should_panic(expected = "before the current time")]
+    #[cfg(debug_assertions)]
+    fn scheduling_in_the_past_is_caught() {
+        let mut list = EventList::default();
+        list.schedule(Time::from_millis(5), 'a');
+        list.pop();
+        list.schedule(Time::from_millis(4), 'b');
     }
 }

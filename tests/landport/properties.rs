@@ -166,7 +166,7 @@ proptest! {
         let text = scenario_text(&port);
         let scenario = landport::scenario::parse(&text, std::path::Path::new("property.toml"))
             .map_err(|error| TestCaseError::fail(format!("invalid port:\n{error}\n{text}")))?;
-        // The event loop asserts (in test builds) that no event comes before the one handled.
+        // The event list asserts (in test builds) that nothing is scheduled before the current time.
         let result = landport::run(&scenario, seed);
         let trucks = &result.trucks;
         prop_assert_eq!(trucks.arrived, trucks.exited + trucks.in_port_at_end);
