@@ -401,8 +401,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
 fn load(path: &Path) -> anyhow::Result<crate::Scenario> {
     scenario::load(path).map_err(|error| match error {
         ScenarioError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
-        // Its message names the cause already: no chain to print after it.
-        ScenarioError::Read { .. } => anyhow::anyhow!("{error}"),
+        ScenarioError::Read { .. } => anyhow::Error::new(error),
     })
 }
 
@@ -615,7 +614,7 @@ pub struct Interrupted {
 fn load_sweep(path: &Path) -> anyhow::Result<sweep::Sweep> {
     sweep::load(path).map_err(|error| match error {
         SweepError::Invalid(_) => anyhow::anyhow!("invalid sweep:\n{error}"),
-        SweepError::Read { .. } => anyhow::anyhow!("{error}"),
+        SweepError::Read { .. } => anyhow::Error::new(error),
     })
 }
 

@@ -648,7 +648,7 @@ pub fn write_run(
 
 /// A result file that could not be written.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot write {}: {source}", path.display())]
+#[error("cannot write {}", path.display())]
 pub struct OutputError {
     pub path: PathBuf,
     pub source: io::Error,

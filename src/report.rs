@@ -39,7 +39,7 @@ pub enum ReportError {
     BadFile { path: PathBuf, why: String },
     #[error("drawing {chart}: {why}")]
     Draw { chart: String, why: String },
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("cannot write {}", path.display())]
     Write { path: PathBuf, source: io::Error },
     #[error("{metric}: no such metric in the sweep (it has {known})")]
     UnknownMetric { metric: String, known: String },

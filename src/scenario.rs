@@ -63,10 +63,11 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Why a scenario could not be loaded.
+/// Why a scenario could not be loaded. An I/O failure is the error's `source`, not part of its
+/// message, so that a chain of causes (`{:#}`) names it once.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario {}: {source}", path.display())]
+    #[error("cannot read scenario {}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,

@@ -73,7 +73,7 @@ pub struct Point {
 /// Why a sweep file was rejected.
 #[derive(Debug, thiserror::Error)]
 pub enum SweepError {
-    #[error("cannot read sweep file {}: {source}", path.display())]
+    #[error("cannot read sweep file {}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,

@@ -30,7 +30,7 @@ struct Header {
 /// A journal or shard that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}", path.display())]
     Io { path: PathBuf, source: io::Error },
     #[error("{}:{line}: {why}", path.display())]
     Bad {
