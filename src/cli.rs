@@ -648,9 +648,9 @@ fn sweep_command(
     plots: &Plots,
 ) -> anyhow::Result<()> {
     let sweep = load_sweep(path)?;
-    let info = sweep.info();
+    let info = &sweep.info;
     let dir = options.out.unwrap_or_else(|| {
-        let dir = PathBuf::from("output").join(sweep::folder_name(&info));
+        let dir = PathBuf::from("output").join(sweep::folder_name(info));
         match options.shard {
             Some(shard) => PathBuf::from(sweep::slurm::shard_folder(
                 &dir,
@@ -661,9 +661,9 @@ fn sweep_command(
         }
     });
     let (journal, done) = if options.resume {
-        Journal::resume(&dir, &info, options.shard)?
+        Journal::resume(&dir, info, options.shard)?
     } else {
-        (Journal::create(&dir, &info, options.shard)?, Vec::new())
+        (Journal::create(&dir, info, options.shard)?, Vec::new())
     };
     let finished: HashSet<(u32, u32)> = done
         .iter()
@@ -718,7 +718,7 @@ fn sweep_command(
         .into());
     }
     if let Some(shard) = options.shard {
-        let marker = journal::finish_shard(&dir, &info, shard, pairs.len())?;
+        let marker = journal::finish_shard(&dir, info, shard, pairs.len())?;
         return say(&format!(
             "shard {shard} of sweep {}: {} runs of {} in {}\nwrote {}\nwrote {}\n\
 when every shard is done: landport merge {}/shard-*-of-{} --out {}\n",
@@ -745,14 +745,14 @@ first: point {}, replication {}: {}",
             first.stopped.as_deref().unwrap_or_default()
         );
     }
-    let results = runs::reduce(&info, records).map_err(|missing| {
+    let results = runs::reduce(info, records).map_err(|missing| {
         anyhow::anyhow!(
             "{} runs are missing from {}",
             missing.runs,
             journal.path().display()
         )
     })?;
-    let text = write_sweep(&dir, &info, &results, plots)?;
+    let text = write_sweep(&dir, info, &results, plots)?;
     // The results are whole: the runs kept for a resume are no longer needed.
     std::fs::remove_file(journal.path())
         .with_context(|| format!("removing {}", journal.path().display()))?;
@@ -789,7 +789,7 @@ fn merge(shards: &[PathBuf], out: Option<PathBuf>, plots: &Plots) -> anyhow::Res
 
 fn slurm_script(path: &Path, args: &SlurmArgs, out: Option<PathBuf>) -> anyhow::Result<()> {
     let sweep = load_sweep(path)?;
-    let info = sweep.info();
+    let info = &sweep.info;
     let options = sweep::slurm::SlurmOptions {
         shards: args.shards.unwrap_or(1),
         partition: args.partition.clone(),
@@ -797,7 +797,7 @@ fn slurm_script(path: &Path, args: &SlurmArgs, out: Option<PathBuf>) -> anyhow::
         cpus_per_task: args.cpus_per_task,
     };
     options.check().map_err(anyhow::Error::msg)?;
-    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&info)));
+    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(info)));
     let landport = std::env::current_exe().context("finding the landport executable")?;
     let workdir = std::env::current_dir().context("reading the working directory")?;
     let script = sweep::slurm::script(&landport, &workdir, path, &info.name, &dir, &options);

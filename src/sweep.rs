@@ -23,45 +23,14 @@ use crate::scenario::{
     Problem, ScenarioError, TextError, Unchecked, MAX_REPLICATIONS,
 };
 
-/// A validated sweep: the base scenario and one validated scenario per point.
+/// A validated sweep: what its results need to know of it (also kept with each shard), and one
+/// validated scenario per point.
 pub struct Sweep {
-    pub file: PathBuf,
-    pub name: String,
-    pub scenario_file: PathBuf,
-    pub base_seed: u64,
-    pub replications: u32,
-    /// The varied keys, in the order of the sweep file.
-    pub keys: Vec<String>,
+    pub info: SweepInfo,
     pub points: Vec<Point>,
-    /// Identifies the sweep file, its base scenario (with what it extends) and the landport
-    /// version; see [`runs::fingerprint`].
-    pub fingerprint: String,
 }
 
 pub use runs::{RunRecord, Shard, SweepInfo};
-
-impl Sweep {
-    /// What the result files need to know of the sweep.
-    pub fn info(&self) -> SweepInfo {
-        SweepInfo {
-            file: self.file.clone(),
-            name: self.name.clone(),
-            scenario_file: self.scenario_file.clone(),
-            base_seed: self.base_seed,
-            replications: self.replications,
-            keys: self.keys.clone(),
-            points: self
-                .points
-                .iter()
-                .map(|point| runs::PointInfo {
-                    values: point.values.iter().map(show).collect(),
-                    warmup_hours: point.scenario.warmup().hours(),
-                })
-                .collect(),
-            fingerprint: self.fingerprint.clone(),
-        }
-    }
-}
 
 /// One combination of values, and the scenario it makes.
 pub struct Point {
@@ -299,16 +268,23 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
     let first = &points.first()?.scenario;
     let fingerprint =
         runs::fingerprint(&[env!("CARGO_PKG_VERSION"), checker.text, base.resolved()]);
-    Some(Sweep {
-        fingerprint,
+    let info = SweepInfo {
         file: path.to_path_buf(),
         name,
+        scenario_file,
         base_seed: seed.map_or(first.seed(), |seed| seed as u64),
         replications: replications.map_or(first.replications(), |n| n as u32),
-        scenario_file,
         keys,
-        points,
-    })
+        points: points
+            .iter()
+            .map(|point| runs::PointInfo {
+                values: point.values.iter().map(show).collect(),
+                warmup_hours: point.scenario.warmup().hours(),
+            })
+            .collect(),
+        fingerprint,
+    };
+    Some(Sweep { info, points })
 }
 
 fn valid_name(name: &str) -> bool {
@@ -681,8 +657,8 @@ pub fn show(value: &Value) -> String {
 impl fmt::Debug for Sweep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sweep")
-            .field("file", &self.file)
-            .field("keys", &self.keys)
+            .field("file", &self.info.file)
+            .field("keys", &self.info.keys)
             .field("points", &self.points.len())
             .finish()
     }
@@ -700,7 +676,7 @@ pub struct PointResult {
 /// Runs every (point, replication) on rayon's current pool; `progress` is called after each
 /// run. Results come back in the order of the points.
 pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Vec<PointResult> {
-    let info = sweep.info();
+    let info = &sweep.info;
     let records = std::sync::Mutex::new(Vec::new());
     run_pairs(
         sweep,
@@ -717,7 +693,7 @@ pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Vec<PointResult> {
     let records = records
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    runs::reduce(&info, records).expect("every pair ran")
+    runs::reduce(info, records).expect("every pair ran")
 }
 
 /// Runs the given (point, replication) pairs on rayon's current pool and hands each run's record
@@ -736,8 +712,10 @@ pub fn run_pairs(
                 return 0;
             }
             let scenario = &sweep.points[point as usize].scenario;
-            let result =
-                crate::run_summary(scenario, replication_seed(sweep.base_seed, replication));
+            let result = crate::run_summary(
+                scenario,
+                replication_seed(sweep.info.base_seed, replication),
+            );
             let mut record =
                 RunRecord::new(point, replication, metrics(&result), &result.in_port_hourly);
             record.stopped = result.stopped.map(|stopped| {

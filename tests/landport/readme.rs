@@ -108,7 +108,7 @@ fn readme_sweep_is_what_sweep_prints() {
         let results = landport::sweep::run(&sweep, &|| {});
         assert_printed(
             &lines,
-            &landport::sweep::sweep_table(&sweep.info(), &results),
+            &landport::sweep::sweep_table(&sweep.info, &results),
             &args[0],
         );
     }

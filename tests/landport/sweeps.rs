@@ -54,9 +54,9 @@ fn a_grid_makes_every_combination_first_key_slowest() {
 "#,
     );
     let sweep = sweep::load(&path).unwrap();
-    assert_eq!(sweep.name, "study");
-    assert_eq!(sweep.replications, 4, "the scenario's replications");
-    assert_eq!(sweep.base_seed, 3, "the scenario's seed");
+    assert_eq!(sweep.info.name, "study");
+    assert_eq!(sweep.info.replications, 4, "the scenario's replications");
+    assert_eq!(sweep.info.base_seed, 3, "the scenario's seed");
     let points: Vec<Vec<String>> = sweep
         .points
         .iter()
@@ -114,7 +114,11 @@ replications = 2
     );
     let sweep = sweep::load(&path).unwrap();
     assert_eq!(
-        (sweep.name.as_str(), sweep.base_seed, sweep.replications),
+        (
+            sweep.info.name.as_str(),
+            sweep.info.base_seed,
+            sweep.info.replications
+        ),
         ("listed", 11, 2)
     );
     assert_eq!(sweep.points.len(), 2);
@@ -284,7 +288,7 @@ fn a_bad_sweep_runs_nothing_and_writes_nothing() {
 fn the_shipped_sweep_and_variant_are_valid() {
     let sweep = sweep::load(Path::new("scenarios/sweeps/reformed-inspection.toml")).unwrap();
     assert_eq!(sweep.points.len(), 24);
-    assert_eq!(sweep.replications, 10);
+    assert_eq!(sweep.info.replications, 10);
     let variant =
         landport::scenario::load(Path::new("scenarios/variants/reformed-exit-24h.toml")).unwrap();
     assert_eq!(variant.name(), "reformed-exit-24h");
