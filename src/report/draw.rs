@@ -3,6 +3,7 @@
 
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -67,6 +68,41 @@ type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorTy
 type Area<DB> = DrawingArea<DB, Shift>;
 /// Every chart here is on two real axes.
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart's axes in the common style: axis descriptions at `description` size, tick labels at
+/// `label` size, no minor grid lines.
+fn mesh<'a, 'b, DB: DrawingBackend>(
+    chart: &'b mut Chart<'a, DB>,
+    description: u32,
+    label: u32,
+) -> MeshStyle<'a, 'b, RangedCoordf64, RangedCoordf64, DB> {
+    let mut mesh = chart.configure_mesh();
+    mesh.axis_desc_style(text_style(description))
+        .label_style(text_style(label))
+        .light_line_style(WHITE.mix(0.0));
+    mesh
+}
+
+/// A 95% band in a light shade of `colour`: the area between mean − half-width and mean +
+/// half-width of the (x, mean, half-width) points, its lower edge no lower than `floor`.
+fn band<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    points: &[(f64, f64, f64)],
+    colour: RGBColor,
+    floor: f64,
+) -> Drawn<DB> {
+    let upper = points.iter().map(|&(x, mean, half)| (x, mean + half));
+    let lower = points
+        .iter()
+        .rev()
+        .map(|&(x, mean, half)| (x, (mean - half).max(floor)));
+    let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
+    chart.draw_series(std::iter::once(Polygon::new(
+        outline,
+        colour.mix(0.2).filled(),
+    )))?;
+    Ok(())
+}
 
 /// The legend of a chart's labelled series, in a box at `position`.
 fn legend<'a, DB: DrawingBackend + 'a>(
@@ -209,16 +245,12 @@ pub fn dwell_distribution<DB: DrawingBackend>(
         .x_label_area_size(50)
         .y_label_area_size(80)
         .build_cartesian_2d(x_low..x_high, 0.0..y_high)?;
-    chart
-        .configure_mesh()
+    mesh(&mut chart, AXIS, LABEL)
         .x_labels(x_labels)
         .x_label_formatter(&format_x)
         .y_label_formatter(&tick)
         .x_desc(x_desc)
         .y_desc(bar_desc)
-        .axis_desc_style(text_style(AXIS))
-        .label_style(text_style(LABEL))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for ((index, variant, bins), bars) in with_bins.iter().zip(&bars) {
         let colour = colour(*index);
@@ -253,16 +285,12 @@ pub fn dwell_distribution<DB: DrawingBackend>(
         .x_label_area_size(50)
         .y_label_area_size(80)
         .build_cartesian_2d(x_low..x_high, 0.0..100.0)?;
-    chart
-        .configure_mesh()
+    mesh(&mut chart, AXIS, LABEL)
         .x_labels(x_labels)
         .x_label_formatter(&format_x)
         .y_label_formatter(&tick)
         .x_desc(x_desc)
         .y_desc("trucks out by then (%)")
-        .axis_desc_style(text_style(AXIS))
-        .label_style(text_style(LABEL))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for level in [50.0, 95.0] {
         chart.draw_series(DashedLineSeries::new(
@@ -339,15 +367,11 @@ pub fn time_breakdown<DB: DrawingBackend>(
             .x_label_area_size(50)
             .y_label_area_size(170)
             .build_cartesian_2d(0.0..nice_upper(widest * 1.15), -0.5..stages as f64 - 0.5)?;
-        chart
-            .configure_mesh()
+        mesh(&mut chart, AXIS, LABEL)
             .y_labels(0)
             .disable_y_mesh()
             .x_label_formatter(&tick)
             .x_desc("hours per truck")
-            .axis_desc_style(text_style(AXIS))
-            .label_style(text_style(LABEL))
-            .light_line_style(WHITE.mix(0.0))
             .draw()?;
         for (part, (_, name)) in TIME_PARTS.iter().enumerate() {
             let fill = PART_COLOURS[part];
@@ -434,8 +458,7 @@ pub fn queues<DB: DrawingBackend>(
             .y_label_area_size(70)
             .build_cartesian_2d(0.0..end_days, 0.0..nice_upper(top.max(1.0) * 1.1))?;
         let last_row = k + columns >= stages.len();
-        chart
-            .configure_mesh()
+        mesh(&mut chart, LABEL, LABEL - 2)
             .x_label_formatter(&tick)
             .y_label_formatter(&tick)
             .x_desc(if last_row {
@@ -445,9 +468,6 @@ pub fn queues<DB: DrawingBackend>(
             })
             .y_desc("trucks waiting")
             .y_labels(4)
-            .axis_desc_style(text_style(LABEL))
-            .label_style(text_style(LABEL - 2))
-            .light_line_style(WHITE.mix(0.0))
             .draw()?;
         for (index, trace) in &traces {
             let shade = colour(*index).mix(0.15);
@@ -528,15 +548,11 @@ pub fn utilization<DB: DrawingBackend>(
         .x_label_area_size(55)
         .y_label_area_size(190)
         .build_cartesian_2d(0.0..100.0, -0.5..n as f64 - 0.5)?;
-    chart
-        .configure_mesh()
+    mesh(&mut chart, AXIS, LABEL)
         .y_labels(0)
         .disable_y_mesh()
         .x_label_formatter(&tick)
         .x_desc("utilization: busy servers over servers on duty (%)")
-        .axis_desc_style(text_style(AXIS))
-        .label_style(text_style(LABEL))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     let band = 0.8 / variants.len().max(1) as f64;
     for (index, variant) in variants.iter().enumerate() {
@@ -621,15 +637,11 @@ pub fn cleared_per_day<DB: DrawingBackend>(
         .x_label_area_size(55)
         .y_label_area_size(90)
         .build_cartesian_2d(0.0..end, 0.0..y_high)?;
-    chart
-        .configure_mesh()
+    mesh(&mut chart, AXIS, LABEL)
         .x_label_formatter(&tick)
         .y_label_formatter(&tick)
         .x_desc("day of the run (simulated days)")
         .y_desc("trucks per day")
-        .axis_desc_style(text_style(AXIS))
-        .label_style(text_style(LABEL))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     let warmup_days = variants.first().map_or(0.0, |v| v.warmup_hours / 24.0);
     if warmup_days > 0.0 {
@@ -646,20 +658,11 @@ pub fn cleared_per_day<DB: DrawingBackend>(
     for (index, variant, points) in &days {
         let colour = colour(*index);
         let middle = |p: &super::series::DayPoint| f64::from(p.day) + 0.5;
-        let mut band: Vec<(f64, f64)> = points
+        let means: Vec<(f64, f64, f64)> = points
             .iter()
-            .map(|p| (middle(p), p.cleared + p.cleared_half_width))
+            .map(|p| (middle(p), p.cleared, p.cleared_half_width))
             .collect();
-        band.extend(
-            points
-                .iter()
-                .rev()
-                .map(|p| (middle(p), (p.cleared - p.cleared_half_width).max(0.0))),
-        );
-        chart.draw_series(std::iter::once(Polygon::new(
-            band,
-            colour.mix(0.2).filled(),
-        )))?;
+        band(&mut chart, &means, colour, 0.0)?;
         chart
             .draw_series(LineSeries::new(
                 points.iter().map(|p| (middle(p), p.cleared)),
@@ -732,8 +735,7 @@ pub fn sweep_metric<DB: DrawingBackend>(
     } else {
         10
     };
-    chart
-        .configure_mesh()
+    mesh(&mut chart, AXIS, LABEL)
         .x_labels(x_labels)
         .x_label_formatter(&format_x)
         .y_label_formatter(&tick)
@@ -741,18 +743,10 @@ pub fn sweep_metric<DB: DrawingBackend>(
             sweep.keys.first().map_or("point", String::as_str),
         ))
         .y_desc(metric_label(metric))
-        .axis_desc_style(text_style(AXIS))
-        .label_style(text_style(LABEL))
-        .light_line_style(WHITE.mix(0.0))
         .draw()?;
     for (index, line) in lines.iter().enumerate() {
         let colour = colour(index);
-        let mut band: Vec<(f64, f64)> = line.points.iter().map(|&(x, m, h)| (x, m + h)).collect();
-        band.extend(line.points.iter().rev().map(|&(x, m, h)| (x, m - h)));
-        chart.draw_series(std::iter::once(Polygon::new(
-            band,
-            colour.mix(0.18).filled(),
-        )))?;
+        band(&mut chart, &line.points, colour, f64::NEG_INFINITY)?;
         let series = chart.draw_series(LineSeries::new(
             line.points.iter().map(|&(x, m, _)| (x, m)),
             colour.stroke_width(3),
@@ -795,14 +789,12 @@ pub fn sweep_heatmap<DB: DrawingBackend>(
         .x_label_area_size(60)
         .y_label_area_size(120)
         .build_cartesian_2d(0.0..columns as f64, 0.0..rows as f64)?;
-    chart
-        .configure_mesh()
+    mesh(&mut chart, AXIS, LABEL)
         .disable_mesh()
         .x_labels(0)
         .y_labels(0)
         .x_desc(short_key(&sweep.keys[0]))
         .y_desc(short_key(&sweep.keys[1]))
-        .axis_desc_style(text_style(AXIS))
         .draw()?;
     let scale = |value: f64| {
         if high > low {
