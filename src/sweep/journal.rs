@@ -295,7 +295,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepInfo, Vec<PointResult>), MergeErr
             why: e.to_string(),
         })?;
         if let Some((first_dir, first)) = &first {
-            if shard.sweep.fingerprint != first.sweep.fingerprint || shard.sweep != first.sweep {
+            if shard.sweep != first.sweep {
                 return Err(MergeError::Refused {
                     dir: dir.clone(),
                     why: format!(
