@@ -67,6 +67,7 @@ impl<E> EventList<E> {
         }
     }
 
+    #[inline]
     pub fn schedule(&mut self, time: Time, event: E) {
         debug_assert!(
             time >= self.now,
@@ -82,6 +83,7 @@ impl<E> EventList<E> {
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(Time, E)> {
         let entry = self.heap.pop()?;
         self.now = Self::time_of(entry.key);
