@@ -133,10 +133,6 @@ impl Scenario {
         self.replications
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     pub fn stage_names(&self) -> impl Iterator<Item = &str> {
         self.stages.iter().map(|stage| stage.name.as_str())
     }
