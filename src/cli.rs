@@ -1,22 +1,21 @@
-//! The command line: argument parsing and the commands, over the library.
+//! The command line: argument parsing and the commands, over the library. Only the binary
+//! knows clap, anyhow, indicatif and Ctrl-C; the library knows none of them.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-
-use crate::compare::{self as comparing, Comparison};
-use crate::experiment::{self, Experiment};
-use crate::output;
-use crate::report::{self, PlotOptions, TimeAxis};
-use crate::scenario::{self, ScenarioError};
-use crate::sweep::journal::{self, Journal};
-use crate::sweep::{self, runs, RunRecord, Shard, SweepError, SweepInfo};
 use indicatif::{ProgressBar, ProgressStyle};
+
+use landport::compare::{self as comparing, Comparison};
+use landport::engine::StopToken;
+use landport::experiment::{self, Experiment};
+use landport::output;
+use landport::report::{self, PlotOptions, TimeAxis};
+use landport::scenario::{self, ScenarioError};
+use landport::sweep::driver::{self, Outcome, Prepared};
+use landport::sweep::{self, journal, runs, PointResult, Shard, SweepError, SweepInfo};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -106,7 +105,8 @@ A sweep file names a base `scenario` (relative to the sweep file), optional `rep
 checked before anything runs. Every point runs the same replication seeds. Writes sweep.csv (one \
 row per point: the varied values, then every metric's mean and 95% half-width) and sweep.json \
 to output/sweep-<name>/ (or --out DIR); the bytes do not depend on --threads.\n\n\
-Each finished run is kept in runs.jsonl: Ctrl-C stops cleanly (exit code 130) and --resume runs \
+Each finished run is kept in runs.jsonl: Ctrl-C stops the runs under way and exits with code 130, \
+and --resume runs \
 only the missing ones, to the same bytes. --shard I/N runs one share of the runs for `landport \
 merge`; --slurm --shards N writes an sbatch job-array script that runs every shard, and prints \
 the merge command.\n  landport sweep scenarios/sweeps/reformed-inspection.toml --slurm --shards 8 \
@@ -257,17 +257,37 @@ struct Plots {
 struct PlotStyle {
     /// Time axis of the dwell-time distribution: logarithmic when the variants' medians differ
     /// five times or more (auto), or as chosen.
-    #[arg(long, value_enum, default_value_t = TimeAxis::Auto)]
-    time_axis: TimeAxis,
+    #[arg(long, value_enum, default_value_t = TimeAxisArg::Auto)]
+    time_axis: TimeAxisArg,
     /// A sweep metric to draw (repeatable) [default: dwell_mean_h, dwell_p95_h, cleared_per_day].
     #[arg(long = "metric", value_name = "NAME")]
     metrics: Vec<String>,
 }
 
+/// The time axis of dwell-time charts, as `--time-axis` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+enum TimeAxisArg {
+    /// Logarithmic when the variants' medians differ by 5 times or more, else linear.
+    #[default]
+    Auto,
+    Linear,
+    Log,
+}
+
+impl From<TimeAxisArg> for TimeAxis {
+    fn from(axis: TimeAxisArg) -> TimeAxis {
+        match axis {
+            TimeAxisArg::Auto => TimeAxis::Auto,
+            TimeAxisArg::Linear => TimeAxis::Linear,
+            TimeAxisArg::Log => TimeAxis::Log,
+        }
+    }
+}
+
 impl PlotStyle {
     fn options(&self) -> PlotOptions {
         PlotOptions {
-            time_axis: self.time_axis,
+            time_axis: self.time_axis.into(),
             metrics: self.metrics.clone(),
         }
     }
@@ -398,7 +418,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn load(path: &Path) -> anyhow::Result<crate::Scenario> {
+fn load(path: &Path) -> anyhow::Result<landport::Scenario> {
     scenario::load(path).map_err(|error| match error {
         ScenarioError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
         ScenarioError::Read { .. } => anyhow::Error::new(error),
@@ -426,7 +446,7 @@ fn with_files(mut text: String, written: &[PathBuf]) -> String {
 }
 
 /// Warns on stderr about every stage at or above load 1 and returns the offered-load table.
-fn offered_load_table(scenario: &crate::Scenario) -> String {
+fn offered_load_table(scenario: &landport::Scenario) -> String {
     let (table, warnings) = output::load_table(&scenario.offered_loads());
     for warning in warnings {
         eprintln!("warning: {warning}");
@@ -498,9 +518,9 @@ fn run(
         Some(i) => {
             let seed = experiment::replication_seed(base_seed, i);
             let run = if records.keep() {
-                crate::run(&scenario, seed)
+                landport::run(&scenario, seed)
             } else {
-                crate::run_traced(&scenario, seed)
+                landport::run_traced(&scenario, seed)
             };
             let mut experiment = Experiment::from_runs(&scenario, base_seed, vec![run]);
             experiment.first_replication = i;
@@ -542,7 +562,7 @@ fn compare(
         let scenario = load(path)?;
         if let Some((other, _)) = scenarios
             .iter()
-            .find(|(_, known): &&(PathBuf, crate::Scenario)| known.name() == scenario.name())
+            .find(|(_, known): &&(PathBuf, landport::Scenario)| known.name() == scenario.name())
         {
             anyhow::bail!(
                 "{} and {} are both named '{}': give each variant its own `name`",
@@ -632,12 +652,12 @@ fn progress_bar(runs: usize, quiet: bool) -> anyhow::Result<ProgressBar> {
     ))
 }
 
-/// Ctrl-C (SIGINT) sets the flag instead of killing the process.
-fn stop_on_interrupt() -> Arc<AtomicBool> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&stop);
+/// A stop token that Ctrl-C (SIGINT) sets instead of killing the process.
+fn stop_on_interrupt() -> StopToken {
+    let stop = StopToken::new();
+    let token = stop.clone();
     // Fails only when a handler is already set (a second sweep in one process): keep that one.
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    let _ = ctrlc::set_handler(move || token.stop());
     stop
 }
 
@@ -660,120 +680,91 @@ fn sweep_command(
             None => dir,
         }
     });
-    let (journal, done) = if options.resume {
-        Journal::resume(&dir, info, options.shard)?
-    } else {
-        (Journal::create(&dir, info, options.shard)?, Vec::new())
-    };
-    let finished: HashSet<(u32, u32)> = done
-        .iter()
-        .map(|record| (record.point, record.replication))
-        .collect();
-    let pairs = info.pairs_of(options.shard);
-    let todo: Vec<(u32, u32)> = pairs
-        .iter()
-        .copied()
-        .filter(|pair| !finished.contains(pair))
-        .collect();
+    let prepared = Prepared::open(
+        &sweep,
+        &dir,
+        driver::Options {
+            resume: options.resume,
+            shard: options.shard,
+        },
+    )?;
     if options.resume {
         eprintln!(
             "resuming: {} of {} runs already done in {}",
-            pairs.len() - todo.len(),
-            pairs.len(),
+            prepared.total() - prepared.todo(),
+            prepared.total(),
             dir.display()
         );
     }
-    let progress = progress_bar(todo.len(), options.quiet)?;
+    let progress = progress_bar(prepared.todo(), options.quiet)?;
     let stop = stop_on_interrupt();
-    let failure: Mutex<Option<journal::JournalError>> = Mutex::new(None);
-    let ran = threads.install(|| {
-        sweep::run_pairs(&sweep, &todo, &stop, &|record| {
-            if let Err(error) = journal.append(&record) {
-                failure
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner())
-                    .get_or_insert(error);
-                stop.store(true, Ordering::SeqCst);
-            }
-            progress.inc(1);
-        })
-    })?;
+    let outcome = threads.install(|| prepared.run(&stop, &|| progress.inc(1)))??;
     progress.finish_and_clear();
-    if let Some(error) = failure.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(error).context("keeping the finished runs");
-    }
-    journal.sync()?;
-    if ran < todo.len() {
-        let mut command = format!("landport sweep {}", path.display());
-        if let Some(shard) = options.shard {
-            command.push_str(&format!(" --shard {shard}"));
+    match outcome {
+        Outcome::Interrupted { kept, total } => {
+            let mut command = format!("landport sweep {}", path.display());
+            if let Some(shard) = options.shard {
+                command.push_str(&format!(" --shard {shard}"));
+            }
+            command.push_str(&format!(" --out {} --resume", dir.display()));
+            Err(Interrupted {
+                kept,
+                total,
+                dir,
+                command,
+            }
+            .into())
         }
-        command.push_str(&format!(" --out {} --resume", dir.display()));
-        return Err(Interrupted {
-            kept: pairs.len() - todo.len() + ran,
-            total: pairs.len(),
-            dir,
-            command,
-        }
-        .into());
-    }
-    if let Some(shard) = options.shard {
-        let marker = journal::finish_shard(&dir, info, shard, pairs.len())?;
-        return say(&format!(
-            "shard {shard} of sweep {}: {} runs of {} in {}\nwrote {}\nwrote {}\n\
+        Outcome::ShardComplete {
+            shard,
+            runs,
+            journal,
+            marker,
+        } => {
+            let parent = dir.parent().unwrap_or(Path::new("."));
+            say(&format!(
+                "shard {shard} of sweep {}: {runs} runs of {} in {}\nwrote {}\nwrote {}\n\
 when every shard is done: landport merge {}/shard-*-of-{} --out {}\n",
-            info.name,
-            pairs.len(),
-            info.pairs().count(),
-            dir.display(),
-            journal.path().display(),
-            marker.display(),
-            dir.parent().unwrap_or(Path::new(".")).display(),
-            shard.count,
-            dir.parent().unwrap_or(Path::new(".")).display(),
-        ));
+                info.name,
+                info.pairs().count(),
+                dir.display(),
+                journal.display(),
+                marker.display(),
+                parent.display(),
+                shard.count,
+                parent.display(),
+            ))
+        }
+        Outcome::Complete {
+            results,
+            written,
+            stopped,
+        } => {
+            if let Some(first) = stopped.first() {
+                eprintln!(
+                    "warning: {} runs stopped at a limit, their statistics cover the run up to \
+then; the first: point {}, replication {}: {}",
+                    stopped.len(),
+                    first.point,
+                    first.replication,
+                    first.why
+                );
+            }
+            let mut text = with_files(sweep::sweep_table(info, &results), &written);
+            plots.draw(&dir, &mut text)?;
+            say(&text)
+        }
     }
-    let records = journal.records()?;
-    let stopped: Vec<&RunRecord> = records.iter().filter(|r| r.stopped.is_some()).collect();
-    if let Some(first) = stopped.first() {
-        eprintln!(
-            "warning: {} runs stopped at a limit, their statistics cover the run up to then; the \
-first: point {}, replication {}: {}",
-            stopped.len(),
-            first.point,
-            first.replication,
-            first.stopped.as_deref().unwrap_or_default()
-        );
-    }
-    let results = runs::reduce(info, records).map_err(|missing| {
-        anyhow::anyhow!(
-            "{} runs are missing from {}",
-            missing.runs,
-            journal.path().display()
-        )
-    })?;
-    let text = write_sweep(&dir, info, &results, plots)?;
-    // The results are whole: the runs kept for a resume are no longer needed.
-    std::fs::remove_file(journal.path())
-        .with_context(|| format!("removing {}", journal.path().display()))?;
-    say(&text)
 }
 
 /// Writes sweep.csv, sweep.json and the charts; returns the table and the files written.
 fn write_sweep(
     dir: &Path,
     info: &SweepInfo,
-    results: &[sweep::PointResult],
+    results: &[PointResult],
     plots: &Plots,
 ) -> anyhow::Result<String> {
-    let written = output::write_files(
-        dir,
-        &[
-            ("sweep.csv", &|w| sweep::write_sweep_csv(w, info, results)),
-            ("sweep.json", &|w| sweep::write_sweep_json(w, info, results)),
-        ],
-    )
-    .context("writing results")?;
+    let written = sweep::write_results(dir, info, results).context("writing results")?;
     let mut text = with_files(sweep::sweep_table(info, results), &written);
     plots.draw(dir, &mut text)?;
     Ok(text)

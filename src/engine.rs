@@ -4,8 +4,10 @@
 
 mod event_list;
 mod random;
+mod stop;
 mod time;
 
 pub use event_list::EventList;
-pub use random::{derive_seed, stream, stream_id, Rng};
+pub use random::{derive_seed, fnv1a, stream, stream_id, Rng};
+pub use stop::StopToken;
 pub use time::Time;

@@ -24,7 +24,6 @@
 //! assert!(result.dwell.mean_hours > 0.0);
 //! ```
 
-pub mod cli;
 pub mod compare;
 pub mod engine;
 pub mod experiment;
@@ -34,4 +33,4 @@ pub mod report;
 pub mod scenario;
 pub mod sweep;
 
-pub use model::{run, run_summary, run_traced, RunResult, Scenario};
+pub use model::{run, run_summary, run_summary_until, run_traced, RunResult, Scenario};

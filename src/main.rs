@@ -1,5 +1,7 @@
-//! The `landport` binary: all the work is in the library's `cli` module.
+//! The `landport` binary: the command line over the landport library.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    landport::cli::main()
+    cli::main()
 }

@@ -322,6 +322,14 @@ impl Checker<'_> {
                     &path,
                     "\"exit\" is reserved for leaving the port; name the stage otherwise",
                 );
+            } else if !is_stage_name(name) {
+                self.report(
+                    &path,
+                    format!(
+                        "stage name \"{name}\" may hold only letters, digits, '-' and '_' (it \
+names metrics, columns and the `path` column of trucks.csv)"
+                    ),
+                );
             }
             let raw: Option<RawStage> = self.section(item, &path);
             stages.push(raw.and_then(|raw| self.stage(name, raw, &path, &indices, start_day)));
@@ -1293,4 +1301,14 @@ fn is_empty_span(from: Time, to: Time) -> bool {
 fn clock(time: Time) -> String {
     let minutes = time.millis() / Time::MINUTE.millis();
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+/// Whether `name` may name a stage: ASCII letters, digits, `-` and `_`, so that a metric
+/// (`xray.mean_wait_h`), a column (`xray.queued_h`) or a path (`gate>xray>exit`) reads back
+/// unambiguously.
+pub fn is_stage_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
 }

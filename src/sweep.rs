@@ -2,6 +2,7 @@
 //! list of points); every (point, replication) runs in parallel on rayon, and the results come
 //! back in the order of the points whatever the thread count.
 
+pub mod driver;
 pub mod journal;
 pub mod runs;
 pub mod slurm;
@@ -9,15 +10,15 @@ pub mod slurm;
 use std::fmt;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use serde::Serialize;
 use toml_edit::{ImDocument, Item, Value};
 
+use crate::engine::StopToken;
 use crate::experiment::{metrics, replication_seed, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
-use crate::output::decimal;
+use crate::output::{decimal, write_files, OutputError};
 use crate::scenario::{
     display_problems, in_file_order, locate, parse_document, read_text, Location, Override,
     Problem, ScenarioError, TextError, Unchecked, MAX_REPLICATIONS,
@@ -678,18 +679,13 @@ pub struct PointResult {
 pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Vec<PointResult> {
     let info = &sweep.info;
     let records = std::sync::Mutex::new(Vec::new());
-    run_pairs(
-        sweep,
-        &info.pairs_of(None),
-        &AtomicBool::new(false),
-        &|record| {
-            records
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .push(record);
-            progress();
-        },
-    );
+    run_pairs(sweep, &info.pairs_of(None), &StopToken::new(), &|record| {
+        records
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(record);
+        progress();
+    });
     let records = records
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -697,25 +693,25 @@ pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Vec<PointResult> {
 }
 
 /// Runs the given (point, replication) pairs on rayon's current pool and hands each run's record
-/// to `done` as it ends. Once `stop` is set no new run starts (runs under way finish); returns
-/// how many ran.
+/// to `done` as it ends. Once `stop` is set no new run starts and runs under way are dropped
+/// within [`StopToken::CHECK_EVERY`] events; returns how many ran to their end.
 pub fn run_pairs(
     sweep: &Sweep,
     pairs: &[(u32, u32)],
-    stop: &AtomicBool,
+    stop: &StopToken,
     done: &(dyn Fn(RunRecord) + Sync),
 ) -> usize {
     pairs
         .par_iter()
         .map(|&(point, replication)| {
-            if stop.load(Ordering::Relaxed) {
+            if stop.is_stopped() {
                 return 0;
             }
             let scenario = &sweep.points[point as usize].scenario;
-            let result = crate::run_summary(
-                scenario,
-                replication_seed(sweep.info.base_seed, replication),
-            );
+            let seed = replication_seed(sweep.info.base_seed, replication);
+            let Some(result) = crate::model::run_summary_until(scenario, seed, stop) else {
+                return 0;
+            };
             let mut record =
                 RunRecord::new(point, replication, metrics(&result), &result.in_port_hourly);
             record.stopped = result.stopped.map(|stopped| {
@@ -840,6 +836,21 @@ pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
         let _ = writeln!(out, "{}", line.trim_end());
     }
     out
+}
+
+/// Writes sweep.csv and sweep.json into `dir`; returns their paths.
+pub fn write_results(
+    dir: &Path,
+    info: &SweepInfo,
+    results: &[PointResult],
+) -> Result<Vec<PathBuf>, OutputError> {
+    write_files(
+        dir,
+        &[
+            ("sweep.csv", &|w| write_sweep_csv(w, info, results)),
+            ("sweep.json", &|w| write_sweep_json(w, info, results)),
+        ],
+    )
 }
 
 /// The output folder's name: `sweep-<name>`.

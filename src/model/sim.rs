@@ -10,7 +10,7 @@ use super::stats::{
     TruckCounts, TruckLog, Visit,
 };
 use super::{Destination, RunResult, Scenario};
-use crate::engine::{stream, stream_id, EventList, Rng, Time};
+use crate::engine::{stream, stream_id, EventList, Rng, StopToken, Time};
 
 /// Stream purposes: arrivals have their own stream; each stage one for service and one for routing.
 const ARRIVAL_STREAM: u64 = 0;
@@ -212,26 +212,35 @@ struct Simulation<'a, R: Recorder> {
     /// Events handled so far, for the events limit.
     events_handled: u64,
     stopped: Option<Stopped>,
+    /// Looked at every [`StopToken::CHECK_EVERY`] events; a stopped run has no result.
+    stop: Option<&'a StopToken>,
 }
 
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
 pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::<TruckLog>::new(scenario, seed).run()
+    Simulation::<TruckLog>::new(scenario, seed, None).run()
 }
 
 /// Simulates `scenario` with `seed`, keeping the stages' hourly traces (for queues.csv) but no
 /// truck records: memory bounded by the trucks in the port, not the trucks simulated.
 pub fn run_traced(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::<TracesOnly>::new(scenario, seed).run()
+    Simulation::<TracesOnly>::new(scenario, seed, None).run()
 }
 
 /// Simulates `scenario` with `seed`, keeping only the summary statistics: the fast path.
 pub fn run_summary(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::<NoRecords>::new(scenario, seed).run()
+    Simulation::<NoRecords>::new(scenario, seed, None).run()
+}
+
+/// [`run_summary`] that gives up when `stop` is set during the run: `None` then, since a run cut
+/// short by a request (unlike one stopped at a limit) measures nothing worth keeping.
+pub fn run_summary_until(scenario: &Scenario, seed: u64, stop: &StopToken) -> Option<RunResult> {
+    let mut simulation = Simulation::<NoRecords>::new(scenario, seed, Some(stop));
+    simulation.run_events().then(|| simulation.finish())
 }
 
 impl<'a, R: Recorder> Simulation<'a, R> {
-    fn new(scenario: &'a Scenario, seed: u64) -> Self {
+    fn new(scenario: &'a Scenario, seed: u64, stop: Option<&'a StopToken>) -> Self {
         let end = scenario.warmup + scenario.horizon;
         let hours = (end.millis() / Time::HOUR.millis()) as usize + 1;
         let stages = scenario
@@ -281,10 +290,17 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             seed,
             events_handled: 0,
             stopped: None,
+            stop,
         }
     }
 
     fn run(mut self) -> RunResult {
+        self.run_events();
+        self.finish()
+    }
+
+    /// Handles events up to the end or a limit (true), or until the stop token is set (false).
+    fn run_events(&mut self) -> bool {
         self.events.schedule(self.scenario.warmup, Event::WarmupEnd);
         for stage_idx in 0..self.stages.len() {
             self.staffing_change(Time::ZERO, stage_idx);
@@ -305,6 +321,11 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 break;
             }
             self.events_handled += 1;
+            if self.events_handled % StopToken::CHECK_EVERY == 0
+                && self.stop.is_some_and(StopToken::is_stopped)
+            {
+                return false;
+            }
             match event {
                 Event::WarmupEnd => self.warmup_end(now),
                 Event::Arrival => self.arrival(now),
@@ -315,7 +336,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             }
             self.settle(now);
         }
-        self.finish()
+        true
     }
 
     /// What went over its limit, if anything: too many trucks in the port or events handled.

@@ -6,7 +6,7 @@ use super::data::{DayRow, DwellBin, SweepResults, VariantResults};
 use crate::experiment::Estimate;
 
 /// The time axis of dwell-time charts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TimeAxis {
     /// Logarithmic when the variants' medians differ by 5 times or more, else linear.
     #[default]

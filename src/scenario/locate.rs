@@ -34,8 +34,9 @@ impl fmt::Display for KeyPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, segment) in self.0.iter().enumerate() {
             match segment {
-                Segment::Key(key) if i == 0 => write!(f, "{key}")?,
-                Segment::Key(key) => write!(f, ".{key}")?,
+                // Quoted where TOML needs it: `stages."x.ray"` is one key, not two.
+                Segment::Key(key) if i == 0 => write!(f, "{}", toml_edit::Key::new(key.as_str()))?,
+                Segment::Key(key) => write!(f, ".{}", toml_edit::Key::new(key.as_str()))?,
                 Segment::Index(index) => write!(f, "[{index}]")?,
             }
         }

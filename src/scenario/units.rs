@@ -92,15 +92,18 @@ pub(crate) fn date(text: &str) -> Result<i64, String> {
     let year: i64 = y.parse().map_err(|_| bad())?;
     let month: u32 = m.parse().map_err(|_| bad())?;
     let day: u32 = d.parse().map_err(|_| bad())?;
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return Err(bad()),
+    if !(1..=12).contains(&month) || !(1900..=2200).contains(&year) {
+        return Err(bad());
+    }
+    // The month's length from the one calendar function: leap years follow from it.
+    let (next_year, next_month) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
     };
-    if !(1..=days_in_month).contains(&day) || !(1900..=2200).contains(&year) {
+    let first = crate::model::days_from_civil(year, month, 1);
+    let days_in_month = crate::model::days_from_civil(next_year, next_month, 1) - first;
+    if !(1..=days_in_month).contains(&i64::from(day)) {
         return Err(bad());
     }
     Ok(crate::model::days_from_civil(year, month, day))
@@ -151,6 +154,12 @@ mod tests {
         assert!(time_of_day("25:00").is_err());
         assert_eq!(date("1970-01-02"), Ok(1));
         assert!(date("2025-02-29").is_err());
+        // Leap years by the Gregorian rule: every 4th, not every 100th, every 400th.
+        assert_eq!(date("2024-02-29"), Ok(19_782));
+        assert_eq!(date("2000-02-29"), Ok(11_016));
+        assert!(date("2100-02-29").is_err());
+        assert_eq!(date("2025-12-31"), Ok(20_453));
+        assert!(date("2025-12-32").is_err() && date("2025-13-01").is_err());
         assert_eq!(weekday("Sunday"), Ok(6));
         assert_eq!(weekday("tue"), Ok(1));
         assert!(weekday("tu").is_err());

@@ -264,26 +264,108 @@ fn slurm_writes_a_job_array_script_and_the_merge_command() {
 }
 
 #[test]
-fn an_interrupted_sweep_resumes_to_the_same_bytes() {
-    // Long enough to stop half way: 12 points × 40 replications of 60 simulated days.
-    let (dir, file) = study(40, 60);
-    let out = dir.path().join("interrupted");
+fn a_sweep_stopped_by_its_token_resumes_to_the_same_bytes() {
+    use landport::engine::StopToken;
+    use landport::sweep::driver::{Options, Outcome, Prepared};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let (dir, file) = study(4, 20);
+    let sweep = landport::sweep::load(&file).unwrap();
+    let out = dir.path().join("stopped");
+    let stop = StopToken::new();
+    let ended = AtomicUsize::new(0);
+    let prepared = Prepared::open(&sweep, &out, Options::default()).unwrap();
+    assert_eq!((prepared.total(), prepared.todo()), (48, 48));
+    let outcome = prepared
+        .run(&stop, &|| {
+            if ended.fetch_add(1, Ordering::SeqCst) + 1 == 10 {
+                stop.stop();
+            }
+        })
+        .unwrap();
+    let journal = out.join("runs.jsonl");
+    let Outcome::Interrupted { kept, total } = outcome else {
+        panic!("not interrupted: {outcome:?}");
+    };
+    // Runs that end between the stop and their next look at the token are kept too.
+    assert!((10..48).contains(&kept) && total == 48, "{kept} of {total}");
+    let mut text = fs::read_to_string(&journal).unwrap();
+    assert_eq!(
+        text.lines().count() - 1,
+        kept,
+        "the header and one line a run"
+    );
+    assert!(
+        !out.join("sweep.csv").exists(),
+        "no result before the sweep is whole"
+    );
+
+    // A crash in the middle of a write leaves half a line: resume runs that run again.
+    let torn = text.lines().last().unwrap()[..40].to_string();
+    text.push_str(&torn);
+    fs::write(&journal, text).unwrap();
+
+    // Starting over by mistake is refused; resuming runs only what is missing.
+    let refused = Prepared::open(&sweep, &out, Options::default())
+        .err()
+        .unwrap();
+    assert!(refused.to_string().contains("add --resume"), "{refused}");
+    let resume = Options {
+        resume: true,
+        shard: None,
+    };
+    let prepared = Prepared::open(&sweep, &out, resume).unwrap();
+    assert_eq!(prepared.total() - prepared.todo(), kept);
+    let outcome = prepared.run(&StopToken::new(), &|| {}).unwrap();
+    assert!(matches!(outcome, Outcome::Complete { .. }), "{outcome:?}");
+    assert!(
+        !journal.exists(),
+        "the journal goes once the results are whole"
+    );
+
+    let whole = dir.path().join("whole");
+    let prepared = Prepared::open(&sweep, &whole, Options::default()).unwrap();
+    prepared.run(&StopToken::new(), &|| {}).unwrap();
+    same_files(&whole, &out);
+}
+
+#[test]
+fn ctrl_c_stops_runs_already_under_way() {
+    // Two runs of about a century each, both started at once on two threads: only stopping
+    // inside the event loop ends the sweep before they do.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("desk.toml"),
+        super::mmc(10.0, 10.0, 2, 1, 36_500),
+    )
+    .unwrap();
+    let file = dir.path().join("long.toml");
+    fs::write(
+        &file,
+        "scenario = \"desk.toml\"\nreplications = 2\n[grid]\n\"stages.desk.servers\" = [2]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("landport"))
         .arg("sweep")
         .arg(&file)
-        .args(["--threads", "1", "--no-plots", "--out"])
+        .args(["--threads", "2", "--no-plots", "--out"])
         .arg(&out)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for some runs to be kept, then Ctrl-C.
+    // The journal's header is written before any run starts.
     let journal = out.join("runs.jsonl");
     let start = Instant::now();
-    while fs::read_to_string(&journal).map_or(0, |text| text.lines().count()) < 6 {
-        assert!(start.elapsed() < Duration::from_secs(60), "no runs kept");
+    while !journal.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the sweep did not start"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
+    std::thread::sleep(Duration::from_millis(200));
     let status = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -292,36 +374,9 @@ fn an_interrupted_sweep_resumes_to_the_same_bytes() {
     let output = child.wait_with_output().unwrap();
     let message = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(130), "{message}");
-    assert!(message.contains("interrupted: "), "{message}");
+    assert!(
+        message.contains("interrupted: 0 of 2 runs are kept"),
+        "{message}"
+    );
     assert!(message.contains("--resume` runs the rest"), "{message}");
-    let kept = fs::read_to_string(&journal).unwrap().lines().count() - 1;
-    println!("interrupted after {kept} of 480 runs");
-    assert!((5..480).contains(&kept), "{kept} runs kept");
-    assert!(
-        !out.join("sweep.csv").exists(),
-        "no result before the sweep is whole"
-    );
-
-    // A crash in the middle of a write leaves half a line: resume runs that run again.
-    let mut text = fs::read_to_string(&journal).unwrap();
-    let torn = text.lines().last().unwrap()[..40].to_string();
-    text.push_str(&torn);
-    fs::write(&journal, text).unwrap();
-
-    // Starting over by mistake is refused; --resume runs only what is missing.
-    let assert = sweep(&file, &out, &[]).code(2);
-    assert!(
-        stderr(&assert).contains("add --resume"),
-        "{}",
-        stderr(&assert)
-    );
-    let assert = sweep(&file, &out, &["--resume"]).success();
-    let resumed = stderr(&assert);
-    assert!(
-        resumed.contains(&format!("resuming: {kept} of 480 runs already done")),
-        "{resumed}"
-    );
-    let whole = dir.path().join("whole");
-    sweep(&file, &whole, &[]).success();
-    same_files(&whole, &out);
 }

@@ -1,0 +1,191 @@
+//! Running a sweep in its results folder to the end: runs already kept in the journal are not run
+//! again (`--resume`), a shard runs only its share, and a [`StopToken`] stops the sweep between
+//! runs and inside them. The command line only supplies the token and draws the progress.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::journal::{self, Journal, JournalError};
+use super::runs::{self, Shard};
+use super::{run_pairs, write_results, PointResult, Sweep};
+use crate::engine::StopToken;
+use crate::output::OutputError;
+
+/// How a sweep runs in its folder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Go on with the journal the folder holds instead of refusing it.
+    pub resume: bool,
+    /// Run only this shard of the (point, replication) pairs.
+    pub shard: Option<Shard>,
+}
+
+/// A run that stopped at a limit of the scenario (not at a stop request).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoppedRun {
+    pub point: u32,
+    pub replication: u32,
+    pub why: String,
+}
+
+/// How a sweep ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Every run is done: the results are written and the journal removed.
+    Complete {
+        results: Vec<PointResult>,
+        written: Vec<PathBuf>,
+        stopped: Vec<StoppedRun>,
+    },
+    /// The shard's runs are all in its journal, and the shard marked complete.
+    ShardComplete {
+        shard: Shard,
+        runs: usize,
+        journal: PathBuf,
+        marker: PathBuf,
+    },
+    /// Stopped on request: `kept` of `total` runs are in the journal for a resume.
+    Interrupted { kept: usize, total: usize },
+}
+
+/// Why a sweep could not go on.
+#[derive(Debug, thiserror::Error)]
+pub enum DriveError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error("keeping the finished runs")]
+    Keeping(#[source] JournalError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{runs} runs are missing from {}", path.display())]
+    Missing { runs: usize, path: PathBuf },
+}
+
+/// A sweep with its folder's journal open and the runs it still lacks.
+pub struct Prepared<'a> {
+    sweep: &'a Sweep,
+    dir: PathBuf,
+    journal: Journal,
+    shard: Option<Shard>,
+    total: usize,
+    todo: Vec<(u32, u32)>,
+}
+
+impl<'a> Prepared<'a> {
+    /// Opens (or, with `resume`, reopens) the journal in `dir`. Without `resume`, a folder that
+    /// holds an interrupted sweep's journal is refused.
+    pub fn open(sweep: &'a Sweep, dir: &Path, options: Options) -> Result<Self, JournalError> {
+        let info = &sweep.info;
+        let (journal, done) = if options.resume {
+            Journal::resume(dir, info, options.shard)?
+        } else {
+            (Journal::create(dir, info, options.shard)?, Vec::new())
+        };
+        let finished: HashSet<(u32, u32)> = done
+            .iter()
+            .map(|record| (record.point, record.replication))
+            .collect();
+        let pairs = info.pairs_of(options.shard);
+        let total = pairs.len();
+        let todo = pairs
+            .into_iter()
+            .filter(|pair| !finished.contains(pair))
+            .collect();
+        Ok(Prepared {
+            sweep,
+            dir: dir.to_path_buf(),
+            journal,
+            shard: options.shard,
+            total,
+            todo,
+        })
+    }
+
+    /// Runs in this sweep (or shard).
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// Runs still to do.
+    pub fn todo(&self) -> usize {
+        self.todo.len()
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Runs the missing pairs on rayon's current pool, keeping each in the journal as it ends
+    /// and calling `progress` after it. When `stop` is set, no run starts and those under way
+    /// are dropped (a resume runs them again). A run that cannot be kept stops the sweep too,
+    /// by setting `stop`.
+    pub fn run(
+        self,
+        stop: &StopToken,
+        progress: &(dyn Fn() + Sync),
+    ) -> Result<Outcome, DriveError> {
+        let failure: Mutex<Option<JournalError>> = Mutex::new(None);
+        let ran = run_pairs(self.sweep, &self.todo, stop, &|record| {
+            if let Err(error) = self.journal.append(&record) {
+                failure
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .get_or_insert(error);
+                stop.stop();
+            }
+            progress();
+        });
+        if let Some(error) = failure
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        {
+            return Err(DriveError::Keeping(error));
+        }
+        self.journal.sync()?;
+        if ran < self.todo.len() {
+            return Ok(Outcome::Interrupted {
+                kept: self.total - self.todo.len() + ran,
+                total: self.total,
+            });
+        }
+        let info = &self.sweep.info;
+        if let Some(shard) = self.shard {
+            let marker = journal::finish_shard(&self.dir, info, shard, self.total)?;
+            return Ok(Outcome::ShardComplete {
+                shard,
+                runs: self.total,
+                journal: self.journal.path().to_path_buf(),
+                marker,
+            });
+        }
+        let records = self.journal.records()?;
+        let stopped = records
+            .iter()
+            .filter_map(|record| {
+                Some(StoppedRun {
+                    point: record.point,
+                    replication: record.replication,
+                    why: record.stopped.clone()?,
+                })
+            })
+            .collect();
+        let results = runs::reduce(info, records).map_err(|missing| DriveError::Missing {
+            runs: missing.runs,
+            path: self.journal.path().to_path_buf(),
+        })?;
+        let written = write_results(&self.dir, info, &results)?;
+        // The results are whole: the runs kept for a resume are no longer needed.
+        std::fs::remove_file(self.journal.path()).map_err(|source| {
+            DriveError::Journal(JournalError::Io {
+                path: self.journal.path().to_path_buf(),
+                source,
+            })
+        })?;
+        Ok(Outcome::Complete {
+            results,
+            written,
+            stopped,
+        })
+    }
+}
