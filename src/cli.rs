@@ -8,10 +8,10 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use landport::compare::{self as comparing, Comparison};
+use landport::compare::Comparison;
 use landport::engine::StopToken;
 use landport::experiment::{self, Experiment};
-use landport::output;
+use landport::output::{self, table};
 use landport::report::{self, PlotOptions, TimeAxis};
 use landport::scenario::{self, ScenarioError};
 use landport::sweep::driver::{self, Outcome, Prepared};
@@ -447,7 +447,7 @@ fn with_files(mut text: String, written: &[PathBuf]) -> String {
 
 /// Warns on stderr about every stage at or above load 1 and returns the offered-load table.
 fn offered_load_table(scenario: &landport::Scenario) -> String {
-    let (table, warnings) = output::load_table(&scenario.offered_loads());
+    let (table, warnings) = table::load_table(&scenario.offered_loads());
     for warning in warnings {
         eprintln!("warning: {warning}");
     }
@@ -468,13 +468,12 @@ fn warn_stopped(experiment: &Experiment) {
     for (k, run) in experiment.runs.iter().enumerate() {
         if let Some(stopped) = &run.stopped {
             eprintln!(
-                "warning: {} replication {} (seed {}) stopped at {:.1} h with {}: its queues grow \
-without bound; its statistics cover the run up to then",
+                "warning: {} replication {} (seed {}) {}: its queues grow without bound; its \
+statistics cover the run up to then",
                 experiment.scenario,
                 experiment.first_replication as usize + k,
                 run.seed,
-                stopped.at_hours,
-                stopped.reason
+                table::stopped_sentence(stopped)
             );
         }
     }
@@ -535,7 +534,7 @@ fn run(
     warn_stopped(&experiment);
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
     let written = output::write_run(&dir, &scenario, &experiment).context("writing results")?;
-    let mut text = output::summary_table(&experiment);
+    let mut text = table::summary_table(&experiment);
     if let Some(i) = replication {
         text.push_str(&format!(
             "(replication {i} alone, seed {})\n",
@@ -584,28 +583,11 @@ fn compare(
         warn_stopped(&variant.experiment);
     }
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(comparison.folder_name()));
-    let mut written = Vec::new();
-    for ((_, scenario), variant) in scenarios.iter().zip(&comparison.variants) {
-        let variant_dir = dir.join(&variant.name);
-        output::write_run(&variant_dir, scenario, &variant.experiment)
-            .context("writing results")?;
-        written.push(variant_dir);
-    }
-    written.extend(
-        output::write_files(
-            &dir,
-            &[
-                ("compare.csv", &|w| {
-                    comparing::write_compare_csv(w, &comparison)
-                }),
-                ("compare.json", &|w| {
-                    comparing::write_compare_json(w, &comparison)
-                }),
-            ],
-        )
-        .context("writing results")?,
-    );
-    let mut text = with_files(comparing::comparison_table(&comparison), &written);
+    let variants: Vec<&landport::Scenario> =
+        scenarios.iter().map(|(_, scenario)| scenario).collect();
+    let written =
+        output::write_comparison(&dir, &variants, &comparison).context("writing results")?;
+    let mut text = with_files(table::comparison_table(&comparison), &written);
     plots.draw(&dir, &mut text)?;
     say(&text)
 }
@@ -747,10 +729,10 @@ then; the first: point {}, replication {}: {}",
                     stopped.len(),
                     first.point,
                     first.replication,
-                    first.why
+                    table::stopped_sentence(&first.stopped)
                 );
             }
-            let mut text = with_files(sweep::sweep_table(info, &results), &written);
+            let mut text = with_files(table::sweep_table(info, &results), &written);
             plots.draw(&dir, &mut text)?;
             say(&text)
         }
@@ -765,7 +747,7 @@ fn write_sweep(
     plots: &Plots,
 ) -> anyhow::Result<String> {
     let written = sweep::write_results(dir, info, results).context("writing results")?;
-    let mut text = with_files(sweep::sweep_table(info, results), &written);
+    let mut text = with_files(table::sweep_table(info, results), &written);
     plots.draw(dir, &mut text)?;
     Ok(text)
 }

@@ -4,13 +4,15 @@
 //! any replication can be rerun alone, and two variants run with the same seeds share their
 //! random streams stage by stage (common random numbers).
 
+pub mod metric;
 pub mod statistics;
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::engine::derive_seed;
 use crate::model::{RunResult, Scenario};
+pub use metric::{MetricId, Quantity, Scope, Unit};
 pub use statistics::{mser5, t_quantile, Estimate, CONFIDENCE};
 
 /// The seed of replication `replication` of an experiment with base seed `base`.
@@ -45,61 +47,65 @@ pub fn replicate(
         .collect()
 }
 
-/// The parts of a truck's time at a stage, as metric suffixes and as table headings.
-pub const TIME_PARTS: [(&str, &str); 5] = [
-    ("waiting_h", "waiting"),
-    ("closed_h", "closed"),
-    ("service_h", "service"),
-    ("blocked_h", "blocked"),
-    ("travel_h", "travel"),
-];
-
 /// One number measured by every run.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Metric {
-    /// Such as `dwell_mean_h`, `xray.utilization` or `xray.closed_h`.
-    pub name: String,
+pub struct Measurement {
+    pub id: MetricId,
     pub value: f64,
 }
 
-/// What each run measured, in a fixed order: port-wide metrics, then per stage its queue metrics,
-/// then per stage where the time goes (hours per truck).
-pub fn metrics(result: &RunResult) -> Vec<Metric> {
+/// What each run measured, in a fixed order: port-wide metrics ([`Quantity::PORT`]), then per
+/// stage its queue metrics ([`Quantity::STAGE`]), then per stage where the time goes
+/// ([`Quantity::TIME_PARTS`], hours per truck).
+pub fn metrics(result: &RunResult) -> Vec<Measurement> {
     let dwell = &result.dwell;
-    let mut metrics = Vec::with_capacity(8 + 8 * result.stages.len());
-    let mut push = |name: String, value: f64| metrics.push(Metric { name, value });
-    push("dwell_mean_h".into(), dwell.mean_hours);
-    push("dwell_p50_h".into(), dwell.p50_hours);
-    push("dwell_p90_h".into(), dwell.p90_hours);
-    push("dwell_p95_h".into(), dwell.p95_hours);
-    push("dwell_p99_h".into(), dwell.p99_hours);
-    push(
-        "buffer_index".into(),
-        buffer_index(dwell.p95_hours, dwell.mean_hours),
-    );
-    push("cleared_per_day".into(), result.trucks.cleared_per_day);
     let milestones = &result.milestones;
-    push("to_declaration_h".into(), milestones.to_declaration_hours);
-    push("to_release_h".into(), milestones.to_release_hours);
-    push("green_share".into(), milestones.green_share);
-    push("yellow_share".into(), milestones.yellow_share);
-    push("red_share".into(), milestones.red_share);
+    let port = |quantity: Quantity| match quantity {
+        Quantity::DwellMean => dwell.mean_hours,
+        Quantity::DwellP50 => dwell.p50_hours,
+        Quantity::DwellP90 => dwell.p90_hours,
+        Quantity::DwellP95 => dwell.p95_hours,
+        Quantity::DwellP99 => dwell.p99_hours,
+        Quantity::BufferIndex => buffer_index(dwell.p95_hours, dwell.mean_hours),
+        Quantity::ClearedPerDay => result.trucks.cleared_per_day,
+        Quantity::ToDeclaration => milestones.to_declaration_hours,
+        Quantity::ToRelease => milestones.to_release_hours,
+        Quantity::GreenShare => milestones.green_share,
+        Quantity::YellowShare => milestones.yellow_share,
+        Quantity::RedShare => milestones.red_share,
+        _ => unreachable!("{quantity:?} is measured per stage"),
+    };
+    let mut metrics = Vec::with_capacity(Quantity::PORT.len() + 8 * result.stages.len());
+    metrics.extend(Quantity::PORT.map(|quantity| Measurement {
+        id: MetricId::port(quantity),
+        value: port(quantity),
+    }));
     for stage in &result.stages {
-        let name = &stage.stage;
-        push(format!("{name}.mean_wait_h"), stage.mean_wait_hours);
-        push(format!("{name}.utilization"), stage.utilization);
-        push(format!("{name}.max_queue"), f64::from(stage.max_queue));
+        for quantity in Quantity::STAGE {
+            let value = match quantity {
+                Quantity::MeanWait => stage.mean_wait_hours,
+                Quantity::Utilization => stage.utilization,
+                _ => f64::from(stage.max_queue),
+            };
+            metrics.push(Measurement {
+                id: MetricId::stage(&stage.stage, quantity),
+                value,
+            });
+        }
     }
     for part in &result.breakdown {
-        let hours = [
-            part.waiting_hours,
-            part.closed_hours,
-            part.service_hours,
-            part.blocked_hours,
-            part.travel_hours,
-        ];
-        for ((suffix, _), value) in TIME_PARTS.iter().zip(hours) {
-            push(format!("{}.{suffix}", part.stage), value);
+        for quantity in Quantity::TIME_PARTS {
+            let value = match quantity {
+                Quantity::Waiting => part.waiting_hours,
+                Quantity::Closed => part.closed_hours,
+                Quantity::Service => part.service_hours,
+                Quantity::Blocked => part.blocked_hours,
+                _ => part.travel_hours,
+            };
+            metrics.push(Measurement {
+                id: MetricId::stage(&part.stage, quantity),
+                value,
+            });
         }
     }
     metrics
@@ -116,18 +122,23 @@ pub fn buffer_index(p95: f64, mean: f64) -> f64 {
 }
 
 /// A metric's mean over replications with its 95% interval.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MetricEstimate {
-    pub name: String,
+    #[serde(rename = "name")]
+    pub id: MetricId,
     #[serde(flatten)]
     pub estimate: Estimate,
     /// The value in each replication, in order (left out of sweeps' summaries).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "numbers_or_null"
+    )]
     pub values: Vec<f64>,
 }
 
 /// Whether the scenario's warm-up is long enough, by MSER-5.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WarmupCheck {
     pub fixed_hours: f64,
     /// MSER-5's truncation point on the hourly time-average number of trucks in the port,
@@ -151,7 +162,7 @@ impl WarmupCheck {
 }
 
 /// The replications of one scenario and what they measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Experiment {
     pub scenario: String,
     pub base_seed: u64,
@@ -180,7 +191,7 @@ impl Experiment {
 
     /// Summarises runs made with [`replication_seed`]`(base_seed, i)`, in order.
     pub fn from_runs(scenario: &Scenario, base_seed: u64, runs: Vec<RunResult>) -> Experiment {
-        let per_run: Vec<Vec<Metric>> = runs.iter().map(metrics).collect();
+        let per_run: Vec<Vec<Measurement>> = runs.iter().map(metrics).collect();
         let metrics = estimates(&per_run);
         let warmup = WarmupCheck::of(
             scenario.warmup().hours(),
@@ -198,14 +209,14 @@ impl Experiment {
         }
     }
 
-    pub fn metric(&self, name: &str) -> Option<&MetricEstimate> {
-        self.metrics.iter().find(|metric| metric.name == name)
+    pub fn metric(&self, id: &MetricId) -> Option<&MetricEstimate> {
+        self.metrics.iter().find(|metric| metric.id == *id)
     }
 }
 
 /// Each metric's estimate over replications, from each replication's metrics (in replication
 /// order, every replication measuring the same metrics in the same order).
-pub fn estimates(per_run: &[Vec<Metric>]) -> Vec<MetricEstimate> {
+pub fn estimates(per_run: &[Vec<Measurement>]) -> Vec<MetricEstimate> {
     match per_run.first() {
         None => Vec::new(),
         Some(first) => first
@@ -214,7 +225,7 @@ pub fn estimates(per_run: &[Vec<Metric>]) -> Vec<MetricEstimate> {
             .map(|(k, metric)| {
                 let values: Vec<f64> = per_run.iter().map(|run| run[k].value).collect();
                 MetricEstimate {
-                    name: metric.name.clone(),
+                    id: metric.id.clone(),
                     estimate: Estimate::of(&values),
                     values,
                 }
@@ -240,9 +251,10 @@ fn mean_series<'a>(series: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {
 }
 
 /// The difference of a variant from the base, replication by replication (paired by seed).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Difference {
-    pub name: String,
+    #[serde(rename = "name")]
+    pub id: MetricId,
     #[serde(flatten)]
     pub estimate: Estimate,
     /// The mean difference relative to the base's mean, in percent; `None` when the base is 0.
@@ -254,7 +266,7 @@ pub fn paired_differences(base: &Experiment, variant: &Experiment) -> Vec<Differ
     base.metrics
         .iter()
         .filter_map(|base_metric| {
-            let other = variant.metric(&base_metric.name)?;
+            let other = variant.metric(&base_metric.id)?;
             let differences: Vec<f64> = other
                 .values
                 .iter()
@@ -264,10 +276,19 @@ pub fn paired_differences(base: &Experiment, variant: &Experiment) -> Vec<Differ
             let estimate = Estimate::of(&differences);
             let base_mean = base_metric.estimate.mean;
             Some(Difference {
-                name: base_metric.name.clone(),
+                id: base_metric.id.clone(),
                 estimate,
                 change_percent: (base_mean != 0.0).then(|| 100.0 * estimate.mean / base_mean),
             })
         })
         .collect()
+}
+
+/// Numbers as serde_json writes them: a value that is not finite is `null`, read back as NaN.
+fn numbers_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64>, D::Error> {
+    let values: Vec<Option<f64>> = Vec::deserialize(deserializer)?;
+    Ok(values
+        .into_iter()
+        .map(|value| value.unwrap_or(f64::NAN))
+        .collect())
 }

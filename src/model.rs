@@ -17,7 +17,7 @@ pub use load::StageLoad;
 pub(crate) use service::Service;
 pub use sim::{run, run_summary, run_summary_until, run_traced};
 pub use stats::{
-    Channel, DayCount, DwellBins, DwellSummary, Milestones, RunResult, StageBreakdown,
+    Channel, DayCount, DwellHistogram, DwellSummary, Limit, Milestones, RunResult, StageBreakdown,
     StageSummary, StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Visit,
 };
 

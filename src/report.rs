@@ -17,6 +17,8 @@ use plotters::prelude::*;
 pub use data::Results;
 pub use series::TimeAxis;
 
+use crate::experiment::MetricId;
+use crate::output::table::HEADLINE;
 use crate::output::write_file_atomically;
 
 /// What `landport plot` may change.
@@ -26,9 +28,6 @@ pub struct PlotOptions {
     /// Sweep metrics to draw; empty for the defaults (mean and p95 dwell, trucks cleared a day).
     pub metrics: Vec<String>,
 }
-
-/// The sweep metrics drawn when none are asked for.
-pub const DEFAULT_SWEEP_METRICS: [&str; 3] = ["dwell_mean_h", "dwell_p95_h", "cleared_per_day"];
 
 /// A results folder that cannot be read, or a chart that cannot be drawn or written.
 #[derive(Debug, thiserror::Error)]
@@ -53,8 +52,8 @@ pub enum Chart {
     Queues,
     Utilization,
     ClearedPerDay,
-    SweepMetric(String),
-    SweepHeatmap(String),
+    SweepMetric(MetricId),
+    SweepHeatmap(MetricId),
 }
 
 impl Chart {
@@ -82,13 +81,13 @@ impl Chart {
             (Chart::SweepMetric(metric), Results::Sweep(sweep)) => format!(
                 "{}: {} vs {}",
                 name,
-                series::metric_label(metric),
+                metric.label(),
                 series::short_key(sweep.keys.first().map_or("point", String::as_str))
             ),
             (Chart::SweepHeatmap(metric), _) => {
-                format!("{name}: {}", series::metric_label(metric))
+                format!("{name}: {}", metric.label())
             }
-            (Chart::SweepMetric(metric), _) => series::metric_label(metric),
+            (Chart::SweepMetric(metric), _) => metric.label(),
         }
     }
 
@@ -99,29 +98,40 @@ impl Chart {
     ) -> Result<Vec<Chart>, ReportError> {
         let variants = results.variants();
         if let Results::Sweep(sweep) = results {
-            let metrics: Vec<String> = if options.metrics.is_empty() {
-                DEFAULT_SWEEP_METRICS
-                    .iter()
-                    .map(|m| m.to_string())
-                    .collect()
+            let known = || {
+                sweep.points.first().map_or_else(String::new, |point| {
+                    point
+                        .metrics
+                        .iter()
+                        .map(|m| m.metric.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+            };
+            let metrics: Vec<MetricId> = if options.metrics.is_empty() {
+                HEADLINE.map(MetricId::port).to_vec()
             } else {
-                options.metrics.clone()
+                options
+                    .metrics
+                    .iter()
+                    .map(|name| {
+                        name.parse().map_err(|_| ReportError::UnknownMetric {
+                            metric: name.clone(),
+                            known: known(),
+                        })
+                    })
+                    .collect::<Result<_, _>>()?
             };
             let mut charts = Vec::new();
             for metric in &metrics {
-                let known = sweep
+                let measured = sweep
                     .points
                     .first()
                     .is_some_and(|point| point.metric(metric).is_some());
-                if !known {
-                    let names: Vec<&str> = sweep
-                        .points
-                        .first()
-                        .map(|point| point.metrics.iter().map(|m| m.name.as_str()).collect())
-                        .unwrap_or_default();
+                if !measured {
                     return Err(ReportError::UnknownMetric {
-                        metric: metric.clone(),
-                        known: names.join(", "),
+                        metric: metric.to_string(),
+                        known: known(),
                     });
                 }
                 charts.push(Chart::SweepMetric(metric.clone()));

@@ -8,17 +8,16 @@ pub mod runs;
 pub mod slurm;
 
 use std::fmt;
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use toml_edit::{ImDocument, Item, Value};
 
 use crate::engine::StopToken;
 use crate::experiment::{metrics, replication_seed, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
-use crate::output::{decimal, write_files, OutputError};
+use crate::output::{self, write_files, OutputError};
 use crate::scenario::{
     display_problems, in_file_order, locate, parse_document, read_text, Location, Override,
     Problem, ScenarioError, TextError, Unchecked, MAX_REPLICATIONS,
@@ -666,7 +665,7 @@ impl fmt::Debug for Sweep {
 }
 
 /// What one point measured over its replications.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PointResult {
     /// The varied values, as written (`3`, `0.05`).
     pub values: Vec<String>,
@@ -714,128 +713,11 @@ pub fn run_pairs(
             };
             let mut record =
                 RunRecord::new(point, replication, metrics(&result), &result.in_port_hourly);
-            record.stopped = result.stopped.map(|stopped| {
-                format!(
-                    "stopped at {:.1} h with {}",
-                    stopped.at_hours, stopped.reason
-                )
-            });
+            record.stopped = result.stopped;
             done(record);
             1
         })
         .sum()
-}
-
-/// sweep.csv: one row per point: its index, the varied values, MSER-5's warm-up, then each
-/// metric's mean and the half-width of its 95% interval.
-pub fn write_sweep_csv(
-    writer: impl Write,
-    sweep: &SweepInfo,
-    results: &[PointResult],
-) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(writer);
-    let mut header = vec!["point".to_string()];
-    header.extend(sweep.keys.iter().cloned());
-    header.extend(["replications".to_string(), "mser5_warmup_h".to_string()]);
-    if let Some(first) = results.first() {
-        for metric in &first.metrics {
-            header.push(metric.name.clone());
-            header.push(format!("{}_ci95", metric.name));
-        }
-    }
-    csv.write_record(&header)?;
-    for (i, point) in results.iter().enumerate() {
-        let mut record = vec![i.to_string()];
-        record.extend(point.values.iter().cloned());
-        record.push(sweep.replications.to_string());
-        record.push(decimal(Some(point.warmup.mser5_hours)));
-        for metric in &point.metrics {
-            record.push(decimal(Some(metric.estimate.mean)));
-            record.push(decimal(metric.estimate.half_width));
-        }
-        csv.write_record(&record)?;
-    }
-    csv.flush()
-}
-
-#[derive(Serialize)]
-struct SweepJson<'a> {
-    landport_version: &'a str,
-    units: &'a str,
-    sweep: &'a Path,
-    scenario: &'a Path,
-    base_seed: u64,
-    replications: u32,
-    keys: &'a [String],
-    points: &'a [PointResult],
-}
-
-/// sweep.json: the sweep's settings and every point's metrics with their intervals.
-pub fn write_sweep_json(
-    mut writer: impl Write,
-    sweep: &SweepInfo,
-    results: &[PointResult],
-) -> io::Result<()> {
-    let json = SweepJson {
-        landport_version: env!("CARGO_PKG_VERSION"),
-        units: "times in hours (names ending _h); intervals are 95% Student t over replications; \
-every point runs the same replication seeds",
-        sweep: &sweep.file,
-        scenario: &sweep.scenario_file,
-        base_seed: sweep.base_seed,
-        replications: sweep.replications,
-        keys: &sweep.keys,
-        points: results,
-    };
-    serde_json::to_writer_pretty(&mut writer, &json)?;
-    writer.write_all(b"\n")
-}
-
-/// The table printed after a sweep: per point the varied values and the headline metrics.
-pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "sweep {}: {} points × {} replications of {} (base seed {}); mean ± 95% interval",
-        sweep.name,
-        sweep.points.len(),
-        sweep.replications,
-        sweep.scenario_file.display(),
-        sweep.base_seed
-    );
-    let headline = ["dwell_mean_h", "dwell_p95_h", "cleared_per_day"];
-    let widths: Vec<usize> = sweep
-        .keys
-        .iter()
-        .map(|key| key.chars().count().max(8))
-        .collect();
-    let mut line = String::new();
-    for (key, width) in sweep.keys.iter().zip(&widths) {
-        let _ = write!(line, "{key:>width$} ");
-    }
-    for name in headline {
-        let _ = write!(line, "{name:>18} ");
-    }
-    let _ = writeln!(out, "{}", line.trim_end());
-    for point in results {
-        line.clear();
-        for (value, width) in point.values.iter().zip(&widths) {
-            let _ = write!(line, "{value:>width$} ");
-        }
-        for name in headline {
-            let cell = point
-                .metrics
-                .iter()
-                .find(|metric| metric.name == name)
-                .map_or_else(String::new, |metric| {
-                    crate::output::with_interval(&metric.estimate, 2)
-                });
-            let _ = write!(line, "{cell:>18} ");
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
-    }
-    out
 }
 
 /// Writes sweep.csv and sweep.json into `dir`; returns their paths.
@@ -847,8 +729,10 @@ pub fn write_results(
     write_files(
         dir,
         &[
-            ("sweep.csv", &|w| write_sweep_csv(w, info, results)),
-            ("sweep.json", &|w| write_sweep_json(w, info, results)),
+            ("sweep.csv", &|w| output::csv::write_sweep(w, info, results)),
+            ("sweep.json", &|w| {
+                output::json::write_sweep(w, info, results)
+            }),
         ],
     )
 }

@@ -1,19 +1,26 @@
 //! Statistics over replications: Student-t confidence intervals and MSER-5 warm-up detection.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// Confidence level of every interval landport reports.
 pub const CONFIDENCE: f64 = 0.95;
 
 /// The mean of independent observations with a 95% Student-t confidence interval.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Estimate {
+    /// NaN with no observations (written as `null`).
+    #[serde(deserialize_with = "number_or_null")]
     pub mean: f64,
     /// Half-width of the interval: the true mean is in `mean ± half_width` with 95% confidence.
     /// `None` with fewer than two observations.
     pub half_width: Option<f64>,
     pub n: usize,
+}
+
+/// A number as serde_json writes it: `null` when it was not finite, read back as NaN.
+fn number_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(deserializer)?.unwrap_or(f64::NAN))
 }
 
 impl Estimate {

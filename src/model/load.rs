@@ -1,12 +1,12 @@
 //! Offered load of each stage from the traffic equations of the open routing network.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Destination, Scenario};
 use crate::engine::Time;
 
 /// The long-run demand on one stage compared with its capacity.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageLoad {
     pub stage: String,
     /// Trucks entering the stage per hour, visits counted (traffic equations).

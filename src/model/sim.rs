@@ -6,8 +6,8 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    DayCount, HourlySeries, MilestoneSums, StageStats, Stopped, Tally, TimeSplit, TraceSeries,
-    TruckCounts, TruckLog, Visit,
+    DayCount, HourlySeries, Limit, MilestoneSums, StageStats, Stopped, Tally, TimeSplit,
+    TraceSeries, TruckCounts, TruckLog, Visit,
 };
 use super::{Destination, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Rng, StopToken, Time};
@@ -312,10 +312,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             if now >= self.end {
                 break;
             }
-            if let Some(reason) = self.over_limit() {
+            if let Some(limit) = self.over_limit() {
                 self.stopped = Some(Stopped {
                     at_hours: now.hours(),
-                    reason,
+                    limit,
                 });
                 self.end = now;
                 break;
@@ -340,18 +340,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     /// What went over its limit, if anything: too many trucks in the port or events handled.
-    fn over_limit(&self) -> Option<String> {
+    fn over_limit(&self) -> Option<Limit> {
         let limits = &self.scenario.limits;
         if u64::from(self.in_port.value()) > limits.trucks_in_port {
-            return Some(format!(
-                "more than {} trucks in the port (limits.trucks_in_port)",
-                limits.trucks_in_port
-            ));
+            return Some(Limit::TrucksInPort(limits.trucks_in_port));
         }
         match limits.events {
-            Some(events) if self.events_handled >= events => {
-                Some(format!("{events} events handled (limits.events)"))
-            }
+            Some(events) if self.events_handled >= events => Some(Limit::Events(events)),
             _ => None,
         }
     }
@@ -685,18 +680,20 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         } else {
             self.cleared_after_warmup as f64 / (window.hours() / 24.0)
         };
+        let milestones = self.milestones.finish(&self.dwell);
+        let dwell = self.dwell.dwell_summary();
         RunResult {
             scenario: self.scenario.name.clone(),
             seed: self.seed,
             warmup_hours: self.scenario.warmup.hours(),
             horizon_hours: window.hours(),
             trucks: counts,
-            dwell: self.dwell.dwell_summary(),
+            dwell,
             stages,
             breakdown,
-            milestones: self.milestones.finish(&self.dwell),
+            milestones,
             in_port_hourly: self.in_port.finish(end),
-            dwell_bins: self.dwell.dwell_bins(),
+            dwell_histogram: self.dwell.into_histogram(),
             daily: self.daily,
             trace,
             stopped: self.stopped,

@@ -1,7 +1,7 @@
 //! Statistics accumulated during a run, and the results a run returns.
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Role, Stage};
 use crate::engine::Time;
@@ -129,17 +129,10 @@ impl Tally {
         }
     }
 
-    /// The recorded times counted in [`DwellBins`], each histogram bucket by its middle value.
-    pub(crate) fn dwell_bins(&mut self) -> Vec<u64> {
+    /// The recorded times, with the zeros counted apart.
+    pub(crate) fn into_histogram(mut self) -> DwellHistogram {
         self.settle();
-        let upper = DwellBins::upper_millis();
-        let mut counts = vec![0u64; DwellBins::COUNT];
-        for bucket in self.histogram.iter_recorded() {
-            let middle = self.histogram.median_equivalent(bucket.value_iterated_to());
-            let bin = upper.partition_point(|&edge| edge <= middle);
-            counts[bin.min(DwellBins::COUNT - 1)] += bucket.count_at_value();
-        }
-        counts
+        DwellHistogram(Some(self.histogram))
     }
 
     pub(crate) fn count(&self) -> u64 {
@@ -230,32 +223,22 @@ impl HourlySeries {
     }
 }
 
-/// Dwell-time histogram bins: [`DwellBins::PER_DECADE`] equal bins per decade on a logarithmic
-/// scale from [`DwellBins::LOWEST_HOURS`] up; shorter dwells count in the first bin, longer ones in
-/// the last. Fine enough to redraw on a linear axis, small enough to sum over replications.
-pub struct DwellBins;
+/// The dwell times of a run's counted trucks, at 3 significant digits (relative error under
+/// 0.1%): what output bins for dwell_histogram.csv.
+#[derive(Debug, Clone, Default)]
+pub struct DwellHistogram(Option<Histogram<u64>>);
 
-impl DwellBins {
-    pub const PER_DECADE: u32 = 100;
-    pub const LOWEST_HOURS: f64 = 0.01;
-    /// Six decades: 0.01 h (36 s) to 10,000 h (over a year).
-    pub const COUNT: usize = 600;
-
-    /// The lower and upper edge of bin `k`, in hours.
-    pub fn edges_hours(k: usize) -> (f64, f64) {
-        let edge =
-            |k: usize| Self::LOWEST_HOURS * 10f64.powf(k as f64 / f64::from(Self::PER_DECADE));
-        (edge(k), edge(k + 1))
-    }
-
-    /// The upper edges of the bins in milliseconds (the last one unbounded), for binning.
-    fn upper_millis() -> Vec<u64> {
-        (0..Self::COUNT)
-            .map(|k| match k {
-                _ if k + 1 == Self::COUNT => u64::MAX,
-                _ => (Self::edges_hours(k).1 * Time::HOUR.millis() as f64).round() as u64,
+impl DwellHistogram {
+    /// Each recorded bucket as (its middle value in milliseconds, its count), in order.
+    pub fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.0.iter().flat_map(|histogram| {
+            histogram.iter_recorded().map(|bucket| {
+                (
+                    histogram.median_equivalent(bucket.value_iterated_to()),
+                    bucket.count_at_value(),
+                )
             })
-            .collect()
+        })
     }
 }
 
@@ -338,7 +321,7 @@ impl TimeSplit {
 /// Where a truck's time goes at one stage, in hours per truck (over the trucks in the dwell
 /// statistics, whether or not they visit the stage). Summed over stages, the parts give the
 /// mean dwell.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StageBreakdown {
     pub stage: String,
     /// Queueing while the stage is open (for the entry stage, from arrival at the port).
@@ -464,7 +447,7 @@ impl MilestoneSums {
 /// Mean times from arrival to each milestone, and the share of trucks in each channel, over the
 /// trucks in the dwell statistics. A truck that passes no declaration stage (or no check at all)
 /// is left out of that mean; `trucks_declared` and `trucks_released` count those in it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Milestones {
     pub trucks_declared: u64,
     pub to_declaration_hours: f64,
@@ -530,7 +513,7 @@ impl StageStats {
 }
 
 /// What one run measured. Times are in hours.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct RunResult {
     pub scenario: String,
     pub seed: u64,
@@ -546,9 +529,9 @@ pub struct RunResult {
     /// Time-average trucks in the port in each hour of the run, warm-up included.
     #[serde(skip)]
     pub in_port_hourly: Vec<f64>,
-    /// Dwell times of the trucks in the dwell statistics, counted in [`DwellBins`].
+    /// Dwell times of the trucks in the dwell statistics.
     #[serde(skip)]
-    pub dwell_bins: Vec<u64>,
+    pub dwell_histogram: DwellHistogram,
     /// Trucks arriving and leaving in each day of the run, warm-up included.
     #[serde(skip)]
     pub daily: Vec<DayCount>,
@@ -567,15 +550,24 @@ pub struct RunResult {
 }
 
 /// Why and when a run stopped before its end.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stopped {
     pub at_hours: f64,
-    /// What reached its limit, as a sentence: `1000000 trucks in the port (limits.trucks_in_port)`.
-    pub reason: String,
+    pub limit: Limit,
+}
+
+/// The limit of a scenario's `[limits]` that a run reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// More trucks in the port than this.
+    TrucksInPort(u64),
+    /// This many events handled.
+    Events(u64),
 }
 
 /// Truck counts. Every truck that arrived has exited or is still in the port at the end.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct TruckCounts {
     /// All arrivals, warm-up included.
     pub arrived: u64,
@@ -587,7 +579,7 @@ pub struct TruckCounts {
 }
 
 /// Dwell (arrival to exit) of trucks that arrived after warm-up and exited before the end.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DwellSummary {
     pub trucks: u64,
     pub mean_hours: f64,
@@ -600,7 +592,7 @@ pub struct DwellSummary {
 
 /// One stage's measurements. Per-truck means cover trucks that arrived after warm-up;
 /// time averages cover the horizon after warm-up.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageSummary {
     pub stage: String,
     /// Visits that entered the stage's queue.

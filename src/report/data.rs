@@ -4,30 +4,16 @@
 //! later without simulating again. Files that an older landport did not write are `None`, and
 //! the charts that need them are left out.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
-
 use super::ReportError;
+use crate::experiment::{MetricId, Quantity};
+use crate::output::csv::{
+    self, closed_column, half_width_column, queue_column, read_rows, read_table, MetricRow,
+};
+use crate::output::json::{self, ComparisonFile, Summary, SweepFile};
 
-/// One bin of the pooled dwell-time histogram (dwell_histogram.csv).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DwellBin {
-    pub lower_h: f64,
-    pub upper_h: f64,
-    pub trucks: u64,
-}
-
-/// One row of daily.csv.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DayRow {
-    pub replication: u32,
-    pub day: u32,
-    pub arrived: u32,
-    pub cleared: u32,
-    pub warmup: bool,
-}
+pub use crate::output::csv::{DayRow, DwellBinRow as DwellBin};
 
 /// One stage's hourly trace from queues.csv.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,14 +23,6 @@ pub struct QueueTrace {
     pub queue: Vec<f64>,
     /// Share of each hour the stage was closed.
     pub closed: Vec<f64>,
-}
-
-/// A metric's mean over replications and its 95% half-width (metrics.csv).
-#[derive(Debug, Clone, PartialEq)]
-pub struct MetricRow {
-    pub name: String,
-    pub mean: f64,
-    pub half_width: Option<f64>,
 }
 
 /// The results of one scenario's replications: a run folder, or one variant of a comparison.
@@ -63,17 +41,22 @@ pub struct VariantResults {
 }
 
 impl VariantResults {
-    pub fn metric(&self, name: &str) -> Option<&MetricRow> {
-        self.metrics.iter().find(|metric| metric.name == name)
+    pub fn metric(&self, id: &MetricId) -> Option<&MetricRow> {
+        self.metrics.iter().find(|metric| metric.metric == *id)
     }
 
     /// The mean of a metric, 0 when the results do not have it.
-    pub fn mean(&self, name: &str) -> f64 {
-        self.metric(name).map_or(0.0, |metric| metric.mean)
+    pub fn mean(&self, id: &MetricId) -> f64 {
+        self.metric(id).map_or(0.0, |metric| metric.mean)
+    }
+
+    /// The mean of a port-wide metric, 0 when the results do not have it.
+    pub fn port_mean(&self, quantity: Quantity) -> f64 {
+        self.mean(&MetricId::port(quantity))
     }
 }
 
-/// One point of a sweep: its varied values and every metric (sweep.csv).
+/// One point of a sweep: its varied values and every metric's mean and half-width (sweep.csv).
 #[derive(Debug, Clone)]
 pub struct SweepPoint {
     pub values: Vec<String>,
@@ -81,8 +64,8 @@ pub struct SweepPoint {
 }
 
 impl SweepPoint {
-    pub fn metric(&self, name: &str) -> Option<&MetricRow> {
-        self.metrics.iter().find(|metric| metric.name == name)
+    pub fn metric(&self, id: &MetricId) -> Option<&MetricRow> {
+        self.metrics.iter().find(|metric| metric.metric == *id)
     }
 }
 
@@ -104,8 +87,8 @@ pub enum Results {
 }
 
 impl Results {
-    /// Reads the results in `dir`: a sweep (sweep.csv), a comparison (compare.json and a folder
-    /// per variant) or a run (metrics.csv).
+    /// Reads the results in `dir`: a sweep (sweep.json), a comparison (compare.json and a folder
+    /// per variant) or a run (summary.json and metrics.csv).
     pub fn read(dir: &Path) -> Result<Results, ReportError> {
         if !dir.is_dir() {
             return Err(ReportError::NotResults {
@@ -113,26 +96,22 @@ impl Results {
                 why: "no such folder".into(),
             });
         }
-        if dir.join("sweep.csv").is_file() {
+        if dir.join("sweep.json").is_file() {
             return read_sweep(dir).map(Results::Sweep);
         }
         if dir.join("compare.json").is_file() {
-            let json = read_json(&dir.join("compare.json"))?;
-            let names: Vec<String> = json["variants"]
-                .as_array()
-                .map(|variants| {
-                    variants
-                        .iter()
-                        .filter_map(|variant| Some(variant["name"].as_str()?.to_string()))
-                        .collect()
-                })
-                .unwrap_or_default();
-            if names.is_empty() {
-                return Err(bad(&dir.join("compare.json"), "no variants listed"));
+            let path = dir.join("compare.json");
+            let file: ComparisonFile<'static> = json::read(&path)?;
+            if file.variants.is_empty() {
+                return Err(ReportError::BadFile {
+                    path,
+                    why: "no variants listed".into(),
+                });
             }
-            let variants = names
+            let variants = file
+                .variants
                 .iter()
-                .map(|name| read_variant(&dir.join(name)))
+                .map(|variant| read_variant(&dir.join(variant.name.as_ref())))
                 .collect::<Result<Vec<_>, _>>()?;
             return Ok(Results::Compare(variants));
         }
@@ -141,7 +120,7 @@ impl Results {
         }
         Err(ReportError::NotResults {
             dir: dir.to_path_buf(),
-            why: "it has no sweep.csv, compare.json or metrics.csv".into(),
+            why: "it has no sweep.json, compare.json or metrics.csv".into(),
         })
     }
 
@@ -168,239 +147,173 @@ impl Results {
     }
 }
 
-fn bad(path: &Path, why: impl Into<String>) -> ReportError {
-    ReportError::BadFile {
-        path: path.to_path_buf(),
-        why: why.into(),
-    }
-}
-
-fn read_json(path: &Path) -> Result<Value, ReportError> {
-    let text = fs::read_to_string(path).map_err(|error| bad(path, error.to_string()))?;
-    serde_json::from_str(&text).map_err(|error| bad(path, error.to_string()))
-}
-
-/// A CSV file's header and rows, as strings.
-pub(super) type Table = (Vec<String>, Vec<Vec<String>>);
-
-/// The rows of a CSV file with a header, as strings; `None` when the file does not exist.
-pub(super) fn read_csv(path: &Path) -> Result<Option<Table>, ReportError> {
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let mut reader = csv::Reader::from_path(path).map_err(|error| bad(path, error.to_string()))?;
-    let header = reader
-        .headers()
-        .map_err(|error| bad(path, error.to_string()))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|error| bad(path, error.to_string()))?;
-        rows.push(record.iter().map(String::from).collect());
-    }
-    Ok(Some((header, rows)))
-}
-
-/// A CSV field as a number, naming the file, row and column when it is not one.
-fn number<T: std::str::FromStr>(
-    path: &Path,
-    row: usize,
-    column: &str,
-    text: &str,
-) -> Result<T, ReportError> {
-    text.parse().map_err(|_| {
-        bad(
-            path,
-            format!("row {row}, column {column}: expected a number, got '{text}'"),
-        )
-    })
-}
-
-/// The index of a named column.
-fn column(path: &Path, header: &[String], name: &str) -> Result<usize, ReportError> {
-    header
-        .iter()
-        .position(|heading| heading == name)
-        .ok_or_else(|| bad(path, format!("no column '{name}'")))
-}
-
-/// An optional decimal: empty means none.
-fn optional(path: &Path, row: usize, column: &str, text: &str) -> Result<Option<f64>, ReportError> {
-    if text.is_empty() {
-        Ok(None)
-    } else {
-        number(path, row, column, text).map(Some)
-    }
-}
-
 fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
-    let summary_path = dir.join("summary.json");
-    let summary = read_json(&summary_path)?;
-    let name = summary["scenario"]
-        .as_str()
-        .ok_or_else(|| bad(&summary_path, "no 'scenario' name"))?
-        .to_string();
-    let first_run = &summary["runs"][0];
-    let warmup_hours = first_run["warmup_hours"].as_f64().unwrap_or(0.0);
-    let horizon_hours = first_run["horizon_hours"].as_f64().unwrap_or(0.0);
-    let stages = first_run["stages"]
-        .as_array()
-        .map(|stages| {
-            stages
-                .iter()
-                .filter_map(|stage| Some(stage["stage"].as_str()?.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-
+    let summary: Summary<'static> = json::read(&dir.join("summary.json"))?;
+    let experiment = summary.experiment.into_owned();
+    let first_run = experiment.runs.first();
     let metrics_path = dir.join("metrics.csv");
-    let (header, rows) = read_csv(&metrics_path)?.ok_or_else(|| bad(&metrics_path, "missing"))?;
-    let (name_col, mean_col, half_col) = (
-        column(&metrics_path, &header, "metric")?,
-        column(&metrics_path, &header, "mean")?,
-        column(&metrics_path, &header, "ci95_half_width")?,
-    );
-    let metrics = rows
-        .iter()
-        .enumerate()
-        .map(|(k, row)| {
-            Ok(MetricRow {
-                name: row[name_col].clone(),
-                mean: number(&metrics_path, k + 1, "mean", &row[mean_col])?,
-                half_width: optional(&metrics_path, k + 1, "ci95_half_width", &row[half_col])?,
-            })
-        })
-        .collect::<Result<_, ReportError>>()?;
-
-    let bins_path = dir.join("dwell_histogram.csv");
-    let dwell_bins = read_csv(&bins_path)?
-        .map(|(_, rows)| {
-            rows.iter()
-                .enumerate()
-                .map(|(k, row)| {
-                    let field = |i: usize| row.get(i).map_or("", String::as_str);
-                    Ok(DwellBin {
-                        lower_h: number(&bins_path, k + 1, "lower_h", field(0))?,
-                        upper_h: number(&bins_path, k + 1, "upper_h", field(1))?,
-                        trucks: number(&bins_path, k + 1, "trucks", field(2))?,
-                    })
-                })
-                .collect::<Result<Vec<_>, ReportError>>()
-        })
-        .transpose()?;
-
-    let daily_path = dir.join("daily.csv");
-    let daily = read_csv(&daily_path)?
-        .map(|(_, rows)| {
-            rows.iter()
-                .enumerate()
-                .map(|(k, row)| {
-                    let field = |i: usize| row.get(i).map_or("", String::as_str);
-                    Ok(DayRow {
-                        replication: number(&daily_path, k + 1, "replication", field(0))?,
-                        day: number(&daily_path, k + 1, "day", field(1))?,
-                        arrived: number(&daily_path, k + 1, "arrived", field(2))?,
-                        cleared: number(&daily_path, k + 1, "cleared", field(3))?,
-                        warmup: field(4) == "1",
-                    })
-                })
-                .collect::<Result<Vec<_>, ReportError>>()
-        })
-        .transpose()?;
-
-    let queues_path = dir.join("queues.csv");
-    let queues = read_csv(&queues_path)?
-        .map(|(header, rows)| {
-            let mut traces: Vec<QueueTrace> = header
-                .iter()
-                .filter_map(|heading| heading.strip_suffix(".queue"))
-                .map(|stage| QueueTrace {
-                    stage: stage.to_string(),
-                    queue: Vec::with_capacity(rows.len()),
-                    closed: Vec::with_capacity(rows.len()),
-                })
-                .collect();
-            for (k, row) in rows.iter().enumerate() {
-                for (t, trace) in traces.iter_mut().enumerate() {
-                    let field = |i: usize| row.get(i).map_or("", String::as_str);
-                    trace.queue.push(number(
-                        &queues_path,
-                        k + 1,
-                        &header[1 + 2 * t],
-                        field(1 + 2 * t),
-                    )?);
-                    trace.closed.push(number(
-                        &queues_path,
-                        k + 1,
-                        &header[2 + 2 * t],
-                        field(2 + 2 * t),
-                    )?);
-                }
-            }
-            Ok(traces)
-        })
-        .transpose()?;
-
+    let metrics = read_rows::<MetricRow>(&metrics_path)?.ok_or_else(|| ReportError::BadFile {
+        path: metrics_path,
+        why: "missing".into(),
+    })?;
+    let stages: Vec<String> = first_run.map_or_else(Vec::new, |run| {
+        run.stages.iter().map(|stage| stage.stage.clone()).collect()
+    });
+    let queues = read_queues(&dir.join("queues.csv"), &stages)?;
     Ok(VariantResults {
-        name,
+        name: experiment.scenario,
         dir: dir.to_path_buf(),
-        warmup_hours,
-        horizon_hours,
+        warmup_hours: first_run.map_or(0.0, |run| run.warmup_hours),
+        horizon_hours: first_run.map_or(0.0, |run| run.horizon_hours),
         stages,
         metrics,
-        dwell_bins,
-        daily,
+        dwell_bins: read_rows(&dir.join("dwell_histogram.csv"))?,
+        daily: read_rows::<DayRow>(&dir.join("daily.csv"))?,
         queues,
     })
 }
 
-fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
-    let json_path = dir.join("sweep.json");
-    let json = read_json(&json_path)?;
-    let keys: Vec<String> = json["keys"]
-        .as_array()
-        .map(|keys| {
-            keys.iter()
-                .filter_map(|key| Some(key.as_str()?.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let name = json["sweep"]
-        .as_str()
-        .and_then(|file| Path::new(file).file_stem()?.to_str().map(String::from))
-        .unwrap_or_else(|| "sweep".into());
-    let csv_path = dir.join("sweep.csv");
-    let (header, rows) = read_csv(&csv_path)?.ok_or_else(|| bad(&csv_path, "missing"))?;
-    // point, the varied keys, replications, mser5_warmup_h, then each metric and its _ci95.
-    let first_metric = 1 + keys.len() + 2;
-    if header.len() < first_metric || header[1..1 + keys.len()] != keys[..] {
-        return Err(bad(
-            &csv_path,
-            "its columns do not match the keys in sweep.json",
-        ));
+/// Each stage's columns of queues.csv, found by name.
+fn read_queues(path: &Path, stages: &[String]) -> Result<Option<Vec<QueueTrace>>, ReportError> {
+    let Some((header, rows)) = read_table(path)? else {
+        return Ok(None);
+    };
+    let bad = |why: String| ReportError::BadFile {
+        path: path.to_path_buf(),
+        why,
+    };
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|heading| heading == name)
+            .ok_or_else(|| bad(format!("no column '{name}'")))
+    };
+    let mut traces = Vec::new();
+    for stage in stages {
+        let (queue_name, closed_name) = (queue_column(stage), closed_column(stage));
+        let (queue_at, closed_at) = (column(&queue_name)?, column(&closed_name)?);
+        let series = |at: usize, name: &str| {
+            rows.iter()
+                .enumerate()
+                .map(|(k, row)| {
+                    let text = row.get(at).map_or("", String::as_str);
+                    text.parse::<f64>().map_err(|_| {
+                        bad(format!(
+                            "row {}, column {name}: expected a number, got '{text}'",
+                            k + 1
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<f64>, ReportError>>()
+        };
+        traces.push(QueueTrace {
+            stage: stage.clone(),
+            queue: series(queue_at, &queue_name)?,
+            closed: series(closed_at, &closed_name)?,
+        });
     }
+    Ok(Some(traces))
+}
+
+/// A sweep's settings and metric names from sweep.json; each point's values and metrics from
+/// sweep.csv, by column name, as the table shows them.
+fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
+    let file: SweepFile<'static> = json::read(&dir.join("sweep.json"))?;
+    let name = file
+        .sweep
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .map_or_else(|| "sweep".to_string(), String::from);
+    let keys = file.keys.into_owned();
+    let ids: Vec<MetricId> = file.points.first().map_or_else(Vec::new, |point| {
+        point
+            .metrics
+            .iter()
+            .map(|metric| metric.id.clone())
+            .collect()
+    });
+    let path = dir.join("sweep.csv");
+    let (header, rows) = read_table(&path)?.ok_or_else(|| ReportError::BadFile {
+        path: path.clone(),
+        why: "missing".into(),
+    })?;
+    let bad = |why: String| ReportError::BadFile {
+        path: path.clone(),
+        why,
+    };
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|heading| heading == name)
+            .ok_or_else(|| bad(format!("no column '{name}'")))
+    };
+    let key_columns = keys
+        .iter()
+        .map(|key| column(key))
+        .collect::<Result<Vec<_>, _>>()?;
+    let metric_columns = ids
+        .iter()
+        .map(|id| Ok((column(&id.to_string())?, column(&half_width_column(id))?)))
+        .collect::<Result<Vec<_>, ReportError>>()?;
     let points = rows
         .iter()
         .enumerate()
         .map(|(k, row)| {
-            let values = row[1..1 + keys.len()].to_vec();
-            // Each metric is followed by its `_ci95` half-width.
-            let metrics = (first_metric..header.len())
-                .step_by(2)
-                .map(|i| {
-                    let name = &header[i];
-                    let field = |i: usize| row.get(i).map_or("", String::as_str);
+            let field = |at: usize| row.get(at).map_or("", String::as_str);
+            let number = |at: usize| {
+                let text = field(at);
+                text.parse::<f64>().map_err(|_| {
+                    bad(format!(
+                        "row {}, column {}: expected a number, got '{text}'",
+                        k + 1,
+                        header[at]
+                    ))
+                })
+            };
+            let metrics = ids
+                .iter()
+                .zip(&metric_columns)
+                .map(|(id, &(mean_at, half_at))| {
                     Ok(MetricRow {
-                        name: name.clone(),
-                        mean: number(&csv_path, k + 1, name, field(i))?,
-                        half_width: optional(&csv_path, k + 1, name, field(i + 1))?,
+                        metric: id.clone(),
+                        mean: number(mean_at)?,
+                        ci95_half_width: if field(half_at).is_empty() {
+                            None
+                        } else {
+                            Some(number(half_at)?)
+                        },
+                        ci95_low: None,
+                        ci95_high: None,
+                        replications: file.replications as usize,
                     })
                 })
-                .collect::<Result<_, ReportError>>()?;
-            Ok(SweepPoint { values, metrics })
+                .collect::<Result<Vec<_>, ReportError>>()?;
+            Ok(SweepPoint {
+                values: key_columns
+                    .iter()
+                    .map(|&at| field(at).to_string())
+                    .collect(),
+                metrics,
+            })
         })
-        .collect::<Result<_, ReportError>>()?;
+        .collect::<Result<Vec<_>, ReportError>>()?;
     Ok(SweepResults { name, keys, points })
+}
+
+impl From<csv::ReadError> for ReportError {
+    fn from(error: csv::ReadError) -> Self {
+        ReportError::BadFile {
+            path: error.path,
+            why: error.why,
+        }
+    }
+}
+
+impl From<json::ReadError> for ReportError {
+    fn from(error: json::ReadError) -> Self {
+        ReportError::BadFile {
+            path: error.path,
+            why: error.why,
+        }
+    }
 }

@@ -11,10 +11,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{SweepResults, VariantResults};
 use super::series::{
-    bin_quantile, cdf, daily_means, histogram, metric_label, short_key, sweep_grid, sweep_lines,
-    sweep_x, TimeAxis, LINEAR_BARS, LOG_BARS_PER_FINE,
+    bin_quantile, cdf, daily_means, histogram, short_key, sweep_grid, sweep_lines, sweep_x,
+    TimeAxis, LINEAR_BARS, LOG_BARS_PER_FINE,
 };
-use crate::experiment::TIME_PARTS;
+use crate::experiment::{MetricId, Quantity};
 
 pub const WIDTH: u32 = 1200;
 pub const HEIGHT: u32 = 800;
@@ -55,7 +55,7 @@ pub fn colour(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
-/// The parts of where the time goes, in [`TIME_PARTS`] order.
+/// The parts of where the time goes, in [`Quantity::TIME_PARTS`] order.
 const PART_COLOURS: [RGBColor; 5] = [
     RGBColor(116, 169, 207),
     RGBColor(160, 160, 160),
@@ -310,12 +310,12 @@ pub fn dwell_distribution<DB: DrawingBackend>(
             .label(format!(
                 "{}: p50 {} h, p95 {} h (dashed)",
                 variant.name,
-                hours_label(variant.mean("dwell_p50_h")),
-                hours_label(variant.mean("dwell_p95_h"))
+                hours_label(variant.port_mean(Quantity::DwellP50)),
+                hours_label(variant.port_mean(Quantity::DwellP95))
             ))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3)));
-        for name in ["dwell_p50_h", "dwell_p95_h"] {
-            let x = to_x(variant.mean(name));
+        for quantity in [Quantity::DwellP50, Quantity::DwellP95] {
+            let x = to_x(variant.port_mean(quantity));
             chart.draw_series(DashedLineSeries::new(
                 [(x, 0.0), (x, 100.0)],
                 8,
@@ -342,9 +342,9 @@ pub fn time_breakdown<DB: DrawingBackend>(
             .stages
             .iter()
             .map(|stage| {
-                TIME_PARTS
+                Quantity::TIME_PARTS
                     .iter()
-                    .map(|(suffix, _)| variant.mean(&format!("{stage}.{suffix}")))
+                    .map(|&part| variant.mean(&MetricId::stage(stage, part)))
                     .collect()
             })
             .collect();
@@ -359,7 +359,7 @@ pub fn time_breakdown<DB: DrawingBackend>(
                 format!(
                     "{} (mean dwell {} h)",
                     variant.name,
-                    hours_label(variant.mean("dwell_mean_h"))
+                    hours_label(variant.port_mean(Quantity::DwellMean))
                 ),
                 text_style(AXIS).color(&colour(index)),
             )
@@ -373,7 +373,7 @@ pub fn time_breakdown<DB: DrawingBackend>(
             .x_label_formatter(&tick)
             .x_desc("hours per truck")
             .draw()?;
-        for (part, (_, name)) in TIME_PARTS.iter().enumerate() {
+        for (part, quantity) in Quantity::TIME_PARTS.iter().enumerate() {
             let fill = PART_COLOURS[part];
             let series = chart.draw_series(parts.iter().enumerate().map(|(k, hours)| {
                 let start: f64 = hours[..part].iter().sum();
@@ -383,7 +383,7 @@ pub fn time_breakdown<DB: DrawingBackend>(
                 )
             }))?;
             if index + 1 == variants.len() {
-                series.label(name.to_string()).legend(move |(x, y)| {
+                series.label(quantity.heading()).legend(move |(x, y)| {
                     Rectangle::new([(x, y - 7), (x + 18, y + 7)], fill.filled())
                 });
             }
@@ -561,12 +561,12 @@ pub fn utilization<DB: DrawingBackend>(
             .iter()
             .enumerate()
             .filter_map(|(k, stage)| {
-                let metric = variant.metric(&format!("{stage}.utilization"))?;
+                let metric = variant.metric(&MetricId::stage(stage, Quantity::Utilization))?;
                 let y = row(k) + 0.4 - band * (index as f64 + 0.5);
                 Some((
                     y,
                     metric.mean * 100.0,
-                    metric.half_width.unwrap_or(0.0) * 100.0,
+                    metric.ci95_half_width.unwrap_or(0.0) * 100.0,
                 ))
             })
             .collect();
@@ -693,7 +693,7 @@ pub fn sweep_metric<DB: DrawingBackend>(
     root: &Area<DB>,
     title: &str,
     sweep: &SweepResults,
-    metric: &str,
+    metric: &MetricId,
 ) -> Drawn<DB> {
     let body = root.titled(title, text_style(TITLE))?;
     let lines = sweep_lines(sweep, metric);
@@ -742,7 +742,7 @@ pub fn sweep_metric<DB: DrawingBackend>(
         .x_desc(short_key(
             sweep.keys.first().map_or("point", String::as_str),
         ))
-        .y_desc(metric_label(metric))
+        .y_desc(metric.label())
         .draw()?;
     for (index, line) in lines.iter().enumerate() {
         let colour = colour(index);
@@ -774,7 +774,7 @@ pub fn sweep_heatmap<DB: DrawingBackend>(
     root: &Area<DB>,
     title: &str,
     sweep: &SweepResults,
-    metric: &str,
+    metric: &MetricId,
 ) -> Drawn<DB> {
     let body = root.titled(title, text_style(TITLE))?;
     let Some(grid) = sweep_grid(sweep, metric) else {

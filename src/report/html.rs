@@ -4,8 +4,11 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::data::{read_csv, Results};
+use super::data::Results;
 use super::ReportError;
+use crate::experiment::MetricId;
+use crate::output::csv::{half_width_column, read_table};
+use crate::output::table::HEADLINE;
 
 /// Escapes text for HTML.
 fn escape(text: &str) -> String {
@@ -38,7 +41,7 @@ fn cell(text: &str) -> String {
 
 /// An HTML table of the columns `keep` picks from a CSV file, or a note when it is missing.
 fn csv_table(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<String, ReportError> {
-    let Some((header, rows)) = read_csv(path)? else {
+    let Some((header, rows)) = read_table(path)? else {
         return Ok(format!(
             "<p>{} is missing.</p>\n",
             escape(&path.display().to_string())
@@ -111,9 +114,9 @@ Student t over replications.</p>",
                 column == "point"
                     || column == "replications"
                     || keys.iter().any(|key| key == column)
-                    || super::DEFAULT_SWEEP_METRICS
-                        .iter()
-                        .any(|metric| column == *metric || column == format!("{metric}_ci95"))
+                    || HEADLINE.map(MetricId::port).iter().any(|metric| {
+                        column == metric.to_string() || column == half_width_column(metric)
+                    })
             };
             out.push_str(&csv_table(&dir.join("sweep.csv"), &keep)?);
         }

@@ -3,7 +3,7 @@
 //! against the results they came from.
 
 use super::data::{DayRow, DwellBin, SweepResults, VariantResults};
-use crate::experiment::Estimate;
+use crate::experiment::{Estimate, MetricId, Quantity};
 
 /// The time axis of dwell-time charts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,7 +23,7 @@ impl TimeAxis {
         }
         let medians: Vec<f64> = variants
             .iter()
-            .map(|variant| variant.mean("dwell_p50_h"))
+            .map(|variant| variant.port_mean(Quantity::DwellP50))
             .filter(|median| *median > 0.0)
             .collect();
         let low = medians.iter().copied().fold(f64::INFINITY, f64::min);
@@ -204,7 +204,7 @@ pub fn sweep_x(sweep: &SweepResults) -> (Vec<f64>, Vec<String>) {
 }
 
 /// One line per combination of the keys after the first, with the metric against the first key.
-pub fn sweep_lines(sweep: &SweepResults, metric: &str) -> Vec<SweepLine> {
+pub fn sweep_lines(sweep: &SweepResults, metric: &MetricId) -> Vec<SweepLine> {
     let (xs, _) = sweep_x(sweep);
     let mut lines: Vec<SweepLine> = Vec::new();
     for (point, x) in sweep.points.iter().zip(xs) {
@@ -217,7 +217,7 @@ pub fn sweep_lines(sweep: &SweepResults, metric: &str) -> Vec<SweepLine> {
             .map(|(key, value)| format!("{} = {value}", short_key(key)))
             .collect::<Vec<_>>()
             .join(", ");
-        let entry = (x, row.mean, row.half_width.unwrap_or(0.0));
+        let entry = (x, row.mean, row.ci95_half_width.unwrap_or(0.0));
         match lines.iter_mut().find(|line| line.label == label) {
             Some(line) => line.points.push(entry),
             None => lines.push(SweepLine {
@@ -242,7 +242,7 @@ pub struct Grid {
     pub cells: Vec<Vec<f64>>,
 }
 
-pub fn sweep_grid(sweep: &SweepResults, metric: &str) -> Option<Grid> {
+pub fn sweep_grid(sweep: &SweepResults, metric: &MetricId) -> Option<Grid> {
     if sweep.keys.len() != 2 {
         return None;
     }
@@ -278,46 +278,6 @@ pub fn sweep_grid(sweep: &SweepResults, metric: &str) -> Option<Grid> {
 /// A key path without the `stages.` prefix, for legends.
 pub fn short_key(key: &str) -> &str {
     key.strip_prefix("stages.").unwrap_or(key)
-}
-
-/// A metric's name for an axis, with its unit.
-pub fn metric_label(name: &str) -> String {
-    let known = match name {
-        "dwell_mean_h" => Some("mean dwell time (h)"),
-        "dwell_p50_h" => Some("median dwell time (h)"),
-        "dwell_p90_h" => Some("90th percentile dwell time (h)"),
-        "dwell_p95_h" => Some("95th percentile dwell time (h)"),
-        "dwell_p99_h" => Some("99th percentile dwell time (h)"),
-        "buffer_index" => Some("buffer index, (p95 - mean) / mean"),
-        "cleared_per_day" => Some("trucks cleared per day"),
-        "to_declaration_h" => Some("arrival to declaration accepted (h)"),
-        "to_release_h" => Some("arrival to release (h)"),
-        "green_share" => Some("green channel share"),
-        "yellow_share" => Some("yellow channel share"),
-        "red_share" => Some("red channel share"),
-        _ => None,
-    };
-    if let Some(label) = known {
-        return label.to_string();
-    }
-    if let Some((stage, what)) = name.rsplit_once('.') {
-        let what = match what {
-            "mean_wait_h" => "mean wait (h)",
-            "utilization" => "utilization",
-            "max_queue" => "max queue (trucks)",
-            "waiting_h" => "waiting (h per truck)",
-            "closed_h" => "waiting while closed (h per truck)",
-            "service_h" => "service (h per truck)",
-            "blocked_h" => "blocked (h per truck)",
-            "travel_h" => "travel (h per truck)",
-            other => other,
-        };
-        return format!("{stage}: {what}");
-    }
-    match name.strip_suffix("_h") {
-        Some(stem) => format!("{stem} (h)"),
-        None => name.to_string(),
-    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use super::journal::{self, Journal, JournalError};
 use super::runs::{self, Shard};
 use super::{run_pairs, write_results, PointResult, Sweep};
 use crate::engine::StopToken;
+use crate::model::Stopped;
 use crate::output::OutputError;
 
 /// How a sweep runs in its folder.
@@ -26,7 +27,7 @@ pub struct Options {
 pub struct StoppedRun {
     pub point: u32,
     pub replication: u32,
-    pub why: String,
+    pub stopped: Stopped,
 }
 
 /// How a sweep ended.
@@ -166,7 +167,7 @@ impl<'a> Prepared<'a> {
                 Some(StoppedRun {
                     point: record.point,
                     replication: record.replication,
-                    why: record.stopped.clone()?,
+                    stopped: record.stopped.clone()?,
                 })
             })
             .collect();

@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 
 use super::PointResult;
 use crate::engine::fnv1a;
-use crate::experiment::{estimates, Metric, MetricEstimate, WarmupCheck};
+use crate::experiment::{estimates, Measurement, MetricEstimate, MetricId, WarmupCheck};
+use crate::model::Stopped;
 
 /// Shard `index` of `count` (1-based): the pairs whose number `point × replications +
 /// replication` leaves remainder `index - 1` when divided by `count`. Taking every `count`-th
@@ -122,13 +123,13 @@ pub fn fingerprint(parts: &[&str]) -> String {
 pub struct RunRecord {
     pub point: u32,
     pub replication: u32,
-    /// Metric names and values in the order of [`crate::experiment::metrics`]; a value that is
+    /// Metrics and values in the order of [`crate::experiment::metrics`]; a value that is
     /// not a finite number is written as null.
-    pub metrics: Vec<(String, Option<f64>)>,
+    pub metrics: Vec<(MetricId, Option<f64>)>,
     pub in_port_hourly: Vec<Option<f64>>,
     /// Why and when the run stopped at a limit, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
+    pub stopped: Option<Stopped>,
 }
 
 fn finite(value: f64) -> Option<f64> {
@@ -136,24 +137,29 @@ fn finite(value: f64) -> Option<f64> {
 }
 
 impl RunRecord {
-    pub fn new(point: u32, replication: u32, metrics: Vec<Metric>, in_port_hourly: &[f64]) -> Self {
+    pub fn new(
+        point: u32,
+        replication: u32,
+        metrics: Vec<Measurement>,
+        in_port_hourly: &[f64],
+    ) -> Self {
         RunRecord {
             stopped: None,
             point,
             replication,
             metrics: metrics
                 .into_iter()
-                .map(|metric| (metric.name, finite(metric.value)))
+                .map(|metric| (metric.id, finite(metric.value)))
                 .collect(),
             in_port_hourly: in_port_hourly.iter().copied().map(finite).collect(),
         }
     }
 
-    fn metrics(&self) -> Vec<Metric> {
+    fn metrics(&self) -> Vec<Measurement> {
         self.metrics
             .iter()
-            .map(|(name, value)| Metric {
-                name: name.clone(),
+            .map(|(id, value)| Measurement {
+                id: id.clone(),
                 value: value.unwrap_or(f64::NAN),
             })
             .collect()
@@ -204,7 +210,8 @@ pub fn reduce(
             let records: Vec<&RunRecord> = (0..info.replications)
                 .map(|replication| &by_pair[&(point as u32, replication)])
                 .collect();
-            let per_run: Vec<Vec<Metric>> = records.iter().map(|record| record.metrics()).collect();
+            let per_run: Vec<Vec<Measurement>> =
+                records.iter().map(|record| record.metrics()).collect();
             let series: Vec<Vec<f64>> = records
                 .iter()
                 .map(|record| record.in_port_hourly())

@@ -520,9 +520,13 @@ routes = [{{ to = "exit" }}]
 fn a_queue_growing_without_bound_stops_at_the_trucks_limit() {
     let result = landport::run_summary(&overloaded("[limits]\ntrucks_in_port = 2000"), 7);
     let stopped = result.stopped.as_ref().expect("the run stops");
+    assert_eq!(stopped.limit, landport::model::Limit::TrucksInPort(2000));
     assert_eq!(
-        stopped.reason,
-        "more than 2000 trucks in the port (limits.trucks_in_port)"
+        landport::output::table::stopped_sentence(stopped),
+        format!(
+            "stopped at {:.1} h with more than 2000 trucks in the port (limits.trucks_in_port)",
+            stopped.at_hours
+        )
     );
     // 10 trucks an hour pile up: 2000 of them in about 200 hours, far before 30 days.
     assert!((150.0..260.0).contains(&stopped.at_hours), "{stopped:?}");
@@ -546,7 +550,7 @@ fn a_queue_growing_without_bound_stops_at_the_trucks_limit() {
 fn a_run_stops_at_the_events_limit() {
     let result = landport::run_summary(&overloaded("[limits]\nevents = 1000"), 7);
     let stopped = result.stopped.expect("the run stops");
-    assert_eq!(stopped.reason, "1000 events handled (limits.events)");
+    assert_eq!(stopped.limit, landport::model::Limit::Events(1000));
     // About 30 events an hour (20 arrivals, 10 service ends) and one for warm-up's end.
     assert!((25.0..45.0).contains(&stopped.at_hours), "{stopped:?}");
 }

@@ -52,7 +52,10 @@ fn the_scenarios_reproduce_the_published_clearance_times() {
         );
         let experiment =
             Experiment::run(&scenario, scenario.seed(), scenario.replications(), false);
-        let dwell = experiment.metric("dwell_mean_h").unwrap().estimate;
+        let dwell = experiment
+            .metric(&crate::id("dwell_mean_h"))
+            .unwrap()
+            .estimate;
         let (low, high) = dwell.interval().unwrap();
         let (min, max) = expected.dwell_hours;
         println!(
@@ -80,7 +83,11 @@ fn the_scenarios_reproduce_the_published_clearance_times() {
         );
         // ...the port clears what arrives, within 3% over the month (a port that cannot keep up
         // falls further behind every day).
-        let cleared = experiment.metric("cleared_per_day").unwrap().estimate.mean;
+        let cleared = experiment
+            .metric(&crate::id("cleared_per_day"))
+            .unwrap()
+            .estimate
+            .mean;
         assert!(
             (cleared / arriving - 1.0).abs() < 0.03,
             "{path}: clears {cleared:.1} trucks a day of {arriving:.1} arriving"

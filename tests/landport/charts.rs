@@ -287,8 +287,8 @@ fn the_data_behind_each_chart_is_the_results() {
         // The pooled median against the mean of the replications' medians (which the chart
         // marks): within one fine bin (2.3%) and the spread of the replications' medians.
         let pooled = series::bin_quantile(bins, 0.5).unwrap();
-        let p50 = variant.metric("dwell_p50_h").unwrap();
-        let allowed = 0.024 * p50.mean + 3.0 * p50.half_width.unwrap();
+        let p50 = variant.metric(&crate::id("dwell_p50_h")).unwrap();
+        let allowed = 0.024 * p50.mean + 3.0 * p50.ci95_half_width.unwrap();
         println!(
             "{name}: pooled median {pooled:.3} h, mean median {:.3} h",
             p50.mean
@@ -392,7 +392,7 @@ fn sweep_charts_hold_the_sweep_results() {
         panic!("expected a sweep")
     };
     let csv = rows(&dir.join("sweep.csv"));
-    let lines = series::sweep_lines(&sweep, "dwell_mean_h");
+    let lines = series::sweep_lines(&sweep, &crate::id("dwell_mean_h"));
     assert_eq!(lines.len(), 2, "one line per mean service");
     for line in &lines {
         assert_eq!(line.points.len(), 3, "servers 2, 3, 4");
@@ -419,7 +419,7 @@ fn sweep_charts_hold_the_sweep_results() {
         stderr.contains("dwell_p42_h: no such metric in the sweep"),
         "{stderr}"
     );
-    let grid = series::sweep_grid(&sweep, "dwell_mean_h").unwrap();
+    let grid = series::sweep_grid(&sweep, &crate::id("dwell_mean_h")).unwrap();
     assert_eq!(grid.columns, ["2", "3", "4"]);
     assert_eq!(grid.rows, ["8 min", "10 min"]);
     for (r, row) in grid.cells.iter().enumerate() {
@@ -523,7 +523,7 @@ fn no_plots_writes_no_charts_and_plot_refuses_a_folder_without_results() {
     let assert = landport().arg("plot").arg(out.path()).assert().code(2);
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(
-        stderr.contains("not a results folder: it has no sweep.csv, compare.json or metrics.csv"),
+        stderr.contains("not a results folder: it has no sweep.json, compare.json or metrics.csv"),
         "{stderr}"
     );
 }

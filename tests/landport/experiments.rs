@@ -18,7 +18,10 @@ fn intervals_cover_the_true_mean_wait_of_an_m_m_1_queue() {
     let covered = (0..experiments)
         .filter(|&base| {
             let experiment = Experiment::run(&scenario, 1000 + base as u64, 10, false);
-            let wait = &experiment.metric("desk.mean_wait_h").unwrap().estimate;
+            let wait = &experiment
+                .metric(&crate::id("desk.mean_wait_h"))
+                .unwrap()
+                .estimate;
             assert_eq!(wait.n, 10);
             wait.contains(true_wait)
         })
@@ -47,7 +50,7 @@ fn common_random_numbers_narrow_the_interval_of_a_difference() {
         let differences = paired_differences(&first, other);
         let dwell = differences
             .iter()
-            .find(|difference| difference.name == "dwell_mean_h")
+            .find(|difference| difference.id == crate::id("dwell_mean_h"))
             .unwrap();
         dwell.estimate.half_width.unwrap()
     };
@@ -77,7 +80,7 @@ fn replication_seeds_are_distinct_and_rerunnable() {
         assert_eq!(alone.dwell.mean_hours, run.dwell.mean_hours);
     }
     // The summary's interval is the one computed from the replications' own values.
-    let dwell = experiment.metric("dwell_mean_h").unwrap();
+    let dwell = experiment.metric(&crate::id("dwell_mean_h")).unwrap();
     let values: Vec<f64> = experiment
         .runs
         .iter()

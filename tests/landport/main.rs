@@ -20,6 +20,11 @@ use std::path::Path;
 
 use landport::{RunResult, Scenario};
 
+/// A metric by its name in result files.
+pub fn id(name: &str) -> landport::experiment::MetricId {
+    name.parse().unwrap()
+}
+
 /// Parses scenario text that must be valid.
 pub fn scenario(text: &str) -> Scenario {
     match landport::scenario::parse(text, Path::new("test.toml")) {

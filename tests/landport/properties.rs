@@ -173,7 +173,7 @@ proptest! {
         let end = result.warmup_hours + result.horizon_hours;
 
         let mut csv = Vec::new();
-        landport::output::write_trucks_csv(&mut csv, &scenario, &result).unwrap();
+        landport::output::csv::write_trucks(&mut csv, &scenario, &result).unwrap();
         let mut reader = csv::Reader::from_reader(csv.as_slice());
         let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
         let column = |name: &str| header.iter().position(|h| h == name).unwrap();

@@ -1,8 +1,9 @@
 //! The figures the README shows are the ones the shipped scenarios produce.
 
-use landport::compare::{comparison_table, Comparison};
+use landport::compare::Comparison;
 use landport::experiment::Experiment;
-use landport::output::with_interval;
+use landport::output::table::comparison_table;
+use landport::output::table::with_interval;
 
 #[test]
 fn readme_dwell_table_matches_the_shipped_scenarios() {
@@ -22,7 +23,9 @@ fn readme_dwell_table_matches_the_shipped_scenarios() {
         // What `landport run` does with the scenario's seed and replications.
         let experiment =
             Experiment::run(&scenario, scenario.seed(), scenario.replications(), false);
-        let cell = |metric: &str| with_interval(&experiment.metric(metric).unwrap().estimate, 2);
+        let cell = |metric: &str| {
+            with_interval(&experiment.metric(&crate::id(metric)).unwrap().estimate, 2)
+        };
         let expected = format!(
             "| {name} | {} | {} h | {} h | {} h | {} h |",
             experiment.replications,
@@ -108,7 +111,7 @@ fn readme_sweep_is_what_sweep_prints() {
         let results = landport::sweep::run(&sweep, &|| {});
         assert_printed(
             &lines,
-            &landport::sweep::sweep_table(&sweep.info, &results),
+            &landport::output::table::sweep_table(&sweep.info, &results),
             &args[0],
         );
     }

@@ -77,7 +77,7 @@ fn merged_shards_are_byte_for_byte_the_single_machine_sweep() {
     let loaded = landport::sweep::load(&file).unwrap();
     let results = landport::sweep::run(&loaded, &|| {});
     let mut csv = Vec::new();
-    landport::sweep::write_sweep_csv(&mut csv, &loaded.info, &results).unwrap();
+    landport::output::csv::write_sweep(&mut csv, &loaded.info, &results).unwrap();
     assert!(
         csv == fs::read(single.join("sweep.csv")).unwrap(),
         "journal round trip is exact"

@@ -1,0 +1,358 @@
+//! The results vocabulary: every quantity landport reports, with its name in result files, its
+//! label for people and its unit, defined once. A metric is a quantity in a scope (the port, or
+//! one stage); its name is the quantity's name, prefixed by the stage and a dot for a stage
+//! (`dwell_mean_h`, `xray.mean_wait_h`). Stage names hold no dot, so a name reads back to one
+//! metric only.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// What a metric measures, wherever it is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Quantity {
+    DwellMean,
+    DwellP50,
+    DwellP90,
+    DwellP95,
+    DwellP99,
+    BufferIndex,
+    ClearedPerDay,
+    ToDeclaration,
+    ToRelease,
+    GreenShare,
+    YellowShare,
+    RedShare,
+    MeanWait,
+    Utilization,
+    MaxQueue,
+    Waiting,
+    Closed,
+    Service,
+    Blocked,
+    Travel,
+}
+
+/// The unit of a quantity, as axis labels show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Hours,
+    HoursPerTruck,
+    Trucks,
+    /// A count per day, a share or a ratio: the label says what it counts.
+    Plain,
+}
+
+impl Unit {
+    /// The unit in parentheses after a label, with its leading space; empty for [`Unit::Plain`].
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Unit::Hours => " (h)",
+            Unit::HoursPerTruck => " (h per truck)",
+            Unit::Trucks => " (trucks)",
+            Unit::Plain => "",
+        }
+    }
+}
+
+impl Quantity {
+    /// Port-wide quantities, in the order results list them.
+    pub const PORT: [Quantity; 12] = [
+        Quantity::DwellMean,
+        Quantity::DwellP50,
+        Quantity::DwellP90,
+        Quantity::DwellP95,
+        Quantity::DwellP99,
+        Quantity::BufferIndex,
+        Quantity::ClearedPerDay,
+        Quantity::ToDeclaration,
+        Quantity::ToRelease,
+        Quantity::GreenShare,
+        Quantity::YellowShare,
+        Quantity::RedShare,
+    ];
+
+    /// Each stage's queue quantities.
+    pub const STAGE: [Quantity; 3] = [
+        Quantity::MeanWait,
+        Quantity::Utilization,
+        Quantity::MaxQueue,
+    ];
+
+    /// Where a truck's time goes at a stage (hours per truck); they add up to the mean dwell.
+    pub const TIME_PARTS: [Quantity; 5] = [
+        Quantity::Waiting,
+        Quantity::Closed,
+        Quantity::Service,
+        Quantity::Blocked,
+        Quantity::Travel,
+    ];
+
+    /// Every quantity.
+    pub const ALL: [Quantity; 20] = [
+        Quantity::DwellMean,
+        Quantity::DwellP50,
+        Quantity::DwellP90,
+        Quantity::DwellP95,
+        Quantity::DwellP99,
+        Quantity::BufferIndex,
+        Quantity::ClearedPerDay,
+        Quantity::ToDeclaration,
+        Quantity::ToRelease,
+        Quantity::GreenShare,
+        Quantity::YellowShare,
+        Quantity::RedShare,
+        Quantity::MeanWait,
+        Quantity::Utilization,
+        Quantity::MaxQueue,
+        Quantity::Waiting,
+        Quantity::Closed,
+        Quantity::Service,
+        Quantity::Blocked,
+        Quantity::Travel,
+    ];
+
+    /// The name in result files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quantity::DwellMean => "dwell_mean_h",
+            Quantity::DwellP50 => "dwell_p50_h",
+            Quantity::DwellP90 => "dwell_p90_h",
+            Quantity::DwellP95 => "dwell_p95_h",
+            Quantity::DwellP99 => "dwell_p99_h",
+            Quantity::BufferIndex => "buffer_index",
+            Quantity::ClearedPerDay => "cleared_per_day",
+            Quantity::ToDeclaration => "to_declaration_h",
+            Quantity::ToRelease => "to_release_h",
+            Quantity::GreenShare => "green_share",
+            Quantity::YellowShare => "yellow_share",
+            Quantity::RedShare => "red_share",
+            Quantity::MeanWait => "mean_wait_h",
+            Quantity::Utilization => "utilization",
+            Quantity::MaxQueue => "max_queue",
+            Quantity::Waiting => "waiting_h",
+            Quantity::Closed => "closed_h",
+            Quantity::Service => "service_h",
+            Quantity::Blocked => "blocked_h",
+            Quantity::Travel => "travel_h",
+        }
+    }
+
+    /// What it is, for people, without the unit.
+    pub fn label(self) -> &'static str {
+        match self {
+            Quantity::DwellMean => "mean dwell time",
+            Quantity::DwellP50 => "median dwell time",
+            Quantity::DwellP90 => "90th percentile dwell time",
+            Quantity::DwellP95 => "95th percentile dwell time",
+            Quantity::DwellP99 => "99th percentile dwell time",
+            Quantity::BufferIndex => "buffer index, (p95 - mean) / mean",
+            Quantity::ClearedPerDay => "trucks cleared per day",
+            Quantity::ToDeclaration => "arrival to declaration accepted",
+            Quantity::ToRelease => "arrival to release",
+            Quantity::GreenShare => "green channel share",
+            Quantity::YellowShare => "yellow channel share",
+            Quantity::RedShare => "red channel share",
+            Quantity::MeanWait => "mean wait",
+            Quantity::Utilization => "utilization",
+            Quantity::MaxQueue => "max queue",
+            Quantity::Waiting => "waiting",
+            Quantity::Closed => "waiting while closed",
+            Quantity::Service => "service",
+            Quantity::Blocked => "blocked",
+            Quantity::Travel => "travel",
+        }
+    }
+
+    /// A one-word heading for tables and legends of where the time goes.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Quantity::Closed => "closed",
+            other => other.label(),
+        }
+    }
+
+    pub fn unit(self) -> Unit {
+        match self {
+            Quantity::DwellMean
+            | Quantity::DwellP50
+            | Quantity::DwellP90
+            | Quantity::DwellP95
+            | Quantity::DwellP99
+            | Quantity::ToDeclaration
+            | Quantity::ToRelease
+            | Quantity::MeanWait => Unit::Hours,
+            Quantity::Waiting
+            | Quantity::Closed
+            | Quantity::Service
+            | Quantity::Blocked
+            | Quantity::Travel => Unit::HoursPerTruck,
+            Quantity::MaxQueue => Unit::Trucks,
+            Quantity::BufferIndex
+            | Quantity::ClearedPerDay
+            | Quantity::GreenShare
+            | Quantity::YellowShare
+            | Quantity::RedShare
+            | Quantity::Utilization => Unit::Plain,
+        }
+    }
+
+    /// Whether it is measured per stage (else for the port as a whole).
+    pub fn per_stage(self) -> bool {
+        !Quantity::PORT.contains(&self)
+    }
+
+    /// Whether it is one of the parts of where the time goes.
+    pub fn is_time_part(self) -> bool {
+        Quantity::TIME_PARTS.contains(&self)
+    }
+}
+
+/// Where a metric is measured.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Scope {
+    Port,
+    Stage(String),
+}
+
+/// One metric: a quantity in a scope.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MetricId {
+    pub scope: Scope,
+    pub quantity: Quantity,
+}
+
+impl MetricId {
+    /// A port-wide metric.
+    pub const fn port(quantity: Quantity) -> MetricId {
+        MetricId {
+            scope: Scope::Port,
+            quantity,
+        }
+    }
+
+    /// A metric of the stage `stage`.
+    pub fn stage(stage: &str, quantity: Quantity) -> MetricId {
+        MetricId {
+            scope: Scope::Stage(stage.to_string()),
+            quantity,
+        }
+    }
+
+    /// The stage it is measured at, if any.
+    pub fn stage_name(&self) -> Option<&str> {
+        match &self.scope {
+            Scope::Port => None,
+            Scope::Stage(stage) => Some(stage),
+        }
+    }
+
+    /// For axes and tables: `mean dwell time (h)`, `xray: mean wait (h)`.
+    pub fn label(&self) -> String {
+        let quantity = self.quantity;
+        match &self.scope {
+            Scope::Port => format!("{}{}", quantity.label(), quantity.unit().suffix()),
+            Scope::Stage(stage) => {
+                format!("{stage}: {}{}", quantity.label(), quantity.unit().suffix())
+            }
+        }
+    }
+}
+
+impl fmt::Display for MetricId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.scope {
+            Scope::Port => f.write_str(self.quantity.name()),
+            Scope::Stage(stage) => write!(f, "{stage}.{}", self.quantity.name()),
+        }
+    }
+}
+
+/// A name that is not a metric of the vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a landport metric")]
+pub struct UnknownMetric(pub String);
+
+impl FromStr for MetricId {
+    type Err = UnknownMetric;
+
+    /// The metric whose [`Display`](fmt::Display) is `name`: a port quantity's name, or a stage
+    /// name, a dot and a stage quantity's name.
+    fn from_str(name: &str) -> Result<MetricId, UnknownMetric> {
+        for quantity in Quantity::ALL {
+            if quantity.per_stage() {
+                let stage = name
+                    .strip_suffix(quantity.name())
+                    .and_then(|prefix| prefix.strip_suffix('.'));
+                if let Some(stage) = stage.filter(|stage| crate::scenario::is_stage_name(stage)) {
+                    return Ok(MetricId::stage(stage, quantity));
+                }
+            } else if name == quantity.name() {
+                return Ok(MetricId::port(quantity));
+            }
+        }
+        Err(UnknownMetric(name.to_string()))
+    }
+}
+
+impl Serialize for MetricId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for MetricId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_reads_back_from_its_name() {
+        for quantity in Quantity::ALL {
+            let id = if quantity.per_stage() {
+                MetricId::stage("x-ray_2", quantity)
+            } else {
+                MetricId::port(quantity)
+            };
+            assert_eq!(id.to_string().parse(), Ok(id.clone()), "{id}");
+        }
+        assert_eq!(
+            "xray.mean_wait_h".parse(),
+            Ok(MetricId::stage("xray", Quantity::MeanWait))
+        );
+        // A stage quantity without a stage, a port quantity with one, and strangers.
+        for name in [
+            "mean_wait_h",
+            ".mean_wait_h",
+            "xray.dwell_mean_h",
+            "x.ray.mean_wait_h",
+            "dwell",
+            "",
+        ] {
+            assert!(name.parse::<MetricId>().is_err(), "{name}");
+        }
+    }
+
+    #[test]
+    fn names_are_distinct_and_labels_carry_units() {
+        let mut names: Vec<&str> = Quantity::ALL.iter().map(|q| q.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Quantity::ALL.len());
+        assert_eq!(
+            MetricId::port(Quantity::DwellP95).label(),
+            "95th percentile dwell time (h)"
+        );
+        assert_eq!(
+            MetricId::stage("gate", Quantity::Closed).label(),
+            "gate: waiting while closed (h per truck)"
+        );
+    }
+}

@@ -1,0 +1,791 @@
+//! The CSV result files. A file with fixed columns has one row type, used to write it and to
+//! read it back by column name ([`CsvRow`]); files whose columns follow the scenario (a column
+//! per stage or per metric) are written here and read by column name where they are read.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize, Serializer};
+
+use crate::compare::Comparison;
+use crate::engine::Time;
+use crate::experiment::{Experiment, MetricEstimate, MetricId};
+use crate::model::{RunResult, Scenario, TruckMilestones};
+use crate::sweep::{PointResult, SweepInfo};
+
+/// A number for CSV cells: six decimals, empty when there is none.
+pub fn decimal(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |x| format!("{x:.6}"))
+}
+
+/// Serializes a number with six decimals (it reads back as a number).
+fn six_decimals<S: Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&format_args!("{value:.6}"))
+}
+
+/// Serializes a number with six decimals, or an empty cell for none.
+fn six_decimals_or_empty<S: Serializer>(
+    value: &Option<f64>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => six_decimals(value, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// `true` and `false` as `1` and `0`.
+mod zero_one {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(flag: &bool, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u8(u8::from(*flag))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        match u8::deserialize(deserializer)? {
+            0 => Ok(false),
+            1 => Ok(true),
+            other => Err(serde::de::Error::custom(format!(
+                "expected 0 or 1, got {other}"
+            ))),
+        }
+    }
+}
+
+/// A row of a CSV file with fixed columns: written and read with serde, by column name.
+pub trait CsvRow: Serialize + DeserializeOwned {
+    /// The header: the serde field names, in order (checked by a test of each row type).
+    const COLUMNS: &'static [&'static str];
+}
+
+/// Writes the header and the rows.
+pub fn write_rows<R: CsvRow>(
+    writer: impl Write,
+    rows: impl IntoIterator<Item = R>,
+) -> io::Result<()> {
+    // The header is written even when there are no rows.
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(writer);
+    csv.write_record(R::COLUMNS)?;
+    for row in rows {
+        csv.serialize(row)?;
+    }
+    csv.flush()
+}
+
+/// A CSV result file that does not read back.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {why}", path.display())]
+pub struct ReadError {
+    pub path: std::path::PathBuf,
+    pub why: String,
+}
+
+/// Reads the rows of a file written by [`write_rows`], matching columns by name; `None` when the
+/// file does not exist.
+pub fn read_rows<R: CsvRow>(path: &Path) -> Result<Option<Vec<R>>, ReadError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let bad = |why: String| ReadError {
+        path: path.to_path_buf(),
+        why,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|error| bad(error.to_string()))?;
+    let header = reader.headers().map_err(|error| bad(error.to_string()))?;
+    if let Some(missing) = R::COLUMNS
+        .iter()
+        .find(|column| !header.iter().any(|heading| heading == **column))
+    {
+        return Err(bad(format!("no column '{missing}'")));
+    }
+    let rows = reader
+        .deserialize()
+        .collect::<Result<Vec<R>, _>>()
+        .map_err(|error| bad(error.to_string()))?;
+    Ok(Some(rows))
+}
+
+/// A header and rows of text: a CSV file read without knowing its columns.
+pub type Table = (Vec<String>, Vec<Vec<String>>);
+
+/// Reads any CSV file with a header as text; `None` when the file does not exist.
+pub fn read_table(path: &Path) -> Result<Option<Table>, ReadError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let bad = |error: csv::Error| ReadError {
+        path: path.to_path_buf(),
+        why: error.to_string(),
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(bad)?;
+    let header = reader
+        .headers()
+        .map_err(bad)?
+        .iter()
+        .map(String::from)
+        .collect();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        rows.push(record.map_err(bad)?.iter().map(String::from).collect());
+    }
+    Ok(Some((header, rows)))
+}
+
+/// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
+/// integer milliseconds: no float formatting, so it is fast and the same on every platform.
+fn push_hours(field: &mut Vec<u8>, time: Time) {
+    let micro_hours = (u128::from(time.millis()) * 10 + 18) / 36;
+    let _ = write!(
+        field,
+        "{}.{:06}",
+        micro_hours / 1_000_000,
+        micro_hours % 1_000_000
+    );
+}
+
+/// trucks.csv: one row per truck that arrived after warm-up and exited before the end; four
+/// columns per stage (`<stage>.queued_h` ...).
+pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let mut header = vec!["truck".to_string(), "arrival_h".to_string()];
+    for stage in scenario.stage_names() {
+        for column in ["queued_h", "started_h", "finished_h", "departed_h"] {
+            header.push(format!("{stage}.{column}"));
+        }
+    }
+    header.extend(
+        [
+            "declaration_accepted_h",
+            "released_h",
+            "channel",
+            "exit_h",
+            "dwell_h",
+            "path",
+        ]
+        .map(String::from),
+    );
+    csv.write_record(&header)?;
+    let Some(log) = &result.log else {
+        return csv.flush();
+    };
+    // One reused record and field buffer: no allocation per row once they have grown.
+    let mut record = csv::ByteRecord::new();
+    let mut field = Vec::with_capacity(32);
+    let mut push_time = |record: &mut csv::ByteRecord, time: Time| {
+        field.clear();
+        push_hours(&mut field, time);
+        record.push_field(&field);
+    };
+    for truck in &log.trucks {
+        record.clear();
+        record.push_field(truck.id.to_string().as_bytes());
+        push_time(&mut record, truck.arrival);
+        let visits = log.visits(truck);
+        for stage_idx in 0..scenario.stages.len() {
+            // A stage visited twice shows its first visit; `path` lists every visit.
+            match visits.iter().find(|visit| visit.stage == stage_idx) {
+                Some(visit) => {
+                    for time in [visit.queued, visit.started, visit.finished, visit.departed] {
+                        push_time(&mut record, time);
+                    }
+                }
+                None => (0..4).for_each(|_| record.push_field(b"")),
+            }
+        }
+        let milestones = TruckMilestones::of(&scenario.stages, visits);
+        for milestone in [milestones.declaration_accepted, milestones.released] {
+            match milestone {
+                Some(time) => push_time(&mut record, time),
+                None => record.push_field(b""),
+            }
+        }
+        record.push_field(milestones.channel.name().as_bytes());
+        push_time(&mut record, truck.exit);
+        push_time(&mut record, truck.exit - truck.arrival);
+        let path: Vec<&str> = visits
+            .iter()
+            .map(|visit| scenario.stages[visit.stage].name.as_str())
+            .collect();
+        record.push_field(path.join(">").as_bytes());
+        csv.write_byte_record(&record)?;
+    }
+    csv.flush()
+}
+
+/// A row of stages.csv: one replication at one stage: queue statistics and where the time goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StageRow {
+    pub replication: u32,
+    pub seed: u64,
+    pub stage: String,
+    pub entered: u64,
+    pub served: u64,
+    #[serde(serialize_with = "six_decimals")]
+    pub mean_wait_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub p95_wait_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub mean_service_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub mean_blocked_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub utilization: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub mean_servers_on_duty: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub mean_queue: f64,
+    pub max_queue: u32,
+    #[serde(serialize_with = "six_decimals")]
+    pub waiting_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub closed_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub service_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub blocked_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub travel_h: f64,
+}
+
+impl CsvRow for StageRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "replication",
+        "seed",
+        "stage",
+        "entered",
+        "served",
+        "mean_wait_h",
+        "p95_wait_h",
+        "mean_service_h",
+        "mean_blocked_h",
+        "utilization",
+        "mean_servers_on_duty",
+        "mean_queue",
+        "max_queue",
+        "waiting_h",
+        "closed_h",
+        "service_h",
+        "blocked_h",
+        "travel_h",
+    ];
+}
+
+/// stages.csv; replications are numbered from `first_replication`.
+pub fn write_stages(
+    writer: impl Write,
+    runs: &[RunResult],
+    first_replication: u32,
+) -> io::Result<()> {
+    let rows = (first_replication..)
+        .zip(runs)
+        .flat_map(|(replication, run)| {
+            run.stages
+                .iter()
+                .zip(&run.breakdown)
+                .map(move |(stage, part)| StageRow {
+                    replication,
+                    seed: run.seed,
+                    stage: stage.stage.clone(),
+                    entered: stage.entered,
+                    served: stage.served,
+                    mean_wait_h: stage.mean_wait_hours,
+                    p95_wait_h: stage.p95_wait_hours,
+                    mean_service_h: stage.mean_service_hours,
+                    mean_blocked_h: stage.mean_blocked_hours,
+                    utilization: stage.utilization,
+                    mean_servers_on_duty: stage.mean_servers_on_duty,
+                    mean_queue: stage.mean_queue,
+                    max_queue: stage.max_queue,
+                    waiting_h: part.waiting_hours,
+                    closed_h: part.closed_hours,
+                    service_h: part.service_hours,
+                    blocked_h: part.blocked_hours,
+                    travel_h: part.travel_hours,
+                })
+        });
+    write_rows(writer, rows)
+}
+
+/// A row of dwell_histogram.csv: one bin of the pooled dwell times.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DwellBinRow {
+    #[serde(serialize_with = "six_decimals")]
+    pub lower_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub upper_h: f64,
+    pub trucks: u64,
+}
+
+impl CsvRow for DwellBinRow {
+    const COLUMNS: &'static [&'static str] = &["lower_h", "upper_h", "trucks"];
+}
+
+/// Bins of dwell_histogram.csv: [`DwellBins::PER_DECADE`] equal bins per decade on a
+/// logarithmic scale from [`DwellBins::LOWEST_HOURS`] up; shorter dwells count in the first
+/// bin, longer ones in the last. Fine enough to redraw on a linear axis, small enough to sum over
+/// replications.
+pub struct DwellBins;
+
+impl DwellBins {
+    pub const PER_DECADE: u32 = 100;
+    pub const LOWEST_HOURS: f64 = 0.01;
+    /// Six decades: 0.01 h (36 s) to 10,000 h (over a year).
+    pub const COUNT: usize = 600;
+
+    /// The lower and upper edge of bin `k`, in hours.
+    pub fn edges_hours(k: usize) -> (f64, f64) {
+        let edge =
+            |k: usize| Self::LOWEST_HOURS * 10f64.powf(k as f64 / f64::from(Self::PER_DECADE));
+        (edge(k), edge(k + 1))
+    }
+
+    /// The upper edges of the bins in milliseconds (the last one unbounded), for binning.
+    fn upper_millis() -> Vec<u64> {
+        (0..Self::COUNT)
+            .map(|k| match k {
+                _ if k + 1 == Self::COUNT => u64::MAX,
+                _ => (Self::edges_hours(k).1 * Time::HOUR.millis() as f64).round() as u64,
+            })
+            .collect()
+    }
+
+    /// Adds a run's dwell times to `counts` (one count per bin), each histogram bucket by its
+    /// middle value.
+    pub fn count(counts: &mut [u64], run: &RunResult) {
+        let upper = Self::upper_millis();
+        for (middle, trucks) in run.dwell_histogram.buckets() {
+            let bin = upper.partition_point(|&edge| edge <= middle);
+            counts[bin.min(Self::COUNT - 1)] += trucks;
+        }
+    }
+}
+
+/// dwell_histogram.csv: the dwell times of every replication's counted trucks in [`DwellBins`],
+/// summed over replications; from the first bin with a truck to the last.
+pub fn write_dwell_histogram(writer: impl Write, runs: &[RunResult]) -> io::Result<()> {
+    let mut counts = vec![0u64; DwellBins::COUNT];
+    for run in runs {
+        DwellBins::count(&mut counts, run);
+    }
+    let first = counts.iter().position(|&count| count > 0).unwrap_or(0);
+    let last = counts
+        .iter()
+        .rposition(|&count| count > 0)
+        .map_or(0, |k| k + 1);
+    let rows = (first..last).map(|k| {
+        let (lower, upper) = DwellBins::edges_hours(k);
+        DwellBinRow {
+            lower_h: lower,
+            upper_h: upper,
+            trucks: counts[k],
+        }
+    });
+    write_rows(writer, rows)
+}
+
+/// A row of daily.csv: trucks arriving and leaving the port in one day of one replication.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DayRow {
+    pub replication: u32,
+    /// Day 0 starts the run.
+    pub day: u32,
+    pub arrived: u32,
+    pub cleared: u32,
+    /// Whether the day ends within the warm-up.
+    #[serde(with = "zero_one")]
+    pub warmup: bool,
+}
+
+impl CsvRow for DayRow {
+    const COLUMNS: &'static [&'static str] =
+        &["replication", "day", "arrived", "cleared", "warmup"];
+}
+
+/// daily.csv: each day of each replication, warm-up included.
+pub fn write_daily(
+    writer: impl Write,
+    runs: &[RunResult],
+    first_replication: u32,
+) -> io::Result<()> {
+    let rows = (first_replication..)
+        .zip(runs)
+        .flat_map(|(replication, run)| {
+            (0u32..).zip(&run.daily).map(move |(day, count)| DayRow {
+                replication,
+                day,
+                arrived: count.arrived,
+                cleared: count.cleared,
+                warmup: (f64::from(day) + 1.0) * 24.0 <= run.warmup_hours,
+            })
+        });
+    write_rows(writer, rows)
+}
+
+/// The column of a stage's hourly queue in queues.csv.
+pub fn queue_column(stage: &str) -> String {
+    format!("{stage}.queue")
+}
+
+/// The column of a stage's hourly closed share in queues.csv.
+pub fn closed_column(stage: &str) -> String {
+    format!("{stage}.closed")
+}
+
+/// queues.csv: for the first replication, each hour of the run (warm-up included): per stage the
+/// time-average number of trucks waiting and the share of the hour the stage was closed.
+pub fn write_queues(writer: impl Write, run: &RunResult) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let traces = run.trace.as_deref().unwrap_or_default();
+    let mut header = vec!["hour".to_string()];
+    for trace in traces {
+        header.push(queue_column(&trace.stage));
+        header.push(closed_column(&trace.stage));
+    }
+    csv.write_record(&header)?;
+    let hours = traces
+        .iter()
+        .map(|trace| trace.queue.len())
+        .max()
+        .unwrap_or(0);
+    for hour in 0..hours {
+        let mut record = vec![hour.to_string()];
+        for trace in traces {
+            for series in [&trace.queue, &trace.closed] {
+                record.push(format!("{:.4}", series.get(hour).copied().unwrap_or(0.0)));
+            }
+        }
+        csv.write_record(&record)?;
+    }
+    csv.flush()
+}
+
+/// A row of metrics.csv: a metric's mean over replications and its 95% interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricRow {
+    pub metric: MetricId,
+    #[serde(serialize_with = "six_decimals")]
+    pub mean: f64,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub ci95_half_width: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub ci95_low: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub ci95_high: Option<f64>,
+    pub replications: usize,
+}
+
+impl CsvRow for MetricRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "metric",
+        "mean",
+        "ci95_half_width",
+        "ci95_low",
+        "ci95_high",
+        "replications",
+    ];
+}
+
+impl MetricRow {
+    fn of(metric: &MetricEstimate) -> MetricRow {
+        let estimate = &metric.estimate;
+        let interval = estimate.interval();
+        MetricRow {
+            metric: metric.id.clone(),
+            mean: estimate.mean,
+            ci95_half_width: estimate.half_width,
+            ci95_low: interval.map(|(low, _)| low),
+            ci95_high: interval.map(|(_, high)| high),
+            replications: estimate.n,
+        }
+    }
+}
+
+/// metrics.csv: one row per metric.
+pub fn write_metrics(writer: impl Write, metrics: &[MetricEstimate]) -> io::Result<()> {
+    write_rows(writer, metrics.iter().map(MetricRow::of))
+}
+
+/// replications.csv: one row per replication: its seed and every metric (a column each).
+pub fn write_replications(writer: impl Write, experiment: &Experiment) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let mut header = vec!["replication".to_string(), "seed".to_string()];
+    header.extend(
+        experiment
+            .metrics
+            .iter()
+            .map(|metric| metric.id.to_string()),
+    );
+    csv.write_record(&header)?;
+    for (k, seed) in experiment.seeds.iter().enumerate() {
+        let replication = experiment.first_replication as usize + k;
+        let mut record = vec![replication.to_string(), seed.to_string()];
+        record.extend(
+            experiment
+                .metrics
+                .iter()
+                .map(|metric| decimal(metric.values.get(k).copied())),
+        );
+        csv.write_record(&record)?;
+    }
+    csv.flush()
+}
+
+/// A row of compare.csv: one metric of one variant, with its paired difference from the first
+/// variant (empty for the first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareRow {
+    pub metric: MetricId,
+    pub variant: String,
+    #[serde(serialize_with = "six_decimals")]
+    pub mean: f64,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub ci95_half_width: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub ci95_low: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub ci95_high: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub difference: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub difference_ci95_half_width: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub difference_ci95_low: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub difference_ci95_high: Option<f64>,
+    #[serde(serialize_with = "six_decimals_or_empty")]
+    pub change_percent: Option<f64>,
+}
+
+impl CsvRow for CompareRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "metric",
+        "variant",
+        "mean",
+        "ci95_half_width",
+        "ci95_low",
+        "ci95_high",
+        "difference",
+        "difference_ci95_half_width",
+        "difference_ci95_low",
+        "difference_ci95_high",
+        "change_percent",
+    ];
+}
+
+/// compare.csv: one row per metric and variant.
+pub fn write_compare(writer: impl Write, comparison: &Comparison) -> io::Result<()> {
+    let mut rows = Vec::new();
+    for id in comparison.metric_ids() {
+        for (v, variant) in comparison.variants.iter().enumerate() {
+            let Some(metric) = variant.experiment.metric(id) else {
+                continue;
+            };
+            let own = MetricRow::of(metric);
+            let difference = comparison.difference(v, id);
+            let interval = difference.and_then(|d| d.estimate.interval());
+            rows.push(CompareRow {
+                metric: own.metric,
+                variant: variant.name.clone(),
+                mean: own.mean,
+                ci95_half_width: own.ci95_half_width,
+                ci95_low: own.ci95_low,
+                ci95_high: own.ci95_high,
+                difference: difference.map(|d| d.estimate.mean),
+                difference_ci95_half_width: difference.and_then(|d| d.estimate.half_width),
+                difference_ci95_low: interval.map(|(low, _)| low),
+                difference_ci95_high: interval.map(|(_, high)| high),
+                change_percent: difference.and_then(|d| d.change_percent),
+            });
+        }
+    }
+    write_rows(writer, rows)
+}
+
+/// The column of a metric's 95% half-width in sweep.csv.
+pub fn half_width_column(metric: &MetricId) -> String {
+    format!("{metric}_ci95")
+}
+
+/// sweep.csv: one row per point: its index, the varied values (a column per key), MSER-5's
+/// warm-up, then each metric's mean and the half-width of its 95% interval.
+pub fn write_sweep(
+    writer: impl Write,
+    sweep: &SweepInfo,
+    results: &[PointResult],
+) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let mut header = vec!["point".to_string()];
+    header.extend(sweep.keys.iter().cloned());
+    header.extend(["replications".to_string(), "mser5_warmup_h".to_string()]);
+    if let Some(first) = results.first() {
+        for metric in &first.metrics {
+            header.push(metric.id.to_string());
+            header.push(half_width_column(&metric.id));
+        }
+    }
+    csv.write_record(&header)?;
+    for (i, point) in results.iter().enumerate() {
+        let mut record = vec![i.to_string()];
+        record.extend(point.values.iter().cloned());
+        record.push(sweep.replications.to_string());
+        record.push(decimal(Some(point.warmup.mser5_hours)));
+        for metric in &point.metrics {
+            record.push(decimal(Some(metric.estimate.mean)));
+            record.push(decimal(metric.estimate.half_width));
+        }
+        csv.write_record(&record)?;
+    }
+    csv.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The header serde writes for a row: the field names, in order.
+    fn serde_header<R: Serialize>(row: R) -> Vec<String> {
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        csv.serialize(row).unwrap();
+        let text = String::from_utf8(csv.into_inner().unwrap()).unwrap();
+        text.lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect()
+    }
+
+    fn round_trip<R: CsvRow + PartialEq + std::fmt::Debug + Clone>(row: R) {
+        assert_eq!(serde_header(row.clone()), R::COLUMNS, "header of {row:?}");
+        let dir = tempfile_dir();
+        let path = dir.join("rows.csv");
+        let mut bytes = Vec::new();
+        write_rows(&mut bytes, [row.clone()]).unwrap();
+        std::fs::write(&path, bytes).unwrap();
+        assert_eq!(read_rows::<R>(&path).unwrap(), Some(vec![row]));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "landport-csv-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn every_row_type_writes_its_columns_and_reads_back() {
+        let d = |x: f64| x;
+        round_trip(StageRow {
+            replication: 1,
+            seed: 7,
+            stage: "x-ray".into(),
+            entered: 10,
+            served: 9,
+            mean_wait_h: d(0.5),
+            p95_wait_h: d(1.25),
+            mean_service_h: d(0.1),
+            mean_blocked_h: d(0.0),
+            utilization: d(0.75),
+            mean_servers_on_duty: d(2.0),
+            mean_queue: d(0.3),
+            max_queue: 4,
+            waiting_h: d(0.4),
+            closed_h: d(0.1),
+            service_h: d(0.1),
+            blocked_h: d(0.0),
+            travel_h: d(0.05),
+        });
+        round_trip(DwellBinRow {
+            lower_h: d(0.01),
+            upper_h: d(0.010233),
+            trucks: 3,
+        });
+        round_trip(DayRow {
+            replication: 0,
+            day: 2,
+            arrived: 300,
+            cleared: 290,
+            warmup: true,
+        });
+        round_trip(MetricRow {
+            metric: "xray.mean_wait_h".parse().unwrap(),
+            mean: d(1.5),
+            ci95_half_width: None,
+            ci95_low: None,
+            ci95_high: Some(d(2.0)),
+            replications: 1,
+        });
+        round_trip(CompareRow {
+            metric: "dwell_mean_h".parse().unwrap(),
+            variant: "reformed".into(),
+            mean: d(4.7),
+            ci95_half_width: Some(d(0.02)),
+            ci95_low: Some(d(4.68)),
+            ci95_high: Some(d(4.72)),
+            difference: None,
+            difference_ci95_half_width: None,
+            difference_ci95_low: None,
+            difference_ci95_high: None,
+            change_percent: Some(d(-93.5)),
+        });
+    }
+
+    #[test]
+    fn a_row_reads_by_column_name_not_position() {
+        let dir = tempfile_dir();
+        let path = dir.join("daily.csv");
+        std::fs::write(
+            &path,
+            "warmup,day,cleared,replication,arrived,note\n0,3,5,1,6,x\n",
+        )
+        .unwrap();
+        let rows = read_rows::<DayRow>(&path).unwrap().unwrap();
+        assert_eq!(
+            rows,
+            [DayRow {
+                replication: 1,
+                day: 3,
+                arrived: 6,
+                cleared: 5,
+                warmup: false
+            }]
+        );
+        std::fs::write(&path, "replication,day,arrived,warmup\n1,3,6,0\n").unwrap();
+        let error = read_rows::<DayRow>(&path).unwrap_err().to_string();
+        assert!(error.ends_with("no column 'cleared'"), "{error}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn hours_have_six_exact_decimals() {
+        let hours = |ms: u64| {
+            let mut field = Vec::new();
+            push_hours(&mut field, Time::from_millis(ms));
+            String::from_utf8(field).unwrap()
+        };
+        assert_eq!(hours(0), "0.000000");
+        assert_eq!(hours(3_600_000), "1.000000");
+        assert_eq!(hours(5_400_000), "1.500000");
+        assert_eq!(hours(1), "0.000000", "0.28 micro-hours rounds down");
+        assert_eq!(hours(9), "0.000003", "2.5 micro-hours rounds half up");
+        assert_eq!(hours(123_456_789), "34.293553");
+        // Agrees with float formatting away from ties.
+        for ms in [7u64, 1_234, 86_399_999, 4_000_000_000] {
+            assert_eq!(
+                hours(ms),
+                format!("{:.6}", ms as f64 / 3_600_000.0),
+                "{ms} ms"
+            );
+        }
+    }
+}

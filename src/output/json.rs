@@ -1,0 +1,161 @@
+//! The JSON result files: summary.json, compare.json and sweep.json. Each has one type, used to
+//! write it (borrowing the results) and to read it back (owning them).
+
+use std::borrow::Cow;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compare::Comparison;
+use crate::experiment::{Difference, Experiment, MetricEstimate, WarmupCheck};
+use crate::model::{Scenario, StageLoad};
+use crate::sweep::{PointResult, SweepInfo};
+
+/// What every file's `units` field says of summary.json.
+const SUMMARY_UNITS: &str =
+    "times in hours (names ending _h or _hours), rates in trucks per day as named; \
+intervals are 95% Student t over replications; percentiles come from a fixed-memory histogram with \
+3 significant digits (relative error under 0.1%)";
+
+const COMPARE_UNITS: &str =
+    "times in hours (names ending _h); intervals are 95% Student t over replications; \
+differences are paired by replication seed (variant minus first variant)";
+
+const SWEEP_UNITS: &str =
+    "times in hours (names ending _h); intervals are 95% Student t over replications; \
+every point runs the same replication seeds";
+
+fn version() -> Cow<'static, str> {
+    Cow::Borrowed(env!("CARGO_PKG_VERSION"))
+}
+
+/// Writes `value` as pretty JSON and a final newline.
+fn write_pretty(mut writer: impl Write, value: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut writer, value)?;
+    writer.write_all(b"\n")
+}
+
+/// A JSON result file that does not read back.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {why}", path.display())]
+pub struct ReadError {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// Reads a JSON result file into its type.
+pub fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadError> {
+    let bad = |why: String| ReadError {
+        path: path.to_path_buf(),
+        why,
+    };
+    let text = std::fs::read_to_string(path).map_err(|error| bad(error.to_string()))?;
+    serde_json::from_str(&text).map_err(|error| bad(error.to_string()))
+}
+
+/// summary.json: every metric with its interval, the warm-up check, each replication's results,
+/// the offered loads and the landport version.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Summary<'a> {
+    pub landport_version: Cow<'a, str>,
+    pub units: Cow<'a, str>,
+    #[serde(flatten)]
+    pub experiment: Cow<'a, Experiment>,
+    pub offered_loads: Cow<'a, [StageLoad]>,
+}
+
+pub fn write_summary(
+    writer: impl Write,
+    scenario: &Scenario,
+    experiment: &Experiment,
+) -> io::Result<()> {
+    let summary = Summary {
+        landport_version: version(),
+        units: Cow::Borrowed(SUMMARY_UNITS),
+        experiment: Cow::Borrowed(experiment),
+        offered_loads: Cow::Owned(scenario.offered_loads()),
+    };
+    write_pretty(writer, &summary)
+}
+
+/// One variant in compare.json.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct VariantEntry<'a> {
+    pub name: Cow<'a, str>,
+    pub file: Cow<'a, Path>,
+    pub seeds: Cow<'a, [u64]>,
+    pub warmup: Cow<'a, WarmupCheck>,
+    pub metrics: Cow<'a, [MetricEstimate]>,
+    /// Paired differences from the first variant; empty for the first.
+    pub differences: Cow<'a, [Difference]>,
+}
+
+/// compare.json: every variant's metrics (with each replication's value) and paired differences.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ComparisonFile<'a> {
+    pub landport_version: Cow<'a, str>,
+    pub units: Cow<'a, str>,
+    pub base_seed: u64,
+    pub replications: u32,
+    pub variants: Vec<VariantEntry<'a>>,
+}
+
+pub fn write_compare(writer: impl Write, comparison: &Comparison) -> io::Result<()> {
+    let variants = comparison
+        .variants
+        .iter()
+        .enumerate()
+        .map(|(v, variant)| VariantEntry {
+            name: Cow::Borrowed(&variant.name),
+            file: Cow::Borrowed(&variant.file),
+            seeds: Cow::Borrowed(&variant.experiment.seeds),
+            warmup: Cow::Borrowed(&variant.experiment.warmup),
+            metrics: Cow::Borrowed(&variant.experiment.metrics),
+            differences: Cow::Borrowed(
+                v.checked_sub(1)
+                    .and_then(|i| comparison.differences.get(i))
+                    .map_or(&[], Vec::as_slice),
+            ),
+        })
+        .collect();
+    let file = ComparisonFile {
+        landport_version: version(),
+        units: Cow::Borrowed(COMPARE_UNITS),
+        base_seed: comparison.base_seed,
+        replications: comparison.replications,
+        variants,
+    };
+    write_pretty(writer, &file)
+}
+
+/// sweep.json: the sweep's settings and every point's metrics with their intervals.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SweepFile<'a> {
+    pub landport_version: Cow<'a, str>,
+    pub units: Cow<'a, str>,
+    pub sweep: Cow<'a, Path>,
+    pub scenario: Cow<'a, Path>,
+    pub base_seed: u64,
+    pub replications: u32,
+    pub keys: Cow<'a, [String]>,
+    pub points: Cow<'a, [PointResult]>,
+}
+
+pub fn write_sweep(
+    writer: impl Write,
+    sweep: &SweepInfo,
+    results: &[PointResult],
+) -> io::Result<()> {
+    let file = SweepFile {
+        landport_version: version(),
+        units: Cow::Borrowed(SWEEP_UNITS),
+        sweep: Cow::Borrowed(&sweep.file),
+        scenario: Cow::Borrowed(&sweep.scenario_file),
+        base_seed: sweep.base_seed,
+        replications: sweep.replications,
+        keys: Cow::Borrowed(&sweep.keys),
+        points: Cow::Borrowed(results),
+    };
+    write_pretty(writer, &file)
+}

@@ -1,0 +1,346 @@
+//! The tables printed after a run, a comparison, a sweep and a validation: text for people,
+//! from the same results the files hold.
+
+use std::fmt::Write as _;
+
+use crate::compare::Comparison;
+use crate::experiment::{Estimate, Experiment, MetricId, Quantity};
+use crate::model::{Limit, StageLoad, Stopped};
+use crate::sweep::{PointResult, SweepInfo};
+
+/// A mean with its interval for tables: `5.32 ± 0.05`, or the mean alone for one replication.
+pub fn with_interval(estimate: &Estimate, decimals: usize) -> String {
+    match estimate.half_width {
+        Some(half) => format!("{:.decimals$} ± {half:.decimals$}", estimate.mean),
+        None => format!("{:.decimals$}", estimate.mean),
+    }
+}
+
+/// The warm-up line of a summary: the scenario's warm-up against MSER-5's suggestion.
+pub fn warmup_line(experiment: &Experiment) -> String {
+    let warmup = &experiment.warmup;
+    let verdict = if warmup.is_long_enough() {
+        "long enough"
+    } else {
+        "consider a longer warm-up"
+    };
+    format!(
+        "warm-up: {:.0} h in the scenario; MSER-5 on hourly trucks in port suggests {:.0} h: {verdict}",
+        warmup.fixed_hours, warmup.mser5_hours
+    )
+}
+
+/// The summary printed after a run: port metrics, stage metrics and where the time goes.
+pub fn summary_table(experiment: &Experiment) -> String {
+    let mut out = String::new();
+    let first = experiment.runs.first();
+    let (horizon, warmup) = first.map_or((0.0, 0.0), |run| (run.horizon_hours, run.warmup_hours));
+    let replications = experiment.replications;
+    let _ = writeln!(
+        out,
+        "scenario {}  base seed {}  {replications} replication{} of {:.1} d after {:.1} d warm-up{}",
+        experiment.scenario,
+        experiment.base_seed,
+        if replications == 1 { "" } else { "s" },
+        horizon / 24.0,
+        warmup / 24.0,
+        if replications > 1 { "  (mean ± 95% interval)" } else { "" },
+    );
+    let _ = writeln!(out, "{}", warmup_line(experiment));
+    if let Some(run) = first {
+        let trucks = &run.trucks;
+        let _ = writeln!(
+            out,
+            "first replication (seed {}): {} trucks arrived, {} exited, {} in port at end",
+            run.seed, trucks.arrived, trucks.exited, trucks.in_port_at_end
+        );
+    }
+    let stopped = experiment
+        .runs
+        .iter()
+        .filter(|run| run.stopped.is_some())
+        .count();
+    if stopped > 0 {
+        let _ = writeln!(
+            out,
+            "STOPPED EARLY: {stopped} of {replications} replications reached a limit ([limits]); \
+their statistics cover the run up to the stop"
+        );
+    }
+    let metric = |id: &MetricId, decimals: usize| {
+        experiment.metric(id).map_or_else(String::new, |metric| {
+            with_interval(&metric.estimate, decimals)
+        })
+    };
+    let port = |quantity: Quantity, decimals: usize| metric(&MetricId::port(quantity), decimals);
+    let _ = writeln!(
+        out,
+        "dwell, arrival to exit (h): mean {}  p50 {}  p90 {}  p95 {}  p99 {}",
+        port(Quantity::DwellMean, 2),
+        port(Quantity::DwellP50, 2),
+        port(Quantity::DwellP90, 2),
+        port(Quantity::DwellP95, 2),
+        port(Quantity::DwellP99, 2),
+    );
+    let _ = writeln!(
+        out,
+        "  (percentiles from a fixed-memory histogram with 3 significant digits: relative error under 0.1%)"
+    );
+    let _ = writeln!(
+        out,
+        "buffer index (p95 - mean) / mean: {}   cleared per day: {}",
+        port(Quantity::BufferIndex, 3),
+        port(Quantity::ClearedPerDay, 1),
+    );
+    let _ = writeln!(
+        out,
+        "milestones (h from arrival): declaration accepted {}  released {}  exit {}",
+        port(Quantity::ToDeclaration, 2),
+        port(Quantity::ToRelease, 2),
+        port(Quantity::DwellMean, 2),
+    );
+    let _ = writeln!(
+        out,
+        "channels: green {}  yellow {}  red {}",
+        port(Quantity::GreenShare, 3),
+        port(Quantity::YellowShare, 3),
+        port(Quantity::RedShare, 3),
+    );
+    let stages: Vec<&str> = first
+        .map(|run| {
+            run.stages
+                .iter()
+                .map(|stage| stage.stage.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "\n{:<16} {:>18} {:>16} {:>16}",
+        "stage", "mean wait h", "utilization", "max queue"
+    );
+    for stage in &stages {
+        let _ = writeln!(
+            out,
+            "{stage:<16} {:>18} {:>16} {:>16}",
+            metric(&MetricId::stage(stage, Quantity::MeanWait), 3),
+            metric(&MetricId::stage(stage, Quantity::Utilization), 3),
+            metric(&MetricId::stage(stage, Quantity::MaxQueue), 1),
+        );
+    }
+    out.push_str(&time_breakdown(&[experiment]));
+    out
+}
+
+/// Where the time goes: for each experiment and stage, hours per truck in each part (means over
+/// replications), with the total per stage and over stages (the mean dwell).
+pub fn time_breakdown(experiments: &[&Experiment]) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "\nwhere the time goes (h per truck, mean over replications)\n{:<20} {:<20}",
+        "scenario", "stage"
+    );
+    let headings = Quantity::TIME_PARTS.map(Quantity::heading);
+    for heading in headings.iter().chain([&"total"]) {
+        let _ = write!(out, " {heading:>9}");
+    }
+    out.push('\n');
+    let clip = |text: &str| text.chars().take(20).collect::<String>();
+    for experiment in experiments {
+        let name = clip(&experiment.scenario);
+        let mean = |id: MetricId| experiment.metric(&id).map_or(0.0, |m| m.estimate.mean);
+        let stages = experiment
+            .runs
+            .first()
+            .map_or(&[][..], |run| &run.stages[..]);
+        let mut dwell = 0.0;
+        for stage in stages {
+            let stage = &stage.stage;
+            let parts: Vec<f64> = Quantity::TIME_PARTS
+                .iter()
+                .map(|&part| mean(MetricId::stage(stage, part)))
+                .collect();
+            let total: f64 = parts.iter().sum();
+            dwell += total;
+            let _ = write!(out, "{name:<20} {:<20}", clip(stage));
+            for part in parts.iter().chain([&total]) {
+                let _ = write!(out, " {part:>9.3}");
+            }
+            out.push('\n');
+        }
+        let _ = writeln!(out, "{name:<20} {:<20} {dwell:>59.3}", "all (= mean dwell)");
+    }
+    out
+}
+
+/// The offered-load table printed by `validate` and `run`, and a warning for each stage at or
+/// above 1.
+pub fn load_table(loads: &[StageLoad]) -> (String, Vec<String>) {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<16} {:>14} {:>12} {:>12} {:>12}",
+        "stage", "arrivals/h", "service h", "servers", "offered load"
+    );
+    let mut warnings = Vec::new();
+    for load in loads {
+        let _ = writeln!(
+            out,
+            "{:<16} {:>14.3} {:>12.4} {:>12.2} {:>12.3}",
+            load.stage,
+            load.arrival_rate_per_hour,
+            load.mean_service_hours,
+            load.mean_servers,
+            load.offered_load
+        );
+        if load.offered_load >= 1.0 {
+            warnings.push(format!(
+                "stage '{}': offered load {:.3} is at or above 1: its queue grows without bound",
+                load.stage, load.offered_load
+            ));
+        }
+    }
+    (out, warnings)
+}
+
+/// The comparison printed by `landport compare`.
+pub fn comparison_table(comparison: &Comparison) -> String {
+    let mut out = String::new();
+    let variants = &comparison.variants;
+    let _ = writeln!(
+        out,
+        "{} variants, {} replications each with the same seeds (base seed {}); mean ± 95% interval",
+        variants.len(),
+        comparison.replications,
+        comparison.base_seed
+    );
+    for variant in variants {
+        let _ = writeln!(
+            out,
+            "  {}: {}",
+            variant.name,
+            warmup_line(&variant.experiment)
+        );
+    }
+    let width = variants
+        .iter()
+        .map(|variant| variant.name.chars().count() + 2)
+        .max()
+        .unwrap_or(0)
+        .max(16);
+    let _ = write!(out, "\n{:<30}", "metric");
+    for variant in variants {
+        let _ = write!(out, " {:>width$}", variant.name);
+    }
+    for variant in variants.iter().skip(1) {
+        let _ = write!(
+            out,
+            " {:>width$} {:>8}",
+            format!("Δ {}", variant.name),
+            "change"
+        );
+    }
+    out.push_str("\n(Δ: paired difference from the first variant, mean ± 95% interval)\n");
+    for id in comparison.metric_ids() {
+        // Where the time goes has its own table.
+        if id.quantity.is_time_part() {
+            continue;
+        }
+        let _ = write!(out, "{:<30}", id.to_string());
+        for variant in variants {
+            let cell = variant.experiment.metric(id).map_or_else(
+                || "-".to_string(),
+                |metric| with_interval(&metric.estimate, 2),
+            );
+            let _ = write!(out, " {cell:>width$}");
+        }
+        for v in 1..variants.len() {
+            let (cell, change) = match comparison.difference(v, id) {
+                Some(difference) => (
+                    with_interval(&difference.estimate, 2),
+                    difference
+                        .change_percent
+                        .map_or_else(|| "-".to_string(), |p| format!("{p:+.1}%")),
+                ),
+                None => ("-".to_string(), "-".to_string()),
+            };
+            let _ = write!(out, " {cell:>width$} {change:>8}");
+        }
+        out.push('\n');
+    }
+    let experiments: Vec<&Experiment> = variants.iter().map(|v| &v.experiment).collect();
+    out.push_str(&time_breakdown(&experiments));
+    out
+}
+
+/// The metrics a sweep's table shows, and its charts by default.
+pub const HEADLINE: [Quantity; 3] = [
+    Quantity::DwellMean,
+    Quantity::DwellP95,
+    Quantity::ClearedPerDay,
+];
+
+/// How a limit reads in a warning: `more than 1000 trucks in the port (limits.trucks_in_port)`.
+pub fn limit_reached(limit: Limit) -> String {
+    match limit {
+        Limit::TrucksInPort(trucks) => {
+            format!("more than {trucks} trucks in the port (limits.trucks_in_port)")
+        }
+        Limit::Events(events) => format!("{events} events handled (limits.events)"),
+    }
+}
+
+/// `stopped at 12.5 h with more than 1000 trucks in the port (limits.trucks_in_port)`.
+pub fn stopped_sentence(stopped: &Stopped) -> String {
+    format!(
+        "stopped at {:.1} h with {}",
+        stopped.at_hours,
+        limit_reached(stopped.limit)
+    )
+}
+
+/// The table printed after a sweep: per point the varied values and the headline metrics.
+pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "sweep {}: {} points × {} replications of {} (base seed {}); mean ± 95% interval",
+        sweep.name,
+        sweep.points.len(),
+        sweep.replications,
+        sweep.scenario_file.display(),
+        sweep.base_seed
+    );
+    let headline = HEADLINE.map(MetricId::port);
+    let widths: Vec<usize> = sweep
+        .keys
+        .iter()
+        .map(|key| key.chars().count().max(8))
+        .collect();
+    let mut line = String::new();
+    for (key, width) in sweep.keys.iter().zip(&widths) {
+        let _ = write!(line, "{key:>width$} ");
+    }
+    for id in &headline {
+        let _ = write!(line, "{:>18} ", id.to_string());
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
+    for point in results {
+        line.clear();
+        for (value, width) in point.values.iter().zip(&widths) {
+            let _ = write!(line, "{value:>width$} ");
+        }
+        for id in &headline {
+            let cell = point
+                .metrics
+                .iter()
+                .find(|metric| metric.id == *id)
+                .map_or_else(String::new, |metric| with_interval(&metric.estimate, 2));
+            let _ = write!(line, "{cell:>18} ");
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    out
+}
