@@ -1,6 +1,6 @@
 //! Replications, intervals and common random numbers.
 
-use landport::experiment::{paired_differences, replication_seed, Estimate, Experiment};
+use landport::experiment::{paired_differences, replication_seed, Experiment};
 
 use crate::{mmc, scenario};
 
@@ -87,7 +87,17 @@ fn replication_seeds_are_distinct_and_rerunnable() {
         .map(|run| run.dwell.mean_hours)
         .collect();
     assert_eq!(dwell.values, values);
-    assert_eq!(dwell.estimate, Estimate::of(&values));
+    // Mean ± t(0.975, 4) s / √5, with t from a table (Abramowitz and Stegun, table 26.10).
+    let mean = values.iter().sum::<f64>() / 5.0;
+    let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 4.0).sqrt();
+    let half_width = 2.776_445 * sd / 5f64.sqrt();
+    assert!((dwell.estimate.mean - mean).abs() <= 1e-12 * mean);
+    let reported = dwell.estimate.half_width.unwrap();
+    assert!(
+        (reported - half_width).abs() <= 1e-6 * half_width,
+        "{reported} against {half_width}"
+    );
+    assert_eq!(dwell.estimate.n, 5);
 }
 
 #[test]

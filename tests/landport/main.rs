@@ -10,7 +10,6 @@ mod experiments;
 mod extends;
 mod properties;
 mod queueing;
-mod random_ports;
 mod readme;
 mod shards;
 mod sweeps;

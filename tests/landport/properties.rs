@@ -1,6 +1,8 @@
 //! Property tests (proptest) over random valid ports: no panic, time never goes back, every truck
-//! that arrived has exited or is still in the port, and each truck's milestones come in order.
-//! proptest shrinks a failing port to a small one before reporting it.
+//! that arrived has exited or is still in the port, each truck's stage times and milestones come
+//! in order, no service starts outside opening hours, where the time goes adds up to the dwell
+//! and shows no closed time at a stage that never closes, and the same seed gives the same
+//! trucks. proptest shrinks a failing port to a small one before reporting it.
 
 use proptest::prelude::*;
 
@@ -172,6 +174,41 @@ proptest! {
         prop_assert_eq!(trucks.arrived, trucks.exited + trucks.in_port_at_end);
         let end = result.warmup_hours + result.horizon_hours;
 
+        // Each truck's visits in order, and no service started outside opening hours.
+        let log = result.log.as_ref().unwrap();
+        for truck in &log.trucks {
+            let mut previous = truck.arrival;
+            for visit in log.visits(truck) {
+                prop_assert!(
+                    previous <= visit.queued
+                        && visit.queued <= visit.started
+                        && visit.started <= visit.finished
+                        && visit.finished <= visit.departed,
+                    "truck {}: {:?} after {:?}", truck.id, visit, previous
+                );
+                previous = visit.departed;
+                if port.stages[visit.stage].opening {
+                    let hour = visit.started.time_of_day().hours();
+                    prop_assert!((8.0..20.0).contains(&hour), "{:?}", visit);
+                }
+            }
+            prop_assert!(previous <= truck.exit);
+        }
+        // Where the time goes adds up to the mean dwell; a stage that never closes (no opening
+        // hours, no shift without servers, no daily quota) has no closed time.
+        let parts: f64 = result.breakdown.iter().map(|part| part.total_hours()).sum();
+        let dwell = result.dwell.mean_hours;
+        prop_assert!((parts - dwell).abs() <= 1e-9 * dwell.max(1.0), "{} vs {}", parts, dwell);
+        for (part, stage) in result.breakdown.iter().zip(&port.stages) {
+            let empty_shift = stage.shifts.is_some_and(|(day, night)| day == 0 || night == 0);
+            if !(stage.opening || empty_shift || stage.quota.is_some()) {
+                prop_assert_eq!(part.closed_hours, 0.0, "{:?}", part);
+            }
+        }
+        let again = landport::run(&scenario, seed);
+        prop_assert!(again.log.unwrap().trucks == log.trucks, "same seed, other trucks");
+
+        // trucks.csv, read by column name: the same order in the written hours.
         let mut csv = Vec::new();
         landport::output::csv::write_trucks(&mut csv, &scenario, &result).unwrap();
         let mut reader = csv::Reader::from_reader(csv.as_slice());
@@ -183,6 +220,15 @@ proptest! {
             column("released_h"),
             column("exit_h"),
         );
+        let stage_columns: Vec<Vec<usize>> = scenario
+            .stage_names()
+            .map(|stage| {
+                ["queued_h", "started_h", "finished_h", "departed_h"]
+                    .iter()
+                    .map(|time| column(&format!("{stage}.{time}")))
+                    .collect()
+            })
+            .collect();
         let mut rows = 0;
         for record in reader.records() {
             let record = record.unwrap();
@@ -191,9 +237,8 @@ proptest! {
             let exit = hours(&record[exit]).unwrap();
             prop_assert!(arrival <= exit && exit <= end + 1e-6, "{record:?}");
             // Each stage's times in order: queued, started, finished, departed.
-            for stage in 0..scenario.stage_names().count() {
-                let first = column("arrival_h") + 1 + 4 * stage;
-                let times: Vec<Option<f64>> = (first..first + 4).map(|k| hours(&record[k])).collect();
+            for columns in &stage_columns {
+                let times: Vec<Option<f64>> = columns.iter().map(|&k| hours(&record[k])).collect();
                 if let [Some(q), Some(s), Some(f), Some(d)] = times[..] {
                     prop_assert!(arrival <= q && q <= s && s <= f && f <= d && d <= exit, "{record:?}");
                 }
