@@ -10,4 +10,4 @@ mod time;
 pub use event_list::EventList;
 pub use random::{derive_seed, fnv1a, stream, stream_id, Rng};
 pub use stop::StopToken;
-pub use time::Time;
+pub use time::{Instant, Span};

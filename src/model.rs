@@ -21,15 +21,15 @@ pub use stats::{
     StageSummary, StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Visit,
 };
 
-use crate::engine::Time;
+use crate::engine::Span;
 
 /// A validated port scenario: what [`run`] simulates.
 #[derive(Debug, Clone)]
 pub struct Scenario {
     pub(crate) name: String,
     pub(crate) seed: u64,
-    pub(crate) warmup: Time,
-    pub(crate) horizon: Time,
+    pub(crate) warmup: Span,
+    pub(crate) horizon: Span,
     /// Replications a run makes unless told otherwise.
     pub(crate) replications: u32,
     /// Day number (days since 1970-01-01) of the first simulated day.
@@ -82,7 +82,7 @@ pub struct Stage {
 pub(crate) struct Route {
     pub(crate) to: Destination,
     pub(crate) probability: f64,
-    pub(crate) travel: Time,
+    pub(crate) travel: Span,
 }
 
 /// A stage's part in clearance, for the milestones of a truck (WCO Time Release Study).
@@ -120,11 +120,11 @@ impl Scenario {
         self.seed
     }
 
-    pub fn warmup(&self) -> Time {
+    pub fn warmup(&self) -> Span {
         self.warmup
     }
 
-    pub fn horizon(&self) -> Time {
+    pub fn horizon(&self) -> Span {
         self.horizon
     }
 

@@ -27,7 +27,7 @@ use serde::de::IntoDeserializer;
 use serde::Deserialize;
 use toml_edit::{ImDocument, Item};
 
-use crate::engine::Time;
+use crate::engine::{Instant, Span};
 use crate::model::{
     Arrivals, Calendar, Destination, Limits, Opening, Role, Route, Scenario, Service, Shift,
     Staffing, Stage,
@@ -272,13 +272,13 @@ impl Checker<'_> {
         self.push(location, &path, message);
     }
 
-    fn duration(&mut self, text: &str, path: &KeyPath) -> Option<Time> {
+    fn duration(&mut self, text: &str, path: &KeyPath) -> Option<Span> {
         units::duration(text)
             .map_err(|message| self.report(path, message))
             .ok()
     }
 
-    fn time_of_day(&mut self, text: &str, path: &KeyPath) -> Option<Time> {
+    fn time_of_day(&mut self, text: &str, path: &KeyPath) -> Option<Span> {
         units::time_of_day(text)
             .map_err(|message| self.report(path, message))
             .ok()
@@ -386,7 +386,7 @@ names metrics, columns and the `path` column of trucks.csv)"
     }
 
     /// Checks the top-level keys; returns warm-up, horizon and the first day.
-    fn top_level(&mut self, top: &RawTop) -> (Option<Time>, Option<Time>, i64) {
+    fn top_level(&mut self, top: &RawTop) -> (Option<Span>, Option<Span>, i64) {
         let name_path = root().key("name");
         if top.name.is_empty()
             || !top
@@ -414,10 +414,10 @@ names metrics, columns and the `path` column of trucks.csv)"
         };
         let warmup = match &top.warmup {
             Some(text) => self.duration(text, &root().key("warmup")),
-            None => Some(Time::ZERO),
+            None => Some(Span::ZERO),
         };
         let horizon = self.duration(&top.horizon, &root().key("horizon"));
-        if horizon == Some(Time::ZERO) {
+        if horizon == Some(Span::ZERO) {
             self.report(&root().key("horizon"), "must be > 0");
         }
         (warmup, horizon, start_day)
@@ -716,7 +716,7 @@ names metrics, columns and the `path` column of trucks.csv)"
             return None;
         };
         let mut times = Vec::new();
-        let mut previous = Time::ZERO;
+        let mut previous = Instant::START;
         for (i, record) in reader.records().enumerate() {
             let line = i + 2;
             let record = match record {
@@ -740,7 +740,7 @@ names metrics, columns and the `path` column of trucks.csv)"
                     return None;
                 }
             };
-            let time = Time::from_hours(hours);
+            let time = Instant::after_start(Span::from_hours(hours));
             if time < previous {
                 self.report(
                     path,
@@ -858,7 +858,7 @@ names metrics, columns and the `path` column of trucks.csv)"
         }
         Some(Opening {
             from,
-            to: to % Time::DAY,
+            to: to % Span::DAY,
             days,
         })
     }
@@ -915,7 +915,7 @@ names metrics, columns and the `path` column of trucks.csv)"
                         } else {
                             shifts.push(Shift {
                                 from,
-                                to: to % Time::DAY,
+                                to: to % Span::DAY,
                                 servers: u32::try_from(shift.servers.max(0)).unwrap_or(u32::MAX),
                             });
                         }
@@ -1126,7 +1126,7 @@ names metrics, columns and the `path` column of trucks.csv)"
             };
             let travel = match &route.travel {
                 Some(text) => self.duration(text, &route_path.key("travel")),
-                None => Some(Time::ZERO),
+                None => Some(Span::ZERO),
             };
             match (to, probability, travel) {
                 (Some(to), Some(probability), Some(travel)) => routes.push(Route {
@@ -1256,19 +1256,19 @@ pub const MAX_REPLICATIONS: i64 = 100_000;
 
 /// Shifts must cover the 24 hours of the day exactly once.
 fn check_shift_cover(shifts: &[Shift]) -> Result<(), String> {
-    let mut pieces: Vec<(Time, Time)> = Vec::new();
+    let mut pieces: Vec<(Span, Span)> = Vec::new();
     for shift in shifts {
         if shift.from < shift.to {
             pieces.push((shift.from, shift.to));
         } else {
-            pieces.push((shift.from, Time::DAY));
-            if shift.to > Time::ZERO {
-                pieces.push((Time::ZERO, shift.to));
+            pieces.push((shift.from, Span::DAY));
+            if shift.to > Span::ZERO {
+                pieces.push((Span::ZERO, shift.to));
             }
         }
     }
     pieces.sort();
-    let mut covered_to = Time::ZERO;
+    let mut covered_to = Span::ZERO;
     for (from, to) in pieces {
         if from < covered_to {
             return Err(format!("shifts overlap at {}", clock(from)));
@@ -1282,7 +1282,7 @@ fn check_shift_cover(shifts: &[Shift]) -> Result<(), String> {
         }
         covered_to = to;
     }
-    if covered_to < Time::DAY {
+    if covered_to < Span::DAY {
         return Err(format!(
             "shifts leave {}–24:00 uncovered",
             clock(covered_to)
@@ -1293,13 +1293,13 @@ fn check_shift_cover(shifts: &[Shift]) -> Result<(), String> {
 
 /// Whether a span of the day from `from` to `to` (opening hours, a shift) ends where it starts:
 /// a mistake, except 00:00–24:00, which is the whole day.
-fn is_empty_span(from: Time, to: Time) -> bool {
-    let whole_day = from == Time::ZERO && to == Time::DAY;
-    from % Time::DAY == to % Time::DAY && !whole_day
+fn is_empty_span(from: Span, to: Span) -> bool {
+    let whole_day = from == Span::ZERO && to == Span::DAY;
+    from % Span::DAY == to % Span::DAY && !whole_day
 }
 
-fn clock(time: Time) -> String {
-    let minutes = time.millis() / Time::MINUTE.millis();
+fn clock(time: Span) -> String {
+    let minutes = time.millis() / Span::MINUTE.millis();
     format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 

@@ -4,7 +4,7 @@ use rand::Rng as _;
 use rand_distr::{Distribution, Exp1};
 
 use super::calendar::weekday;
-use crate::engine::{Rng, Time};
+use crate::engine::{Instant, Rng, Span};
 
 /// The arrival process of a scenario. Rates are in trucks per millisecond.
 #[derive(Debug, Clone)]
@@ -18,7 +18,7 @@ pub(crate) enum Arrivals {
     },
     /// Recorded arrival instants, sorted.
     Trace {
-        times: Vec<Time>,
+        times: Vec<Instant>,
     },
 }
 
@@ -77,11 +77,11 @@ impl<'a> ArrivalStream<'a> {
     }
 
     /// The next arrival after the one at `now`, or `None` when the process has ended.
-    pub(crate) fn next_after(&mut self, now: Time) -> Option<Time> {
+    pub(crate) fn next_after(&mut self, now: Instant) -> Option<Instant> {
         match self.arrivals {
             Arrivals::Poisson { rate } => {
                 let gap: f64 = Exp1.sample(&mut self.rng);
-                Some(now + Time::from_millis_f64(gap / rate))
+                Some(now + Span::from_millis_f64(gap / rate))
             }
             Arrivals::Profile { rates } => {
                 // Thinning (Lewis and Shedler 1979): candidates at the highest rate, each kept with
@@ -93,12 +93,12 @@ impl<'a> ArrivalStream<'a> {
                 loop {
                     let gap: f64 = Exp1.sample(&mut self.rng);
                     t += gap / self.max_rate;
-                    let candidate = Time::from_millis_f64(t);
-                    if candidate == Time::MAX {
+                    let candidate = Instant::after_start(Span::from_millis_f64(t));
+                    if candidate == Instant::NEVER {
                         return None;
                     }
                     let hour_of_week = (usize::from(self.first_weekday) * 24
-                        + (candidate.millis() / Time::HOUR.millis()) as usize)
+                        + (candidate.millis() / Span::HOUR.millis()) as usize)
                         % 168;
                     let keep: f64 = self.rng.random();
                     if keep * self.max_rate < rates[hour_of_week] {
@@ -126,20 +126,20 @@ mod tests {
         let mut rates = Box::new([0.0; 168]);
         for day in 0..5 {
             for hour in 8..20 {
-                rates[day * 24 + hour] = 10.0 / Time::HOUR.millis() as f64;
+                rates[day * 24 + hour] = 10.0 / Span::HOUR.millis() as f64;
             }
         }
         let arrivals = Arrivals::Profile { rates };
         let monday = super::super::calendar::days_from_civil(2025, 3, 3);
         let mut stream = ArrivalStream::new(&arrivals, monday, stream(3, 0));
-        let mut now = Time::ZERO;
+        let mut now = Instant::START;
         let mut count = 0u64;
         let weeks = 20;
         while let Some(t) = stream.next_after(now) {
-            if t >= Time::WEEK * weeks {
+            if t >= Instant::after_start(Span::WEEK * weeks) {
                 break;
             }
-            let hour = (t.millis() / Time::HOUR.millis()) % 168;
+            let hour = (t.millis() / Span::HOUR.millis()) % 168;
             assert!(
                 hour % 24 >= 8 && hour % 24 < 20 && hour / 24 < 5,
                 "arrival at hour {hour} of the week"

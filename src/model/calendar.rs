@@ -1,6 +1,6 @@
 //! When a stage works and with how many servers: shifts, opening hours and dated closures.
 
-use crate::engine::Time;
+use crate::engine::{Instant, Span};
 
 /// How many servers a stage has on duty when it is open.
 #[derive(Debug, Clone)]
@@ -13,8 +13,8 @@ pub(crate) enum Staffing {
 /// `servers` on duty from `from` to `to` (times of day; `to <= from` wraps past midnight).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Shift {
-    pub(crate) from: Time,
-    pub(crate) to: Time,
+    pub(crate) from: Span,
+    pub(crate) to: Span,
     pub(crate) servers: u32,
 }
 
@@ -22,8 +22,8 @@ pub(crate) struct Shift {
 /// When `to <= from` the stage opens in the evening and closes the next morning.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Opening {
-    pub(crate) from: Time,
-    pub(crate) to: Time,
+    pub(crate) from: Span,
+    pub(crate) to: Span,
     pub(crate) days: [bool; 7],
 }
 
@@ -37,7 +37,7 @@ pub(crate) struct Calendar {
     /// Weekday of the first simulated day, Monday = 0.
     first_weekday: u8,
     /// Times of day at which the number of servers may change, sorted, starting with midnight.
-    breakpoints: Vec<Time>,
+    breakpoints: Vec<Span>,
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
@@ -58,7 +58,7 @@ pub(crate) fn weekday(days_since_epoch: i64) -> u8 {
 }
 
 impl Staffing {
-    fn servers_at(&self, time_of_day: Time) -> u32 {
+    fn servers_at(&self, time_of_day: Span) -> u32 {
         match self {
             Staffing::Fixed(servers) => *servers,
             Staffing::Shifts(shifts) => shifts
@@ -70,7 +70,7 @@ impl Staffing {
 }
 
 /// Whether a time of day lies in [from, to), wrapping past midnight when `to <= from`.
-fn within(time_of_day: Time, from: Time, to: Time) -> bool {
+fn within(time_of_day: Span, from: Span, to: Span) -> bool {
     if from < to {
         from <= time_of_day && time_of_day < to
     } else {
@@ -87,14 +87,14 @@ impl Calendar {
     ) -> Calendar {
         closed_days.sort_unstable();
         closed_days.dedup();
-        let mut breakpoints = vec![Time::ZERO];
+        let mut breakpoints = vec![Span::ZERO];
         if let Some(opening) = &opening {
             breakpoints.extend([opening.from, opening.to]);
         }
         if let Staffing::Shifts(shifts) = &staffing {
             breakpoints.extend(shifts.iter().flat_map(|shift| [shift.from, shift.to]));
         }
-        breakpoints.retain(|time| *time < Time::DAY);
+        breakpoints.retain(|time| *time < Span::DAY);
         breakpoints.sort_unstable();
         breakpoints.dedup();
         Calendar {
@@ -120,7 +120,7 @@ impl Calendar {
     }
 
     /// Whether `time` falls in the opening hours, dated closures aside.
-    fn within_opening_hours(&self, time: Time) -> bool {
+    fn within_opening_hours(&self, time: Instant) -> bool {
         let Some(opening) = &self.opening else {
             return true;
         };
@@ -139,7 +139,7 @@ impl Calendar {
     }
 
     /// Servers on duty at `time` on a day without a dated closure.
-    fn servers_in_a_normal_week(&self, time: Time) -> u32 {
+    fn servers_in_a_normal_week(&self, time: Instant) -> u32 {
         if self.within_opening_hours(time) {
             self.staffing.servers_at(time.time_of_day())
         } else {
@@ -148,7 +148,7 @@ impl Calendar {
     }
 
     /// Servers on duty at `time`: zero while closed.
-    pub(crate) fn servers_at(&self, time: Time) -> u32 {
+    pub(crate) fn servers_at(&self, time: Instant) -> u32 {
         if self.closed_days.binary_search(&time.day()).is_ok() {
             0
         } else {
@@ -157,11 +157,11 @@ impl Calendar {
     }
 
     /// The first instant after `time` and before `until` at which the servers on duty change.
-    pub(crate) fn next_change(&self, time: Time, until: Time) -> Option<Time> {
+    pub(crate) fn next_change(&self, time: Instant, until: Instant) -> Option<Instant> {
         let current = self.servers_at(time);
         let mut day = time.day();
         loop {
-            let day_start = Time::DAY * day;
+            let day_start = Instant::start_of_day(day);
             if day_start >= until {
                 return None;
             }
@@ -185,14 +185,14 @@ impl Calendar {
     pub(crate) fn mean_servers(&self) -> f64 {
         let mut server_time = 0.0;
         for day in 0..7u64 {
-            let day_start = Time::DAY * day;
+            let day_start = Instant::start_of_day(day);
             for (i, &start) in self.breakpoints.iter().enumerate() {
-                let end = self.breakpoints.get(i + 1).copied().unwrap_or(Time::DAY);
+                let end = self.breakpoints.get(i + 1).copied().unwrap_or(Span::DAY);
                 let servers = self.servers_in_a_normal_week(day_start + start);
                 server_time += f64::from(servers) * (end - start).millis() as f64;
             }
         }
-        server_time / Time::WEEK.millis() as f64
+        server_time / Span::WEEK.millis() as f64
     }
 }
 
@@ -200,8 +200,13 @@ impl Calendar {
 mod tests {
     use super::*;
 
-    fn hours(h: u64) -> Time {
-        Time::HOUR * h
+    fn hours(h: u64) -> Span {
+        Span::HOUR * h
+    }
+
+    /// `h` hours into day `day` of the run.
+    fn at(day: u64, h: u64) -> Instant {
+        Instant::start_of_day(day) + hours(h)
     }
 
     #[test]
@@ -235,11 +240,11 @@ mod tests {
             },
         ]);
         let calendar = Calendar::new(staffing, None, vec![], days_from_civil(2025, 3, 3));
-        assert_eq!(calendar.servers_at(hours(7)), 3);
-        assert_eq!(calendar.servers_at(hours(8)), 5);
-        assert_eq!(calendar.servers_at(hours(21)), 3);
-        assert_eq!(calendar.next_change(hours(1), Time::WEEK), Some(hours(8)));
-        assert_eq!(calendar.next_change(hours(8), Time::WEEK), Some(hours(20)));
+        assert_eq!(calendar.servers_at(at(0, 7)), 3);
+        assert_eq!(calendar.servers_at(at(0, 8)), 5);
+        assert_eq!(calendar.servers_at(at(0, 21)), 3);
+        assert_eq!(calendar.next_change(at(0, 1), at(7, 0)), Some(at(0, 8)));
+        assert_eq!(calendar.next_change(at(0, 8), at(7, 0)), Some(at(0, 20)));
         assert!((calendar.mean_servers() - 4.0).abs() < 1e-12);
     }
 
@@ -257,14 +262,11 @@ mod tests {
             vec![1],
             days_from_civil(2025, 3, 3),
         );
-        assert_eq!(calendar.servers_at(hours(9)), 2);
-        assert_eq!(calendar.servers_at(hours(20)), 0);
-        assert_eq!(calendar.servers_at(Time::DAY + hours(9)), 0, "holiday");
-        assert_eq!(
-            calendar.next_change(hours(20), Time::WEEK * 2),
-            Some(Time::DAY * 2 + hours(8))
-        );
-        assert_eq!(calendar.servers_at(Time::DAY * 5 + hours(9)), 0, "Saturday");
+        assert_eq!(calendar.servers_at(at(0, 9)), 2);
+        assert_eq!(calendar.servers_at(at(0, 20)), 0);
+        assert_eq!(calendar.servers_at(at(1, 9)), 0, "holiday");
+        assert_eq!(calendar.next_change(at(0, 20), at(14, 0)), Some(at(2, 8)));
+        assert_eq!(calendar.servers_at(at(5, 9)), 0, "Saturday");
         assert!((calendar.mean_servers() - 2.0 * 5.0 * 12.0 / 168.0).abs() < 1e-12);
     }
 
@@ -276,9 +278,9 @@ mod tests {
             days: [true; 7],
         };
         let calendar = Calendar::new(Staffing::Fixed(1), Some(opening), vec![], 0);
-        assert_eq!(calendar.servers_at(hours(21)), 1);
-        assert_eq!(calendar.servers_at(Time::DAY + hours(5)), 1);
-        assert_eq!(calendar.servers_at(hours(12)), 0);
+        assert_eq!(calendar.servers_at(at(0, 21)), 1);
+        assert_eq!(calendar.servers_at(at(1, 5)), 1);
+        assert_eq!(calendar.servers_at(at(0, 12)), 0);
         // Open only on Sunday nights; day 0 is a Monday, so its early hours belong to Sunday's.
         let sunday_nights = Opening {
             from: hours(20),
@@ -288,19 +290,11 @@ mod tests {
         let monday = days_from_civil(2025, 3, 3);
         let calendar = Calendar::new(Staffing::Fixed(1), Some(sunday_nights), vec![], monday);
         assert_eq!(
-            calendar.servers_at(hours(5)),
+            calendar.servers_at(at(0, 5)),
             1,
             "Monday 05:00, Sunday night's opening"
         );
-        assert_eq!(
-            calendar.servers_at(Time::DAY + hours(5)),
-            0,
-            "Tuesday 05:00"
-        );
-        assert_eq!(
-            calendar.servers_at(Time::DAY * 6 + hours(21)),
-            1,
-            "Sunday 21:00"
-        );
+        assert_eq!(calendar.servers_at(at(1, 5)), 0, "Tuesday 05:00");
+        assert_eq!(calendar.servers_at(at(6, 21)), 1, "Sunday 21:00");
     }
 }

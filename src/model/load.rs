@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Destination, Scenario};
-use crate::engine::Time;
+use crate::engine::Span;
 
 /// The long-run demand on one stage compared with its capacity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,7 +62,7 @@ fn visit_rates(scenario: &Scenario, external_rate: f64) -> Vec<f64> {
 }
 
 pub(crate) fn offered_loads(scenario: &Scenario) -> Vec<StageLoad> {
-    let hour = Time::HOUR.millis() as f64;
+    let hour = Span::HOUR.millis() as f64;
     let rates = visit_rates(scenario, scenario.arrivals.mean_rate() * hour);
     scenario
         .stages

@@ -3,7 +3,7 @@
 use rand::Rng as _;
 use rand_distr::{Distribution, Exp, Gamma, LogNormal, Normal, Triangular, Uniform};
 
-use crate::engine::{Rng, Time};
+use crate::engine::{Rng, Span};
 
 /// A service-time distribution with parameters in milliseconds.
 ///
@@ -140,7 +140,7 @@ impl Service {
     }
 
     /// Draws one service time.
-    pub(crate) fn sample(&self, rng: &mut Rng) -> Time {
+    pub(crate) fn sample(&self, rng: &mut Rng) -> Span {
         let ms = match self {
             Service::Exponential { dist, .. } => dist.sample(rng),
             Service::Constant(value) => *value,
@@ -157,7 +157,7 @@ impl Service {
             Service::Gamma { dist, .. } => dist.sample(rng),
             Service::Empirical(values) => values[rng.random_range(0..values.len())],
         };
-        Time::from_millis_f64(ms)
+        Span::from_millis_f64(ms)
     }
 
     /// The mean service time in milliseconds (of the truncated law for the normal).

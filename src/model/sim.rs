@@ -10,7 +10,7 @@ use super::stats::{
     TraceSeries, TruckCounts, TruckLog, Visit,
 };
 use super::{Destination, RunResult, Scenario};
-use crate::engine::{stream, stream_id, EventList, Rng, StopToken, Time};
+use crate::engine::{stream, stream_id, EventList, Instant, Rng, Span, StopToken};
 
 /// Stream purposes: arrivals have their own stream; each stage one for service and one for routing.
 const ARRIVAL_STREAM: u64 = 0;
@@ -52,7 +52,7 @@ enum Holding {
 trait Recorder: Default {
     /// Whether stages keep an hourly trace of their queue and closed hours.
     const TRACES: bool;
-    fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]);
+    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]);
     fn into_log(self) -> Option<TruckLog>;
 }
 
@@ -61,7 +61,7 @@ struct NoRecords;
 
 impl Recorder for NoRecords {
     const TRACES: bool = false;
-    fn exited(&mut self, _: u64, _: Time, _: Time, _: &[Visit]) {}
+    fn exited(&mut self, _: u64, _: Instant, _: Instant, _: &[Visit]) {}
     fn into_log(self) -> Option<TruckLog> {
         None
     }
@@ -73,7 +73,7 @@ struct TracesOnly;
 
 impl Recorder for TracesOnly {
     const TRACES: bool = true;
-    fn exited(&mut self, _: u64, _: Time, _: Time, _: &[Visit]) {}
+    fn exited(&mut self, _: u64, _: Instant, _: Instant, _: &[Visit]) {}
     fn into_log(self) -> Option<TruckLog> {
         None
     }
@@ -81,7 +81,7 @@ impl Recorder for TracesOnly {
 
 impl Recorder for TruckLog {
     const TRACES: bool = true;
-    fn exited(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]) {
+    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
         self.push(id, arrival, exit, visits);
     }
     fn into_log(self) -> Option<TruckLog> {
@@ -92,12 +92,12 @@ impl Recorder for TruckLog {
 #[derive(Debug)]
 struct Truck {
     id: u64,
-    arrival: Time,
+    arrival: Instant,
     /// Arrived after warm-up: its times count in the statistics.
     counted: bool,
     /// Where it goes next, and the drive there.
     next: Destination,
-    travel: Time,
+    travel: Span,
     visit: Visit,
     /// What it occupies while waiting for space at `next`.
     holding: Holding,
@@ -118,8 +118,8 @@ struct StageState {
     routing_rng: Rng,
     /// Time closed (no server on duty, or the daily quota used up), up to `closed_since` when
     /// the stage is closed now.
-    closed_total: Time,
-    closed_since: Option<Time>,
+    closed_total: Span,
+    closed_since: Option<Instant>,
     /// Services started on day `quota_day`, and whether that day's quota is used up.
     started_today: u32,
     quota_day: u64,
@@ -142,7 +142,7 @@ impl StageState {
     }
 
     /// Starts or stops the closed clock after the servers on duty or the quota changed.
-    fn update_closed(&mut self, now: Time) {
+    fn update_closed(&mut self, now: Instant) {
         let closed = self.on_duty() == 0 || self.quota_used_up;
         if let Some(trace) = &mut self.trace {
             trace.closed.set(now, u32::from(closed));
@@ -158,7 +158,7 @@ impl StageState {
     }
 
     /// Starts a new quota day when `now` is on another day than the count so far.
-    fn roll_quota_day(&mut self, now: Time) {
+    fn roll_quota_day(&mut self, now: Instant) {
         if self.quota_day != now.day() {
             self.quota_day = now.day();
             self.started_today = 0;
@@ -168,7 +168,7 @@ impl StageState {
     }
 
     /// Sets the number of trucks waiting after the queue changed.
-    fn queue_changed(&mut self, now: Time) {
+    fn queue_changed(&mut self, now: Instant) {
         let waiting = self.queue.len() as u32;
         self.stats.queue.set(now, waiting);
         if let Some(trace) = &mut self.trace {
@@ -177,7 +177,7 @@ impl StageState {
     }
 
     /// Total time closed up to `now`: a clock that runs only while closed.
-    fn closed_clock(&self, now: Time) -> Time {
+    fn closed_clock(&self, now: Instant) -> Span {
         match self.closed_since {
             Some(since) => self.closed_total + (now - since),
             None => self.closed_total,
@@ -187,7 +187,7 @@ impl StageState {
 
 struct Simulation<'a, R: Recorder> {
     scenario: &'a Scenario,
-    end: Time,
+    end: Instant,
     events: EventList<Event>,
     trucks: Vec<Truck>,
     free_slots: Vec<u32>,
@@ -241,8 +241,8 @@ pub fn run_summary_until(scenario: &Scenario, seed: u64, stop: &StopToken) -> Op
 
 impl<'a, R: Recorder> Simulation<'a, R> {
     fn new(scenario: &'a Scenario, seed: u64, stop: Option<&'a StopToken>) -> Self {
-        let end = scenario.warmup + scenario.horizon;
-        let hours = (end.millis() / Time::HOUR.millis()) as usize + 1;
+        let end = Instant::after_start(scenario.warmup + scenario.horizon);
+        let hours = (end.millis() / Span::HOUR.millis()) as usize + 1;
         let stages = scenario
             .stages
             .iter()
@@ -252,7 +252,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 waiting_for_space: VecDeque::new(),
                 service_rng: stream(seed, stream_id(&stage.name, SERVICE_STREAM)),
                 routing_rng: stream(seed, stream_id(&stage.name, ROUTING_STREAM)),
-                closed_total: Time::ZERO,
+                closed_total: Span::ZERO,
                 closed_since: None,
                 started_today: 0,
                 quota_day: 0,
@@ -301,11 +301,12 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     /// Handles events up to the end or a limit (true), or until the stop token is set (false).
     fn run_events(&mut self) -> bool {
-        self.events.schedule(self.scenario.warmup, Event::WarmupEnd);
+        self.events
+            .schedule(Instant::after_start(self.scenario.warmup), Event::WarmupEnd);
         for stage_idx in 0..self.stages.len() {
-            self.staffing_change(Time::ZERO, stage_idx);
+            self.staffing_change(Instant::START, stage_idx);
         }
-        if let Some(first) = self.arrivals.next_after(Time::ZERO) {
+        if let Some(first) = self.arrivals.next_after(Instant::START) {
             self.events.schedule(first, Event::Arrival);
         }
         while let Some((now, event)) = self.events.pop() {
@@ -351,14 +352,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
     }
 
-    fn warmup_end(&mut self, now: Time) {
+    fn warmup_end(&mut self, now: Instant) {
         self.warm = true;
         for stage in &mut self.stages {
             stage.stats.reset(now);
         }
     }
 
-    fn arrival(&mut self, now: Time) {
+    fn arrival(&mut self, now: Instant) {
         if let Some(next) = self.arrivals.next_after(now) {
             if next < self.end {
                 self.events.schedule(next, Event::Arrival);
@@ -374,11 +375,11 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let entry = self.scenario.entry;
         let slot = &mut self.trucks[truck as usize];
         slot.next = Destination::Stage(entry);
-        slot.travel = Time::ZERO;
+        slot.travel = Span::ZERO;
         self.leave(now, truck, Holding::Road);
     }
 
-    fn new_truck(&mut self, now: Time) -> u32 {
+    fn new_truck(&mut self, now: Instant) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
         let fresh = Truck {
@@ -386,7 +387,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             arrival: now,
             counted: self.warm,
             next: Destination::Exit,
-            travel: Time::ZERO,
+            travel: Span::ZERO,
             visit: Visit::default(),
             holding: Holding::Road,
             visits: Vec::new(),
@@ -419,7 +420,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     /// Moves a truck towards its next destination, or leaves it waiting on what it holds.
-    fn leave(&mut self, now: Time, truck: u32, holding: Holding) {
+    fn leave(&mut self, now: Instant, truck: u32, holding: Holding) {
         let next = self.trucks[truck as usize].next;
         if let Destination::Stage(to) = next {
             if !self.stages[to].waiting_for_space.is_empty() || !self.has_space(to) {
@@ -435,7 +436,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     /// The truck frees what it holds and drives (or steps) to its next destination.
-    fn depart(&mut self, now: Time, truck: u32, holding: Holding) {
+    fn depart(&mut self, now: Instant, truck: u32, holding: Holding) {
         if let Holding::Server(from) = holding {
             let slot = &mut self.trucks[truck as usize];
             slot.visit.departed = now;
@@ -452,20 +453,20 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let slot = &self.trucks[truck as usize];
         let (next, travel) = (slot.next, slot.travel);
         match next {
-            Destination::Stage(to) if travel == Time::ZERO => self.enqueue(now, to, truck),
+            Destination::Stage(to) if travel == Span::ZERO => self.enqueue(now, to, truck),
             Destination::Stage(to) => {
                 self.stages[to].inbound += 1;
                 self.events
                     .schedule(now + travel, Event::TravelEnd { truck });
             }
-            Destination::Exit if travel == Time::ZERO => self.exit(now, truck),
+            Destination::Exit if travel == Span::ZERO => self.exit(now, truck),
             Destination::Exit => self
                 .events
                 .schedule(now + travel, Event::TravelEnd { truck }),
         }
     }
 
-    fn enqueue(&mut self, now: Time, stage_idx: usize, truck: u32) {
+    fn enqueue(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let slot = &mut self.trucks[truck as usize];
         slot.visit = Visit {
             stage: stage_idx,
@@ -484,7 +485,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         self.unsettled.push(stage_idx);
     }
 
-    fn travel_end(&mut self, now: Time, truck: u32) {
+    fn travel_end(&mut self, now: Instant, truck: u32) {
         match self.trucks[truck as usize].next {
             Destination::Stage(to) => {
                 self.stages[to].inbound -= 1;
@@ -494,7 +495,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
     }
 
-    fn service_end(&mut self, now: Time, stage_idx: usize, truck: u32) {
+    fn service_end(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let stage = &mut self.stages[stage_idx];
         stage.stats.in_service.decrement(now);
         let draw: f64 = stage.routing_rng.random();
@@ -519,7 +520,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         self.leave(now, truck, Holding::Server(stage_idx));
     }
 
-    fn staffing_change(&mut self, now: Time, stage_idx: usize) {
+    fn staffing_change(&mut self, now: Instant, stage_idx: usize) {
         let calendar = &self.scenario.stages[stage_idx].calendar;
         let on_duty = calendar.servers_at(now);
         if !calendar.is_constant() {
@@ -538,14 +539,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         self.unsettled.push(stage_idx);
     }
 
-    fn quota_reset(&mut self, now: Time, stage_idx: usize) {
+    fn quota_reset(&mut self, now: Instant, stage_idx: usize) {
         self.stages[stage_idx].roll_quota_day(now);
         self.unsettled.push(stage_idx);
     }
 
     /// Whether the stage's daily quota allows one more service today, counting it if so; when it
     /// does not, the stage closes until midnight.
-    fn quota_allows(&mut self, now: Time, stage_idx: usize) -> bool {
+    fn quota_allows(&mut self, now: Instant, stage_idx: usize) -> bool {
         let Some(quota) = self.scenario.stages[stage_idx].daily_quota else {
             return true;
         };
@@ -558,7 +559,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if !stage.quota_used_up {
             stage.quota_used_up = true;
             stage.update_closed(now);
-            let midnight = Time::DAY * (now.day() + 1);
+            let midnight = Instant::start_of_day(now.day() + 1);
             if midnight < self.end {
                 self.events.schedule(
                     midnight,
@@ -571,7 +572,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         false
     }
 
-    fn exit(&mut self, now: Time, truck: u32) {
+    fn exit(&mut self, now: Instant, truck: u32) {
         self.counts.exited += 1;
         self.daily[now.day() as usize].cleared += 1;
         self.in_port.set(now, self.in_port.value() - 1);
@@ -592,7 +593,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     /// Starts every service that can start and admits every truck that has space, until nothing
     /// changes. Freeing a server upstream can free another further up: the work list follows it.
-    fn settle(&mut self, now: Time) {
+    fn settle(&mut self, now: Instant) {
         while let Some(stage_idx) = self.unsettled.pop() {
             loop {
                 let stage = &self.stages[stage_idx];
@@ -620,7 +621,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
     }
 
-    fn start_service(&mut self, now: Time, stage_idx: usize, truck: u32) {
+    fn start_service(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let service_time = {
             let stage = &mut self.stages[stage_idx];
             stage.queue_changed(now);
@@ -651,7 +652,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     fn finish(mut self) -> RunResult {
         let end = self.end;
         // Up to the stop, when the run stopped at a limit.
-        let window = end.saturating_sub(self.scenario.warmup);
+        // A run stopped at a limit during the warm-up has measured nothing.
+        let window = end
+            .checked_since(Instant::after_start(self.scenario.warmup))
+            .unwrap_or(Span::ZERO);
         let stages = self
             .stages
             .iter_mut()
@@ -675,7 +679,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let mut counts = self.counts;
         // Counted from the truck table, independently of the arrival and exit counters.
         counts.in_port_at_end = (self.trucks.len() - self.free_slots.len()) as u64;
-        counts.cleared_per_day = if window == Time::ZERO {
+        counts.cleared_per_day = if window == Span::ZERO {
             0.0
         } else {
             self.cleared_after_warmup as f64 / (window.hours() / 24.0)

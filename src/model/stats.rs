@@ -4,13 +4,13 @@ use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::{Role, Stage};
-use crate::engine::Time;
+use crate::engine::{Instant, Span};
 
 /// A time-weighted level (queue length, busy servers): its integral and maximum since `reset`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Level {
     value: u32,
-    since: Time,
+    since: Instant,
     /// Sum of value × milliseconds.
     area: u128,
     max: u32,
@@ -21,15 +21,15 @@ impl Level {
         self.value
     }
 
-    pub(crate) fn increment(&mut self, now: Time) {
+    pub(crate) fn increment(&mut self, now: Instant) {
         self.set(now, self.value + 1);
     }
 
-    pub(crate) fn decrement(&mut self, now: Time) {
+    pub(crate) fn decrement(&mut self, now: Instant) {
         self.set(now, self.value - 1);
     }
 
-    pub(crate) fn set(&mut self, now: Time, value: u32) {
+    pub(crate) fn set(&mut self, now: Instant, value: u32) {
         self.area += u128::from(self.value) * u128::from((now - self.since).millis());
         self.since = now;
         self.value = value;
@@ -37,14 +37,14 @@ impl Level {
     }
 
     /// Forgets the history before `now` (end of warm-up); the current value stays.
-    pub(crate) fn reset(&mut self, now: Time) {
+    pub(crate) fn reset(&mut self, now: Instant) {
         self.since = now;
         self.area = 0;
         self.max = self.value;
     }
 
     /// The time average over [reset, `end`] and the maximum.
-    fn finish(&mut self, end: Time, window: Time) -> (f64, u32) {
+    fn finish(&mut self, end: Instant, window: Span) -> (f64, u32) {
         self.set(end, self.value);
         let mean = if window.millis() == 0 {
             0.0
@@ -63,7 +63,7 @@ pub(crate) struct Sum {
 }
 
 impl Sum {
-    pub(crate) fn record(&mut self, value: Time) {
+    pub(crate) fn record(&mut self, value: Span) {
         self.count += 1;
         self.sum += u128::from(value.millis());
     }
@@ -82,7 +82,7 @@ fn mean_hours(sum: u128, count: u64) -> f64 {
     if count == 0 {
         0.0
     } else {
-        sum as f64 / count as f64 / Time::HOUR.millis() as f64
+        sum as f64 / count as f64 / Span::HOUR.millis() as f64
     }
 }
 
@@ -107,9 +107,9 @@ impl Default for Tally {
 }
 
 impl Tally {
-    pub(crate) fn record(&mut self, value: Time) {
+    pub(crate) fn record(&mut self, value: Span) {
         self.sum.record(value);
-        if value == Time::ZERO {
+        if value == Span::ZERO {
             self.zeros += 1;
             return;
         }
@@ -148,13 +148,13 @@ impl Tally {
         if self.count() == 0 {
             0.0
         } else {
-            Time::from_millis(self.histogram.value_at_quantile(q)).hours()
+            Span::from_millis(self.histogram.value_at_quantile(q)).hours()
         }
     }
 
     fn max_hours(&mut self) -> f64 {
         self.settle();
-        Time::from_millis(self.histogram.max()).hours()
+        Span::from_millis(self.histogram.max()).hours()
     }
 
     /// Mean, percentiles and maximum, as reported for dwell times.
@@ -176,7 +176,7 @@ impl Tally {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HourlySeries {
     value: u32,
-    since: Time,
+    since: Instant,
     /// Sum of value × milliseconds in the current hour.
     area: u128,
     hours: Vec<f64>,
@@ -194,21 +194,21 @@ impl HourlySeries {
         self.value
     }
 
-    pub(crate) fn set(&mut self, now: Time, value: u32) {
+    pub(crate) fn set(&mut self, now: Instant, value: u32) {
         self.advance(now);
         self.value = value;
     }
 
     /// Integrates the current value up to `now`, closing every hour that ends on the way.
-    fn advance(&mut self, now: Time) {
+    fn advance(&mut self, now: Instant) {
         loop {
-            let hour_end = Time::HOUR * (self.hours.len() as u64 + 1);
+            let hour_end = Instant::after_start(Span::HOUR * (self.hours.len() as u64 + 1));
             if now < hour_end {
                 break;
             }
             self.area += u128::from(self.value) * u128::from((hour_end - self.since).millis());
             self.hours
-                .push(self.area as f64 / Time::HOUR.millis() as f64);
+                .push(self.area as f64 / Span::HOUR.millis() as f64);
             self.area = 0;
             self.since = hour_end;
         }
@@ -217,7 +217,7 @@ impl HourlySeries {
     }
 
     /// The hourly averages of every hour that ended by `end`.
-    pub(crate) fn finish(mut self, end: Time) -> Vec<f64> {
+    pub(crate) fn finish(mut self, end: Instant) -> Vec<f64> {
         self.advance(end);
         self.hours
     }
@@ -266,7 +266,7 @@ pub(crate) struct TraceSeries {
 }
 
 impl TraceSeries {
-    pub(crate) fn finish(self, stage: &str, end: Time) -> StageTrace {
+    pub(crate) fn finish(self, stage: &str, end: Instant) -> StageTrace {
         StageTrace {
             stage: stage.to_string(),
             queue: self.queue.finish(end),
@@ -289,16 +289,21 @@ impl TimeSplit {
     /// Adds one truck's visits, in order: each visit's states, and the drive to the next visit
     /// (or to the exit). The wait of the first visit starts at arrival, so the parts of a truck
     /// sum to its dwell exactly.
-    pub(crate) fn add_truck(splits: &mut [TimeSplit], arrival: Time, exit: Time, visits: &[Visit]) {
+    pub(crate) fn add_truck(
+        splits: &mut [TimeSplit],
+        arrival: Instant,
+        exit: Instant,
+        visits: &[Visit],
+    ) {
         let mut ready = arrival;
         for (k, visit) in visits.iter().enumerate() {
             let next = visits.get(k + 1).map_or(exit, |next| next.queued);
             let split = &mut splits[visit.stage];
-            let ms = |from: Time, to: Time| u128::from((to - from).millis());
-            let wait = ms(ready, visit.started);
-            let closed = u128::from(visit.closed.millis()).min(wait);
-            split.waiting += wait - closed;
-            split.closed += closed;
+            let ms = |from: Instant, to: Instant| u128::from((to - from).millis());
+            // The closed part of the wait is within it: a negative open part is an error.
+            let wait = visit.started - ready;
+            split.waiting += u128::from((wait - visit.closed).millis());
+            split.closed += u128::from(visit.closed.millis());
             split.service += ms(visit.started, visit.finished);
             split.blocked += ms(visit.finished, visit.departed);
             split.travel += ms(visit.departed, next);
@@ -372,8 +377,8 @@ impl Channel {
 /// (the end of its last check: declaration, document check or inspection) and its channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TruckMilestones {
-    pub declaration_accepted: Option<Time>,
-    pub released: Option<Time>,
+    pub declaration_accepted: Option<Instant>,
+    pub released: Option<Instant>,
     pub channel: Channel,
 }
 
@@ -411,7 +416,7 @@ pub(crate) struct MilestoneSums {
 }
 
 impl MilestoneSums {
-    pub(crate) fn add_truck(&mut self, stages: &[Stage], arrival: Time, visits: &[Visit]) {
+    pub(crate) fn add_truck(&mut self, stages: &[Stage], arrival: Instant, visits: &[Visit]) {
         let truck = TruckMilestones::of(stages, visits);
         if let Some(accepted) = truck.declaration_accepted {
             self.to_declaration.record(accepted - arrival);
@@ -473,7 +478,7 @@ pub(crate) struct StageStats {
 }
 
 impl StageStats {
-    pub(crate) fn reset(&mut self, now: Time) {
+    pub(crate) fn reset(&mut self, now: Instant) {
         for level in [
             &mut self.queue,
             &mut self.in_service,
@@ -484,7 +489,7 @@ impl StageStats {
         }
     }
 
-    pub(crate) fn finish(&mut self, name: &str, end: Time, window: Time) -> StageSummary {
+    pub(crate) fn finish(&mut self, name: &str, end: Instant, window: Span) -> StageSummary {
         let (mean_queue, max_queue) = self.queue.finish(end, window);
         let (mean_in_service, _) = self.in_service.finish(end, window);
         let (mean_blocked_servers, _) = self.blocked_servers.finish(end, window);
@@ -619,21 +624,21 @@ pub struct StageSummary {
 pub struct Visit {
     pub stage: usize,
     /// Joined the stage's queue (entered its yard).
-    pub queued: Time,
-    pub started: Time,
-    pub finished: Time,
+    pub queued: Instant,
+    pub started: Instant,
+    pub finished: Instant,
     /// Left the server: later than `finished` when blocked by a full stage downstream.
-    pub departed: Time,
+    pub departed: Instant,
     /// Part of the wait (queued to started) during which the stage had no server on duty.
-    pub closed: Time,
+    pub closed: Span,
 }
 
 /// One truck that arrived after warm-up and exited before the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TruckRecord {
     pub id: u64,
-    pub arrival: Time,
-    pub exit: Time,
+    pub arrival: Instant,
+    pub exit: Instant,
     first_visit: usize,
     visit_count: usize,
 }
@@ -646,7 +651,7 @@ pub struct TruckLog {
 }
 
 impl TruckLog {
-    pub(crate) fn push(&mut self, id: u64, arrival: Time, exit: Time, visits: &[Visit]) {
+    pub(crate) fn push(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
         self.trucks.push(TruckRecord {
             id,
             arrival,
@@ -669,7 +674,7 @@ mod tests {
 
     #[test]
     fn hourly_series_splits_a_level_at_hour_boundaries() {
-        let minutes = |m: u64| Time::from_millis(m * 60_000);
+        let minutes = |m: u64| Instant::after_start(Span::MINUTE * m);
         let mut series = HourlySeries::with_hours(3);
         series.set(minutes(30), 2); // 0 for 30 min, then 2
         series.set(minutes(90), 4); // 2 until 01:30, then 4

@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
 
 use crate::compare::Comparison;
-use crate::engine::Time;
+use crate::engine::Span;
 use crate::experiment::{Experiment, MetricEstimate, MetricId};
 use crate::model::{RunResult, Scenario, TruckMilestones};
 use crate::sweep::{PointResult, SweepInfo};
@@ -137,7 +137,7 @@ pub fn read_table(path: &Path) -> Result<Option<Table>, ReadError> {
 
 /// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
 /// integer milliseconds: no float formatting, so it is fast and the same on every platform.
-fn push_hours(field: &mut Vec<u8>, time: Time) {
+fn push_hours(field: &mut Vec<u8>, time: Span) {
     let micro_hours = (u128::from(time.millis()) * 10 + 18) / 36;
     let _ = write!(
         field,
@@ -175,7 +175,7 @@ pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult)
     // One reused record and field buffer: no allocation per row once they have grown.
     let mut record = csv::ByteRecord::new();
     let mut field = Vec::with_capacity(32);
-    let mut push_time = |record: &mut csv::ByteRecord, time: Time| {
+    let mut push_time = |record: &mut csv::ByteRecord, time: Span| {
         field.clear();
         push_hours(&mut field, time);
         record.push_field(&field);
@@ -183,14 +183,14 @@ pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult)
     for truck in &log.trucks {
         record.clear();
         record.push_field(truck.id.to_string().as_bytes());
-        push_time(&mut record, truck.arrival);
+        push_time(&mut record, truck.arrival.since_start());
         let visits = log.visits(truck);
         for stage_idx in 0..scenario.stages.len() {
             // A stage visited twice shows its first visit; `path` lists every visit.
             match visits.iter().find(|visit| visit.stage == stage_idx) {
                 Some(visit) => {
                     for time in [visit.queued, visit.started, visit.finished, visit.departed] {
-                        push_time(&mut record, time);
+                        push_time(&mut record, time.since_start());
                     }
                 }
                 None => (0..4).for_each(|_| record.push_field(b"")),
@@ -199,12 +199,12 @@ pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult)
         let milestones = TruckMilestones::of(&scenario.stages, visits);
         for milestone in [milestones.declaration_accepted, milestones.released] {
             match milestone {
-                Some(time) => push_time(&mut record, time),
+                Some(time) => push_time(&mut record, time.since_start()),
                 None => record.push_field(b""),
             }
         }
         record.push_field(milestones.channel.name().as_bytes());
-        push_time(&mut record, truck.exit);
+        push_time(&mut record, truck.exit.since_start());
         push_time(&mut record, truck.exit - truck.arrival);
         let path: Vec<&str> = visits
             .iter()
@@ -348,7 +348,7 @@ impl DwellBins {
         (0..Self::COUNT)
             .map(|k| match k {
                 _ if k + 1 == Self::COUNT => u64::MAX,
-                _ => (Self::edges_hours(k).1 * Time::HOUR.millis() as f64).round() as u64,
+                _ => (Self::edges_hours(k).1 * Span::HOUR.millis() as f64).round() as u64,
             })
             .collect()
     }
@@ -770,7 +770,7 @@ mod tests {
     fn hours_have_six_exact_decimals() {
         let hours = |ms: u64| {
             let mut field = Vec::new();
-            push_hours(&mut field, Time::from_millis(ms));
+            push_hours(&mut field, Span::from_millis(ms));
             String::from_utf8(field).unwrap()
         };
         assert_eq!(hours(0), "0.000000");

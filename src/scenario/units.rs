@@ -1,9 +1,9 @@
 //! Quantities as planners write them: durations with units, times of day, rates, dates.
 
-use crate::engine::Time;
+use crate::engine::Span;
 
 /// Parses "90 s", "12 min", "3 h", "2 d", "1.5 h" (the space is optional).
-pub(crate) fn duration(text: &str) -> Result<Time, String> {
+pub(crate) fn duration(text: &str) -> Result<Span, String> {
     let bad = || {
         format!("expected a duration with a unit such as \"90 s\", \"12 min\", \"3 h\" or \"2 d\", got \"{text}\"")
     };
@@ -29,7 +29,7 @@ pub(crate) fn duration(text: &str) -> Result<Time, String> {
     if ms > 1e15 {
         return Err(format!("is too long, got \"{text}\""));
     }
-    Ok(Time::from_millis_f64(ms))
+    Ok(Span::from_millis_f64(ms))
 }
 
 /// Milliseconds per unit of a rate's time unit: "trucks per hour" → one hour.
@@ -71,7 +71,7 @@ trucks per hour, got \"{text}\""
 }
 
 /// Parses a time of day "08:00" (or "24:00" for the end of the day).
-pub(crate) fn time_of_day(text: &str) -> Result<Time, String> {
+pub(crate) fn time_of_day(text: &str) -> Result<Span, String> {
     let bad = || format!("expected a time of day such as \"08:00\", got \"{text}\"");
     let (hours, minutes) = text.trim().split_once(':').ok_or_else(bad)?;
     let hours: u64 = hours.parse().map_err(|_| bad())?;
@@ -79,7 +79,7 @@ pub(crate) fn time_of_day(text: &str) -> Result<Time, String> {
     if minutes >= 60 || hours > 24 || (hours == 24 && minutes > 0) {
         return Err(bad());
     }
-    Ok(Time::HOUR * hours + Time::MINUTE * minutes)
+    Ok(Span::HOUR * hours + Span::MINUTE * minutes)
 }
 
 /// Parses an ISO date "2025-10-01" into days since 1970-01-01.
@@ -133,11 +133,11 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(duration("90 s"), Ok(Time::SECOND * 90));
-        assert_eq!(duration("12 min"), Ok(Time::MINUTE * 12));
-        assert_eq!(duration("3h"), Ok(Time::HOUR * 3));
-        assert_eq!(duration("2 d"), Ok(Time::DAY * 2));
-        assert_eq!(duration("1.5 hours"), Ok(Time::MINUTE * 90));
+        assert_eq!(duration("90 s"), Ok(Span::SECOND * 90));
+        assert_eq!(duration("12 min"), Ok(Span::MINUTE * 12));
+        assert_eq!(duration("3h"), Ok(Span::HOUR * 3));
+        assert_eq!(duration("2 d"), Ok(Span::DAY * 2));
+        assert_eq!(duration("1.5 hours"), Ok(Span::MINUTE * 90));
         assert!(duration("5").is_err());
         assert!(duration("5 parsecs").is_err());
         assert!(duration("-1 h").is_err());
@@ -149,8 +149,8 @@ mod tests {
         assert!((per_hour * 3_600_000.0 - 36.0).abs() < 1e-9);
         assert!(rate("36").is_err());
         assert!(rate("0 trucks per hour").is_err());
-        assert_eq!(time_of_day("08:30"), Ok(Time::HOUR * 8 + Time::MINUTE * 30));
-        assert_eq!(time_of_day("24:00"), Ok(Time::DAY));
+        assert_eq!(time_of_day("08:30"), Ok(Span::HOUR * 8 + Span::MINUTE * 30));
+        assert_eq!(time_of_day("24:00"), Ok(Span::DAY));
         assert!(time_of_day("25:00").is_err());
         assert_eq!(date("1970-01-02"), Ok(1));
         assert!(date("2025-02-29").is_err());

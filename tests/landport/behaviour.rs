@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use landport::engine::Time;
+use landport::engine::{Instant, Span};
 use landport::{RunResult, Scenario};
 
 use crate::scenario;
@@ -77,7 +77,7 @@ routes = [{ to = "exit", travel = "3 min" }]
     let scenario = traced(dir.path(), &[1.0, 2.0, 3.0], body);
     let result = landport::run(&scenario, 1);
     assert_eq!(result.dwell.trucks, 3);
-    let expected = Time::MINUTE * 38;
+    let expected = Span::MINUTE * 38;
     let log = result.log.as_ref().unwrap();
     for truck in &log.trucks {
         assert_eq!(truck.exit - truck.arrival, expected, "truck {}", truck.id);
@@ -250,7 +250,7 @@ fn changing_one_stage_keeps_the_arrival_stream() {
         let mut trucks = result.log.unwrap().trucks;
         trucks.sort_by_key(|truck| truck.id);
         // Trucks near the end may not have exited in both runs; compare the rest.
-        let cutoff = Time::DAY * 40;
+        let cutoff = Instant::start_of_day(40);
         trucks
             .iter()
             .map(|truck| truck.arrival)
