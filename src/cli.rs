@@ -9,13 +9,13 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use landport::compare::Comparison;
+use landport::driver::{self, journal, Outcome, Prepared};
 use landport::engine::StopToken;
 use landport::experiment::{self, Experiment};
 use landport::output::{self, table};
 use landport::report::{self, PlotOptions, TimeAxis};
 use landport::scenario::{self, ScenarioError};
-use landport::sweep::driver::{self, Outcome, Prepared};
-use landport::sweep::{self, journal, runs, PointResult, Shard, SweepError, SweepInfo};
+use landport::sweep::{self, runs, PointResult, Shard, SweepError, SweepInfo};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -746,7 +746,7 @@ fn write_sweep(
     results: &[PointResult],
     plots: &Plots,
 ) -> anyhow::Result<String> {
-    let written = sweep::write_results(dir, info, results).context("writing results")?;
+    let written = output::write_sweep(dir, info, results).context("writing results")?;
     let mut text = with_files(table::sweep_table(info, results), &written);
     plots.draw(dir, &mut text)?;
     Ok(text)

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod compare;
+pub mod driver;
 pub mod engine;
 pub mod experiment;
 pub mod model;

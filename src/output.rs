@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::compare::Comparison;
 use crate::experiment::Experiment;
 use crate::model::{RunResult, Scenario};
+use crate::sweep::{PointResult, SweepInfo};
 
 /// The writer of a result file.
 pub type Buffered = io::BufWriter<fs::File>;
@@ -82,6 +83,21 @@ pub fn write_comparison(
         ],
     )?);
     Ok(written)
+}
+
+/// Writes a sweep's sweep.csv and sweep.json into `dir`; returns their paths.
+pub fn write_sweep(
+    dir: &Path,
+    info: &SweepInfo,
+    results: &[PointResult],
+) -> Result<Vec<PathBuf>, OutputError> {
+    write_files(
+        dir,
+        &[
+            ("sweep.csv", &|w| csv::write_sweep(w, info, results)),
+            ("sweep.json", &|w| json::write_sweep(w, info, results)),
+        ],
+    )
 }
 
 /// A result file that could not be written.

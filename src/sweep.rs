@@ -2,8 +2,6 @@
 //! list of points); every (point, replication) runs in parallel on rayon, and the results come
 //! back in the order of the points whatever the thread count.
 
-pub mod driver;
-pub mod journal;
 pub mod runs;
 pub mod slurm;
 
@@ -17,7 +15,6 @@ use toml_edit::{ImDocument, Item, Value};
 use crate::engine::StopToken;
 use crate::experiment::{metrics, replication_seed, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
-use crate::output::{self, write_files, OutputError};
 use crate::scenario::{
     display_problems, in_file_order, locate, parse_document, read_text, Location, Override,
     Problem, ScenarioError, TextError, Unchecked, MAX_REPLICATIONS,
@@ -718,23 +715,6 @@ pub fn run_pairs(
             1
         })
         .sum()
-}
-
-/// Writes sweep.csv and sweep.json into `dir`; returns their paths.
-pub fn write_results(
-    dir: &Path,
-    info: &SweepInfo,
-    results: &[PointResult],
-) -> Result<Vec<PathBuf>, OutputError> {
-    write_files(
-        dir,
-        &[
-            ("sweep.csv", &|w| output::csv::write_sweep(w, info, results)),
-            ("sweep.json", &|w| {
-                output::json::write_sweep(w, info, results)
-            }),
-        ],
-    )
 }
 
 /// The output folder's name: `sweep-<name>`.

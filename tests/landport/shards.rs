@@ -265,8 +265,8 @@ fn slurm_writes_a_job_array_script_and_the_merge_command() {
 
 #[test]
 fn a_sweep_stopped_by_its_token_resumes_to_the_same_bytes() {
+    use landport::driver::{Options, Outcome, Prepared};
     use landport::engine::StopToken;
-    use landport::sweep::driver::{Options, Outcome, Prepared};
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     let (dir, file) = study(4, 20);

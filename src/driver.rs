@@ -1,17 +1,21 @@
-//! Running a sweep in its results folder to the end: runs already kept in the journal are not run
-//! again (`--resume`), a shard runs only its share, and a [`StopToken`] stops the sweep between
-//! runs and inside them. The command line only supplies the token and draws the progress.
+//! Running a sweep in its results folder to the end: each finished run is kept in the folder's
+//! journal ([`journal`]), runs already kept are not run again (`--resume`), a shard runs only its
+//! share, shards merge, and a [`StopToken`] stops the sweep between runs and inside them. The
+//! command line only supplies the token and draws the progress.
+
+pub mod journal;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::journal::{self, Journal, JournalError};
-use super::runs::{self, Shard};
-use super::{run_pairs, write_results, PointResult, Sweep};
 use crate::engine::StopToken;
 use crate::model::Stopped;
+use crate::output::write_sweep;
 use crate::output::OutputError;
+use crate::sweep::runs::{self, Shard};
+use crate::sweep::{run_pairs, PointResult, Sweep};
+use journal::{Journal, JournalError};
 
 /// How a sweep runs in its folder.
 #[derive(Debug, Clone, Copy, Default)]
@@ -175,7 +179,7 @@ impl<'a> Prepared<'a> {
             runs: missing.runs,
             path: self.journal.path().to_path_buf(),
         })?;
-        let written = write_results(&self.dir, info, &results)?;
+        let written = write_sweep(&self.dir, info, &results)?;
         // The results are whole: the runs kept for a resume are no longer needed.
         std::fs::remove_file(self.journal.path()).map_err(|source| {
             DriveError::Journal(JournalError::Io {

@@ -9,9 +9,9 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
-use super::runs::{reduce, RunRecord, Shard, SweepInfo};
-use super::PointResult;
 use crate::output::write_file_atomically;
+use crate::sweep::runs::{reduce, RunRecord, Shard, SweepInfo};
+use crate::sweep::PointResult;
 
 /// The journal's file name in a sweep's (or shard's) results folder.
 pub const JOURNAL: &str = "runs.jsonl";
