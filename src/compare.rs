@@ -42,6 +42,12 @@ impl Comparison {
                 experiment: Experiment::run(scenario, base_seed, replications, records),
             })
             .collect();
+        Comparison::of(variants, base_seed, replications)
+    }
+
+    /// Pairs each variant with the first; every variant must have run replications
+    /// `0..replications` of `base_seed`.
+    pub fn of(variants: Vec<Variant>, base_seed: u64, replications: u32) -> Comparison {
         let differences = match variants.split_first() {
             Some((base, others)) => others
                 .iter()

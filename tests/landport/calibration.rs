@@ -5,8 +5,6 @@
 //! replications of a month after a 14-day warm-up. The whole 95% interval of the mean dwell must lie
 //! in the published range, and the port must clear what arrives.
 
-use landport::experiment::Experiment;
-
 struct Expected {
     file: &'static str,
     /// Trucks arriving a day, about (the published volume).
@@ -50,8 +48,7 @@ fn the_scenarios_reproduce_the_published_clearance_times() {
             scenario.horizon().hours() >= 30.0 * 24.0,
             "{path}: less than a month"
         );
-        let experiment =
-            Experiment::run(&scenario, scenario.seed(), scenario.replications(), false);
+        let experiment = crate::shipped_experiment(expected.file);
         let dwell = experiment
             .metric(&crate::id("dwell_mean_h"))
             .unwrap()

@@ -98,6 +98,9 @@ fn same_seed_gives_identical_bytes_and_another_seed_does_not() {
                 "scenarios/alashankou-legacy.toml",
                 "--seed",
                 seed,
+                "--replications",
+                "3",
+                "--no-plots",
                 "--out",
             ])
             .arg(&out)

@@ -19,6 +19,36 @@ use std::path::Path;
 
 use landport::{RunResult, Scenario};
 
+/// The experiment `landport run scenarios/<name>.toml` makes of a shipped scenario (its own seed
+/// and replications, statistics only), computed once per test binary and shared by the tests that
+/// check the published figures, the README and the committed charts.
+pub fn shipped_experiment(name: &str) -> &'static landport::experiment::Experiment {
+    use std::sync::OnceLock;
+    const NAMES: [&str; 5] = [
+        "alashankou-legacy",
+        "alashankou-reformed",
+        "horgos-legacy",
+        "horgos-reformed",
+        "variants/reformed-exit-24h",
+    ];
+    static EXPERIMENTS: [OnceLock<landport::experiment::Experiment>; 5] =
+        [const { OnceLock::new() }; 5];
+    let index = NAMES
+        .iter()
+        .position(|known| *known == name)
+        .unwrap_or_else(|| panic!("{name} is not a shipped scenario"));
+    EXPERIMENTS[index].get_or_init(|| {
+        let scenario =
+            landport::scenario::load(Path::new(&format!("scenarios/{name}.toml"))).unwrap();
+        landport::experiment::Experiment::run(
+            &scenario,
+            scenario.seed(),
+            scenario.replications(),
+            false,
+        )
+    })
+}
+
 /// A metric by its name in result files.
 pub fn id(name: &str) -> landport::experiment::MetricId {
     name.parse().unwrap()
@@ -64,9 +94,12 @@ routes = [{{ to = "exit" }}]
     )
 }
 
-/// Runs `replications` independent replications (seeds 1..=replications), summaries only.
+/// Runs `replications` independent replications (seeds 1..=replications), summaries only, on
+/// rayon (in seed order).
 pub fn replicate(scenario: &Scenario, replications: u64) -> Vec<RunResult> {
+    use rayon::prelude::*;
     (1..=replications)
+        .into_par_iter()
         .map(|seed| landport::run_summary(scenario, seed))
         .collect()
 }

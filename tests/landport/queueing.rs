@@ -54,7 +54,7 @@ fn check(what: &str, estimates: &[f64], exact: f64, accuracy: f64) {
 fn mmc_mean_wait_matches_erlang_c() {
     // (arrivals per hour, mean service in minutes, servers): loads 0.8 and 0.85.
     for (rate, service_minutes, servers) in [(8.0, 12.0, 2), (25.5, 6.0, 3)] {
-        let scenario = scenario(&mmc(rate, service_minutes, servers, 20, 5_000));
+        let scenario = scenario(&mmc(rate, service_minutes, servers, 20, 3_000));
         let runs = replicate(&scenario, REPLICATIONS);
         let waits: Vec<f64> = runs
             .iter()

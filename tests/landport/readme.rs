@@ -1,7 +1,6 @@
 //! The figures the README shows are the ones the shipped scenarios produce.
 
 use landport::compare::Comparison;
-use landport::experiment::Experiment;
 use landport::output::table::comparison_table;
 use landport::output::table::with_interval;
 
@@ -19,10 +18,8 @@ fn readme_dwell_table_matches_the_shipped_scenarios() {
             .lines()
             .find(|line| line.starts_with(&format!("| {name} |")))
             .unwrap_or_else(|| panic!("README has no row for {name}"));
-        let scenario = landport::scenario::load(format!("scenarios/{name}.toml").as_ref()).unwrap();
         // What `landport run` does with the scenario's seed and replications.
-        let experiment =
-            Experiment::run(&scenario, scenario.seed(), scenario.replications(), false);
+        let experiment = crate::shipped_experiment(name);
         let cell = |metric: &str| {
             with_interval(&experiment.metric(&crate::id(metric)).unwrap().estimate, 2)
         };
@@ -83,6 +80,31 @@ fn assert_printed(shown: &[String], printed: &str, what: &str) {
     );
 }
 
+/// What `landport compare` makes of shipped scenarios: every variant runs the first one's seed and
+/// replications, so each is the shared experiment of its own file when they have the same seed.
+fn shipped_comparison(files: &[(std::path::PathBuf, landport::Scenario)]) -> Comparison {
+    let first = &files[0].1;
+    let variants = files
+        .iter()
+        .map(|(path, scenario)| {
+            assert_eq!(scenario.seed(), first.seed(), "{}", path.display());
+            assert_eq!(scenario.replications(), first.replications());
+            let name = path
+                .strip_prefix("scenarios")
+                .unwrap()
+                .with_extension("")
+                .to_string_lossy()
+                .into_owned();
+            landport::compare::Variant {
+                name: scenario.name().to_string(),
+                file: path.clone(),
+                experiment: crate::shipped_experiment(&name).clone(),
+            }
+        })
+        .collect();
+    Comparison::of(variants, first.seed(), first.replications().max(2))
+}
+
 #[test]
 fn readme_comparisons_are_what_compare_prints() {
     let shown = shown_outputs("compare");
@@ -96,8 +118,7 @@ fn readme_comparisons_are_what_compare_prints() {
                 (path, scenario)
             })
             .collect();
-        let first = &files[0].1;
-        let comparison = Comparison::run(&files, first.seed(), first.replications(), false);
+        let comparison = shipped_comparison(&files);
         assert_printed(&lines, &comparison_table(&comparison), &args.join(" "));
     }
 }
@@ -122,17 +143,20 @@ fn readme_charts_are_what_compare_draws() {
     let readme = std::fs::read_to_string("README.md").unwrap();
     let folder = "output/compare-alashankou-legacy-vs-alashankou-reformed";
     let out = tempfile::tempdir().unwrap();
-    assert_cmd::Command::cargo_bin("landport")
-        .unwrap()
-        .args([
-            "compare",
-            "scenarios/alashankou-legacy.toml",
-            "scenarios/alashankou-reformed.toml",
-            "--out",
-        ])
-        .arg(out.path())
-        .assert()
-        .success();
+    // What `landport compare scenarios/alashankou-legacy.toml scenarios/alashankou-reformed.toml`
+    // does after simulating: write the results, then draw from them.
+    let files: Vec<_> = ["alashankou-legacy", "alashankou-reformed"]
+        .iter()
+        .map(|name| {
+            let path = std::path::PathBuf::from(format!("scenarios/{name}.toml"));
+            let scenario = landport::scenario::load(&path).unwrap();
+            (path, scenario)
+        })
+        .collect();
+    let comparison = shipped_comparison(&files);
+    let scenarios: Vec<&landport::Scenario> = files.iter().map(|(_, scenario)| scenario).collect();
+    landport::output::write_comparison(out.path(), &scenarios, &comparison).unwrap();
+    landport::report::plot(out.path(), &landport::report::PlotOptions::default()).unwrap();
     for chart in ["dwell-distribution.png", "time-breakdown.png"] {
         let committed = format!("{folder}/{chart}");
         assert!(
