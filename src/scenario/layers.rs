@@ -203,6 +203,15 @@ impl Layers {
     /// Where the value at `path` was written: by the override that set it, or by the most
     /// derived file that writes the deepest part of the path.
     pub(crate) fn locate(&self, path: &KeyPath) -> Location {
+        self.locate_at(path, false)
+    }
+
+    /// Where the key at the end of `path` was written (for a key that should not be there).
+    pub(crate) fn locate_key(&self, path: &KeyPath) -> Location {
+        self.locate_at(path, true)
+    }
+
+    fn locate_at(&self, path: &KeyPath, at_key: bool) -> Location {
         if let Some((_, set_by)) = self
             .overrides
             .iter()
@@ -213,7 +222,12 @@ impl Layers {
         }
         let mut best: Option<(usize, &Layer, usize)> = None;
         for layer in &self.files {
-            if let Some((depth, offset)) = layer.locator().find(path) {
+            let found = if at_key {
+                layer.locator().find_key(path)
+            } else {
+                layer.locator().find(path)
+            };
+            if let Some((depth, offset)) = found {
                 if best.is_none_or(|(best_depth, _, _)| depth > best_depth) {
                     best = Some((depth, layer, offset));
                 }
@@ -224,18 +238,6 @@ impl Layers {
             None => self.files[0].location(0),
         }
     }
-
-    /// The key path at a byte offset of the merged text, and where it was written.
-    pub(crate) fn locate_offset(&self, offset: usize) -> (KeyPath, Location) {
-        let merged = self.merged();
-        let path = merged.locator().path_at(offset);
-        if self.merged.is_none() {
-            return (path, merged.location(offset));
-        }
-        let location = self.locate(&path);
-        (path, location)
-    }
-
     /// The file that sets the value at `path`: file names in it are relative to its folder.
     pub(crate) fn file_of(&self, path: &KeyPath) -> PathBuf {
         self.locate(path).file

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use toml_edit::{ImDocument, Item, Table, TableLike, Value};
+use toml_edit::{ImDocument, Item, Table, Value};
 
 /// One step of a key path: a table key or an array index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,41 +88,6 @@ impl<'a> Node<'a> {
             _ => None,
         }
     }
-
-    /// Every child with its segment and key span.
-    fn children(self) -> Vec<(Segment, Option<Range<usize>>, Node<'a>)> {
-        let table_children = |table: &'a dyn TableLike| {
-            table
-                .iter()
-                .filter_map(|(key, _)| {
-                    let (key_ref, item) = table.get_key_value(key)?;
-                    Some((
-                        Segment::Key(key.to_string()),
-                        key_ref.span(),
-                        Node::Item(item),
-                    ))
-                })
-                .collect::<Vec<_>>()
-        };
-        match self {
-            Node::Item(Item::Table(table)) | Node::Table(table) => table_children(table),
-            Node::Item(Item::ArrayOfTables(array)) => array
-                .iter()
-                .enumerate()
-                .map(|(i, table)| (Segment::Index(i), None, Node::Table(table)))
-                .collect(),
-            Node::Item(Item::Value(value)) | Node::Value(value) => match value {
-                Value::InlineTable(table) => table_children(table),
-                Value::Array(array) => array
-                    .iter()
-                    .enumerate()
-                    .map(|(i, value)| (Segment::Index(i), None, Node::Value(value)))
-                    .collect(),
-                _ => Vec::new(),
-            },
-            Node::Item(Item::None) => Vec::new(),
-        }
-    }
 }
 
 /// The parsed scenario text, able to say where a key path is written.
@@ -143,16 +108,31 @@ impl<'a> Locator<'a> {
     /// How many leading segments of `path` the document has, and the byte offset of the value
     /// at the deepest of them (or of the nearest written key above it).
     pub(crate) fn find(&self, path: &KeyPath) -> Option<(usize, usize)> {
+        self.find_at(path, false)
+    }
+
+    /// As [`Locator::find`], but pointing at the last key itself rather than its value.
+    pub(crate) fn find_key(&self, path: &KeyPath) -> Option<(usize, usize)> {
+        self.find_at(path, true)
+    }
+
+    fn find_at(&self, path: &KeyPath, at_key: bool) -> Option<(usize, usize)> {
         let mut node = Node::Table(self.document.as_table());
         let mut best = None;
         let mut depth = 0;
-        for segment in &path.0 {
+        for (k, segment) in path.0.iter().enumerate() {
             let Some((key_span, child)) = node.child(segment) else {
                 break;
             };
             depth += 1;
             let child_span = if child.is_table() { None } else { child.span() };
-            best = child_span.or(key_span).map(|span| span.start).or(best);
+            let last_key = at_key && k + 1 == path.0.len();
+            let span = if last_key {
+                key_span.or(child_span)
+            } else {
+                child_span.or(key_span)
+            };
+            best = span.map(|span| span.start).or(best);
             node = child;
         }
         best.map(|offset| (depth, offset))
@@ -171,33 +151,6 @@ impl<'a> Locator<'a> {
             Node::Item(Item::None) => return None,
             Node::Item(Item::Table(_)) | Node::Table(_) => "table",
         })
-    }
-
-    /// The deepest key path whose key or value contains the byte offset.
-    pub(crate) fn path_at(&self, offset: usize) -> KeyPath {
-        fn search(node: Node<'_>, offset: usize, path: &mut Vec<Segment>, best: &mut Vec<Segment>) {
-            for (segment, key_span, child) in node.children() {
-                path.push(segment);
-                let inside = |span: Option<Range<usize>>| {
-                    span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1))
-                };
-                if (inside(key_span) || (!child.is_table() && inside(child.span())))
-                    && path.len() > best.len()
-                {
-                    *best = path.clone();
-                }
-                search(child, offset, path, best);
-                path.pop();
-            }
-        }
-        let mut best = Vec::new();
-        search(
-            Node::Table(self.document.as_table()),
-            offset,
-            &mut Vec::new(),
-            &mut best,
-        );
-        KeyPath(best)
     }
 }
 

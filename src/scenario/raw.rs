@@ -1,39 +1,364 @@
-//! The serde image of a scenario file: what the user typed, before any check.
+//! What the user typed: each section of a scenario file read into plain values, before any check
+//! of meaning. Reads are typed and report in landport's words, every problem of a section at once:
+//! an unknown key, a value of the wrong type, a required key left out. A value that is missing or
+//! wrong is `None`; the key is then in the section's `bad` list when it was there but wrong, so
+//! that the checks of meaning do not report it a second time as missing.
 
-use serde::de::IgnoredAny;
-use serde::Deserialize;
+use toml_edit::{Item, TableLike, Value};
 
-/// Top-level keys. `arrivals` and `stages` are read section by section, so that one bad stage
-/// does not hide the problems of the others.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+use super::locate::KeyPath;
+
+/// A problem found while reading: the key it concerns, and where to point (the key itself, or
+/// the section for a key left out).
+#[derive(Debug, Clone)]
+pub(crate) struct Found {
+    pub(crate) at: KeyPath,
+    /// Point at the key of `at` rather than its value.
+    pub(crate) at_key: bool,
+    pub(crate) key: KeyPath,
+    pub(crate) message: String,
+}
+
+/// How a value of the wrong type reads: `integer 3`, `string "two"`, `a table`.
+fn shown(item: &Item) -> String {
+    match item {
+        Item::Value(value @ (Value::Array(_) | Value::InlineTable(_))) => {
+            format!("{} {}", article(value.type_name()), value.type_name())
+        }
+        Item::Value(value) => {
+            format!("{} {}", value.type_name(), value.to_string().trim())
+        }
+        Item::Table(_) => "a table".into(),
+        Item::ArrayOfTables(_) => "an array of tables".into(),
+        Item::None => "nothing".into(),
+    }
+}
+
+fn article(noun: &str) -> &'static str {
+    if noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// The keys of one table, read one by one.
+pub(crate) struct Fields<'t, 'f> {
+    table: &'t dyn TableLike,
+    path: KeyPath,
+    found: &'f mut Vec<Found>,
+    /// Keys that were there with a value that could not be read.
+    pub(crate) bad: Vec<&'static str>,
+}
+
+/// A section reader: the table, its path and where problems go.
+pub(crate) type Reader<T> = fn(&mut Fields<'_, '_>) -> T;
+
+impl<'t, 'f> Fields<'t, 'f> {
+    /// Starts reading `table` at `path`; every key not in `known` is reported at once.
+    /// A misspelt key (within two edits of a known one that is not given) counts as that key
+    /// given badly, so that it is not reported again as missing.
+    pub(crate) fn new(
+        table: &'t dyn TableLike,
+        path: KeyPath,
+        known: &'static [&'static str],
+        found: &'f mut Vec<Found>,
+    ) -> Self {
+        let mut bad = Vec::new();
+        for (key, _) in table.iter() {
+            if known.contains(&key) {
+                continue;
+            }
+            let key_path = path.key(key);
+            let meant = known
+                .iter()
+                .filter(|known| table.get(known).is_none())
+                .map(|known| (strsim::levenshtein(key, known), *known))
+                .filter(|(distance, _)| *distance <= 2)
+                .min();
+            let message = match meant {
+                Some((_, meant)) => {
+                    bad.push(meant);
+                    format!("unknown key `{key}`: did you mean `{meant}`?")
+                }
+                None => format!(
+                    "unknown key `{key}`, expected one of {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
+            found.push(Found {
+                at: key_path.clone(),
+                at_key: true,
+                key: key_path,
+                message,
+            });
+        }
+        Fields {
+            table,
+            path,
+            found,
+            bad,
+        }
+    }
+
+    fn wrong(&mut self, key: &'static str, path: KeyPath, expected: &str, item: &Item) {
+        self.bad.push(key);
+        self.found.push(Found {
+            at: path.clone(),
+            at_key: false,
+            key: path,
+            message: format!("expected {expected}, got {}", shown(item)),
+        });
+    }
+
+    /// Reports `key` as required (where the section is) when it is absent.
+    pub(crate) fn require<T>(&mut self, key: &'static str, value: Option<T>) -> Option<T> {
+        if value.is_none() && self.table.get(key).is_none() && !self.bad.contains(&key) {
+            self.found.push(Found {
+                at: self.path.clone(),
+                at_key: false,
+                key: self.path.key(key),
+                message: "is required".into(),
+            });
+        }
+        value
+    }
+
+    /// A string; `what` says what it holds when it is not one (`a duration such as "3 h"`).
+    pub(crate) fn string(&mut self, key: &'static str, what: &str) -> Option<String> {
+        let item = self.table.get(key)?;
+        match item.as_str() {
+            Some(text) => Some(text.to_string()),
+            None => {
+                self.wrong(key, self.path.key(key), what, item);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn integer(&mut self, key: &'static str) -> Option<i64> {
+        let item = self.table.get(key)?;
+        match item.as_integer() {
+            Some(n) => Some(n),
+            None => {
+                self.wrong(key, self.path.key(key), "an integer", item);
+                None
+            }
+        }
+    }
+
+    /// A number: a float, or an integer standing for one.
+    pub(crate) fn number(&mut self, key: &'static str) -> Option<f64> {
+        let item = self.table.get(key)?;
+        match number(item) {
+            Some(x) => Some(x),
+            None => {
+                self.wrong(key, self.path.key(key), "a number", item);
+                None
+            }
+        }
+    }
+
+    /// The elements of an array, each read by `read`; a wrong element is reported at its index.
+    fn array<T>(
+        &mut self,
+        key: &'static str,
+        expected: &str,
+        read: impl Fn(&Item) -> Option<T>,
+    ) -> Option<Vec<T>> {
+        let item = self.table.get(key)?;
+        let Some(array) = item.as_array() else {
+            self.wrong(key, self.path.key(key), "an array", item);
+            return None;
+        };
+        let mut values = Vec::with_capacity(array.len());
+        for (i, element) in array.iter().enumerate() {
+            let element = Item::Value(element.clone());
+            match read(&element) {
+                Some(value) => values.push(value),
+                None => self.wrong(key, self.path.key(key).index(i), expected, &element),
+            }
+        }
+        (values.len() == array.len()).then_some(values)
+    }
+
+    pub(crate) fn numbers(&mut self, key: &'static str) -> Option<Vec<f64>> {
+        self.array(key, "a number", number)
+    }
+
+    pub(crate) fn strings(&mut self, key: &'static str, what: &str) -> Option<Vec<String>> {
+        self.array(key, what, |item| item.as_str().map(String::from))
+    }
+
+    /// An array of arrays of numbers (rows of rates).
+    pub(crate) fn number_rows(&mut self, key: &'static str) -> Option<Vec<Vec<f64>>> {
+        let item = self.table.get(key)?;
+        let Some(rows) = item.as_array() else {
+            self.wrong(key, self.path.key(key), "an array of rows of numbers", item);
+            return None;
+        };
+        let mut values = Vec::with_capacity(rows.len());
+        let mut whole = true;
+        for (i, row) in rows.iter().enumerate() {
+            let row_path = self.path.key(key).index(i);
+            let Some(row) = row.as_array() else {
+                self.wrong(key, row_path, "a row of numbers", &Item::Value(row.clone()));
+                whole = false;
+                continue;
+            };
+            let mut numbers = Vec::with_capacity(row.len());
+            for (j, element) in row.iter().enumerate() {
+                let element = Item::Value(element.clone());
+                match number(&element) {
+                    Some(x) => numbers.push(x),
+                    None => {
+                        self.wrong(key, row_path.index(j), "a number", &element);
+                        whole = false;
+                    }
+                }
+            }
+            values.push(numbers);
+        }
+        whole.then_some(values)
+    }
+
+    /// A sub-table read by `read`.
+    pub(crate) fn table<T>(
+        &mut self,
+        key: &'static str,
+        known: &'static [&'static str],
+        read: Reader<T>,
+    ) -> Option<T> {
+        let item = self.table.get(key)?;
+        let Some(table) = item.as_table_like() else {
+            self.wrong(key, self.path.key(key), "a table", item);
+            return None;
+        };
+        let mut fields = Fields::new(table, self.path.key(key), known, self.found);
+        let value = read(&mut fields);
+        Some(value)
+    }
+
+    /// An array of tables (`[{ ... }, { ... }]` or `[[key]]`), each read by `read`.
+    pub(crate) fn tables<T>(
+        &mut self,
+        key: &'static str,
+        known: &'static [&'static str],
+        read: Reader<T>,
+    ) -> Option<Vec<T>> {
+        let item = self.table.get(key)?;
+        let tables: Vec<&dyn TableLike> = match item {
+            Item::ArrayOfTables(array) => array.iter().map(|t| t as &dyn TableLike).collect(),
+            Item::Value(Value::Array(array)) => {
+                let mut tables = Vec::with_capacity(array.len());
+                for (i, element) in array.iter().enumerate() {
+                    match element.as_inline_table() {
+                        Some(table) => tables.push(table as &dyn TableLike),
+                        None => {
+                            let element = Item::Value(element.clone());
+                            self.wrong(key, self.path.key(key).index(i), "a table", &element);
+                        }
+                    }
+                }
+                if tables.len() != array.len() {
+                    return None;
+                }
+                tables
+            }
+            other => {
+                self.wrong(key, self.path.key(key), "an array of tables", other);
+                return None;
+            }
+        };
+        let values = tables
+            .into_iter()
+            .enumerate()
+            .map(|(i, table)| {
+                let mut fields = Fields::new(table, self.path.key(key).index(i), known, self.found);
+                read(&mut fields)
+            })
+            .collect();
+        Some(values)
+    }
+}
+
+fn number(item: &Item) -> Option<f64> {
+    item.as_float()
+        .or_else(|| item.as_integer().map(|n| n as f64))
+}
+
+/// What a duration is, for messages.
+const DURATION: &str = "a duration in quotes with a unit, such as \"90 s\", \"12 min\" or \"3 h\"";
+/// What a time of day is, for messages.
+const TIME_OF_DAY: &str = "a time of day in quotes, such as \"08:00\"";
+
+/// Top-level keys. `arrivals` and `stages` are read section by section.
+#[derive(Debug)]
 pub(crate) struct RawTop {
-    pub(crate) name: String,
-    pub(crate) seed: i64,
+    pub(crate) name: Option<String>,
+    pub(crate) seed: Option<i64>,
     pub(crate) start: Option<String>,
     pub(crate) warmup: Option<String>,
-    pub(crate) horizon: String,
+    pub(crate) horizon: Option<String>,
     pub(crate) replications: Option<i64>,
     pub(crate) limits: Option<RawLimits>,
-    #[allow(dead_code)]
-    pub(crate) arrivals: IgnoredAny,
-    #[allow(dead_code)]
-    pub(crate) stages: IgnoredAny,
+}
+
+impl RawTop {
+    pub(crate) const KEYS: &'static [&'static str] = &[
+        "name",
+        "seed",
+        "start",
+        "warmup",
+        "horizon",
+        "replications",
+        "limits",
+        "arrivals",
+        "stages",
+    ];
+
+    pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawTop {
+        let name = fields.string("name", "a string");
+        let seed = fields.integer("seed");
+        let horizon = fields.string("horizon", DURATION);
+        RawTop {
+            name: fields.require("name", name),
+            seed: fields.require("seed", seed),
+            start: fields.string("start", "a date in quotes, such as \"2025-03-03\""),
+            warmup: fields.string("warmup", DURATION),
+            horizon: fields.require("horizon", horizon),
+            replications: fields.integer("replications"),
+            limits: fields.table("limits", RawLimits::KEYS, RawLimits::read),
+        }
+    }
 }
 
 /// `[limits]`: where a run that grows without bound stops.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub(crate) struct RawLimits {
     pub(crate) trucks_in_port: Option<i64>,
     pub(crate) events: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl RawLimits {
+    pub(crate) const KEYS: &'static [&'static str] = &["trucks_in_port", "events"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawLimits {
+        RawLimits {
+            trucks_in_port: fields.integer("trucks_in_port"),
+            events: fields.integer("events"),
+        }
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct RawArrivals {
-    pub(crate) process: String,
-    pub(crate) to: String,
+    pub(crate) process: Option<String>,
+    pub(crate) to: Option<String>,
     pub(crate) rate: Option<String>,
     pub(crate) unit: Option<String>,
     pub(crate) hourly: Option<Vec<f64>>,
@@ -41,43 +366,138 @@ pub(crate) struct RawArrivals {
     pub(crate) weekly: Option<Vec<Vec<f64>>>,
     pub(crate) file: Option<String>,
     pub(crate) scale: Option<f64>,
+    /// Keys given with a value that could not be read.
+    pub(crate) bad: Vec<&'static str>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl RawArrivals {
+    pub(crate) const KEYS: &'static [&'static str] = &[
+        "process",
+        "to",
+        "rate",
+        "unit",
+        "hourly",
+        "weekday_factors",
+        "weekly",
+        "file",
+        "scale",
+    ];
+
+    pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawArrivals {
+        let process = fields.string("process", "a string: \"poisson\", \"profile\" or \"trace\"");
+        let to = fields.string("to", "the name of a stage, in quotes");
+        let mut raw = RawArrivals {
+            process: fields.require("process", process),
+            to: fields.require("to", to),
+            rate: fields.string("rate", "a rate in quotes, such as \"16 trucks per hour\""),
+            unit: fields.string("unit", "a unit in quotes, such as \"trucks per hour\""),
+            hourly: fields.numbers("hourly"),
+            weekday_factors: fields.numbers("weekday_factors"),
+            weekly: fields.number_rows("weekly"),
+            file: fields.string("file", "a file name in quotes"),
+            scale: fields.number("scale"),
+            bad: Vec::new(),
+        };
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct RawStage {
     pub(crate) servers: Option<i64>,
     pub(crate) shifts: Option<Vec<RawShift>>,
-    pub(crate) service: RawService,
+    pub(crate) service: Option<RawService>,
     pub(crate) opening: Option<RawOpening>,
     pub(crate) closed_on: Option<Vec<String>>,
     pub(crate) yard: Option<i64>,
     pub(crate) daily_quota: Option<i64>,
     pub(crate) role: Option<String>,
-    pub(crate) routes: Vec<RawRoute>,
+    pub(crate) routes: Option<Vec<RawRoute>>,
+    /// Keys given with a value that could not be read.
+    pub(crate) bad: Vec<&'static str>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl RawStage {
+    pub(crate) const KEYS: &'static [&'static str] = &[
+        "servers",
+        "shifts",
+        "service",
+        "opening",
+        "closed_on",
+        "yard",
+        "daily_quota",
+        "role",
+        "routes",
+    ];
+
+    pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawStage {
+        let service = fields.table("service", RawService::KEYS, RawService::read);
+        let routes = fields.tables("routes", RawRoute::KEYS, RawRoute::read);
+        let mut raw = RawStage {
+            servers: fields.integer("servers"),
+            shifts: fields.tables("shifts", RawShift::KEYS, RawShift::read),
+            service: fields.require("service", service),
+            opening: fields.table("opening", RawOpening::KEYS, RawOpening::read),
+            closed_on: fields.strings("closed_on", "a date in quotes, such as \"2025-05-01\""),
+            yard: fields.integer("yard"),
+            daily_quota: fields.integer("daily_quota"),
+            role: fields.string("role", "a string"),
+            routes: fields.require("routes", routes),
+            bad: Vec::new(),
+        };
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct RawShift {
-    pub(crate) from: String,
-    pub(crate) to: String,
-    pub(crate) servers: i64,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+    pub(crate) servers: Option<i64>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl RawShift {
+    pub(crate) const KEYS: &'static [&'static str] = &["from", "to", "servers"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawShift {
+        let from = fields.string("from", TIME_OF_DAY);
+        let to = fields.string("to", TIME_OF_DAY);
+        let servers = fields.integer("servers");
+        RawShift {
+            from: fields.require("from", from),
+            to: fields.require("to", to),
+            servers: fields.require("servers", servers),
+        }
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct RawOpening {
-    pub(crate) from: String,
-    pub(crate) to: String,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
     pub(crate) days: Option<Vec<String>>,
 }
 
+impl RawOpening {
+    pub(crate) const KEYS: &'static [&'static str] = &["from", "to", "days"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawOpening {
+        let from = fields.string("from", TIME_OF_DAY);
+        let to = fields.string("to", TIME_OF_DAY);
+        RawOpening {
+            from: fields.require("from", from),
+            to: fields.require("to", to),
+            days: fields.strings("days", "a weekday in quotes, such as \"mon\""),
+        }
+    }
+}
+
 /// Every parameter any distribution takes; validation checks which ones `dist` needs.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub(crate) struct RawService {
-    pub(crate) dist: String,
+    pub(crate) dist: Option<String>,
     pub(crate) mean: Option<String>,
     pub(crate) sd: Option<String>,
     pub(crate) min: Option<String>,
@@ -87,12 +507,56 @@ pub(crate) struct RawService {
     pub(crate) k: Option<i64>,
     pub(crate) values: Option<Vec<f64>>,
     pub(crate) unit: Option<String>,
+    /// Keys given with a value that could not be read.
+    pub(crate) bad: Vec<&'static str>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+impl RawService {
+    pub(crate) const KEYS: &'static [&'static str] = &[
+        "dist", "mean", "sd", "min", "mode", "max", "value", "k", "values", "unit",
+    ];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawService {
+        let dist = fields.string("dist", "the name of a distribution, in quotes");
+        let mut raw = RawService {
+            dist: fields.require("dist", dist),
+            mean: fields.string("mean", DURATION),
+            sd: fields.string("sd", DURATION),
+            min: fields.string("min", DURATION),
+            mode: fields.string("mode", DURATION),
+            max: fields.string("max", DURATION),
+            value: fields.string("value", DURATION),
+            k: fields.integer("k"),
+            values: fields.numbers("values"),
+            unit: fields.string("unit", "a unit of time in quotes, such as \"min\""),
+            bad: Vec::new(),
+        };
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
+    }
+}
+
+#[derive(Debug)]
 pub(crate) struct RawRoute {
-    pub(crate) to: String,
+    pub(crate) to: Option<String>,
     pub(crate) p: Option<f64>,
     pub(crate) travel: Option<String>,
+    /// Keys given with a value that could not be read.
+    pub(crate) bad: Vec<&'static str>,
+}
+
+impl RawRoute {
+    pub(crate) const KEYS: &'static [&'static str] = &["to", "p", "travel"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawRoute {
+        let to = fields.string("to", "the name of a stage or \"exit\", in quotes");
+        let mut raw = RawRoute {
+            to: fields.require("to", to),
+            p: fields.number("p"),
+            travel: fields.string("travel", DURATION),
+            bad: Vec::new(),
+        };
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
+    }
 }

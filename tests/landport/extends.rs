@@ -129,7 +129,7 @@ fn errors_name_the_file_and_line_each_key_came_from() {
         problems,
         [
             format!("{p}:18:40: stages.xray.service.value: must be a finite duration >= 0, got \"-2 min\""),
-            format!("{v}:4:10: colour: unknown field `colour`, expected one of `name`, `seed`, `start`, `warmup`, `horizon`, `replications`, `limits`, `arrivals`, `stages`"),
+            format!("{v}:4:1: colour: unknown key `colour`, expected one of `name`, `seed`, `start`, `warmup`, `horizon`, `replications`, `limits`, `arrivals`, `stages`"),
             format!("{v}:7:11: stages.desk.servers: must be at least 1, got 0"),
         ],
         "{problems:#?}"

@@ -273,7 +273,7 @@ fn unknown_keys_are_errors() {
         18,
         1,
         "stages.inspection.servrs",
-        "unknown field `servrs`",
+        "unknown key `servrs`",
     );
     rejects(
         "seed = 1\n",
@@ -281,7 +281,7 @@ fn unknown_keys_are_errors() {
         3,
         1,
         "colour",
-        "unknown field `colour`",
+        "unknown key `colour`",
     );
 }
 
@@ -373,7 +373,7 @@ fn every_unknown_key_of_a_section_is_reported() {
         ],
         "{found:#?}"
     );
-    assert!(found.iter().all(|p| p.message.starts_with("unknown field")));
+    assert!(found.iter().all(|p| p.message.starts_with("unknown key")));
 }
 
 #[test]
@@ -390,7 +390,7 @@ fn missing_keys_and_wrong_types_say_what_is_expected() {
         12,
         11,
         "stages.declaration.servers",
-        "invalid type: string \"two\", expected an integer",
+        "expected an integer, got string \"two\"",
     );
     rejects(
         "p = 0.1 }",
@@ -409,6 +409,44 @@ fn missing_keys_and_wrong_types_say_what_is_expected() {
     assert_eq!(
         found[0].to_string(),
         "ports/a.toml:16:9: stages.inspection.service: is required"
+    );
+}
+
+/// Every problem of a file at once: an empty file names every required key, not one per run.
+#[test]
+fn an_empty_file_names_every_required_key_at_once() {
+    let found: Vec<String> = problems("").iter().map(Problem::to_string).collect();
+    assert_eq!(
+        found,
+        [
+            "ports/a.toml:1:1: name: is required",
+            "ports/a.toml:1:1: seed: is required",
+            "ports/a.toml:1:1: horizon: is required",
+            "ports/a.toml:1:1: arrivals: is required",
+            "ports/a.toml:1:1: stages: is required",
+        ]
+    );
+}
+
+/// A misspelt key in a stage hides neither a bad value beside it nor the problems of other
+/// sections, and is not reported a second time as a missing key.
+#[test]
+fn a_typo_does_not_hide_the_other_problems_of_its_section() {
+    let broken = VALID
+        .replacen("servers = 1\n", "server = 1\n", 1)
+        .replacen("sd = \"1 h\"", "sd = \"1 fortnight\"", 1)
+        .replacen("rate = \"10 trucks per hour\"", "rate = 10", 1)
+        .replacen("p = 0.1 }", "p = \"0.1\" }", 1);
+    let found: Vec<String> = problems(&broken).iter().map(Problem::to_string).collect();
+    assert_eq!(
+        found,
+        [
+            "ports/a.toml:8:8: arrivals.rate: expected a rate in quotes, such as \"16 trucks per hour\", got integer 10",
+            "ports/a.toml:14:36: stages.declaration.routes[0].p: expected a number, got string \"0.1\"",
+            "ports/a.toml:17:1: stages.inspection.server: unknown key `server`: did you mean `servers`?",
+            "ports/a.toml:18:52: stages.inspection.service.sd: expected a duration with a unit such as \"90 s\", \"12 min\", \"3 h\" or \"2 d\", got \"1 fortnight\"",
+        ],
+        "{found:#?}"
     );
 }
 

@@ -1,0 +1,140 @@
+//! `routes`: where trucks go after each stage, with what probability and how long they drive; and
+//! that every stage leads to the exit.
+
+use std::collections::HashMap;
+
+use super::locate::KeyPath;
+use super::raw::RawStage;
+use super::{root, Checker};
+use crate::engine::Span;
+use crate::model::{Destination, Route, Stage};
+
+impl Checker<'_> {
+    pub(super) fn routes(
+        &mut self,
+        raw: &RawStage,
+        path: &KeyPath,
+        indices: &HashMap<String, usize>,
+    ) -> Option<Vec<Route>> {
+        let routes_path = path.key("routes");
+        // Routes left out or not readable are reported when read.
+        let raw_routes = raw.routes.as_deref()?;
+        if raw_routes.is_empty() {
+            self.report(
+                &routes_path,
+                "needs at least one route; send trucks on with { to = \"exit\" } when they leave",
+            );
+            return None;
+        }
+        // One route may leave out `p`: it takes what the others leave.
+        let mut without_p = raw_routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.p.is_none() && !r.bad.contains(&"p"));
+        let rest_route = without_p.next().map(|(i, _)| i);
+        for (i, _) in without_p {
+            self.report(
+                &routes_path.index(i).key("p"),
+                "only one route of a stage may leave out `p` (it takes the rest)",
+            );
+        }
+        let given: f64 = raw_routes.iter().filter_map(|route| route.p).sum();
+        let mut routes = Vec::new();
+        let mut ok = true;
+        for (i, route) in raw_routes.iter().enumerate() {
+            let route_path = routes_path.index(i);
+            let to = match route.to.as_deref() {
+                Some("exit") => Some(Destination::Exit),
+                Some(to) => match indices.get(to) {
+                    Some(&index) => Some(Destination::Stage(index)),
+                    None => {
+                        self.report(
+                            &route_path.key("to"),
+                            format!("no stage named \"{to}\" (use \"exit\" to leave the port)"),
+                        );
+                        None
+                    }
+                },
+                None => None,
+            };
+            let probability = match route.p {
+                Some(p) if (0.0..=1.0).contains(&p) => Some(p),
+                Some(p) => {
+                    self.report(
+                        &route_path.key("p"),
+                        format!("must be a probability within [0, 1], got {p}"),
+                    );
+                    None
+                }
+                None if route.bad.contains(&"p") => None,
+                None if rest_route == Some(i) => Some((1.0 - given).max(0.0)),
+                None => None,
+            };
+            let travel = match &route.travel {
+                Some(text) => self.duration(text, &route_path.key("travel")),
+                None => Some(Span::ZERO),
+            };
+            match (to, probability, travel) {
+                (Some(to), Some(probability), Some(travel)) => routes.push(Route {
+                    to,
+                    probability,
+                    travel,
+                }),
+                _ => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let total: f64 = routes.iter().map(|route| route.probability).sum();
+        if rest_route.is_some() && given > 1.0 + 1e-9 {
+            self.report(
+                &routes_path,
+                format!("the given probabilities sum to {given}, leaving nothing for the route without `p`"),
+            );
+            return None;
+        }
+        if (total - 1.0).abs() > 1e-9 {
+            self.report(
+                &routes_path,
+                format!("probabilities must sum to 1, got {total}"),
+            );
+            return None;
+        }
+        Some(routes)
+    }
+
+    /// Every stage must lead to the exit along routes of positive probability.
+    pub(super) fn check_exit_reachable(&mut self, stages: &[Stage]) {
+        let n = stages.len();
+        let mut reaches = vec![false; n];
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for i in 0..n {
+                if reaches[i] {
+                    continue;
+                }
+                let leads_out = stages[i].routes.iter().any(|route| {
+                    route.probability > 0.0
+                        && match route.to {
+                            Destination::Exit => true,
+                            Destination::Stage(j) => reaches[j],
+                        }
+                });
+                if leads_out {
+                    reaches[i] = true;
+                    changed = true;
+                }
+            }
+        }
+        for (stage, reaches) in stages.iter().zip(reaches) {
+            if !reaches {
+                self.report(
+                    &root().key("stages").key(&stage.name).key("routes"),
+                    "trucks here can never reach the exit: every route with p > 0 leads back into a loop",
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! `[stages.<name>]`: each stage with its staffing, service law, calendar, yard, daily quota,
+//! role and routes.
+
+use std::collections::HashMap;
+
+use super::locate::KeyPath;
+use super::raw::RawStage;
+use super::{units, Checker};
+use crate::model::{Calendar, Role, Stage};
+
+impl Checker<'_> {
+    pub(super) fn stage(
+        &mut self,
+        name: &str,
+        raw: RawStage,
+        path: &KeyPath,
+        indices: &HashMap<String, usize>,
+        start_day: i64,
+    ) -> Option<Stage> {
+        let staffing = self.staffing(&raw, path);
+        let service = raw
+            .service
+            .as_ref()
+            .and_then(|service| self.service(service, &path.key("service")));
+        let opening = match &raw.opening {
+            Some(opening) => self.opening(opening, &path.key("opening")).map(Some),
+            None => Some(None),
+        };
+        let mut closed_days = Vec::new();
+        for (i, date) in raw.closed_on.iter().flatten().enumerate() {
+            match units::date(date) {
+                Ok(day) if day >= start_day => closed_days.push((day - start_day) as u64),
+                Ok(_) => {}
+                Err(message) => self.report(&path.key("closed_on").index(i), message),
+            }
+        }
+        let yard = self.optional_count(raw.yard, 0, &path.key("yard"), "waiting spaces");
+        let daily_quota =
+            self.optional_count(raw.daily_quota, 1, &path.key("daily_quota"), "trucks a day");
+        let role = match raw.role.as_deref() {
+            None => Some(None),
+            Some(text) => match Role::NAMES.iter().find(|(name, _)| *name == text) {
+                Some((_, role)) => Some(Some(*role)),
+                None => {
+                    self.report(
+                        &path.key("role"),
+                        format!(
+                            "unknown role \"{text}\", expected one of {}",
+                            Role::NAMES
+                                .map(|(name, _)| format!("\"{name}\""))
+                                .join(", ")
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let routes = self.routes(&raw, path, indices);
+        Some(Stage {
+            name: name.to_string(),
+            calendar: Calendar::new(staffing?, opening?, closed_days, start_day),
+            service: service?,
+            yard: yard?,
+            daily_quota: daily_quota?,
+            role: role?,
+            routes: routes?,
+        })
+    }
+
+    /// An optional count of at least `min`: `Some(None)` when absent, `None` when out of range.
+    fn optional_count(
+        &mut self,
+        value: Option<i64>,
+        min: i64,
+        path: &KeyPath,
+        unit: &str,
+    ) -> Option<Option<u32>> {
+        match value {
+            Some(n) if n < min => {
+                self.report(path, format!("must be >= {min} {unit}, got {n}"));
+                None
+            }
+            Some(n) => Some(Some(u32::try_from(n).unwrap_or(u32::MAX))),
+            None => Some(None),
+        }
+    }
+}
