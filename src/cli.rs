@@ -14,8 +14,8 @@ use landport::engine::StopToken;
 use landport::experiment::{self, Experiment};
 use landport::output::{self, table};
 use landport::report::{self, PlotOptions, TimeAxis};
-use landport::scenario::{self, ScenarioError};
-use landport::sweep::{self, runs, PointResult, Shard, SweepError, SweepInfo};
+use landport::scenario::{self, InputError};
+use landport::sweep::{self, runs, PointResult, Shard, SweepInfo};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -420,8 +420,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
 
 fn load(path: &Path) -> anyhow::Result<landport::Scenario> {
     scenario::load(path).map_err(|error| match error {
-        ScenarioError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
-        ScenarioError::Read { .. } => anyhow::Error::new(error),
+        InputError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
+        InputError::Read { .. } => anyhow::Error::new(error),
     })
 }
 
@@ -615,8 +615,8 @@ pub struct Interrupted {
 
 fn load_sweep(path: &Path) -> anyhow::Result<sweep::Sweep> {
     sweep::load(path).map_err(|error| match error {
-        SweepError::Invalid(_) => anyhow::anyhow!("invalid sweep:\n{error}"),
-        SweepError::Read { .. } => anyhow::Error::new(error),
+        InputError::Invalid(_) => anyhow::anyhow!("invalid sweep:\n{error}"),
+        InputError::Read { .. } => anyhow::Error::new(error),
     })
 }
 

@@ -10,7 +10,7 @@ mod arrivals;
 mod calendars;
 mod layers;
 pub(crate) mod locate;
-mod raw;
+pub(crate) mod raw;
 mod routes;
 mod services;
 mod stages;
@@ -65,12 +65,14 @@ impl fmt::Display for Problem {
     }
 }
 
-/// Why a scenario could not be loaded. An I/O failure is the error's `source`, not part of its
-/// message, so that a chain of causes (`{:#}`) names it once.
+/// Why an input file (a scenario, a sweep file) could not be loaded. An I/O failure is the
+/// error's `source`, not part of its message, so that a chain of causes (`{:#}`) names it once.
 #[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    #[error("cannot read scenario {}", path.display())]
+pub enum InputError {
+    #[error("cannot read {kind} {}", path.display())]
     Read {
+        /// What the file is: "scenario" or "sweep file".
+        kind: &'static str,
         path: PathBuf,
         source: std::io::Error,
     },
@@ -89,26 +91,25 @@ pub(crate) fn display_problems(problems: &[Problem]) -> String {
     )
 }
 
-impl ScenarioError {
+impl InputError {
     /// The problems found, empty for a read error.
     pub fn problems(&self) -> &[Problem] {
         match self {
-            ScenarioError::Invalid(problems) => problems,
-            ScenarioError::Read { .. } => &[],
+            InputError::Invalid(problems) => problems,
+            InputError::Read { .. } => &[],
         }
     }
 }
 
 /// Reads and validates a scenario file and the files it extends.
-pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+pub fn load(path: &Path) -> Result<Scenario, InputError> {
     Unchecked::read(path)?.with(&[])
 }
 
 /// Validates scenario text; `path` names the file in messages and anchors relative file names
 /// (the parent named by `extends`, an arrival trace).
-pub fn parse(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
-    let layers =
-        Layers::read(text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+pub fn parse(text: &str, path: &Path) -> Result<Scenario, InputError> {
+    let layers = Layers::read(text, path).map_err(|problem| InputError::Invalid(vec![problem]))?;
     check(&layers)
 }
 
@@ -119,16 +120,17 @@ pub struct Unchecked {
 }
 
 impl Unchecked {
-    pub fn read(path: &Path) -> Result<Unchecked, ScenarioError> {
+    pub fn read(path: &Path) -> Result<Unchecked, InputError> {
         let text = read_text(path).map_err(|error| match error {
-            TextError::Io(source) => ScenarioError::Read {
+            TextError::Io(source) => InputError::Read {
+                kind: "scenario",
                 path: path.to_path_buf(),
                 source,
             },
-            TextError::Invalid(problem) => ScenarioError::Invalid(vec![problem]),
+            TextError::Invalid(problem) => InputError::Invalid(vec![problem]),
         })?;
         let layers =
-            Layers::read(&text, path).map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+            Layers::read(&text, path).map_err(|problem| InputError::Invalid(vec![problem]))?;
         Ok(Unchecked { layers })
     }
 
@@ -147,25 +149,25 @@ impl Unchecked {
     }
 
     /// Validates the scenario with `overrides` set over it (none: the files as they are).
-    pub fn with(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    pub fn with(&self, overrides: &[Override]) -> Result<Scenario, InputError> {
         if overrides.is_empty() {
             return check(&self.layers);
         }
         let mut layers = self.layers.clone();
         layers
             .override_with(overrides)
-            .map_err(|problem| ScenarioError::Invalid(vec![problem]))?;
+            .map_err(|problem| InputError::Invalid(vec![problem]))?;
         check(&layers)
     }
 }
 
 /// The merged text of a scenario file and the files it extends, with `extends` removed: what a
 /// variant resolves to.
-pub fn resolved_text(path: &Path) -> Result<String, ScenarioError> {
+pub fn resolved_text(path: &Path) -> Result<String, InputError> {
     Ok(Unchecked::read(path)?.resolved().to_string())
 }
 
-fn check(layers: &Layers) -> Result<Scenario, ScenarioError> {
+fn check(layers: &Layers) -> Result<Scenario, InputError> {
     let mut checker = Checker {
         layers,
         problems: Vec::new(),
@@ -173,7 +175,7 @@ fn check(layers: &Layers) -> Result<Scenario, ScenarioError> {
     let scenario = checker.scenario(layers.merged().document());
     match scenario {
         Some(scenario) if checker.problems.is_empty() => Ok(scenario),
-        _ => Err(ScenarioError::Invalid(in_file_order(checker.problems))),
+        _ => Err(InputError::Invalid(in_file_order(checker.problems))),
     }
 }
 

@@ -15,9 +15,11 @@ use toml_edit::{ImDocument, Item, Value};
 use crate::engine::StopToken;
 use crate::experiment::{metrics, replication_seed, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
+use crate::scenario::locate::KeyPath;
+use crate::scenario::raw::Fields;
 use crate::scenario::{
-    display_problems, in_file_order, locate, parse_document, read_text, Location, Override,
-    Problem, ScenarioError, TextError, Unchecked, MAX_REPLICATIONS,
+    in_file_order, locate, parse_document, read_text, InputError, Location, Override, Problem,
+    TextError, Unchecked, MAX_REPLICATIONS,
 };
 
 /// A validated sweep: what its results need to know of it (also kept with each shard), and one
@@ -34,18 +36,6 @@ pub struct Point {
     /// The value of each varied key, in the order of [`Sweep::keys`].
     pub values: Vec<Value>,
     pub scenario: Scenario,
-}
-
-/// Why a sweep file was rejected.
-#[derive(Debug, thiserror::Error)]
-pub enum SweepError {
-    #[error("cannot read sweep file {}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}", display_problems(.0))]
-    Invalid(Vec<Problem>),
 }
 
 /// Largest number of points a sweep may have: more is almost certainly a typo in a range.
@@ -89,30 +79,28 @@ impl Checker<'_> {
         self.location_of(span)
     }
 
-    fn integer(&mut self, key: &str, range: std::ops::RangeInclusive<i64>) -> Option<i64> {
-        let item = self.document.get(key)?;
-        match item.as_integer() {
-            Some(n) if range.contains(&n) => Some(n),
-            Some(n) => {
-                let location = self.top_location(key);
-                self.report(
-                    location,
-                    key,
-                    format!(
-                        "must be between {} and {}, got {n}",
-                        range.start(),
-                        range.end()
-                    ),
-                );
-                None
-            }
-            None => {
-                let location = self.top_location(key);
-                let message = format!("expected an integer, got {}", item.type_name());
-                self.report(location, key, message);
-                None
-            }
+    /// An integer the file gives, within `range`.
+    fn in_range(
+        &mut self,
+        key: &str,
+        value: Option<i64>,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let n = value?;
+        if range.contains(&n) {
+            return Some(n);
         }
+        let location = self.top_location(key);
+        self.report(
+            location,
+            key,
+            format!(
+                "must be between {} and {}, got {n}",
+                range.start(),
+                range.end()
+            ),
+        );
+        None
     }
 }
 
@@ -123,16 +111,17 @@ struct Parameter {
 }
 
 /// Reads and validates a sweep file, and every point's scenario, before anything runs.
-pub fn load(path: &Path) -> Result<Sweep, SweepError> {
+pub fn load(path: &Path) -> Result<Sweep, InputError> {
     let text = read_text(path).map_err(|error| match error {
-        TextError::Io(source) => SweepError::Read {
+        TextError::Io(source) => InputError::Read {
+            kind: "sweep file",
             path: path.to_path_buf(),
             source,
         },
-        TextError::Invalid(problem) => SweepError::Invalid(vec![problem]),
+        TextError::Invalid(problem) => InputError::Invalid(vec![problem]),
     })?;
     let document =
-        parse_document(&text, path).map_err(|problem| SweepError::Invalid(vec![problem]))?;
+        parse_document(&text, path).map_err(|problem| InputError::Invalid(vec![problem]))?;
     let mut checker = Checker {
         file: path,
         text: &text,
@@ -142,34 +131,62 @@ pub fn load(path: &Path) -> Result<Sweep, SweepError> {
     let sweep = check(&mut checker, path);
     match sweep {
         Some(sweep) if checker.problems.is_empty() => Ok(sweep),
-        _ => Err(SweepError::Invalid(in_file_order(checker.problems))),
+        _ => Err(InputError::Invalid(in_file_order(checker.problems))),
     }
 }
 
-const KEYS: [&str; 6] = ["scenario", "name", "seed", "replications", "grid", "points"];
+/// A sweep file's own keys, read as a scenario's are (the grid and points are read below).
+struct RawSweep {
+    scenario: Option<String>,
+    name: Option<String>,
+    seed: Option<i64>,
+    replications: Option<i64>,
+    bad: Vec<&'static str>,
+}
+
+impl RawSweep {
+    const KEYS: &'static [&'static str] =
+        &["scenario", "name", "seed", "replications", "grid", "points"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawSweep {
+        let mut raw = RawSweep {
+            scenario: fields.string("scenario", "a file name in quotes"),
+            name: fields.string("name", "a string"),
+            seed: fields.integer("seed"),
+            replications: fields.integer("replications"),
+            bad: Vec::new(),
+        };
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
+    }
+}
 
 fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
     let document = checker.document;
-    for (key, _) in document.as_table().iter() {
-        if !KEYS.contains(&key) {
-            let location = checker.top_location(key);
-            checker.report(
-                location,
-                key,
-                format!(
-                    "unknown key `{key}`, expected one of {}",
-                    KEYS.map(|k| format!("`{k}`")).join(", ")
-                ),
-            );
-        }
+    let mut found = Vec::new();
+    let raw = RawSweep::read(&mut Fields::new(
+        document.as_table(),
+        KeyPath::default(),
+        RawSweep::KEYS,
+        &mut found,
+    ));
+    let locator = locate::Locator::new(document);
+    for problem in found {
+        let place = if problem.at_key {
+            locator.find_key(&problem.at)
+        } else {
+            locator.find(&problem.at)
+        };
+        let location = checker.location_of(place.map(|(_, offset)| offset..offset));
+        checker.report(location, &problem.key.to_string(), problem.message);
     }
-    let base = base_scenario(checker, path);
-    let name = match document.get("name") {
+    let base = base_scenario(checker, path, &raw);
+    let name = match &raw.name {
         None => path.file_stem().map_or("sweep".to_string(), |stem| {
             stem.to_string_lossy().into_owned()
         }),
-        Some(item) => match item.as_str() {
-            Some(name) if valid_name(name) => name.to_string(),
+        Some(name) => match name.as_str() {
+            name if valid_name(name) => name.to_string(),
             _ => {
                 let location = checker.top_location("name");
                 checker.report(
@@ -181,8 +198,8 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
             }
         },
     };
-    let seed = checker.integer("seed", 0..=i64::MAX);
-    let replications = checker.integer("replications", 1..=MAX_REPLICATIONS);
+    let seed = checker.in_range("seed", raw.seed, 0..=i64::MAX);
+    let replications = checker.in_range("replications", raw.replications, 1..=MAX_REPLICATIONS);
     let parameters = match (document.get("grid"), document.get("points")) {
         (Some(grid), None) => grid_parameters(checker, grid),
         (None, Some(points)) => point_parameters(checker, points),
@@ -293,26 +310,27 @@ fn valid_name(name: &str) -> bool {
 }
 
 /// Reads the base scenario named by `scenario`, relative to the sweep file.
-fn base_scenario(checker: &mut Checker<'_>, path: &Path) -> Option<(Unchecked, PathBuf)> {
-    let Some(item) = checker.document.get("scenario") else {
-        checker.report(
-            checker.location_of(Some(0..0)),
-            "scenario",
-            "is required: the base scenario file, relative to the sweep file",
-        );
+fn base_scenario(
+    checker: &mut Checker<'_>,
+    path: &Path,
+    raw: &RawSweep,
+) -> Option<(Unchecked, PathBuf)> {
+    let Some(name) = &raw.scenario else {
+        if !raw.bad.contains(&"scenario") {
+            checker.report(
+                checker.location_of(Some(0..0)),
+                "scenario",
+                "is required: the base scenario file, relative to the sweep file",
+            );
+        }
         return None;
     };
     let location = checker.top_location("scenario");
-    let Some(name) = item.as_str() else {
-        let message = format!("expected a string, got {}", item.type_name());
-        checker.report(location, "scenario", message);
-        return None;
-    };
     let file = path.parent().unwrap_or(Path::new("")).join(name);
     match Unchecked::read(&file) {
         // Shown as `scenarios/x.toml` rather than `scenarios/sweeps/../x.toml`.
         Ok(base) => Some((base, lexically_normal(&file))),
-        Err(ScenarioError::Read { source, .. }) => {
+        Err(InputError::Read { source, .. }) => {
             checker.report(
                 location,
                 "scenario",

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use landport::scenario::{self, ScenarioError};
+use landport::scenario::{self, InputError};
 
 const PARENT: &str = r#"name = "parent"
 seed = 5
@@ -44,8 +44,8 @@ fn problems(path: &Path) -> Vec<String> {
     match scenario::load(path) {
         Ok(_) => panic!("{} should be invalid", path.display()),
         Err(error) => match &error {
-            ScenarioError::Invalid(problems) => problems.iter().map(ToString::to_string).collect(),
-            ScenarioError::Read { .. } => panic!("{error}"),
+            InputError::Invalid(problems) => problems.iter().map(ToString::to_string).collect(),
+            InputError::Read { .. } => panic!("{error}"),
         },
     }
 }

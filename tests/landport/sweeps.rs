@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use landport::sweep::{self, SweepError};
+use landport::scenario::InputError;
+use landport::sweep;
 
 const BASE: &str = r#"name = "desks"
 seed = 3
@@ -39,7 +40,7 @@ fn sweep_file(text: &str) -> (tempfile::TempDir, PathBuf) {
 fn problems(path: &Path) -> Vec<String> {
     match sweep::load(path) {
         Ok(sweep) => panic!("expected {sweep:?} to be rejected"),
-        Err(SweepError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
+        Err(InputError::Invalid(problems)) => problems.iter().map(ToString::to_string).collect(),
         Err(error) => panic!("{error}"),
     }
 }
@@ -167,7 +168,7 @@ fn bad_sweep_files_name_the_file_line_and_key() {
         ),
         (
             "scenario = \"desks.toml\"\nreplication = 3\n[grid]\n\"stages.desk.servers\" = [2]\n",
-            "2:15: replication: unknown key `replication`, expected one of `scenario`, `name`, `seed`, `replications`, `grid`, `points`",
+            "2:1: replication: unknown key `replication`: did you mean `replications`?",
         ),
         (
             "scenario = \"nowhere.toml\"\n[grid]\n\"stages.desk.servers\" = [2]\n",
