@@ -15,15 +15,8 @@ use crate::output::json::{self, ComparisonFile, Summary, SweepFile};
 
 pub use crate::output::csv::{DayRow, DwellBinRow as DwellBin};
 
-/// One stage's hourly trace from queues.csv.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QueueTrace {
-    pub stage: String,
-    /// Time-average trucks waiting in each hour.
-    pub queue: Vec<f64>,
-    /// Share of each hour the stage was closed.
-    pub closed: Vec<f64>,
-}
+/// One stage's hourly trace, read back from queues.csv.
+pub use crate::model::StageTrace as QueueTrace;
 
 /// The results of one scenario's replications: a run folder, or one variant of a comparison.
 #[derive(Debug, Clone)]

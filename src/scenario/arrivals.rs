@@ -33,15 +33,8 @@ impl Checker<'_> {
             "poisson" => &["rate", "scale"],
             "profile" => &["unit", "hourly", "weekday_factors", "weekly", "scale"],
             "trace" => &["file"],
-            _ => &[
-                "rate",
-                "unit",
-                "hourly",
-                "weekday_factors",
-                "weekly",
-                "file",
-                "scale",
-            ],
+            // An unknown process (reported below) may use any of them.
+            _ => RawArrivals::KEYS,
         };
         let given = [
             ("rate", raw.rate.is_some()),
