@@ -300,6 +300,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     /// Handles events up to the end or a limit (true), or until the stop token is set (false).
+    /// Inlined into its caller, so that the loop works on the simulation's fields in place.
+    #[inline(always)]
     fn run_events(&mut self) -> bool {
         self.events
             .schedule(Instant::after_start(self.scenario.warmup), Event::WarmupEnd);
