@@ -219,9 +219,18 @@ difference_ci95_half_width,difference_ci95_low,difference_ci95_high,change_perce
         first.ends_with(",,,,,"),
         "the first variant has no difference: {first}"
     );
-    let second: Vec<&str> = lines.next().unwrap().split(',').collect();
-    assert_eq!(second[..2], ["dwell_mean_h", "two-desks"]);
-    let difference: f64 = second[6].parse().unwrap();
+    // Read back by column name, as `landport plot` reads it.
+    let rows = landport::output::csv::read_rows::<landport::output::csv::CompareRow>(
+        &out.path().join("compare.csv"),
+    )
+    .unwrap()
+    .unwrap();
+    let second = &rows[1];
+    assert_eq!(
+        (second.metric.to_string().as_str(), second.variant.as_str()),
+        ("dwell_mean_h", "two-desks")
+    );
+    let difference = second.difference.unwrap();
     assert!(
         difference < 0.0,
         "a second desk shortens the dwell: {second:?}"
