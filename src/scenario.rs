@@ -119,16 +119,21 @@ pub struct Unchecked {
     layers: Layers,
 }
 
+/// The text of an input file (`kind`: "scenario", "sweep file"), or why it cannot be read.
+pub(crate) fn read_input(path: &Path, kind: &'static str) -> Result<String, InputError> {
+    read_text(path).map_err(|error| match error {
+        TextError::Io(source) => InputError::Read {
+            kind,
+            path: path.to_path_buf(),
+            source,
+        },
+        TextError::Invalid(problem) => InputError::Invalid(vec![problem]),
+    })
+}
+
 impl Unchecked {
     pub fn read(path: &Path) -> Result<Unchecked, InputError> {
-        let text = read_text(path).map_err(|error| match error {
-            TextError::Io(source) => InputError::Read {
-                kind: "scenario",
-                path: path.to_path_buf(),
-                source,
-            },
-            TextError::Invalid(problem) => InputError::Invalid(vec![problem]),
-        })?;
+        let text = read_input(path, "scenario")?;
         let layers =
             Layers::read(&text, path).map_err(|problem| InputError::Invalid(vec![problem]))?;
         Ok(Unchecked { layers })

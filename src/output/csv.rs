@@ -109,30 +109,88 @@ pub fn read_rows<R: CsvRow>(path: &Path) -> Result<Option<Vec<R>>, ReadError> {
     Ok(Some(rows))
 }
 
-/// A header and rows of text: a CSV file read without knowing its columns.
-pub type Table = (Vec<String>, Vec<Vec<String>>);
+/// A CSV file whose columns follow the scenario or the sweep (a column per stage, per varied key
+/// or per metric), read as text and looked up by column name.
+#[derive(Debug, Clone)]
+pub struct WideTable {
+    pub path: std::path::PathBuf,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
 
-/// Reads any CSV file with a header as text; `None` when the file does not exist.
-pub fn read_table(path: &Path) -> Result<Option<Table>, ReadError> {
-    if !path.is_file() {
-        return Ok(None);
+impl WideTable {
+    /// Reads a CSV file with a header; `None` when the file does not exist.
+    pub fn read(path: &Path) -> Result<Option<WideTable>, ReadError> {
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let bad = |error: csv::Error| ReadError {
+            path: path.to_path_buf(),
+            why: error.to_string(),
+        };
+        let mut reader = csv::Reader::from_path(path).map_err(bad)?;
+        let header = reader
+            .headers()
+            .map_err(bad)?
+            .iter()
+            .map(String::from)
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            rows.push(record.map_err(bad)?.iter().map(String::from).collect());
+        }
+        Ok(Some(WideTable {
+            path: path.to_path_buf(),
+            header,
+            rows,
+        }))
     }
-    let bad = |error: csv::Error| ReadError {
-        path: path.to_path_buf(),
-        why: error.to_string(),
-    };
-    let mut reader = csv::Reader::from_path(path).map_err(bad)?;
-    let header = reader
-        .headers()
-        .map_err(bad)?
-        .iter()
-        .map(String::from)
-        .collect();
-    let mut rows = Vec::new();
-    for record in reader.records() {
-        rows.push(record.map_err(bad)?.iter().map(String::from).collect());
+
+    fn bad(&self, why: String) -> ReadError {
+        ReadError {
+            path: self.path.clone(),
+            why,
+        }
     }
-    Ok(Some((header, rows)))
+
+    /// The index of the column named `name`.
+    pub fn column(&self, name: &str) -> Result<usize, ReadError> {
+        self.header
+            .iter()
+            .position(|heading| heading == name)
+            .ok_or_else(|| self.bad(format!("no column '{name}'")))
+    }
+
+    /// The text in row `row` (0-based, after the header) and column `column`; empty when short.
+    pub fn text(&self, row: usize, column: usize) -> &str {
+        self.rows[row].get(column).map_or("", String::as_str)
+    }
+
+    /// The number in row `row` and column `column`; `None` for an empty cell.
+    pub fn number(&self, row: usize, column: usize) -> Result<Option<f64>, ReadError> {
+        let text = self.text(row, column);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        text.parse().map(Some).map_err(|_| {
+            self.bad(format!(
+                "row {}, column {}: expected a number, got '{text}'",
+                row + 1,
+                self.header[column]
+            ))
+        })
+    }
+
+    /// Every row's number in the column named `name` (an empty cell is an error).
+    pub fn numbers(&self, name: &str) -> Result<Vec<f64>, ReadError> {
+        let column = self.column(name)?;
+        (0..self.rows.len())
+            .map(|row| {
+                self.number(row, column)?
+                    .ok_or_else(|| self.bad(format!("row {}, column {name}: no number", row + 1)))
+            })
+            .collect()
+    }
 }
 
 /// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact

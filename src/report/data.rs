@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use super::ReportError;
 use crate::experiment::{MetricId, Quantity};
 use crate::output::csv::{
-    self, closed_column, half_width_column, queue_column, read_rows, read_table, MetricRow,
+    self, closed_column, half_width_column, queue_column, read_rows, MetricRow, WideTable,
 };
 use crate::output::json::{self, ComparisonFile, Summary, SweepFile};
 
@@ -168,43 +168,19 @@ fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
 
 /// Each stage's columns of queues.csv, found by name.
 fn read_queues(path: &Path, stages: &[String]) -> Result<Option<Vec<QueueTrace>>, ReportError> {
-    let Some((header, rows)) = read_table(path)? else {
+    let Some(table) = WideTable::read(path)? else {
         return Ok(None);
     };
-    let bad = |why: String| ReportError::BadFile {
-        path: path.to_path_buf(),
-        why,
-    };
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|heading| heading == name)
-            .ok_or_else(|| bad(format!("no column '{name}'")))
-    };
-    let mut traces = Vec::new();
-    for stage in stages {
-        let (queue_name, closed_name) = (queue_column(stage), closed_column(stage));
-        let (queue_at, closed_at) = (column(&queue_name)?, column(&closed_name)?);
-        let series = |at: usize, name: &str| {
-            rows.iter()
-                .enumerate()
-                .map(|(k, row)| {
-                    let text = row.get(at).map_or("", String::as_str);
-                    text.parse::<f64>().map_err(|_| {
-                        bad(format!(
-                            "row {}, column {name}: expected a number, got '{text}'",
-                            k + 1
-                        ))
-                    })
-                })
-                .collect::<Result<Vec<f64>, ReportError>>()
-        };
-        traces.push(QueueTrace {
-            stage: stage.clone(),
-            queue: series(queue_at, &queue_name)?,
-            closed: series(closed_at, &closed_name)?,
-        });
-    }
+    let traces = stages
+        .iter()
+        .map(|stage| {
+            Ok(QueueTrace {
+                stage: stage.clone(),
+                queue: table.numbers(&queue_column(stage))?,
+                closed: table.numbers(&closed_column(stage))?,
+            })
+        })
+        .collect::<Result<_, csv::ReadError>>()?;
     Ok(Some(traces))
 }
 
@@ -226,70 +202,48 @@ fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
             .collect()
     });
     let path = dir.join("sweep.csv");
-    let (header, rows) = read_table(&path)?.ok_or_else(|| ReportError::BadFile {
+    let table = WideTable::read(&path)?.ok_or_else(|| ReportError::BadFile {
         path: path.clone(),
         why: "missing".into(),
     })?;
-    let bad = |why: String| ReportError::BadFile {
-        path: path.clone(),
-        why,
-    };
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|heading| heading == name)
-            .ok_or_else(|| bad(format!("no column '{name}'")))
-    };
     let key_columns = keys
         .iter()
-        .map(|key| column(key))
+        .map(|key| table.column(key))
         .collect::<Result<Vec<_>, _>>()?;
     let metric_columns = ids
         .iter()
-        .map(|id| Ok((column(&id.to_string())?, column(&half_width_column(id))?)))
-        .collect::<Result<Vec<_>, ReportError>>()?;
-    let points = rows
-        .iter()
-        .enumerate()
-        .map(|(k, row)| {
-            let field = |at: usize| row.get(at).map_or("", String::as_str);
-            let number = |at: usize| {
-                let text = field(at);
-                text.parse::<f64>().map_err(|_| {
-                    bad(format!(
-                        "row {}, column {}: expected a number, got '{text}'",
-                        k + 1,
-                        header[at]
-                    ))
-                })
-            };
+        .map(|id| {
+            Ok((
+                table.column(&id.to_string())?,
+                table.column(&half_width_column(id))?,
+            ))
+        })
+        .collect::<Result<Vec<_>, csv::ReadError>>()?;
+    let points = (0..table.rows.len())
+        .map(|row| {
             let metrics = ids
                 .iter()
                 .zip(&metric_columns)
                 .map(|(id, &(mean_at, half_at))| {
                     Ok(MetricRow {
                         metric: id.clone(),
-                        mean: number(mean_at)?,
-                        ci95_half_width: if field(half_at).is_empty() {
-                            None
-                        } else {
-                            Some(number(half_at)?)
-                        },
+                        mean: table.number(row, mean_at)?.unwrap_or(f64::NAN),
+                        ci95_half_width: table.number(row, half_at)?,
                         ci95_low: None,
                         ci95_high: None,
                         replications: file.replications as usize,
                     })
                 })
-                .collect::<Result<Vec<_>, ReportError>>()?;
+                .collect::<Result<Vec<_>, csv::ReadError>>()?;
             Ok(SweepPoint {
                 values: key_columns
                     .iter()
-                    .map(|&at| field(at).to_string())
+                    .map(|&at| table.text(row, at).to_string())
                     .collect(),
                 metrics,
             })
         })
-        .collect::<Result<Vec<_>, ReportError>>()?;
+        .collect::<Result<Vec<_>, csv::ReadError>>()?;
     Ok(SweepResults { name, keys, points })
 }
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::data::Results;
 use super::ReportError;
 use crate::experiment::MetricId;
-use crate::output::csv::{half_width_column, read_table};
+use crate::output::csv::{half_width_column, WideTable};
 use crate::output::table::HEADLINE;
 
 /// Escapes text for HTML.
@@ -41,7 +41,7 @@ fn cell(text: &str) -> String {
 
 /// An HTML table of the columns `keep` picks from a CSV file, or a note when it is missing.
 fn csv_table(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<String, ReportError> {
-    let Some((header, rows)) = read_table(path)? else {
+    let Some(WideTable { header, rows, .. }) = WideTable::read(path)? else {
         return Ok(format!(
             "<p>{} is missing.</p>\n",
             escape(&path.display().to_string())

@@ -1,0 +1,640 @@
+//! Sweep files: a base scenario and the keys to vary (a `[grid]` or a list of `[[points]]`), read
+//! with the scenario's typed reader and checked whole, every point's scenario validated, before
+//! anything runs; every problem reported at once with the sweep file's line.
+
+use std::path::{Path, PathBuf};
+
+use toml_edit::{ImDocument, Item, Value};
+
+use super::runs;
+use super::{Point, Sweep, SweepInfo};
+use crate::scenario::locate::{self, KeyPath};
+use crate::scenario::raw::Fields;
+use crate::scenario::{
+    in_file_order, parse_document, read_input, InputError, Location, Override, Problem, Unchecked,
+    MAX_REPLICATIONS,
+};
+
+/// Largest number of points a sweep may have: more is almost certainly a typo in a range.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// Collects the problems of a sweep file with their places.
+struct Checker<'a> {
+    file: &'a Path,
+    text: &'a str,
+    document: &'a ImDocument<String>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn location_of(&self, span: Option<std::ops::Range<usize>>) -> Location {
+        let (line, column) = span.map_or((0, 0), |span| locate::line_column(self.text, span.start));
+        Location {
+            file: self.file.to_path_buf(),
+            line,
+            column,
+        }
+    }
+
+    fn report(&mut self, location: Location, key: &str, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: location.file,
+            line: location.line,
+            column: location.column,
+            key: key.to_string(),
+            message: message.into(),
+        });
+    }
+
+    /// Where a top-level key is written (its key, for tables).
+    fn top_location(&self, key: &str) -> Location {
+        let span = self
+            .document
+            .as_table()
+            .get_key_value(key)
+            .and_then(|(key, item)| item.span().or_else(|| key.span()));
+        self.location_of(span)
+    }
+
+    /// An integer the file gives, within `range`.
+    fn in_range(
+        &mut self,
+        key: &str,
+        value: Option<i64>,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let n = value?;
+        if range.contains(&n) {
+            return Some(n);
+        }
+        let location = self.top_location(key);
+        self.report(
+            location,
+            key,
+            format!(
+                "must be between {} and {}, got {n}",
+                range.start(),
+                range.end()
+            ),
+        );
+        None
+    }
+}
+
+/// A varied key with its values, each with where it was written.
+struct Parameter {
+    key: String,
+    values: Vec<(Value, Location)>,
+}
+
+/// Reads and validates a sweep file, and every point's scenario, before anything runs.
+pub fn load(path: &Path) -> Result<Sweep, InputError> {
+    let text = read_input(path, "sweep file")?;
+    let document =
+        parse_document(&text, path).map_err(|problem| InputError::Invalid(vec![problem]))?;
+    let mut checker = Checker {
+        file: path,
+        text: &text,
+        document: &document,
+        problems: Vec::new(),
+    };
+    let sweep = check(&mut checker, path);
+    match sweep {
+        Some(sweep) if checker.problems.is_empty() => Ok(sweep),
+        _ => Err(InputError::Invalid(in_file_order(checker.problems))),
+    }
+}
+
+/// A sweep file's own keys, read as a scenario's are (the grid and points are read below).
+struct RawSweep {
+    scenario: Option<String>,
+    name: Option<String>,
+    seed: Option<i64>,
+    replications: Option<i64>,
+    bad: Vec<&'static str>,
+}
+
+impl RawSweep {
+    const KEYS: &'static [&'static str] =
+        &["scenario", "name", "seed", "replications", "grid", "points"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawSweep {
+        let mut raw = RawSweep {
+            scenario: fields.string("scenario", "a file name in quotes"),
+            name: fields.string("name", "a string"),
+            seed: fields.integer("seed"),
+            replications: fields.integer("replications"),
+            bad: Vec::new(),
+        };
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
+    }
+}
+
+fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
+    let document = checker.document;
+    let mut found = Vec::new();
+    let raw = RawSweep::read(&mut Fields::new(
+        document.as_table(),
+        KeyPath::default(),
+        RawSweep::KEYS,
+        &mut found,
+    ));
+    let locator = locate::Locator::new(document);
+    for problem in found {
+        let place = if problem.at_key {
+            locator.find_key(&problem.at)
+        } else {
+            locator.find(&problem.at)
+        };
+        let location = checker.location_of(place.map(|(_, offset)| offset..offset));
+        checker.report(location, &problem.key.to_string(), problem.message);
+    }
+    let base = base_scenario(checker, path, &raw);
+    let name = match &raw.name {
+        None => path.file_stem().map_or("sweep".to_string(), |stem| {
+            stem.to_string_lossy().into_owned()
+        }),
+        Some(name) => match name.as_str() {
+            name if valid_name(name) => name.to_string(),
+            _ => {
+                let location = checker.top_location("name");
+                checker.report(
+                    location,
+                    "name",
+                    "must be a string of letters, digits, '-', '_' or '.' (it names the output folder)",
+                );
+                String::new()
+            }
+        },
+    };
+    let seed = checker.in_range("seed", raw.seed, 0..=i64::MAX);
+    let replications = checker.in_range("replications", raw.replications, 1..=MAX_REPLICATIONS);
+    let parameters = match (document.get("grid"), document.get("points")) {
+        (Some(grid), None) => grid_parameters(checker, grid),
+        (None, Some(points)) => point_parameters(checker, points),
+        (Some(_), Some(_)) => {
+            let location = checker.top_location("points");
+            checker.report(
+                location,
+                "points",
+                "give either [grid] or [[points]], not both",
+            );
+            (Vec::new(), None)
+        }
+        (None, None) => {
+            checker.report(
+                checker.location_of(Some(0..0)),
+                "grid",
+                "is required: a [grid] of keys to vary, or a list of [[points]]",
+            );
+            (Vec::new(), None)
+        }
+    };
+    let (parameters, combinations) = parameters;
+    let (base, scenario_file) = base?;
+    // Every varied key must be one the scenario sets, with a value of the same type: checked for
+    // every key that parsed, even when another did not.
+    let mut typed = true;
+    for parameter in &parameters {
+        let key = &parameter.key;
+        let Some(expected) = base.type_at(key) else {
+            let location = parameter.values[0].1.clone();
+            checker.report(
+                location,
+                key,
+                format!(
+                    "unknown key path: {} does not set `{key}`",
+                    scenario_file.display()
+                ),
+            );
+            typed = false;
+            continue;
+        };
+        for (value, location) in &parameter.values {
+            if !same_type(expected, value) {
+                checker.report(
+                    location.clone(),
+                    key,
+                    format!(
+                        "expected {expected} like the scenario's value, got {}",
+                        value.type_name()
+                    ),
+                );
+                typed = false;
+            }
+        }
+    }
+    let combinations = combinations?;
+    if !typed {
+        return None;
+    }
+    let keys: Vec<String> = parameters.into_iter().map(|p| p.key).collect();
+    let mut points = Vec::with_capacity(combinations.len());
+    for combination in combinations {
+        let overrides: Vec<Override> = keys
+            .iter()
+            .zip(&combination)
+            .map(|(key, (value, origin))| Override {
+                key: key.clone(),
+                value: value.clone(),
+                origin: origin.clone(),
+            })
+            .collect();
+        match base.with(&overrides) {
+            Ok(scenario) => points.push(Point {
+                values: combination.into_iter().map(|(value, _)| value).collect(),
+                scenario,
+            }),
+            Err(error) => checker.problems.extend(error.problems().iter().cloned()),
+        }
+    }
+    let first = &points.first()?.scenario;
+    let fingerprint =
+        runs::fingerprint(&[env!("CARGO_PKG_VERSION"), checker.text, base.resolved()]);
+    let info = SweepInfo {
+        file: path.to_path_buf(),
+        name,
+        scenario_file,
+        base_seed: seed.map_or(first.seed(), |seed| seed as u64),
+        replications: replications.map_or(first.replications(), |n| n as u32),
+        keys,
+        points: points
+            .iter()
+            .map(|point| runs::PointInfo {
+                values: point.values.iter().map(show).collect(),
+                warmup_hours: point.scenario.warmup().hours(),
+            })
+            .collect(),
+        fingerprint,
+    };
+    Some(Sweep { info, points })
+}
+
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Reads the base scenario named by `scenario`, relative to the sweep file.
+fn base_scenario(
+    checker: &mut Checker<'_>,
+    path: &Path,
+    raw: &RawSweep,
+) -> Option<(Unchecked, PathBuf)> {
+    let Some(name) = &raw.scenario else {
+        if !raw.bad.contains(&"scenario") {
+            checker.report(
+                checker.location_of(Some(0..0)),
+                "scenario",
+                "is required: the base scenario file, relative to the sweep file",
+            );
+        }
+        return None;
+    };
+    let location = checker.top_location("scenario");
+    let file = path.parent().unwrap_or(Path::new("")).join(name);
+    match Unchecked::read(&file) {
+        // Shown as `scenarios/x.toml` rather than `scenarios/sweeps/../x.toml`.
+        Ok(base) => Some((base, lexically_normal(&file))),
+        Err(InputError::Read { source, .. }) => {
+            checker.report(
+                location,
+                "scenario",
+                format!("cannot read scenario {}: {source}", file.display()),
+            );
+            None
+        }
+        Err(error) => {
+            checker.problems.extend(error.problems().iter().cloned());
+            None
+        }
+    }
+}
+
+/// `scenarios/sweeps/../x.toml` as `scenarios/x.toml`, without touching the filesystem: for display
+/// only (after a symbolic link, `..` may lead elsewhere).
+fn lexically_normal(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut normal = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(normal.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
+}
+
+type Combination = Vec<(Value, Location)>;
+
+/// `[grid]`: every combination of the values of each key, the first key varying slowest.
+/// The varied keys with their values (those that parsed), and the points when all of them did.
+type Parsed = (Vec<Parameter>, Option<Vec<Combination>>);
+
+fn grid_parameters(checker: &mut Checker<'_>, grid: &Item) -> Parsed {
+    let Some(table) = grid.as_table_like() else {
+        let location = checker.top_location("grid");
+        checker.report(
+            location,
+            "grid",
+            "must be a table of key paths and their values",
+        );
+        return (Vec::new(), None);
+    };
+    let mut parameters = Vec::new();
+    let mut ok = true;
+    for (key, item) in table.iter() {
+        let label = format!("grid.\"{key}\"");
+        match values_of(checker, item, &label) {
+            Some(values) => parameters.push(Parameter {
+                key: key.to_string(),
+                values,
+            }),
+            None => ok = false,
+        }
+    }
+    if parameters.is_empty() && ok {
+        let location = checker.top_location("grid");
+        checker.report(location, "grid", "names no key to vary");
+        return (parameters, None);
+    }
+    let count = parameters
+        .iter()
+        .try_fold(1usize, |n, p| n.checked_mul(p.values.len()))
+        .filter(|&n| n <= MAX_POINTS);
+    if count.is_none() {
+        let location = checker.top_location("grid");
+        checker.report(
+            location,
+            "grid",
+            format!("makes more than {MAX_POINTS} points"),
+        );
+        return (parameters, None);
+    }
+    if !ok {
+        return (parameters, None);
+    }
+    let mut combinations: Vec<Combination> = vec![Vec::new()];
+    for parameter in &parameters {
+        combinations = combinations
+            .into_iter()
+            .flat_map(|prefix| {
+                parameter.values.iter().map(move |value| {
+                    let mut next = prefix.clone();
+                    next.push(value.clone());
+                    next
+                })
+            })
+            .collect();
+    }
+    (parameters, Some(combinations))
+}
+
+/// `[[points]]`: each point sets the same keys.
+fn point_parameters(checker: &mut Checker<'_>, points: &Item) -> Parsed {
+    let tables: Vec<(&dyn toml_edit::TableLike, Option<std::ops::Range<usize>>)> = match points {
+        Item::ArrayOfTables(array) => array
+            .iter()
+            .map(|table| (table as &dyn toml_edit::TableLike, table.span()))
+            .collect(),
+        Item::Value(Value::Array(array)) => array
+            .iter()
+            .filter_map(|value| {
+                value
+                    .as_inline_table()
+                    .map(|table| (table as &dyn toml_edit::TableLike, value.span()))
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    if tables.is_empty() {
+        let location = checker.top_location("points");
+        checker.report(
+            location,
+            "points",
+            "must be a list of tables, [[points]], each setting the varied keys",
+        );
+        return (Vec::new(), None);
+    }
+    let keys: Vec<String> = tables[0].0.iter().map(|(key, _)| key.to_string()).collect();
+    let mut combinations = Vec::with_capacity(tables.len());
+    let mut ok = true;
+    for (i, (table, span)) in tables.iter().enumerate() {
+        let these: Vec<&str> = table.iter().map(|(key, _)| key).collect();
+        if these != keys {
+            let location = checker.location_of(span.clone());
+            checker.report(
+                location,
+                &format!("points[{i}]"),
+                format!(
+                    "sets {} but the first point sets {}: every point sets the same keys",
+                    these.join(", "),
+                    keys.join(", ")
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        let mut combination = Vec::with_capacity(keys.len());
+        for (key, item) in table.iter() {
+            let label = format!("points[{i}].\"{key}\"");
+            match item.as_value() {
+                Some(value) if scalar(value) => {
+                    let location = checker.location_of(value.span());
+                    combination.push((fresh(value), location));
+                }
+                _ => {
+                    let location = checker.location_of(item.span());
+                    checker.report(location, &label, "expected a single value");
+                    ok = false;
+                }
+            }
+        }
+        // A point with a bad value is left out whole, so each column keeps to its key.
+        if combination.len() == keys.len() {
+            combinations.push(combination);
+        }
+    }
+    if keys.is_empty() {
+        let location = checker.top_location("points");
+        checker.report(location, "points", "names no key to vary");
+        return (Vec::new(), None);
+    }
+    // The same points as one column of values per key.
+    let parameters = keys
+        .into_iter()
+        .enumerate()
+        .map(|(k, key)| Parameter {
+            key,
+            values: combinations
+                .iter()
+                .filter_map(|combination| combination.get(k).cloned())
+                .collect(),
+        })
+        .collect();
+    (parameters, ok.then_some(combinations))
+}
+
+fn scalar(value: &Value) -> bool {
+    !matches!(value, Value::Array(_) | Value::InlineTable(_))
+}
+
+/// The values of one grid key: a list `[1, 2, 3]` or a range `{ from = 1, to = 6, step = 1 }`.
+fn values_of(
+    checker: &mut Checker<'_>,
+    item: &Item,
+    label: &str,
+) -> Option<Vec<(Value, Location)>> {
+    let location = checker.location_of(item.span());
+    match item.as_value() {
+        Some(Value::Array(array)) => {
+            if array.is_empty() {
+                checker.report(location, label, "empty list: give at least one value");
+                return None;
+            }
+            let mut values = Vec::with_capacity(array.len());
+            for value in array.iter() {
+                if !scalar(value) {
+                    let location = checker.location_of(value.span());
+                    checker.report(location, label, "expected single values in the list");
+                    return None;
+                }
+                values.push((fresh(value), checker.location_of(value.span())));
+            }
+            Some(values)
+        }
+        Some(Value::InlineTable(table)) => range(checker, table, label, location),
+        _ => {
+            checker.report(
+                location,
+                label,
+                "expected a list of values [1, 2, 3] or a range { from = 1, to = 6 }",
+            );
+            None
+        }
+    }
+}
+
+fn range(
+    checker: &mut Checker<'_>,
+    table: &toml_edit::InlineTable,
+    label: &str,
+    location: Location,
+) -> Option<Vec<(Value, Location)>> {
+    for (key, _) in table.iter() {
+        if !matches!(key, "from" | "to" | "step") {
+            checker.report(
+                location.clone(),
+                label,
+                format!("unknown key `{key}` in a range, expected `from`, `to`, `step`"),
+            );
+            return None;
+        }
+    }
+    let number = |key: &str| {
+        table
+            .get(key)
+            .map(|v| v.as_integer().map(|i| i as f64).or(v.as_float()))
+    };
+    let integers = ["from", "to", "step"]
+        .iter()
+        .all(|key| table.get(key).is_none_or(Value::is_integer));
+    let (Some(Some(from)), Some(Some(to))) = (number("from"), number("to")) else {
+        checker.report(location, label, "a range needs numbers `from` and `to`");
+        return None;
+    };
+    let step = match number("step") {
+        None if integers => 1.0,
+        Some(Some(step)) => step,
+        _ => {
+            checker.report(
+                location,
+                label,
+                "a range of non-integers needs a number `step`",
+            );
+            return None;
+        }
+    };
+    if !(step > 0.0 && step.is_finite() && from.is_finite() && to.is_finite()) {
+        checker.report(
+            location,
+            label,
+            format!("a range needs finite numbers and a step > 0, got step {step}"),
+        );
+        return None;
+    }
+    if from > to {
+        checker.report(
+            location,
+            label,
+            format!("empty range: from {from} is above to {to}"),
+        );
+        return None;
+    }
+    // The tolerance keeps `to` when (to − from) / step is a whole number up to rounding.
+    let count = ((to - from) / step + 1e-9).floor() + 1.0;
+    if count > MAX_POINTS as f64 {
+        checker.report(
+            location,
+            label,
+            format!("makes more than {MAX_POINTS} values"),
+        );
+        return None;
+    }
+    let value = |k: f64| {
+        if integers {
+            Value::from((from + k * step) as i64)
+        } else {
+            // 12 significant digits: 0.1 + 2 × 0.1 is 0.3, not 0.30000000000000004.
+            let exact = from + k * step;
+            Value::from(format!("{exact:.12e}").parse().unwrap_or(exact))
+        }
+    };
+    Some(
+        (0..count as usize)
+            .map(|k| (value(k as f64), location.clone()))
+            .collect(),
+    )
+}
+
+/// A copy of a value without the formatting of the file it came from.
+fn fresh(value: &Value) -> Value {
+    match value {
+        Value::String(s) => Value::from(s.value().as_str()),
+        Value::Integer(i) => Value::from(*i.value()),
+        Value::Float(f) => Value::from(*f.value()),
+        Value::Boolean(b) => Value::from(*b.value()),
+        Value::Datetime(d) => Value::from(*d.value()),
+        Value::Array(array) => Value::Array(array.iter().map(fresh).collect()),
+        Value::InlineTable(table) => {
+            let mut copy = toml_edit::InlineTable::new();
+            for (key, value) in table.iter() {
+                copy.insert(key, fresh(value));
+            }
+            Value::InlineTable(copy)
+        }
+    }
+}
+
+/// Whether a sweep value may replace a scenario value of type `expected` (an integer may stand
+/// for a float).
+fn same_type(expected: &str, value: &Value) -> bool {
+    expected == value.type_name() || (expected == "float" && value.is_integer())
+}
+
+/// A value as the sweep's tables show it: `3`, `0.05`, `5 min` (strings without quotes).
+pub fn show(value: &Value) -> String {
+    match value.as_str() {
+        Some(text) => text.to_string(),
+        None => value.to_string().trim().to_string(),
+    }
+}
