@@ -52,6 +52,19 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem with `key` at `location`.
+    pub fn at(location: Location, key: &str, message: impl Into<String>) -> Problem {
+        Problem {
+            file: location.file,
+            line: location.line,
+            column: location.column,
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
@@ -210,13 +223,8 @@ impl Checker<'_> {
     }
 
     fn push(&mut self, location: Location, path: &KeyPath, message: impl Into<String>) {
-        self.problems.push(Problem {
-            file: location.file,
-            line: location.line,
-            column: location.column,
-            key: path.to_string(),
-            message: message.into(),
-        });
+        self.problems
+            .push(Problem::at(location, &path.to_string(), message));
     }
 
     /// Reads one section with `read`, reporting every problem of reading it; `None` when it is

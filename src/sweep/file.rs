@@ -37,13 +37,7 @@ impl Checker<'_> {
     }
 
     fn report(&mut self, location: Location, key: &str, message: impl Into<String>) {
-        self.problems.push(Problem {
-            file: location.file,
-            line: location.line,
-            column: location.column,
-            key: key.to_string(),
-            message: message.into(),
-        });
+        self.problems.push(Problem::at(location, key, message));
     }
 
     /// Where a top-level key is written (its key, for tables).
