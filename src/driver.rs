@@ -67,8 +67,32 @@ pub enum DriveError {
     Missing { runs: usize, path: PathBuf },
 }
 
-/// A sweep with its folder's journal open and the runs it still lacks.
+/// An exclusive advisory lock on a results folder (flock on the folder itself, so no file is left
+/// behind), held while a sweep runs there: a second process on the same folder is refused at once
+/// instead of mixing its runs into the journal. Released when dropped, or when the process ends.
+struct FolderLock(#[allow(dead_code)] std::fs::File);
+
+impl FolderLock {
+    fn take(dir: &Path) -> Result<FolderLock, JournalError> {
+        let io = |source| JournalError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let folder = std::fs::File::open(dir).map_err(io)?;
+        match folder.try_lock() {
+            Ok(()) => Ok(FolderLock(folder)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(JournalError::InUse {
+                dir: dir.to_path_buf(),
+            }),
+            Err(std::fs::TryLockError::Error(source)) => Err(io(source)),
+        }
+    }
+}
+
+/// A sweep with its folder locked, its journal open and the runs it still lacks.
 pub struct Prepared<'a> {
+    _lock: FolderLock,
     sweep: &'a Sweep,
     dir: PathBuf,
     journal: Journal,
@@ -78,9 +102,11 @@ pub struct Prepared<'a> {
 }
 
 impl<'a> Prepared<'a> {
-    /// Opens (or, with `resume`, reopens) the journal in `dir`. Without `resume`, a folder that
-    /// holds an interrupted sweep's journal is refused.
+    /// Locks `dir` and opens (or, with `resume`, reopens) its journal. A folder another process
+    /// is using is refused first; without `resume`, a folder that holds an interrupted sweep's
+    /// journal is refused.
     pub fn open(sweep: &'a Sweep, dir: &Path, options: Options) -> Result<Self, JournalError> {
+        let lock = FolderLock::take(dir)?;
         let info = &sweep.info;
         let (journal, done) = if options.resume {
             Journal::resume(dir, info, options.shard)?
@@ -98,6 +124,7 @@ impl<'a> Prepared<'a> {
             .filter(|pair| !finished.contains(pair))
             .collect();
         Ok(Prepared {
+            _lock: lock,
             sweep,
             dir: dir.to_path_buf(),
             journal,
@@ -164,7 +191,7 @@ impl<'a> Prepared<'a> {
                 marker,
             });
         }
-        let records = self.journal.records()?;
+        let records = self.journal.records(info)?;
         let stopped = records
             .iter()
             .filter_map(|record| {

@@ -111,6 +111,23 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
     metrics
 }
 
+/// The metrics a run of a port with these stages measures, in the order of [`metrics`].
+pub fn metric_ids<'a>(stages: impl Iterator<Item = &'a str>) -> Vec<MetricId> {
+    let stages: Vec<&str> = stages.collect();
+    let port = Quantity::PORT.map(MetricId::port);
+    let queues = stages.iter().flat_map(|&stage| {
+        Quantity::STAGE
+            .into_iter()
+            .map(move |quantity| MetricId::stage(stage, quantity))
+    });
+    let parts = stages.iter().flat_map(|&stage| {
+        Quantity::TIME_PARTS
+            .into_iter()
+            .map(move |quantity| MetricId::stage(stage, quantity))
+    });
+    port.into_iter().chain(queues).chain(parts).collect()
+}
+
 /// The buffer index of FHWA's border-delay reporting: (p95 − mean) / mean, the extra time a
 /// driver must allow, relative to the mean, to be on time 95% of the time.
 pub fn buffer_index(p95: f64, mean: f64) -> f64 {

@@ -138,6 +138,17 @@ impl Scenario {
     }
 
     /// Offered load of every stage, from the traffic equations of the routing network.
+    /// The FNV-1a hash of the arrival trace's times, when arrivals come from a trace: what
+    /// identifies the trace file's content in a sweep's fingerprint.
+    pub fn trace_digest(&self) -> Option<u64> {
+        match &self.arrivals {
+            Arrivals::Trace { times } => Some(crate::engine::fnv1a(
+                times.iter().flat_map(|time| time.millis().to_le_bytes()),
+            )),
+            _ => None,
+        }
+    }
+
     pub fn offered_loads(&self) -> Vec<StageLoad> {
         load::offered_loads(self)
     }

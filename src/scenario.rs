@@ -447,6 +447,12 @@ const DEFAULT_START_DAY: i64 = 20_094;
 /// More replications than any study needs; the bound keeps a typo from running for days.
 pub const MAX_REPLICATIONS: i64 = 100_000;
 
+/// A dotted key path in one spelling (`stages."desk".servers` as `stages.desk.servers`; spaces
+/// around its parts dropped), so that one key cannot be written two ways.
+pub fn normal_key(key: &str) -> String {
+    layers::parse_key(key).to_string()
+}
+
 /// Whether `name` may name a stage: ASCII letters, digits, `-` and `_`, so that a metric
 /// (`xray.mean_wait_h`), a column (`xray.queued_h`) or a path (`gate>xray>exit`) reads back
 /// unambiguously.

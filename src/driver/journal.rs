@@ -46,6 +46,12 @@ delete it to start again",
     Interrupted { path: PathBuf },
     #[error("{}: {why}", path.display())]
     Mismatch { path: PathBuf, why: String },
+    #[error(
+        "{} is in use by another landport (a sweep or a resume running there): wait for it to \
+end, or give another --out",
+        dir.display()
+    )]
+    InUse { dir: PathBuf },
 }
 
 fn io_error(path: &Path) -> impl Fn(io::Error) -> JournalError + '_ {
@@ -110,7 +116,7 @@ impl Journal {
         if !path.exists() {
             return Ok((Self::create(dir, info, shard)?, Vec::new()));
         }
-        let (header, records, good_bytes) = read_journal(&path)?;
+        let (header, records, good_bytes) = read_journal(&path, info)?;
         let expected = Self::header(info, shard);
         if header != expected {
             return Err(JournalError::Mismatch {
@@ -169,12 +175,12 @@ start again",
     }
 
     /// Every run written so far.
-    pub fn records(&self) -> Result<Vec<RunRecord>, JournalError> {
+    pub fn records(&self, info: &SweepInfo) -> Result<Vec<RunRecord>, JournalError> {
         let _file = self
             .file
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(read_journal(&self.path)?.1)
+        Ok(read_journal(&self.path, info)?.1)
     }
 }
 
@@ -182,8 +188,12 @@ fn shard_text(shard: Option<Shard>) -> String {
     shard.map_or_else(|| "none".into(), |shard| shard.to_string())
 }
 
-/// Reads a journal: its header, its runs, and the length of its whole lines.
-fn read_journal(path: &Path) -> Result<(Header, Vec<RunRecord>, u64), JournalError> {
+/// Reads a journal: its header, its runs (each checked to be a run of `info`'s sweep, before
+/// anything runs), and the length of its whole lines.
+fn read_journal(
+    path: &Path,
+    info: &SweepInfo,
+) -> Result<(Header, Vec<RunRecord>, u64), JournalError> {
     let file = File::open(path).map_err(io_error(path))?;
     let mut reader = BufReader::new(file);
     let mut line = Vec::new();
@@ -216,9 +226,21 @@ fn read_journal(path: &Path) -> Result<(Header, Vec<RunRecord>, u64), JournalErr
                         .map_err(|e| bad(format!("not a landport runs file: {e}")))?,
                 );
             }
-            Some(_) => records.push(
-                serde_json::from_slice(&line).map_err(|e| bad(format!("not a run record: {e}")))?,
-            ),
+            Some(_) => {
+                let record: RunRecord = serde_json::from_slice(&line)
+                    .map_err(|e| bad(format!("not a run record: {e}")))?;
+                // A journal of another sweep altogether is refused by its header instead.
+                let ours = header
+                    .as_ref()
+                    .is_some_and(|header| header.fingerprint == info.fingerprint);
+                if let Some(why) = info.foreign(&record).filter(|_| ours) {
+                    return Err(bad(format!(
+                        "not a run of sweep '{}': {why}; delete the folder to start again",
+                        info.name
+                    )));
+                }
+                records.push(record);
+            }
         }
         good_bytes += read as u64;
     }
@@ -329,7 +351,7 @@ than {} (sweep '{}', fingerprint {})",
             });
         }
         seen.push(shard.shard.index);
-        let (header, shard_records, _) = read_journal(&dir.join(JOURNAL))?;
+        let (header, shard_records, _) = read_journal(&dir.join(JOURNAL), &shard.sweep)?;
         if header.fingerprint != shard.sweep.fingerprint || header.shard != Some(shard.shard) {
             return Err(MergeError::Refused {
                 dir: dir.clone(),

@@ -324,7 +324,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 break;
             }
             self.events_handled += 1;
-            if self.events_handled % StopToken::CHECK_EVERY == 0
+            if self.events_handled.is_multiple_of(StopToken::CHECK_EVERY)
                 && self.stop.is_some_and(StopToken::is_stopped)
             {
                 return false;

@@ -244,8 +244,16 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
         }
     }
     let first = &points.first()?.scenario;
-    let fingerprint =
-        runs::fingerprint(&[env!("CARGO_PKG_VERSION"), checker.text, base.resolved()]);
+    // Every file a point reads, by content: the sweep file, the base scenario with the files it
+    // extends (merged), and each point's arrival trace (its arrival times, as read).
+    let traces: Vec<String> = points
+        .iter()
+        .filter_map(|point| point.scenario.trace_digest())
+        .map(|digest| format!("{digest:016x}"))
+        .collect();
+    let mut parts = vec![env!("CARGO_PKG_VERSION"), checker.text, base.resolved()];
+    parts.extend(traces.iter().map(String::as_str));
+    let fingerprint = runs::fingerprint(&parts);
     let info = SweepInfo {
         file: path.to_path_buf(),
         name,
@@ -260,6 +268,7 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
                 warmup_hours: point.scenario.warmup().hours(),
             })
             .collect(),
+        metrics: crate::experiment::metric_ids(first.stage_names()),
         fingerprint,
     };
     Some(Sweep { info, points })
@@ -348,11 +357,12 @@ fn grid_parameters(checker: &mut Checker<'_>, grid: &Item) -> Parsed {
     let mut ok = true;
     for (key, item) in table.iter() {
         let label = format!("grid.\"{key}\"");
+        let Some(key) = normal_key(checker, key, &label, item.span(), &parameters) else {
+            ok = false;
+            continue;
+        };
         match values_of(checker, item, &label) {
-            Some(values) => parameters.push(Parameter {
-                key: key.to_string(),
-                values,
-            }),
+            Some(values) => parameters.push(Parameter { key, values }),
             None => ok = false,
         }
     }
@@ -393,6 +403,28 @@ fn grid_parameters(checker: &mut Checker<'_>, grid: &Item) -> Parsed {
     (parameters, Some(combinations))
 }
 
+/// A varied key in one spelling: `stages."desk".servers` and ` stages.desk.servers ` are
+/// `stages.desk.servers`. A key that another varied key already names is refused.
+fn normal_key(
+    checker: &mut Checker<'_>,
+    key: &str,
+    label: &str,
+    span: Option<std::ops::Range<usize>>,
+    earlier: &[Parameter],
+) -> Option<String> {
+    let normal = crate::scenario::normal_key(key);
+    if earlier.iter().any(|parameter| parameter.key == normal) {
+        let location = checker.location_of(span);
+        checker.report(
+            location,
+            label,
+            format!("varies `{normal}` a second time (written another way): give each key once"),
+        );
+        return None;
+    }
+    Some(normal)
+}
+
 /// `[[points]]`: each point sets the same keys.
 fn point_parameters(checker: &mut Checker<'_>, points: &Item) -> Parsed {
     let tables: Vec<(&dyn toml_edit::TableLike, Option<std::ops::Range<usize>>)> = match points {
@@ -419,11 +451,26 @@ fn point_parameters(checker: &mut Checker<'_>, points: &Item) -> Parsed {
         );
         return (Vec::new(), None);
     }
-    let keys: Vec<String> = tables[0].0.iter().map(|(key, _)| key.to_string()).collect();
+    let normal = crate::scenario::normal_key;
+    let keys: Vec<String> = tables[0].0.iter().map(|(key, _)| normal(key)).collect();
+    if let Some(twice) = keys
+        .iter()
+        .enumerate()
+        .find(|(k, key)| keys[..*k].contains(key))
+        .map(|(_, key)| key)
+    {
+        let location = checker.location_of(tables[0].1.clone());
+        checker.report(
+            location,
+            "points[0]",
+            format!("varies `{twice}` a second time (written another way): give each key once"),
+        );
+        return (Vec::new(), None);
+    }
     let mut combinations = Vec::with_capacity(tables.len());
     let mut ok = true;
     for (i, (table, span)) in tables.iter().enumerate() {
-        let these: Vec<&str> = table.iter().map(|(key, _)| key).collect();
+        let these: Vec<String> = table.iter().map(|(key, _)| normal(key)).collect();
         if these != keys {
             let location = checker.location_of(span.clone());
             checker.report(
@@ -534,35 +581,42 @@ fn range(
             return None;
         }
     }
+    let integers = ["from", "to", "step"]
+        .iter()
+        .all(|key| table.get(key).is_none_or(Value::is_integer));
+    if integers {
+        return integer_range(checker, table, label, location);
+    }
     let number = |key: &str| {
         table
             .get(key)
             .map(|v| v.as_integer().map(|i| i as f64).or(v.as_float()))
     };
-    let integers = ["from", "to", "step"]
-        .iter()
-        .all(|key| table.get(key).is_none_or(Value::is_integer));
     let (Some(Some(from)), Some(Some(to))) = (number("from"), number("to")) else {
         checker.report(location, label, "a range needs numbers `from` and `to`");
         return None;
     };
-    let step = match number("step") {
-        None if integers => 1.0,
-        Some(Some(step)) => step,
-        _ => {
-            checker.report(
-                location,
-                label,
-                "a range of non-integers needs a number `step`",
-            );
-            return None;
-        }
-    };
-    if !(step > 0.0 && step.is_finite() && from.is_finite() && to.is_finite()) {
+    let Some(Some(step)) = number("step") else {
         checker.report(
             location,
             label,
-            format!("a range needs finite numbers and a step > 0, got step {step}"),
+            "a range of non-integers needs a number `step`",
+        );
+        return None;
+    };
+    if !(from.is_finite() && to.is_finite()) {
+        checker.report(
+            location,
+            label,
+            format!("a range needs finite numbers, got from {from} and to {to}"),
+        );
+        return None;
+    }
+    if !(step > 0.0 && step.is_finite()) {
+        checker.report(
+            location,
+            label,
+            format!("a range needs a finite step > 0, got step {step}"),
         );
         return None;
     }
@@ -584,18 +638,63 @@ fn range(
         );
         return None;
     }
-    let value = |k: f64| {
-        if integers {
-            Value::from((from + k * step) as i64)
-        } else {
-            // 12 significant digits: 0.1 + 2 × 0.1 is 0.3, not 0.30000000000000004.
-            let exact = from + k * step;
-            Value::from(format!("{exact:.12e}").parse().unwrap_or(exact))
-        }
+    // 12 significant digits: 0.1 + 2 × 0.1 is 0.3, not 0.30000000000000004.
+    let value = |k: usize| {
+        let exact = from + k as f64 * step;
+        Value::from(format!("{exact:.12e}").parse().unwrap_or(exact))
     };
     Some(
         (0..count as usize)
-            .map(|k| (value(k as f64), location.clone()))
+            .map(|k| (value(k), location.clone()))
+            .collect(),
+    )
+}
+
+/// A range of integers, in integer arithmetic: every value exact, however large.
+fn integer_range(
+    checker: &mut Checker<'_>,
+    table: &toml_edit::InlineTable,
+    label: &str,
+    location: Location,
+) -> Option<Vec<(Value, Location)>> {
+    let integer = |key: &str| table.get(key).and_then(Value::as_integer);
+    let (Some(from), Some(to)) = (integer("from"), integer("to")) else {
+        checker.report(location, label, "a range needs numbers `from` and `to`");
+        return None;
+    };
+    let step = integer("step").unwrap_or(1);
+    if step <= 0 {
+        checker.report(
+            location,
+            label,
+            format!("a range needs a step > 0, got step {step}"),
+        );
+        return None;
+    }
+    if from > to {
+        checker.report(
+            location,
+            label,
+            format!("empty range: from {from} is above to {to}"),
+        );
+        return None;
+    }
+    let count = (i128::from(to) - i128::from(from)) / i128::from(step) + 1;
+    if count > MAX_POINTS as i128 {
+        checker.report(
+            location,
+            label,
+            format!("makes more than {MAX_POINTS} values"),
+        );
+        return None;
+    }
+    Some(
+        (0..count)
+            .map(|k| {
+                // Within [from, to], so within i64.
+                let value = i128::from(from) + k * i128::from(step);
+                (Value::from(value as i64), location.clone())
+            })
             .collect(),
     )
 }

@@ -85,6 +85,8 @@ pub struct SweepInfo {
     pub replications: u32,
     pub keys: Vec<String>,
     pub points: Vec<PointInfo>,
+    /// The metrics every run measures, in order: a run record of this sweep has exactly these.
+    pub metrics: Vec<MetricId>,
     /// A hash of the landport version, the sweep file and the base scenario with the files it
     /// extends: shards with different fingerprints do not merge.
     pub fingerprint: String,
@@ -100,6 +102,38 @@ impl SweepInfo {
 
     pub fn pair_number(&self, point: u32, replication: u32) -> u64 {
         u64::from(point) * u64::from(self.replications) + u64::from(replication)
+    }
+
+    /// Why `record` cannot be a run of this sweep, if it cannot: a point or replication out of
+    /// range, or other metrics (another sweep's stages).
+    pub fn foreign(&self, record: &RunRecord) -> Option<String> {
+        if record.point as usize >= self.points.len() {
+            return Some(format!(
+                "point {} is not one of this sweep's {} points",
+                record.point,
+                self.points.len()
+            ));
+        }
+        if record.replication >= self.replications {
+            return Some(format!(
+                "replication {} is not one of this sweep's {}",
+                record.replication, self.replications
+            ));
+        }
+        let ids: Vec<&MetricId> = record.metrics.iter().map(|(id, _)| id).collect();
+        if ids.len() != self.metrics.len() {
+            return Some(format!(
+                "{} metrics instead of this sweep's {}",
+                ids.len(),
+                self.metrics.len()
+            ));
+        }
+        if let Some((theirs, ours)) = ids.iter().zip(&self.metrics).find(|(a, b)| **a != *b) {
+            return Some(format!(
+                "a run of another sweep: `{theirs}` where this sweep measures `{ours}`"
+            ));
+        }
+        None
     }
 
     /// The pairs of `shard`, or all of them.
@@ -257,6 +291,7 @@ mod tests {
                 };
                 5
             ],
+            metrics: Vec::new(),
             fingerprint: String::new(),
         };
         let mut all: Vec<(u32, u32)> = Vec::new();

@@ -113,3 +113,18 @@ fn experiments_do_not_depend_on_the_thread_count() {
     };
     assert_eq!(on(1), on(2));
 }
+
+#[test]
+fn the_metrics_a_sweep_expects_are_those_a_run_measures() {
+    let scenario = crate::scenario(&crate::shipped("alashankou-reformed"));
+    let result = landport::run_summary(&scenario, 5);
+    let measured: Vec<_> = landport::experiment::metrics(&result)
+        .into_iter()
+        .map(|metric| metric.id)
+        .collect();
+    assert_eq!(
+        measured,
+        landport::experiment::metric_ids(scenario.stage_names())
+    );
+    assert_eq!(measured.len(), 12 + 8 * scenario.stage_names().count());
+}

@@ -329,6 +329,171 @@ fn a_sweep_stopped_by_its_token_resumes_to_the_same_bytes() {
     same_files(&whole, &out);
 }
 
+/// A trace changed between an interruption and `--resume` is refused: the fingerprint covers the
+/// trace's content, not only the scenario text that names it.
+#[test]
+fn a_changed_trace_is_refused_on_resume() {
+    use landport::driver::{Options, Outcome, Prepared};
+    use landport::engine::StopToken;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals: String = (1..=200)
+        .map(|k| format!("{}\n", f64::from(k) * 0.3))
+        .collect();
+    fs::write(
+        dir.path().join("arrivals.csv"),
+        format!("arrival_hours\n{arrivals}"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("desk.toml"),
+        "name = \"traced\"\nseed = 1\nhorizon = \"10 d\"\n[arrivals]\nprocess = \"trace\"\n\
+file = \"arrivals.csv\"\nto = \"desk\"\n[stages.desk]\nservers = 1\n\
+service = { dist = \"exponential\", mean = \"10 min\" }\nroutes = [{ to = \"exit\" }]\n",
+    )
+    .unwrap();
+    let file = dir.path().join("study.toml");
+    fs::write(
+        &file,
+        "scenario = \"desk.toml\"\nreplications = 4\n[grid]\n\"stages.desk.servers\" = [1, 2]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let loaded = landport::sweep::load(&file).unwrap();
+    let stop = StopToken::new();
+    let ended = AtomicUsize::new(0);
+    let outcome = Prepared::open(&loaded, &out, Options::default())
+        .unwrap()
+        .run(&stop, &|| {
+            if ended.fetch_add(1, Ordering::SeqCst) + 1 == 2 {
+                stop.stop();
+            }
+        })
+        .unwrap();
+    assert!(
+        matches!(outcome, Outcome::Interrupted { .. }),
+        "{outcome:?}"
+    );
+    // One arrival moved by a minute: the same file name, another trace.
+    let changed = arrivals.replacen("0.3\n", "0.316667\n", 1);
+    fs::write(
+        dir.path().join("arrivals.csv"),
+        format!("arrival_hours\n{changed}"),
+    )
+    .unwrap();
+    let reloaded = landport::sweep::load(&file).unwrap();
+    assert_ne!(reloaded.info.fingerprint, loaded.info.fingerprint);
+    let resume = Options {
+        resume: true,
+        shard: None,
+    };
+    let refused = Prepared::open(&reloaded, &out, resume).err().unwrap();
+    assert!(
+        refused
+            .to_string()
+            .contains("the sweep file or its scenario changed since"),
+        "{refused}"
+    );
+}
+
+/// Every record of a journal is checked when it is read, before anything runs: a record with
+/// another sweep's metrics, or with fewer metrics, is refused with its line.
+#[test]
+fn foreign_records_in_a_journal_are_refused_with_their_line() {
+    use landport::driver::{Options, Prepared};
+    use landport::engine::StopToken;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let (dir, file) = study(2, 2);
+    let loaded = landport::sweep::load(&file).unwrap();
+    let out = dir.path().join("out");
+    let stop = StopToken::new();
+    let ended = AtomicUsize::new(0);
+    Prepared::open(&loaded, &out, Options::default())
+        .unwrap()
+        .run(&stop, &|| {
+            if ended.fetch_add(1, Ordering::SeqCst) + 1 == 3 {
+                stop.stop();
+            }
+        })
+        .unwrap();
+    let journal = out.join("runs.jsonl");
+    let text = fs::read_to_string(&journal).unwrap();
+    let resume = Options {
+        resume: true,
+        shard: None,
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    // Line 3 from a sweep whose stage is named `gate`; then line 2 with a metric cut off.
+    let foreign = lines[2].replace("\"desk.", "\"gate.");
+    let mut record: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    record["metrics"].as_array_mut().unwrap().remove(0);
+    let shorter = record.to_string();
+    for (number, changed, why) in [
+        (
+            3,
+            foreign,
+            "`gate.mean_wait_h` where this sweep measures `desk.mean_wait_h`",
+        ),
+        (2, shorter, "instead of"),
+    ] {
+        let mut edited: Vec<String> = lines.iter().map(|line| line.to_string()).collect();
+        edited[number - 1] = changed;
+        fs::write(&journal, edited.join("\n") + "\n").unwrap();
+        let refused = Prepared::open(&loaded, &out, resume)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            refused.contains(&format!("runs.jsonl:{number}: not a run of sweep 'study'")),
+            "{refused}"
+        );
+        assert!(refused.contains(why), "{refused}");
+    }
+}
+
+/// Two sweeps on one folder: the second is refused at once (before it reads the journal, so the
+/// hint to add --resume does not lead into the same clash), and runs once the first is done.
+#[test]
+fn a_folder_in_use_is_refused() {
+    use landport::driver::{Options, Outcome, Prepared};
+    use landport::engine::StopToken;
+
+    let (dir, file) = study(1, 2);
+    let loaded = landport::sweep::load(&file).unwrap();
+    let out = dir.path().join("shared");
+    let first = Prepared::open(&loaded, &out, Options::default()).unwrap();
+    for resume in [false, true] {
+        let options = Options {
+            resume,
+            shard: None,
+        };
+        let refused = Prepared::open(&loaded, &out, options).err().unwrap();
+        let message = refused.to_string();
+        assert!(
+            message.contains("is in use by another landport"),
+            "{message}"
+        );
+        assert!(!message.contains("--resume"), "{message}");
+    }
+    // The same through the binary, as a second process.
+    let assert = sweep(&file, &out, &["--resume"]).code(2);
+    assert!(
+        stderr(&assert).contains("is in use by another landport"),
+        "{}",
+        stderr(&assert)
+    );
+    let outcome = first.run(&StopToken::new(), &|| {}).unwrap();
+    assert!(matches!(outcome, Outcome::Complete { .. }), "{outcome:?}");
+    // Released: the folder can be used again.
+    let again = Options {
+        resume: true,
+        shard: None,
+    };
+    assert!(Prepared::open(&loaded, &out, again).is_ok());
+}
+
 #[test]
 fn ctrl_c_stops_runs_already_under_way() {
     // Two runs of about a century each, both started at once on two threads: only stopping

@@ -80,6 +80,62 @@ fn a_grid_makes_every_combination_first_key_slowest() {
     assert!((loads[1].arrival_rate_per_hour - 1.8).abs() < 1e-12);
 }
 
+/// One key has one spelling: two spellings of it are refused, surrounding spaces dropped.
+#[test]
+fn a_key_written_two_ways_is_refused() {
+    let (_dir, path) = sweep_file(
+        "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.servers\" = [1]\n\"stages.\\\"desk\\\".servers\" = [2]\n",
+    );
+    let found = problems(&path);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].ends_with(
+            "varies `stages.desk.servers` a second time (written another way): give each key once"
+        ),
+        "{found:#?}"
+    );
+    let (_dir, path) = sweep_file(
+        "scenario = \"desks.toml\"\n[[points]]\n\"stages.desk.servers\" = 1\n\" stages.desk.servers \" = 2\n",
+    );
+    assert!(problems(&path)[0].contains("varies `stages.desk.servers` a second time"));
+    let (_dir, path) = sweep_file(
+        "scenario = \"desks.toml\"\n[grid]\n\" stages.\\\"desk\\\".servers \" = [1, 3]\n",
+    );
+    let sweep = sweep::load(&path).unwrap();
+    assert_eq!(sweep.info.keys, ["stages.desk.servers"]);
+    assert_eq!(
+        sweep.points[1].scenario.offered_loads()[0].mean_servers,
+        3.0
+    );
+}
+
+/// Integer ranges in integer arithmetic: exact beyond 2^53, where a float would repeat values.
+#[test]
+fn integer_ranges_are_exact_beyond_two_to_the_53() {
+    let (_dir, path) = sweep_file(
+        "scenario = \"desks.toml\"\n[grid]\n\"seed\" = { from = 9007199254740993, to = 9007199254740995 }\n",
+    );
+    let sweep = sweep::load(&path).unwrap();
+    let values: Vec<String> = sweep
+        .points
+        .iter()
+        .map(|p| sweep::show(&p.values[0]))
+        .collect();
+    assert_eq!(
+        values,
+        ["9007199254740993", "9007199254740994", "9007199254740995"]
+    );
+    let seeds: Vec<u64> = sweep.points.iter().map(|p| p.scenario.seed()).collect();
+    assert_eq!(
+        seeds,
+        [
+            9_007_199_254_740_993,
+            9_007_199_254_740_994,
+            9_007_199_254_740_995
+        ]
+    );
+}
+
 #[test]
 fn a_list_of_points_and_float_ranges() {
     let (_dir, path) = sweep_file(
