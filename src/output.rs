@@ -15,6 +15,25 @@ use crate::experiment::Experiment;
 use crate::model::{RunResult, Scenario};
 use crate::sweep::{PointResult, SweepInfo};
 
+/// The largest result file `landport plot` reads back: a guard against a file that is not one.
+pub const MAX_RESULT_BYTES: u64 = 1 << 30;
+
+/// Opens a result file to read it back: a regular file (not a FIFO that would never end, nor a
+/// device) of at most [`MAX_RESULT_BYTES`].
+pub(crate) fn open_result(path: &Path) -> Result<fs::File, String> {
+    let metadata = fs::metadata(path).map_err(|error| error.to_string())?;
+    if !metadata.is_file() {
+        return Err("not a regular file".into());
+    }
+    if metadata.len() > MAX_RESULT_BYTES {
+        return Err(format!(
+            "{} bytes, more than the {MAX_RESULT_BYTES} a result file read back may have",
+            metadata.len()
+        ));
+    }
+    fs::File::open(path).map_err(|error| error.to_string())
+}
+
 /// The writer of a result file.
 pub type Buffered = io::BufWriter<fs::File>;
 

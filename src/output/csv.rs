@@ -94,7 +94,7 @@ pub fn read_rows<R: CsvRow>(path: &Path) -> Result<Option<Vec<R>>, ReadError> {
         path: path.to_path_buf(),
         why,
     };
-    let mut reader = csv::Reader::from_path(path).map_err(|error| bad(error.to_string()))?;
+    let mut reader = csv::Reader::from_reader(super::open_result(path).map_err(bad)?);
     let header = reader.headers().map_err(|error| bad(error.to_string()))?;
     if let Some(missing) = R::COLUMNS
         .iter()
@@ -128,7 +128,11 @@ impl WideTable {
             path: path.to_path_buf(),
             why: error.to_string(),
         };
-        let mut reader = csv::Reader::from_path(path).map_err(bad)?;
+        let file = super::open_result(path).map_err(|why| ReadError {
+            path: path.to_path_buf(),
+            why,
+        })?;
+        let mut reader = csv::Reader::from_reader(file);
         let header = reader
             .headers()
             .map_err(bad)?

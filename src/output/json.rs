@@ -50,8 +50,8 @@ pub fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadError>
         path: path.to_path_buf(),
         why,
     };
-    let text = std::fs::read_to_string(path).map_err(|error| bad(error.to_string()))?;
-    serde_json::from_str(&text).map_err(|error| bad(error.to_string()))
+    let file = super::open_result(path).map_err(bad)?;
+    serde_json::from_reader(std::io::BufReader::new(file)).map_err(|error| bad(error.to_string()))
 }
 
 /// summary.json: every metric with its interval, the warm-up check, each replication's results,

@@ -30,10 +30,18 @@ pub(crate) fn read_text(path: &Path) -> Result<String, TextError> {
             message,
         })
     };
-    if path.is_dir() {
+    // Before opening: opening a FIFO waits for a writer that may never come.
+    let metadata = std::fs::metadata(path).map_err(TextError::Io)?;
+    if metadata.is_dir() {
         return Err(TextError::Io(io::Error::new(
             io::ErrorKind::InvalidInput,
             "it is a folder, not a file",
+        )));
+    }
+    if !metadata.is_file() {
+        return Err(TextError::Io(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO or a device)",
         )));
     }
     let file = File::open(path).map_err(TextError::Io)?;

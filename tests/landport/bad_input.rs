@@ -156,3 +156,56 @@ fn files_that_cannot_be_read_are_refused_by_name() {
         );
     }
 }
+
+/// A FIFO wherever landport reads a file (a scenario, an `extends` parent, a sweep file, a sweep's
+/// scenario, a results folder's summary.json) is refused at once: opening it would wait for a
+/// writer that never comes.
+#[test]
+fn fifos_are_refused_instead_of_hanging() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo.toml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let bounded = |args: &[&std::ffi::OsStr]| {
+        let assert = Command::cargo_bin("landport")
+            .unwrap()
+            .args(args)
+            .timeout(std::time::Duration::from_secs(30))
+            .assert();
+        let output = assert.get_output();
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        String::from_utf8(output.stderr.clone()).unwrap()
+    };
+    let message = bounded(&["validate".as_ref(), fifo.as_os_str()]);
+    assert!(message.contains("not a regular file"), "{message}");
+    let message = bounded(&["sweep".as_ref(), fifo.as_os_str()]);
+    assert!(message.contains("not a regular file"), "{message}");
+
+    let child = dir.path().join("child.toml");
+    fs::write(&child, "extends = \"fifo.toml\"\nname = \"child\"\n").unwrap();
+    let message = bounded(&["validate".as_ref(), child.as_os_str()]);
+    assert!(message.contains("not a regular file"), "{message}");
+
+    let study = dir.path().join("study.toml");
+    fs::write(
+        &study,
+        "scenario = \"fifo.toml\"\n[grid]\n\"stages.desk.servers\" = [1]\n",
+    )
+    .unwrap();
+    let message = bounded(&["sweep".as_ref(), study.as_os_str()]);
+    assert!(message.contains("not a regular file"), "{message}");
+
+    // A results folder whose summary.json is a FIFO.
+    let results = dir.path().join("results");
+    fs::create_dir(&results).unwrap();
+    fs::write(results.join("metrics.csv"), "metric,mean\n").unwrap();
+    std::process::Command::new("mkfifo")
+        .arg(results.join("summary.json"))
+        .status()
+        .unwrap();
+    let message = bounded(&["plot".as_ref(), results.as_os_str()]);
+    assert!(message.contains("not a regular file"), "{message}");
+}
