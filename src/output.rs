@@ -94,7 +94,7 @@ pub fn write_comparison(
         write_run(&variant_dir, scenario, &variant.experiment)?;
         written.push(variant_dir);
     }
-    written.extend(write_files(
+    written.extend(write_results(
         dir,
         &[
             ("compare.csv", &|w| csv::write_compare(w, comparison)),
@@ -110,7 +110,7 @@ pub fn write_sweep(
     info: &SweepInfo,
     results: &[PointResult],
 ) -> Result<Vec<PathBuf>, OutputError> {
-    write_files(
+    write_results(
         dir,
         &[
             ("sweep.csv", &|w| csv::write_sweep(w, info, results)),
@@ -126,6 +126,79 @@ pub struct OutputError {
     pub path: PathBuf,
     pub source: io::Error,
 }
+/// Every file name landport writes into a results folder, charts aside.
+const RESULT_FILES: [&str; 13] = [
+    "trucks.csv",
+    "stages.csv",
+    "metrics.csv",
+    "replications.csv",
+    "dwell_histogram.csv",
+    "daily.csv",
+    "queues.csv",
+    "summary.json",
+    "compare.csv",
+    "compare.json",
+    "sweep.csv",
+    "sweep.json",
+    "report.html",
+];
+
+/// The charts of a run or comparison; a sweep's are `sweep-<metric>` and `sweep-heatmap-<metric>`.
+const CHART_STEMS: [&str; 5] = [
+    "dwell-distribution",
+    "time-breakdown",
+    "queues",
+    "utilization",
+    "cleared-per-day",
+];
+
+/// Whether `name` is a chart landport draws (PNG or SVG).
+pub fn is_chart_file(name: &str) -> bool {
+    let Some(stem) = name
+        .strip_suffix(".png")
+        .or_else(|| name.strip_suffix(".svg"))
+    else {
+        return false;
+    };
+    CHART_STEMS.contains(&stem) || stem.starts_with("sweep-")
+}
+
+/// Removes from `dir` the result files and charts of an earlier run that the new results do not
+/// write again (`keep`), so that a folder never mixes two runs: a run with `--records none` into
+/// the folder of a run with trucks.csv, or with `--no-plots` into a folder with charts. Only
+/// landport's own file names are touched.
+fn clear_earlier_results(dir: &Path, keep: &[&str]) -> Result<(), OutputError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(OutputError {
+                path: dir.to_path_buf(),
+                source,
+            })
+        }
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let ours = RESULT_FILES.contains(&name) || is_chart_file(name);
+        if ours && !keep.contains(&name) && entry.path().is_file() {
+            fs::remove_file(entry.path()).map_err(|source| OutputError {
+                path: entry.path(),
+                source,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the files into `dir` after clearing what an earlier run left there.
+fn write_results(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>, OutputError> {
+    let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
+    clear_earlier_results(dir, &names)?;
+    write_files(dir, files)
+}
+
 /// Writes a run's files into `dir`: trucks.csv and queues.csv (replication 0), stages.csv,
 /// metrics.csv, replications.csv, dwell_histogram.csv, daily.csv and summary.json.
 pub fn write_run(
@@ -166,7 +239,7 @@ pub fn write_run(
         .into_iter()
         .chain(rest)
         .collect();
-    write_files(dir, &files)
+    write_results(dir, &files)
 }
 
 #[cfg(test)]

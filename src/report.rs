@@ -261,3 +261,30 @@ pub fn plot(dir: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, ReportErr
     written.push(write(&dir.join("report.html"), page.as_bytes())?);
     Ok(written)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A later run clears the charts of an earlier one by name: every chart must be known.
+    #[test]
+    fn every_chart_file_is_known_to_output() {
+        let metric = MetricId::port(crate::experiment::Quantity::DwellP95);
+        let charts = [
+            Chart::DwellDistribution(TimeAxis::Log),
+            Chart::TimeBreakdown,
+            Chart::Queues,
+            Chart::Utilization,
+            Chart::ClearedPerDay,
+            Chart::SweepMetric(metric.clone()),
+            Chart::SweepHeatmap(metric),
+        ];
+        for chart in charts {
+            for extension in ["png", "svg"] {
+                let name = format!("{}.{extension}", chart.stem());
+                assert!(crate::output::is_chart_file(&name), "{name}");
+            }
+        }
+        assert!(!crate::output::is_chart_file("photo.png"));
+    }
+}

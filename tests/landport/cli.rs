@@ -340,3 +340,64 @@ fn records_none_keeps_statistics_only_and_says_its_peak_memory() {
     );
     assert!(with.join("trucks.csv").exists());
 }
+
+/// A run into the folder of an earlier one leaves nothing of the earlier run: no trucks.csv when
+/// the new run keeps no records, no charts or report.html when it draws none.
+#[test]
+fn a_run_into_an_earlier_runs_folder_does_not_mix_them() {
+    let (dir, path) = one_desk("desk", "servers = 2", "5 min");
+    let out = dir.path().join("out");
+    landport()
+        .arg("run")
+        .arg(&path)
+        .args(["--replications", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let listed = |dir: &std::path::Path| {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listed(&out);
+    assert!(before.contains(&"trucks.csv".to_string()), "{before:?}");
+    assert!(before.contains(&"report.html".to_string()), "{before:?}");
+    assert!(
+        before.iter().any(|name| name.ends_with(".png")),
+        "{before:?}"
+    );
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    landport()
+        .arg("run")
+        .arg(&path)
+        .args([
+            "--replications",
+            "2",
+            "--seed",
+            "9",
+            "--records",
+            "none",
+            "--no-plots",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    assert_eq!(
+        listed(&out),
+        [
+            "daily.csv",
+            "dwell_histogram.csv",
+            "metrics.csv",
+            "notes.txt",
+            "queues.csv",
+            "replications.csv",
+            "stages.csv",
+            "summary.json"
+        ],
+        "only the new run's files, and the user's own"
+    );
+}
