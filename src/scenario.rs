@@ -65,6 +65,34 @@ impl Problem {
     }
 }
 
+/// `text` cut to its first `max` characters, saying how long it was: a message quotes what it was
+/// given, and what it was given may be a 50 MB value or a key of half a million characters.
+pub(crate) fn clip(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((end, _)) => std::borrow::Cow::Owned(format!(
+            "{}… ({} characters in all)",
+            &text[..end],
+            text.chars().count()
+        )),
+    }
+}
+
+/// A number as a message shows it: as written when short, else in scientific notation
+/// (`1e308`, not 309 digits).
+pub(crate) fn shown_number(x: f64) -> String {
+    let plain = x.to_string();
+    if plain.len() <= 24 {
+        plain
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// Longest key path and message a problem shows.
+const MAX_KEY_SHOWN: usize = 200;
+const MAX_MESSAGE_SHOWN: usize = 600;
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
@@ -72,9 +100,9 @@ impl fmt::Display for Problem {
             write!(f, ":{}:{}", self.line, self.column)?;
         }
         if !self.key.is_empty() {
-            write!(f, ": {}", self.key)?;
+            write!(f, ": {}", clip(&self.key, MAX_KEY_SHOWN))?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}", clip(&self.message, MAX_MESSAGE_SHOWN))
     }
 }
 

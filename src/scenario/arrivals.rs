@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::locate::KeyPath;
 use super::raw::RawArrivals;
-use super::{units, Checker, MAX_TRACE_BYTES};
+use super::{shown_number, units, Checker, MAX_TRACE_BYTES};
 use crate::engine::{Instant, Span};
 use crate::model::Arrivals;
 
@@ -91,14 +91,17 @@ impl Checker<'_> {
             Some(scale) if !(scale.is_finite() && scale > 0.0) => {
                 self.report(
                     &path.key("scale"),
-                    format!("must be a finite number > 0, got {scale}"),
+                    format!("must be a finite number > 0, got {}", shown_number(scale)),
                 );
                 None
             }
             Some(scale) if scale > 1000.0 => {
                 self.report(
                     &path.key("scale"),
-                    format!("must be at most 1000 (a thousand times the arrivals), got {scale}"),
+                    format!(
+                        "must be at most 1000 (a thousand times the arrivals), got {}",
+                        shown_number(scale)
+                    ),
                 );
                 None
             }
@@ -237,7 +240,7 @@ impl Checker<'_> {
             if !value.is_finite() || *value < 0.0 {
                 self.report(
                     &path.index(i),
-                    format!("must be finite and >= 0, got {value}"),
+                    format!("must be finite and >= 0, got {}", shown_number(*value)),
                 );
                 valid = false;
             }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::locate::KeyPath;
 use super::raw::RawStage;
-use super::{root, Checker};
+use super::{root, shown_number, Checker};
 use crate::engine::Span;
 use crate::model::{Destination, Route, Stage};
 
@@ -62,7 +62,10 @@ impl Checker<'_> {
                 Some(p) => {
                     self.report(
                         &route_path.key("p"),
-                        format!("must be a probability within [0, 1], got {p}"),
+                        format!(
+                            "must be a probability within [0, 1], got {}",
+                            shown_number(p)
+                        ),
                     );
                     None
                 }

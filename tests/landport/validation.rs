@@ -630,3 +630,29 @@ fn limits_are_whole_numbers_from_one() {
         .to_string();
     assert!(message.contains("limits"), "{message}");
 }
+
+/// A message quotes what it was given, within bounds: a key of half a million characters, a value
+/// of 200,000, and `1e308` as such, not as 309 digits.
+#[test]
+fn messages_quote_within_bounds() {
+    let long_key = "k".repeat(500_000);
+    let long_value = "9".repeat(200_000);
+    let text = VALID
+        .replacen("seed = 1\n", &format!("seed = 1\n{long_key} = 1\n"), 1)
+        .replacen(
+            "rate = \"10 trucks per hour\"",
+            &format!("rate = \"{long_value} per fortnight\"\nscale = 1e308"),
+            1,
+        );
+    let shown = match parse(&text, Path::new("ports/a.toml")) {
+        Ok(_) => panic!("accepted"),
+        Err(error) => error.to_string(),
+    };
+    assert!(shown.len() < 4_000, "{} bytes shown", shown.len());
+    assert!(shown.contains("(500000 characters in all)"), "{shown}");
+    assert!(
+        shown.contains("scale: must be at most 1000 (a thousand times the arrivals), got 1e308"),
+        "{shown}"
+    );
+    assert!(shown.contains("characters in all)"), "{shown}");
+}
