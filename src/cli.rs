@@ -790,7 +790,8 @@ submit:  sbatch {}\nthen:    {}\n",
         options.shards,
         info.name,
         info.pairs().count(),
-        script_path.display(),
+        // Quoted for the shell: a folder name may hold spaces or `;`.
+        sweep::slurm::quote(&script_path.display().to_string()),
         sweep::slurm::merge_command(&landport, &dir, options.shards),
     ))
 }

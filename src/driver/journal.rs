@@ -47,6 +47,12 @@ delete it to start again",
     #[error("{}: {why}", path.display())]
     Mismatch { path: PathBuf, why: String },
     #[error(
+        "{} holds a finished sweep (its results are in sweep.csv): there is nothing to resume; run \
+without --resume to run it again",
+        dir.display()
+    )]
+    Finished { dir: PathBuf },
+    #[error(
         "{} is in use by another landport (a sweep or a resume running there): wait for it to \
 end, or give another --out",
         dir.display()
@@ -114,6 +120,12 @@ impl Journal {
     ) -> Result<(Journal, Vec<RunRecord>), JournalError> {
         let path = dir.join(JOURNAL);
         if !path.exists() {
+            // A whole sweep removes its journal once its results are written.
+            if shard.is_none() && dir.join("sweep.json").is_file() {
+                return Err(JournalError::Finished {
+                    dir: dir.to_path_buf(),
+                });
+            }
             return Ok((Self::create(dir, info, shard)?, Vec::new()));
         }
         let (header, records, good_bytes) = read_journal(&path, info)?;

@@ -182,7 +182,8 @@ fn merge_refuses_missing_foreign_and_unfinished_shards() {
 #[test]
 fn slurm_writes_a_job_array_script_and_the_merge_command() {
     let (dir, file) = study(2, 2);
-    let out = dir.path().join("cluster");
+    // A folder name the shell would split and run: the printed commands quote it.
+    let out = dir.path().join("o/a b;$(touch pwned)");
     let assert = landport()
         .arg("sweep")
         .arg(&file)
@@ -222,6 +223,10 @@ fn slurm_writes_a_job_array_script_and_the_merge_command() {
     );
     assert!(script.contains("--resume"), "a requeued task goes on");
     assert!(printed.contains("a job array of 4 tasks"), "{printed}");
+    assert!(
+        printed.contains(&format!("submit:  sbatch '{}/sweep.sbatch'", out.display())),
+        "{printed}"
+    );
     assert!(
         printed.contains(&format!("merge '{}'/shard-*-of-4", out.display())),
         "{printed}"
@@ -486,12 +491,17 @@ fn a_folder_in_use_is_refused() {
     );
     let outcome = first.run(&StopToken::new(), &|| {}).unwrap();
     assert!(matches!(outcome, Outcome::Complete { .. }), "{outcome:?}");
-    // Released: the folder can be used again.
+    // Released: the folder can be used again; but a finished sweep has nothing to resume.
     let again = Options {
         resume: true,
         shard: None,
     };
-    assert!(Prepared::open(&loaded, &out, again).is_ok());
+    let finished = Prepared::open(&loaded, &out, again)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(finished.contains("holds a finished sweep"), "{finished}");
+    assert!(Prepared::open(&loaded, &out, Options::default()).is_ok());
 }
 
 #[test]
