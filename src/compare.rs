@@ -81,9 +81,54 @@ impl Comparison {
         differences.iter().find(|difference| difference.id == *id)
     }
 
-    /// The output folder's name: `compare-<first>-vs-<second>...`.
+    /// The output folder's name: `compare-<first>-vs-<second>...`, or, when that would be longer
+    /// than 150 characters (many variants), `compare-<first>-vs-<N>-variants-<hash of the names>`.
     pub fn folder_name(&self) -> String {
         let names: Vec<&str> = self.variants.iter().map(|v| v.name.as_str()).collect();
-        format!("compare-{}", names.join("-vs-"))
+        folder_name(&names)
+    }
+}
+
+fn folder_name(names: &[&str]) -> String {
+    let whole = format!("compare-{}", names.join("-vs-"));
+    if whole.len() <= 150 {
+        return whole;
+    }
+    let hash = crate::engine::fnv1a(names.join("\n").bytes());
+    format!(
+        "compare-{}-vs-{}-variants-{:08x}",
+        names[0],
+        names.len() - 1,
+        hash >> 32
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_name_stays_short_with_many_variants() {
+        assert_eq!(
+            folder_name(&["legacy", "reformed"]),
+            "compare-legacy-vs-reformed"
+        );
+        let long: Vec<String> = (0..20)
+            .map(|k| format!("variant-{k}-{}", "x".repeat(80)))
+            .collect();
+        let names: Vec<&str> = long.iter().map(String::as_str).collect();
+        let folder = folder_name(&names);
+        assert!(folder.len() < 150 + 100, "{folder}");
+        assert!(
+            folder.starts_with(&format!("compare-{}-vs-19-variants-", names[0])),
+            "{folder}"
+        );
+        let mut other = names.clone();
+        other.swap(1, 2);
+        assert_ne!(
+            folder_name(&other),
+            folder,
+            "the hash tells other sets apart"
+        );
     }
 }

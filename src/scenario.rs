@@ -419,16 +419,8 @@ names metrics, columns and the `path` column of trucks.csv)"
     fn top_level(&mut self, top: &RawTop) -> (Option<Span>, Option<Span>, i64) {
         let name_path = root().key("name");
         if let Some(name) = &top.name {
-            if name.is_empty()
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-                || name.starts_with('.')
-            {
-                self.report(
-                    &name_path,
-                    format!("must be letters, digits, '-', '_' or '.' (it names the output folder), got \"{name}\""),
-                );
+            if let Err(why) = check_output_name(name) {
+                self.report(&name_path, why);
             }
         }
         if let Some(seed) = top.seed.filter(|seed| *seed < 0) {
@@ -479,6 +471,33 @@ pub const MAX_REPLICATIONS: i64 = 100_000;
 /// around its parts dropped), so that one key cannot be written two ways.
 pub fn normal_key(key: &str) -> String {
     layers::parse_key(key).to_string()
+}
+
+/// The longest name of a scenario or sweep: it names a folder, and a comparison's folder joins
+/// several.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Whether `name` may name an output folder: letters, digits, `-`, `_` and `.` (not first), at
+/// most [`MAX_NAME_CHARS`] of them; else why not.
+pub fn check_output_name(name: &str) -> Result<(), String> {
+    let allowed = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if !allowed {
+        return Err(format!(
+            "must be letters, digits, '-', '_' or '.' (it names the output folder), got \"{}\"",
+            clip(name, 40)
+        ));
+    }
+    let length = name.chars().count();
+    if length > MAX_NAME_CHARS {
+        return Err(format!(
+            "must be at most {MAX_NAME_CHARS} characters (it names the output folder), got {length}"
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `name` may name a stage: ASCII letters, digits, `-` and `_`, so that a metric

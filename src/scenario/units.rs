@@ -8,9 +8,13 @@ pub(crate) fn duration(text: &str) -> Result<Span, String> {
         format!("expected a duration with a unit such as \"90 s\", \"12 min\", \"3 h\" or \"2 d\", got \"{text}\"")
     };
     let trimmed = text.trim();
+    // The unit is the letters at the end, so that "1e300 h" reads as 1e300 hours.
     let split = trimmed
-        .find(|c: char| c.is_ascii_alphabetic())
-        .ok_or_else(bad)?;
+        .rfind(|c: char| !c.is_ascii_alphabetic())
+        .map_or(0, |at| at + 1);
+    if split == 0 || split == trimmed.len() {
+        return Err(bad());
+    }
     let (number, unit) = trimmed.split_at(split);
     let value: f64 = number.trim().parse().map_err(|_| bad())?;
     let unit_ms = match unit.trim() {
@@ -140,6 +144,14 @@ mod tests {
         assert_eq!(duration("1.5 hours"), Ok(Span::MINUTE * 90));
         assert!(duration("5").is_err());
         assert!(duration("5 parsecs").is_err());
+        // Exponents are numbers, not units: the unit is the letters at the end.
+        assert_eq!(duration("1.5e1 min"), Ok(Span::MINUTE * 15));
+        assert_eq!(
+            duration("1e300 h"),
+            Err("is too long, got \"1e300 h\"".into())
+        );
+        assert_eq!(duration("1e-300 s"), Ok(Span::ZERO));
+        assert!(duration("h").is_err() && duration("3e").is_err());
         assert!(duration("-1 h").is_err());
     }
 

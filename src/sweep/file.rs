@@ -149,15 +149,11 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
         None => path.file_stem().map_or("sweep".to_string(), |stem| {
             stem.to_string_lossy().into_owned()
         }),
-        Some(name) => match name.as_str() {
-            name if valid_name(name) => name.to_string(),
-            _ => {
+        Some(name) => match crate::scenario::check_output_name(name) {
+            Ok(()) => name.clone(),
+            Err(why) => {
                 let location = checker.top_location("name");
-                checker.report(
-                    location,
-                    "name",
-                    "must be a string of letters, digits, '-', '_' or '.' (it names the output folder)",
-                );
+                checker.report(location, "name", why);
                 String::new()
             }
         },
@@ -272,14 +268,6 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
         fingerprint,
     };
     Some(Sweep { info, points })
-}
-
-fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Reads the base scenario named by `scenario`, relative to the sweep file.
