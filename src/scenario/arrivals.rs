@@ -280,6 +280,22 @@ impl Checker<'_> {
             }
         };
         let column = match reader.headers() {
+            Ok(headers)
+                if headers
+                    .iter()
+                    .filter(|h| h.trim() == "arrival_hours")
+                    .count()
+                    > 1 =>
+            {
+                self.report(
+                    path,
+                    format!(
+                        "{}:1: the column \"arrival_hours\" appears more than once",
+                        trace_path.display()
+                    ),
+                );
+                return None;
+            }
             Ok(headers) => headers.iter().position(|h| h.trim() == "arrival_hours"),
             Err(error) => {
                 self.report(path, format!("{}: {error}", trace_path.display()));

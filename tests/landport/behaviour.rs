@@ -554,3 +554,25 @@ fn a_run_stops_at_the_events_limit() {
     // About 30 events an hour (20 arrivals, 10 service ends) and one for warm-up's end.
     assert!((25.0..45.0).contains(&stopped.at_hours), "{stopped:?}");
 }
+
+/// A trace with two `arrival_hours` columns is refused: which one counts would be a guess.
+#[test]
+fn a_trace_with_two_arrival_columns_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("trace.csv"),
+        "arrival_hours,arrival_hours\n1.0,5.0\n2.0,6.0\n",
+    )
+    .unwrap();
+    let text = "name = \"traced\"\nseed = 1\nhorizon = \"10 d\"\n[arrivals]\nprocess = \"trace\"\n\
+file = \"trace.csv\"\nto = \"desk\"\n[stages.desk]\nservers = 1\n\
+service = { dist = \"constant\", value = \"5 min\" }\nroutes = [{ to = \"exit\" }]\n";
+    let error = landport::scenario::parse(text, &dir.path().join("traced.toml"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("trace.csv:1: the column \"arrival_hours\" appears more than once"),
+        "{error}"
+    );
+}
