@@ -446,10 +446,19 @@ fn with_files(mut text: String, written: &[PathBuf]) -> String {
 }
 
 /// Warns on stderr about every stage at or above load 1 and returns the offered-load table.
+/// Warns on stderr about every stage at or above load 1 and every caution of the scenario, and
+/// returns the offered-load table.
 fn offered_load_table(scenario: &landport::Scenario) -> String {
     let (table, warnings) = table::load_table(&scenario.offered_loads());
     for warning in warnings {
         eprintln!("warning: {warning}");
+    }
+    for caution in scenario.cautions() {
+        eprintln!(
+            "warning: {}: {}",
+            scenario.name(),
+            table::caution_sentence(&caution)
+        );
     }
     table
 }

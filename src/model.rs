@@ -23,6 +23,20 @@ pub use stats::{
 
 use crate::engine::Span;
 
+/// A scenario that is valid but probably not what its author meant.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Caution {
+    /// Fewer than one truck is expected over the horizon: every statistic would be empty.
+    FewArrivals { expected: f64 },
+    /// The warm-up, left out of the statistics, is longer than the measured horizon.
+    LongWarmup {
+        warmup_hours: f64,
+        horizon_hours: f64,
+    },
+    /// No route with a probability above zero leads to this stage from the entry.
+    Unreached { stage: String },
+}
+
 /// A validated port scenario: what [`run`] simulates.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -138,6 +152,42 @@ impl Scenario {
     }
 
     /// Offered load of every stage, from the traffic equations of the routing network.
+    /// What is valid but probably not what the planner meant: see [`Caution`].
+    pub fn cautions(&self) -> Vec<Caution> {
+        let mut cautions = Vec::new();
+        let expected = self.arrivals.mean_rate() * self.horizon.millis() as f64;
+        if expected < 1.0 {
+            cautions.push(Caution::FewArrivals { expected });
+        }
+        if self.warmup > self.horizon {
+            cautions.push(Caution::LongWarmup {
+                warmup_hours: self.warmup.hours(),
+                horizon_hours: self.horizon.hours(),
+            });
+        }
+        let mut reached = vec![false; self.stages.len()];
+        let mut frontier = vec![self.entry];
+        reached[self.entry] = true;
+        while let Some(stage) = frontier.pop() {
+            for route in &self.stages[stage].routes {
+                if let Destination::Stage(next) = route.to {
+                    if route.probability > 0.0 && !reached[next] {
+                        reached[next] = true;
+                        frontier.push(next);
+                    }
+                }
+            }
+        }
+        for (stage, reached) in self.stages.iter().zip(reached) {
+            if !reached {
+                cautions.push(Caution::Unreached {
+                    stage: stage.name.clone(),
+                });
+            }
+        }
+        cautions
+    }
+
     /// The FNV-1a hash of the arrival trace's times, when arrivals come from a trace: what
     /// identifies the trace file's content in a sweep's fingerprint.
     pub fn trace_digest(&self) -> Option<u64> {

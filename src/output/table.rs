@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::compare::Comparison;
 use crate::experiment::{Estimate, Experiment, MetricId, Quantity};
-use crate::model::{Limit, StageLoad, Stopped};
+use crate::model::{Caution, Limit, StageLoad, Stopped};
 use crate::sweep::{PointResult, SweepInfo};
 
 /// A mean with its interval for tables: `5.32 ± 0.05`, or the mean alone for one replication.
@@ -280,6 +280,26 @@ pub const HEADLINE: [Quantity; 3] = [
     Quantity::DwellP95,
     Quantity::ClearedPerDay,
 ];
+
+/// How a caution reads in a warning.
+pub fn caution_sentence(caution: &Caution) -> String {
+    match caution {
+        Caution::FewArrivals { expected } => format!(
+            "fewer than one truck is expected over the horizon ({expected:.2}): the statistics \
+will be empty; check the arrival rate and its unit"
+        ),
+        Caution::LongWarmup {
+            warmup_hours,
+            horizon_hours,
+        } => format!(
+            "the warm-up ({warmup_hours} h) is longer than the measured horizon ({horizon_hours} \
+h): most of each run is left out of the statistics"
+        ),
+        Caution::Unreached { stage } => format!(
+            "stage '{stage}': no route leads here from the entry stage, so no truck will use it"
+        ),
+    }
+}
 
 /// How a limit reads in a warning: `more than 1000 trucks in the port (limits.trucks_in_port)`.
 pub fn limit_reached(limit: Limit) -> String {

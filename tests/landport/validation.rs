@@ -656,3 +656,49 @@ fn messages_quote_within_bounds() {
     );
     assert!(shown.contains("characters in all)"), "{shown}");
 }
+
+/// Valid but probably not meant: fewer than one truck over the horizon, a warm-up longer than the
+/// horizon, a stage no route reaches. Each is a caution (a warning), and the shipped scenarios
+/// have none.
+#[test]
+fn cautions_name_what_is_valid_but_not_meant() {
+    use landport::model::Caution;
+    let cautions = |text: &str| parse(text, Path::new("ports/a.toml")).unwrap().cautions();
+    assert_eq!(cautions(VALID), []);
+    let few = VALID
+        .replacen("\"10 trucks per hour\"", "\"1 trucks per day\"", 1)
+        .replacen("horizon = \"10 d\"", "horizon = \"12 h\"", 1)
+        .replacen("warmup = \"1 d\"", "warmup = \"0 s\"", 1);
+    assert!(
+        matches!(cautions(&few)[..], [Caution::FewArrivals { expected }] if (expected - 0.5).abs() < 1e-9)
+    );
+    let long = VALID.replacen("warmup = \"1 d\"", "warmup = \"60 d\"", 1);
+    assert_eq!(
+        cautions(&long),
+        [Caution::LongWarmup {
+            warmup_hours: 1440.0,
+            horizon_hours: 240.0
+        }]
+    );
+    let unreached = VALID.replacen(
+        "routes = [{ to = \"inspection\", p = 0.1 }, { to = \"exit\", p = 0.9 }]",
+        "routes = [{ to = \"inspection\", p = 0 }, { to = \"exit\" }]",
+        1,
+    );
+    assert_eq!(
+        cautions(&unreached),
+        [Caution::Unreached {
+            stage: "inspection".into()
+        }]
+    );
+    for name in [
+        "alashankou-legacy",
+        "alashankou-reformed",
+        "horgos-legacy",
+        "horgos-reformed",
+    ] {
+        let scenario =
+            landport::scenario::load(Path::new(&format!("scenarios/{name}.toml"))).unwrap();
+        assert_eq!(scenario.cautions(), [], "{name}");
+    }
+}
