@@ -608,22 +608,15 @@ fn range(
         );
         return None;
     }
-    if from > to {
-        checker.report(
-            location,
-            label,
-            format!("empty range: from {from} is above to {to}"),
-        );
-        return None;
-    }
     // The tolerance keeps `to` when (to − from) / step is a whole number up to rounding.
     let count = ((to - from) / step + 1e-9).floor() + 1.0;
-    if count > MAX_POINTS as f64 {
-        checker.report(
-            location,
-            label,
-            format!("makes more than {MAX_POINTS} values"),
-        );
+    if !range_fits(
+        checker,
+        &location,
+        label,
+        (from, to),
+        count > MAX_POINTS as f64,
+    ) {
         return None;
     }
     // 12 significant digits: 0.1 + 2 × 0.1 is 0.3, not 0.30000000000000004.
@@ -636,6 +629,25 @@ fn range(
             .map(|k| (value(k), location.clone()))
             .collect(),
     )
+}
+
+/// Whether a range runs upwards and makes at most [`MAX_POINTS`] values; reports why not.
+fn range_fits<T: PartialOrd + std::fmt::Display>(
+    checker: &mut Checker<'_>,
+    location: &Location,
+    label: &str,
+    (from, to): (T, T),
+    too_many: bool,
+) -> bool {
+    let why = if from > to {
+        format!("empty range: from {from} is above to {to}")
+    } else if too_many {
+        format!("makes more than {MAX_POINTS} values")
+    } else {
+        return true;
+    };
+    checker.report(location.clone(), label, why);
+    false
 }
 
 /// A range of integers, in integer arithmetic: every value exact, however large.
@@ -659,21 +671,14 @@ fn integer_range(
         );
         return None;
     }
-    if from > to {
-        checker.report(
-            location,
-            label,
-            format!("empty range: from {from} is above to {to}"),
-        );
-        return None;
-    }
     let count = (i128::from(to) - i128::from(from)) / i128::from(step) + 1;
-    if count > MAX_POINTS as i128 {
-        checker.report(
-            location,
-            label,
-            format!("makes more than {MAX_POINTS} values"),
-        );
+    if !range_fits(
+        checker,
+        &location,
+        label,
+        (from, to),
+        count > MAX_POINTS as i128,
+    ) {
         return None;
     }
     Some(
