@@ -318,6 +318,12 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepInfo, Vec<PointResult>), MergeErr
     let mut seen: Vec<u32> = Vec::new();
     let mut records = Vec::new();
     for dir in dirs {
+        if !dir.is_dir() {
+            return Err(MergeError::Refused {
+                dir: dir.clone(),
+                why: "no such folder".into(),
+            });
+        }
         let shard_path = dir.join(SHARD_FILE);
         if !shard_path.is_file() {
             return Err(MergeError::Incomplete { dir: dir.clone() });
@@ -368,6 +374,28 @@ than {} (sweep '{}', fingerprint {})",
             return Err(MergeError::Refused {
                 dir: dir.clone(),
                 why: format!("{JOURNAL} and {SHARD_FILE} disagree"),
+            });
+        }
+        // Each shard's own runs, so that a journal cut short is blamed on its shard.
+        let held: std::collections::HashSet<(u32, u32)> = shard_records
+            .iter()
+            .map(|record| (record.point, record.replication))
+            .collect();
+        let lacking: Vec<(u32, u32)> = shard
+            .sweep
+            .pairs_of(Some(shard.shard))
+            .into_iter()
+            .filter(|pair| !held.contains(pair))
+            .collect();
+        if let Some(&(point, replication)) = lacking.first() {
+            return Err(MergeError::Refused {
+                dir: dir.clone(),
+                why: format!(
+                    "{JOURNAL} lacks {} runs of shard {} (the first: point {point}, replication \
+{replication}); run the shard again with --resume",
+                    lacking.len(),
+                    shard.shard
+                ),
             });
         }
         records.extend(shard_records);

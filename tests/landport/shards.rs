@@ -172,6 +172,25 @@ fn merge_refuses_missing_foreign_and_unfinished_shards() {
         "{message}"
     );
 
+    // A folder that does not exist is named as such.
+    let message = merge(&[shard(1, 3), dir.path().join("nowhere"), shard(3, 3)]);
+    assert!(message.contains("nowhere: no such folder"), "{message}");
+
+    // Shard 2's journal cut short (its last run lost): blamed on shard 2, not shard 1.
+    let journal = shard(2, 3).join("runs.jsonl");
+    let text = fs::read_to_string(&journal).unwrap();
+    let kept: Vec<&str> = text.lines().collect();
+    fs::write(&journal, kept[..kept.len() - 1].join("\n") + "\n").unwrap();
+    let message = merge(&[shard(1, 3), shard(2, 3), shard(3, 3)]);
+    assert!(
+        message.contains(&format!(
+            "{}: runs.jsonl lacks 1 runs of shard 2/3",
+            shard(2, 3).display()
+        )),
+        "{message}"
+    );
+    fs::write(&journal, text).unwrap();
+
     // A shard that did not finish has no shard.json.
     fs::remove_file(shard(3, 3).join("shard.json")).unwrap();
     let message = merge(&[shard(1, 3), shard(2, 3), shard(3, 3)]);
