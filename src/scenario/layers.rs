@@ -181,6 +181,7 @@ impl Layers {
             .clone()
             .into_mut();
         for layer in files {
+            check_removals(&merged, layer)?;
             merge_tables(
                 merged.as_table_mut(),
                 layer.document.clone().into_mut().as_table(),
@@ -246,6 +247,44 @@ impl Layers {
 
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// `stages.<name> = false` removes a stage the files it extends define: removing one they do not
+/// is a mistake (a misspelt name, a stage removed twice), refused at its line.
+fn check_removals(parents: &DocumentMut, layer: &Layer) -> Result<(), Problem> {
+    let Some(stages) = layer
+        .document
+        .get("stages")
+        .and_then(toml_edit::Item::as_table_like)
+    else {
+        return Ok(());
+    };
+    let defined = parents
+        .get("stages")
+        .and_then(toml_edit::Item::as_table_like);
+    for (name, item) in stages.iter() {
+        if item.as_bool() != Some(false) {
+            continue;
+        }
+        let has = defined
+            .and_then(|stages| stages.get(name))
+            .is_some_and(|stage| stage.as_bool() != Some(false));
+        if !has {
+            let path = KeyPath::default().key("stages").key(name);
+            let offset = layer.locator().find(&path).map_or(0, |(_, offset)| offset);
+            let location = layer.location(offset);
+            return Err(Problem {
+                file: location.file,
+                line: location.line,
+                column: location.column,
+                key: path.to_string(),
+                message: format!(
+                    "removes stage \"{name}\", which the scenarios it extends do not define"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Merges `from` into `into`: tables key by key, anything else replaced whole.

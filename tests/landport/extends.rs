@@ -226,6 +226,10 @@ fn a_variant_removes_a_stage_with_false() {
             "dangling.toml",
             "extends = \"parent.toml\"\nname = \"dangling\"\nstages.xray = false\n",
         ),
+        (
+            "misspelt.toml",
+            "extends = \"parent.toml\"\nname = \"misspelt\"\nstages.xary = false\n",
+        ),
     ]);
     let scenario = scenario::load(&dir.path().join("no-xray.toml")).unwrap();
     assert_eq!(scenario.stage_names().collect::<Vec<_>>(), ["desk"]);
@@ -237,6 +241,15 @@ fn a_variant_removes_a_stage_with_false() {
         [format!(
             "{}:14:18: stages.desk.routes[0].to: no stage named \"xray\" (use \"exit\" to leave the port)",
             parent.display()
+        )]
+    );
+    // Removing a stage no parent defines is a mistake, refused at its line.
+    let misspelt = dir.path().join("misspelt.toml");
+    assert_eq!(
+        problems(&misspelt),
+        [format!(
+            "{}:3:15: stages.xary: removes stage \"xary\", which the scenarios it extends do not define",
+            misspelt.display()
         )]
     );
 }
