@@ -314,13 +314,12 @@ impl Checker<'_> {
     fn scenario(&mut self, document: &ImDocument<String>) -> Option<Scenario> {
         let top = self.read_table(document.as_table(), &root(), RawTop::KEYS, RawTop::read);
 
-        let stage_items: Vec<(String, Item)> =
+        let stage_items: Vec<(&str, &Item)> =
             match document.get("stages").and_then(Item::as_table_like) {
                 // A variant removes a parent's stage with `stages.<name> = false`.
                 Some(table) => table
                     .iter()
                     .filter(|(_, item)| item.as_bool() != Some(false))
-                    .map(|(name, item)| (name.to_string(), item.clone()))
                     .collect(),
                 None => Vec::new(),
             };
@@ -329,7 +328,7 @@ impl Checker<'_> {
         }
         let mut indices = HashMap::new();
         for (i, (name, _)) in stage_items.iter().enumerate() {
-            indices.insert(name.clone(), i);
+            indices.insert(name.to_string(), i);
         }
         let (warmup, horizon, start_day) = self.top_level(&top);
 
@@ -346,7 +345,7 @@ impl Checker<'_> {
         }
 
         let mut stages = Vec::new();
-        for (name, item) in &stage_items {
+        for &(name, item) in &stage_items {
             let path = root().key("stages").key(name);
             if name == "exit" {
                 self.report(
