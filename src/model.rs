@@ -151,7 +151,6 @@ impl Scenario {
         self.stages.iter().map(|stage| stage.name.as_str())
     }
 
-    /// Offered load of every stage, from the traffic equations of the routing network.
     /// What is valid but probably not what the planner meant: see [`Caution`].
     pub fn cautions(&self) -> Vec<Caution> {
         let mut cautions = Vec::new();
@@ -199,6 +198,7 @@ impl Scenario {
         }
     }
 
+    /// Offered load of every stage, from the traffic equations of the routing network.
     pub fn offered_loads(&self) -> Vec<StageLoad> {
         load::offered_loads(self)
     }

@@ -92,8 +92,6 @@ impl Instant {
 
 impl Span {
     pub const ZERO: Span = Span(0);
-    pub const MAX: Span = Span(u64::MAX);
-    pub const MILLISECOND: Span = Span(1);
     pub const SECOND: Span = Span(1_000);
     pub const MINUTE: Span = Span(60_000);
     pub const HOUR: Span = Span(3_600_000);
@@ -112,7 +110,7 @@ impl Span {
     /// Negative and NaN inputs give zero; values beyond the range saturate.
     pub fn from_millis_f64(ms: f64) -> Span {
         // Rounded half up without `round`'s libm call (this is on the path of every time drawn);
-        // the cast saturates: NaN and negatives give zero, too large gives `Span::MAX`.
+        // the cast saturates: NaN and negatives give zero, too large gives `u64::MAX` ms.
         Span((ms + 0.5) as u64)
     }
 
@@ -123,14 +121,6 @@ impl Span {
     pub fn hours(self) -> f64 {
         self.0 as f64 / Span::HOUR.0 as f64
     }
-
-    /// The difference, or `None` when `other` is longer.
-    pub const fn checked_sub(self, other: Span) -> Option<Span> {
-        match self.0.checked_sub(other.0) {
-            Some(ms) => Some(Span(ms)),
-            None => None,
-        }
-    }
 }
 
 impl Add<Span> for Instant {
@@ -139,13 +129,6 @@ impl Add<Span> for Instant {
     #[inline]
     fn add(self, span: Span) -> Instant {
         Instant(self.0.saturating_add(span.0))
-    }
-}
-
-impl AddAssign<Span> for Instant {
-    #[inline]
-    fn add_assign(&mut self, span: Span) {
-        *self = *self + span;
     }
 }
 
@@ -163,7 +146,7 @@ impl Sub for Instant {
 
 impl Add for Span {
     type Output = Span;
-    /// Saturates at [`Span::MAX`].
+    /// Saturates at `u64::MAX` ms.
     #[inline]
     fn add(self, other: Span) -> Span {
         Span(self.0.saturating_add(other.0))
@@ -235,6 +218,5 @@ mod tests {
             .unwrap();
         assert!(message.contains("negative span"), "{message}");
         assert!(std::panic::catch_unwind(|| Span::MINUTE - Span::HOUR).is_err());
-        assert_eq!(Span::MINUTE.checked_sub(Span::HOUR), None);
     }
 }

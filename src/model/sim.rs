@@ -653,8 +653,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     fn finish(mut self) -> RunResult {
         let end = self.end;
-        // Up to the stop, when the run stopped at a limit.
-        // A run stopped at a limit during the warm-up has measured nothing.
+        // Up to the stop, when the run stopped at a limit; nothing when that was in the warm-up.
         let window = end
             .checked_since(Instant::after_start(self.scenario.warmup))
             .unwrap_or(Span::ZERO);
