@@ -18,20 +18,40 @@ use crate::sweep::{PointResult, SweepInfo};
 /// The largest result file `landport plot` reads back: a guard against a file that is not one.
 pub const MAX_RESULT_BYTES: u64 = 1 << 30;
 
+/// A result file (CSV or JSON) that does not read back.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {why}", path.display())]
+pub struct ReadError {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+impl ReadError {
+    pub(crate) fn new(path: &Path, why: impl ToString) -> ReadError {
+        ReadError {
+            path: path.to_path_buf(),
+            why: why.to_string(),
+        }
+    }
+}
+
 /// Opens a result file to read it back: a regular file (not a FIFO that would never end, nor a
 /// device) of at most [`MAX_RESULT_BYTES`].
-pub(crate) fn open_result(path: &Path) -> Result<fs::File, String> {
-    let metadata = fs::metadata(path).map_err(|error| error.to_string())?;
+pub(crate) fn open_result(path: &Path) -> Result<fs::File, ReadError> {
+    let metadata = fs::metadata(path).map_err(|error| ReadError::new(path, error))?;
     if !metadata.is_file() {
-        return Err("not a regular file".into());
+        return Err(ReadError::new(path, "not a regular file"));
     }
     if metadata.len() > MAX_RESULT_BYTES {
-        return Err(format!(
-            "{} bytes, more than the {MAX_RESULT_BYTES} a result file read back may have",
-            metadata.len()
+        return Err(ReadError::new(
+            path,
+            format!(
+                "{} bytes, more than the {MAX_RESULT_BYTES} a result file read back may have",
+                metadata.len()
+            ),
         ));
     }
-    fs::File::open(path).map_err(|error| error.to_string())
+    fs::File::open(path).map_err(|error| ReadError::new(path, error))
 }
 
 /// The writer of a result file.

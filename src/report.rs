@@ -34,8 +34,8 @@ pub struct PlotOptions {
 pub enum ReportError {
     #[error("{}: not a results folder: {why}", dir.display())]
     NotResults { dir: PathBuf, why: String },
-    #[error("{}: {why}", path.display())]
-    BadFile { path: PathBuf, why: String },
+    #[error(transparent)]
+    BadFile(#[from] crate::output::ReadError),
     #[error("drawing {chart}: {why}")]
     Draw { chart: String, why: String },
     #[error("cannot write {}", path.display())]

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::ReadError;
 use crate::compare::Comparison;
 use crate::engine::Span;
 use crate::experiment::{Experiment, MetricEstimate, MetricId};
@@ -76,36 +77,37 @@ pub fn write_rows<R: CsvRow>(
     csv.flush()
 }
 
-/// A CSV result file that does not read back.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {why}", path.display())]
-pub struct ReadError {
-    pub path: std::path::PathBuf,
-    pub why: String,
+/// A reader of the CSV result file at `path`, its header read; `None` when there is no such file.
+fn reader(
+    path: &Path,
+) -> Result<Option<(csv::Reader<std::fs::File>, csv::StringRecord)>, ReadError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    let mut reader = csv::Reader::from_reader(super::open_result(path)?);
+    let header = reader
+        .headers()
+        .map_err(|error| ReadError::new(path, error))?
+        .clone();
+    Ok(Some((reader, header)))
 }
 
 /// Reads the rows of a file written by [`write_rows`], matching columns by name; `None` when the
 /// file does not exist.
 pub fn read_rows<R: CsvRow>(path: &Path) -> Result<Option<Vec<R>>, ReadError> {
-    if !path.is_file() {
+    let Some((mut reader, header)) = reader(path)? else {
         return Ok(None);
-    }
-    let bad = |why: String| ReadError {
-        path: path.to_path_buf(),
-        why,
     };
-    let mut reader = csv::Reader::from_reader(super::open_result(path).map_err(bad)?);
-    let header = reader.headers().map_err(|error| bad(error.to_string()))?;
     if let Some(missing) = R::COLUMNS
         .iter()
         .find(|column| !header.iter().any(|heading| heading == **column))
     {
-        return Err(bad(format!("no column '{missing}'")));
+        return Err(ReadError::new(path, format!("no column '{missing}'")));
     }
     let rows = reader
         .deserialize()
         .collect::<Result<Vec<R>, _>>()
-        .map_err(|error| bad(error.to_string()))?;
+        .map_err(|error| ReadError::new(path, error))?;
     Ok(Some(rows))
 }
 
@@ -121,40 +123,23 @@ pub struct WideTable {
 impl WideTable {
     /// Reads a CSV file with a header; `None` when the file does not exist.
     pub fn read(path: &Path) -> Result<Option<WideTable>, ReadError> {
-        if !path.is_file() {
+        let Some((mut reader, header)) = reader(path)? else {
             return Ok(None);
-        }
-        let bad = |error: csv::Error| ReadError {
-            path: path.to_path_buf(),
-            why: error.to_string(),
         };
-        let file = super::open_result(path).map_err(|why| ReadError {
-            path: path.to_path_buf(),
-            why,
-        })?;
-        let mut reader = csv::Reader::from_reader(file);
-        let header = reader
-            .headers()
-            .map_err(bad)?
-            .iter()
-            .map(String::from)
-            .collect();
         let mut rows = Vec::new();
         for record in reader.records() {
-            rows.push(record.map_err(bad)?.iter().map(String::from).collect());
+            let record = record.map_err(|error| ReadError::new(path, error))?;
+            rows.push(record.iter().map(String::from).collect());
         }
         Ok(Some(WideTable {
             path: path.to_path_buf(),
-            header,
+            header: header.iter().map(String::from).collect(),
             rows,
         }))
     }
 
     fn bad(&self, why: String) -> ReadError {
-        ReadError {
-            path: self.path.clone(),
-            why,
-        }
+        ReadError::new(&self.path, why)
     }
 
     /// The index of the column named `name`.

@@ -3,10 +3,11 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use super::ReadError;
 use crate::compare::Comparison;
 use crate::experiment::{Difference, Experiment, MetricEstimate, WarmupCheck};
 use crate::model::{Scenario, StageLoad};
@@ -36,22 +37,11 @@ fn write_pretty(mut writer: impl Write, value: &impl Serialize) -> io::Result<()
     writer.write_all(b"\n")
 }
 
-/// A JSON result file that does not read back.
-#[derive(Debug, thiserror::Error)]
-#[error("{}: {why}", path.display())]
-pub struct ReadError {
-    pub path: PathBuf,
-    pub why: String,
-}
-
 /// Reads a JSON result file into its type.
 pub fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadError> {
-    let bad = |why: String| ReadError {
-        path: path.to_path_buf(),
-        why,
-    };
-    let file = super::open_result(path).map_err(bad)?;
-    serde_json::from_reader(std::io::BufReader::new(file)).map_err(|error| bad(error.to_string()))
+    let file = super::open_result(path)?;
+    serde_json::from_reader(std::io::BufReader::new(file))
+        .map_err(|error| ReadError::new(path, error))
 }
 
 /// summary.json: every metric with its interval, the warm-up check, each replication's results,

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use super::ReportError;
 use crate::experiment::{MetricId, Quantity};
 use crate::output::csv::{
-    self, closed_column, half_width_column, queue_column, read_rows, MetricRow, WideTable,
+    closed_column, half_width_column, queue_column, read_rows, MetricRow, WideTable,
 };
 use crate::output::json::{self, ComparisonFile, Summary, SweepFile};
+use crate::output::ReadError;
 
 pub use crate::output::csv::{DayRow, DwellBinRow as DwellBin};
 
@@ -96,10 +97,10 @@ impl Results {
             let path = dir.join("compare.json");
             let file: ComparisonFile<'static> = json::read(&path)?;
             if file.variants.is_empty() {
-                return Err(ReportError::BadFile {
-                    path,
-                    why: "no variants listed".into(),
-                });
+                return Err(ReportError::BadFile(ReadError::new(
+                    &path,
+                    "no variants listed",
+                )));
             }
             let variants = file
                 .variants
@@ -145,10 +146,8 @@ fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
     let experiment = summary.experiment.into_owned();
     let first_run = experiment.runs.first();
     let metrics_path = dir.join("metrics.csv");
-    let metrics = read_rows::<MetricRow>(&metrics_path)?.ok_or_else(|| ReportError::BadFile {
-        path: metrics_path,
-        why: "missing".into(),
-    })?;
+    let metrics = read_rows::<MetricRow>(&metrics_path)?
+        .ok_or_else(|| ReportError::BadFile(ReadError::new(&metrics_path, "missing")))?;
     let stages: Vec<String> = first_run.map_or_else(Vec::new, |run| {
         run.stages.iter().map(|stage| stage.stage.clone()).collect()
     });
@@ -180,7 +179,7 @@ fn read_queues(path: &Path, stages: &[String]) -> Result<Option<Vec<QueueTrace>>
                 closed: table.numbers(&closed_column(stage))?,
             })
         })
-        .collect::<Result<_, csv::ReadError>>()?;
+        .collect::<Result<_, ReadError>>()?;
     Ok(Some(traces))
 }
 
@@ -202,10 +201,8 @@ fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
             .collect()
     });
     let path = dir.join("sweep.csv");
-    let table = WideTable::read(&path)?.ok_or_else(|| ReportError::BadFile {
-        path: path.clone(),
-        why: "missing".into(),
-    })?;
+    let table = WideTable::read(&path)?
+        .ok_or_else(|| ReportError::BadFile(ReadError::new(&path, "missing")))?;
     let key_columns = keys
         .iter()
         .map(|key| table.column(key))
@@ -218,7 +215,7 @@ fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
                 table.column(&half_width_column(id))?,
             ))
         })
-        .collect::<Result<Vec<_>, csv::ReadError>>()?;
+        .collect::<Result<Vec<_>, ReadError>>()?;
     let points = (0..table.rows.len())
         .map(|row| {
             let metrics = ids
@@ -234,7 +231,7 @@ fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
                         replications: file.replications as usize,
                     })
                 })
-                .collect::<Result<Vec<_>, csv::ReadError>>()?;
+                .collect::<Result<Vec<_>, ReadError>>()?;
             Ok(SweepPoint {
                 values: key_columns
                     .iter()
@@ -243,24 +240,6 @@ fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
                 metrics,
             })
         })
-        .collect::<Result<Vec<_>, csv::ReadError>>()?;
+        .collect::<Result<Vec<_>, ReadError>>()?;
     Ok(SweepResults { name, keys, points })
-}
-
-impl From<csv::ReadError> for ReportError {
-    fn from(error: csv::ReadError) -> Self {
-        ReportError::BadFile {
-            path: error.path,
-            why: error.why,
-        }
-    }
-}
-
-impl From<json::ReadError> for ReportError {
-    fn from(error: json::ReadError) -> Self {
-        ReportError::BadFile {
-            path: error.path,
-            why: error.why,
-        }
-    }
 }
