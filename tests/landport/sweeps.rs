@@ -37,6 +37,15 @@ fn sweep_file(text: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
+/// The value of the first varied key at each point, as the tables show it.
+fn first_key_values(sweep: &sweep::Sweep) -> Vec<String> {
+    sweep
+        .points
+        .iter()
+        .map(|point| sweep::show(&point.values[0]))
+        .collect()
+}
+
 fn problems(path: &Path) -> Vec<String> {
     match sweep::load(path) {
         Ok(sweep) => panic!("expected {sweep:?} to be rejected"),
@@ -116,11 +125,7 @@ fn integer_ranges_are_exact_beyond_two_to_the_53() {
         "scenario = \"desks.toml\"\n[grid]\n\"seed\" = { from = 9007199254740993, to = 9007199254740995 }\n",
     );
     let sweep = sweep::load(&path).unwrap();
-    let values: Vec<String> = sweep
-        .points
-        .iter()
-        .map(|p| sweep::show(&p.values[0]))
-        .collect();
+    let values = first_key_values(&sweep);
     assert_eq!(
         values,
         ["9007199254740993", "9007199254740994", "9007199254740995"]
@@ -183,11 +188,7 @@ replications = 2
         "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.routes[0].p\" = { from = 0.1, to = 0.3, step = 0.1 }\n",
     );
     let sweep = sweep::load(&path).unwrap();
-    let values: Vec<String> = sweep
-        .points
-        .iter()
-        .map(|p| sweep::show(&p.values[0]))
-        .collect();
+    let values = first_key_values(&sweep);
     assert_eq!(values, ["0.1", "0.2", "0.3"]);
 }
 
