@@ -144,10 +144,6 @@ impl<'a> Prepared<'a> {
         self.todo.len()
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Runs the missing pairs on rayon's current pool, keeping each in the journal as it ends
     /// and calling `progress` after it. When `stop` is set, no run starts and those under way
     /// are dropped (a resume runs them again). A run that cannot be kept stops the sweep too,

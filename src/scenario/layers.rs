@@ -147,7 +147,10 @@ impl Layers {
                     "cannot read parent scenario {}: {error}",
                     parent.display()
                 )),
-                super::TextError::Invalid(problem) => problem,
+                // Too large or not UTF-8: said at the `extends` line that names the file.
+                super::TextError::Invalid(problem) => {
+                    at(format!("cannot read parent scenario: {problem}"))
+                }
             })?;
             files.push(Layer::parse(text, &parent)?);
             seen.push(canonical_parent);
@@ -250,7 +253,9 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 /// `stages.<name> = false` removes a stage the files it extends define: removing one they do not
-/// is a mistake (a misspelt name, a stage removed twice), refused at its line.
+/// is a mistake (a misspelt name, a stage removed twice), refused at its line. (A file that extends
+/// none is not checked: the merged text of a variant, which sweeps and tests read as one file,
+/// keeps its removals.)
 fn check_removals(parents: &DocumentMut, layer: &Layer) -> Result<(), Problem> {
     let Some(stages) = layer
         .document

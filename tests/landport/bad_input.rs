@@ -145,6 +145,18 @@ fn files_that_cannot_be_read_are_refused_by_name() {
     let line = "# a comment line of padding to make the file large, ten megabytes in all .....\n";
     fs::write(&huge, line.repeat(10 * 1024 * 1024 / line.len())).unwrap();
     assert!(fs::metadata(&huge).unwrap().len() >= 10_000_000);
+    // A parent that large is refused at the `extends` line that names it.
+    let child = dir.path().join("child.toml");
+    fs::write(&child, "extends = \"huge.toml\"\nname = \"child\"\n").unwrap();
+    let message = refused("run", &child);
+    assert!(
+        message.contains(&format!(
+            "{}:1:11: extends: cannot read parent scenario: {}: more than 1048576 bytes",
+            child.display(),
+            huge.display()
+        )),
+        "{message}"
+    );
     for command in ["run", "sweep"] {
         let message = refused(command, &huge);
         assert!(
