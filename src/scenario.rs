@@ -293,12 +293,6 @@ impl Checker<'_> {
         value
     }
 
-    /// A required key left out of the section at `section`: reported where the section is.
-    fn report_missing(&mut self, section: &KeyPath, key: &str) {
-        let location = self.layers.locate(section);
-        self.push(location, &section.key(key), "is required");
-    }
-
     fn duration(&mut self, text: &str, path: &KeyPath) -> Option<Span> {
         units::duration(text)
             .map_err(|message| self.report(path, message))
@@ -335,14 +329,9 @@ impl Checker<'_> {
         let arrivals_path = root().key("arrivals");
         let raw_arrivals: Option<RawArrivals> = match document.get("arrivals") {
             Some(item) => self.read(item, &arrivals_path, RawArrivals::KEYS, RawArrivals::read),
-            None => {
-                self.report_missing(&root(), "arrivals");
-                None
-            }
+            // Reported by the top-level reader.
+            None => None,
         };
-        if document.get("stages").is_none() {
-            self.report_missing(&root(), "stages");
-        }
 
         let mut stages = Vec::new();
         for &(name, item) in &stage_items {

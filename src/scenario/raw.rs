@@ -128,6 +128,11 @@ impl<'t, 'f> Fields<'t, 'f> {
         value
     }
 
+    /// Reports `key` as required when it is absent: for a section read on its own.
+    pub(crate) fn expect(&mut self, key: &'static str) {
+        self.require::<()>(key, None);
+    }
+
     /// A string; `what` says what it holds when it is not one (`a duration such as "3 h"`).
     pub(crate) fn string(&mut self, key: &'static str, what: &str) -> Option<String> {
         let item = self.table.get(key)?;
@@ -325,7 +330,7 @@ impl RawTop {
         let name = fields.string("name", "a string");
         let seed = fields.integer("seed");
         let horizon = fields.string("horizon", DURATION);
-        RawTop {
+        let top = RawTop {
             name: fields.require("name", name),
             seed: fields.require("seed", seed),
             start: fields.string("start", "a date in quotes, such as \"2025-03-03\""),
@@ -333,7 +338,11 @@ impl RawTop {
             horizon: fields.require("horizon", horizon),
             replications: fields.integer("replications"),
             limits: fields.table("limits", RawLimits::KEYS, RawLimits::read),
-        }
+        };
+        // Read section by section by the checks; required all the same.
+        fields.expect("arrivals");
+        fields.expect("stages");
+        top
     }
 }
 
