@@ -29,16 +29,68 @@ pub(crate) use text::{read_text, TextError};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use toml_edit::{ImDocument, Item, TableLike};
+use toml_edit::{Item, TableLike};
 
-use crate::engine::Span;
+use crate::engine::{Instant, Span};
 use crate::model::{Limits, Scenario, Stage};
 pub(crate) use layers::parse_document;
 use layers::Layers;
 pub use layers::{Location, Override};
 use locate::KeyPath;
 use raw::{Fields, RawArrivals, RawLimits, RawStage, RawTop, Reader};
+
+/// Heavy inputs read once and shared (`Arc`) by every scenario checked from the same files: the
+/// points of a sweep hold one copy of an arrival trace and of a list of empirical values, however
+/// many points there are.
+#[derive(Default)]
+pub(crate) struct Shared {
+    /// Each trace read, by the path it was read from.
+    traces: Mutex<HashMap<PathBuf, Arc<[Instant]>>>,
+    /// Empirical values by the hash of their bits (equal lists share one copy).
+    samples: Mutex<HashMap<u64, Vec<Arc<[f64]>>>>,
+}
+
+impl Shared {
+    /// The trace read from `path` before, if one was.
+    pub(crate) fn trace(&self, path: &Path) -> Option<Arc<[Instant]>> {
+        lock(&self.traces).get(path).cloned()
+    }
+
+    /// Keeps the trace read from `path` for the next scenario that reads it.
+    pub(crate) fn keep_trace(&self, path: &Path, times: Vec<Instant>) -> Arc<[Instant]> {
+        let times: Arc<[Instant]> = times.into();
+        lock(&self.traces).insert(path.to_path_buf(), Arc::clone(&times));
+        times
+    }
+
+    /// `values`, as the one shared copy of every equal list.
+    pub(crate) fn sample(&self, values: Vec<f64>) -> Arc<[f64]> {
+        let hash = crate::engine::fnv1a(values.iter().flat_map(|v| v.to_bits().to_le_bytes()));
+        let mut samples = lock(&self.samples);
+        let same = samples.entry(hash).or_default();
+        let equal = |kept: &[f64]| {
+            kept.len() == values.len()
+                && kept
+                    .iter()
+                    .zip(&values)
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+        };
+        if let Some(found) = same.iter().find(|kept| equal(kept)) {
+            return Arc::clone(found);
+        }
+        let values: Arc<[f64]> = values.into();
+        same.push(Arc::clone(&values));
+        values
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,9 +252,7 @@ impl Unchecked {
             return check(&self.layers);
         }
         let mut layers = self.layers.clone();
-        layers
-            .override_with(overrides)
-            .map_err(|problem| InputError::Invalid(vec![problem]))?;
+        layers.override_with(overrides);
         check(&layers)
     }
 }
@@ -218,7 +268,7 @@ fn check(layers: &Layers) -> Result<Scenario, InputError> {
         layers,
         problems: Vec::new(),
     };
-    let scenario = checker.scenario(layers.merged().document());
+    let scenario = checker.scenario(layers.document());
     match scenario {
         Some(scenario) if checker.problems.is_empty() => Ok(scenario),
         _ => Err(InputError::Invalid(in_file_order(checker.problems))),
@@ -305,8 +355,8 @@ impl Checker<'_> {
             .ok()
     }
 
-    fn scenario(&mut self, document: &ImDocument<String>) -> Option<Scenario> {
-        let top = self.read_table(document.as_table(), &root(), RawTop::KEYS, RawTop::read);
+    fn scenario(&mut self, document: &toml_edit::Table) -> Option<Scenario> {
+        let top = self.read_table(document, &root(), RawTop::KEYS, RawTop::read);
 
         let stage_items: Vec<(&str, &Item)> =
             match document.get("stages").and_then(Item::as_table_like) {
@@ -496,4 +546,63 @@ pub fn is_stage_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Arrivals, Service};
+
+    /// The points of a sweep (one base read, each point's values set over it) hold one copy of a
+    /// trace and of a list of empirical values, not one a point.
+    #[test]
+    fn points_share_one_copy_of_a_trace_and_of_empirical_values() {
+        let dir = std::env::temp_dir().join(format!("landport-shared-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("trace.csv"), "arrival_hours\n0.5\n1.0\n2.5\n").unwrap();
+        let values: Vec<String> = (1..=1000).map(|v| v.to_string()).collect();
+        let file = dir.join("port.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "name = \"shared\"\nseed = 1\nwarmup = \"0 h\"\nhorizon = \"1 d\"\nreplications = 2\n\
+[arrivals]\nprocess = \"trace\"\nfile = \"trace.csv\"\nto = \"desk\"\n\
+[stages.desk]\nservers = 1\nroutes = [{{ to = \"exit\" }}]\n\
+service = {{ dist = \"empirical\", unit = \"s\", values = [{}] }}\n",
+                values.join(", ")
+            ),
+        )
+        .unwrap();
+        let base = Unchecked::read(&file).unwrap();
+        let point = |servers: i64| {
+            base.with(&[Override {
+                key: "stages.desk.servers".into(),
+                value: servers.into(),
+                origin: Location {
+                    file: file.clone(),
+                    line: 1,
+                    column: 1,
+                },
+            }])
+            .unwrap()
+        };
+        let (one, two) = (point(1), point(2));
+        let servers = |s: &Scenario| s.offered_loads()[0].mean_servers;
+        assert_eq!((servers(&one), servers(&two)), (1.0, 2.0));
+        let (Arrivals::Trace { times: a }, Arrivals::Trace { times: b }) =
+            (&one.arrivals, &two.arrivals)
+        else {
+            panic!("both points read the trace");
+        };
+        assert_eq!(a.len(), 3);
+        assert!(Arc::ptr_eq(a, b), "one trace for both points");
+        let (Service::Empirical(a), Service::Empirical(b)) =
+            (&one.stages[0].service, &two.stages[0].service)
+        else {
+            panic!("both points have empirical service");
+        };
+        assert_eq!(a.len(), 1000);
+        assert!(Arc::ptr_eq(a, b), "one list of values for both points");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

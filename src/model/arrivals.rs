@@ -18,7 +18,7 @@ pub(crate) enum Arrivals {
     },
     /// Recorded arrival instants, sorted.
     Trace {
-        times: Vec<Instant>,
+        times: std::sync::Arc<[Instant]>,
     },
 }
 

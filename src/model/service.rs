@@ -42,7 +42,7 @@ pub(crate) enum Service {
         dist: Gamma<f64>,
     },
     /// Observed values, sampled with replacement.
-    Empirical(Vec<f64>),
+    Empirical(std::sync::Arc<[f64]>),
 }
 
 fn positive(name: &str, value: f64) -> Result<f64, String> {
@@ -129,7 +129,7 @@ impl Service {
         Ok(Service::Gamma { mean, dist })
     }
 
-    pub(crate) fn empirical(values: Vec<f64>) -> Result<Service, String> {
+    pub(crate) fn empirical(values: std::sync::Arc<[f64]>) -> Result<Service, String> {
         if values.is_empty() {
             return Err("values must not be empty".into());
         }
@@ -205,7 +205,7 @@ mod tests {
             Service::lognormal(600_000.0, 300_000.0).unwrap(),
             Service::gamma(600_000.0, 200_000.0).unwrap(),
             Service::erlang(3, 600_000.0).unwrap(),
-            Service::empirical(vec![1000.0, 2000.0, 6000.0]).unwrap(),
+            Service::empirical([1000.0, 2000.0, 6000.0].into()).unwrap(),
         ];
         for service in &cases {
             let mean = service.mean();
@@ -226,6 +226,6 @@ mod tests {
         assert!(Service::uniform(5.0, 5.0).is_err());
         assert!(Service::triangular(1.0, 0.5, 2.0).is_err());
         assert!(Service::erlang(0, 1.0).is_err());
-        assert!(Service::empirical(vec![]).is_err());
+        assert!(Service::empirical(Vec::new().into()).is_err());
     }
 }

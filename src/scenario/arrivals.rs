@@ -256,6 +256,9 @@ impl Checker<'_> {
             .parent()
             .unwrap_or(Path::new(""))
             .join(file);
+        if let Some(times) = self.layers.shared.trace(&trace_path) {
+            return Some(Arrivals::Trace { times });
+        }
         // A regular file of bounded size: not a device that never ends, nor a folder.
         let opened = std::fs::metadata(&trace_path).and_then(|metadata| {
             if !metadata.is_file() {
@@ -355,6 +358,7 @@ impl Checker<'_> {
             );
             return None;
         }
+        let times = self.layers.shared.keep_trace(&trace_path, times);
         Some(Arrivals::Trace { times })
     }
 }

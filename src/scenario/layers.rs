@@ -5,6 +5,7 @@
 //! a string, an array) replaces the parent's whole.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use toml_edit::{DocumentMut, ImDocument, Item, TableLike};
 
@@ -14,12 +15,13 @@ use super::Problem;
 /// The key that names a parent scenario.
 pub(crate) const EXTENDS: &str = "extends";
 
-/// One parsed file.
-#[derive(Clone)]
+/// One file, parsed. A file that is only a part of a merge lets its parsed document go once
+/// merged (parsed TOML takes some hundred bytes a value, a list of 100,000 numbers tens of
+/// megabytes) and parses its text again if a key has to be found in it.
 pub(crate) struct Layer {
     pub(crate) file: PathBuf,
     text: String,
-    document: ImDocument<String>,
+    document: std::sync::OnceLock<ImDocument<String>>,
 }
 
 /// Parses TOML text; a syntax error is a problem at its line and column of `file`.
@@ -40,7 +42,7 @@ pub(crate) fn parse_document(text: &str, file: &Path) -> Result<ImDocument<Strin
 
 impl Layer {
     fn parse(text: String, file: &Path) -> Result<Layer, Problem> {
-        let document = parse_document(&text, file)?;
+        let document = parse_document(&text, file)?.into();
         Ok(Layer {
             file: file.to_path_buf(),
             text,
@@ -49,7 +51,20 @@ impl Layer {
     }
 
     pub(crate) fn document(&self) -> &ImDocument<String> {
-        &self.document
+        self.document.get_or_init(|| {
+            parse_document(&self.text, &self.file).expect("the text parsed when it was read")
+        })
+    }
+
+    /// Lets the parsed document go; [`Layer::document`] parses the text again when needed.
+    fn forget_document(&mut self) {
+        self.document.take();
+    }
+
+    /// The parsed document, to edit: taken, so that the next [`Layer::document`] parses again.
+    fn take_document(&mut self) -> DocumentMut {
+        self.document();
+        self.document.take().expect("parsed just above").into_mut()
     }
 
     pub(crate) fn text(&self) -> &str {
@@ -57,7 +72,7 @@ impl Layer {
     }
 
     pub(crate) fn locator(&self) -> Locator<'_> {
-        Locator::new(&self.document)
+        Locator::new(self.document())
     }
 
     fn location(&self, offset: usize) -> Location {
@@ -87,15 +102,20 @@ pub struct Override {
     pub origin: Location,
 }
 
-/// The layers of a scenario, child first, and their merge.
+/// The layers of a scenario, child first, and their merge. Cloning shares the files and their
+/// merge (a sweep point clones them to set its values), and the inputs read once for all clones.
 #[derive(Clone)]
 pub(crate) struct Layers {
-    files: Vec<Layer>,
+    files: Arc<[Layer]>,
     /// Values set over the files, each with its parsed key path.
     overrides: Vec<(KeyPath, Override)>,
-    /// The merged document; `None` when there is only one file and no override, which is then
-    /// its own merge (and keeps its exact positions).
-    merged: Option<Layer>,
+    /// The files merged; `None` when there is only one file, which is then its own merge (and
+    /// keeps its exact positions).
+    merged: Option<Arc<Layer>>,
+    /// The merge with the overrides set over it; `None` without overrides.
+    overridden: Option<DocumentMut>,
+    /// Traces and empirical values, read once and shared by every clone.
+    pub(crate) shared: Arc<super::Shared>,
 }
 
 impl Layers {
@@ -105,7 +125,7 @@ impl Layers {
         let mut seen = vec![canonical(file)];
         loop {
             let child = files.last().expect("at least the file itself");
-            let Some(item) = child.document.get(EXTENDS) else {
+            let Some(item) = child.document().get(EXTENDS) else {
                 break;
             };
             let at = |message: String| {
@@ -152,56 +172,49 @@ impl Layers {
                     at(format!("cannot read parent scenario: {problem}"))
                 }
             })?;
+            // Only its `extends` is needed until the merge parses it again.
+            files.last_mut().map(Layer::forget_document);
             files.push(Layer::parse(text, &parent)?);
             seen.push(canonical_parent);
         }
-        let mut layers = Layers {
-            files,
-            overrides: Vec::new(),
-            merged: None,
+        let merged = if files.len() > 1 {
+            Some(Arc::new(merge(&mut files)?))
+        } else {
+            None
         };
-        if layers.files.len() > 1 {
-            layers.merge()?;
-        }
-        Ok(layers)
+        Ok(Layers {
+            files: files.into(),
+            overrides: Vec::new(),
+            merged,
+            overridden: None,
+            shared: Arc::default(),
+        })
     }
 
-    /// Sets values over the merged files.
-    pub(crate) fn override_with(&mut self, overrides: &[Override]) -> Result<(), Problem> {
+    /// Sets values over the merged files (replacing any set before).
+    pub(crate) fn override_with(&mut self, overrides: &[Override]) {
         self.overrides = overrides
             .iter()
             .map(|o| (parse_key(&o.key), o.clone()))
             .collect();
-        self.merge()
+        let mut document = self.merged().document().clone().into_mut();
+        for (key, o) in &self.overrides {
+            set(document.as_table_mut(), &key.0, o.value.clone());
+        }
+        self.overridden = Some(document);
     }
 
-    fn merge(&mut self) -> Result<(), Problem> {
-        let mut files = self.files.iter().rev();
-        let mut merged: DocumentMut = files
-            .next()
-            .expect("at least the file itself")
-            .document
-            .clone()
-            .into_mut();
-        for layer in files {
-            check_removals(&merged, layer)?;
-            merge_tables(
-                merged.as_table_mut(),
-                layer.document.clone().into_mut().as_table(),
-            );
+    /// What the scenario says: the merged files with the overrides set over them.
+    pub(crate) fn document(&self) -> &toml_edit::Table {
+        match &self.overridden {
+            Some(document) => document.as_table(),
+            None => self.merged().document().as_table(),
         }
-        merged.remove(EXTENDS);
-        for (key, o) in &self.overrides {
-            set(merged.as_table_mut(), &key.0, o.value.clone());
-        }
-        let file = self.files[0].file.clone();
-        self.merged = Some(Layer::parse(merged.to_string(), &file)?);
-        Ok(())
     }
 
     /// The merged document (of one file, that file).
     pub(crate) fn merged(&self) -> &Layer {
-        self.merged.as_ref().unwrap_or(&self.files[0])
+        self.merged.as_deref().unwrap_or(&self.files[0])
     }
 
     /// Where the value at `path` was written: by the override that set it, or by the most
@@ -225,7 +238,7 @@ impl Layers {
             return set_by.origin.clone();
         }
         let mut best: Option<(usize, &Layer, usize)> = None;
-        for layer in &self.files {
+        for layer in self.files.iter() {
             let found = if at_key {
                 layer.locator().find_key(path)
             } else {
@@ -248,6 +261,19 @@ impl Layers {
     }
 }
 
+/// Merges the files (child first) into one layer named after the child.
+/// Each file's parsed document is let go once merged in.
+fn merge(layers: &mut [Layer]) -> Result<Layer, Problem> {
+    let (root, children) = layers.split_last_mut().expect("at least the file itself");
+    let mut merged = root.take_document();
+    for layer in children.iter_mut().rev() {
+        check_removals(&merged, layer)?;
+        merge_tables(merged.as_table_mut(), layer.take_document().as_table());
+    }
+    merged.remove(EXTENDS);
+    Layer::parse(merged.to_string(), &layers[0].file)
+}
+
 fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
@@ -258,7 +284,7 @@ fn canonical(path: &Path) -> PathBuf {
 /// keeps its removals.)
 fn check_removals(parents: &DocumentMut, layer: &Layer) -> Result<(), Problem> {
     let Some(stages) = layer
-        .document
+        .document()
         .get("stages")
         .and_then(toml_edit::Item::as_table_like)
     else {

@@ -126,7 +126,10 @@ impl Checker<'_> {
                     }
                 };
                 let values: Vec<f64> = raw.values.iter().flatten().map(|v| v * unit_ms).collect();
-                (Service::empirical(values), "values")
+                (
+                    Service::empirical(self.layers.shared.sample(values)),
+                    "values",
+                )
             }
         };
         result
