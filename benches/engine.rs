@@ -68,11 +68,11 @@ fn variants(c: &mut Criterion) {
     }
     let bays = landport::sweep::load(Path::new("benches/data/inspection-bays.toml"))
         .expect("benchmark sweep is valid");
-    for point in &bays.points {
-        let servers = landport::sweep::show(&point.values[0]);
+    for (point, info) in bays.info.points.iter().enumerate() {
+        let scenario = bays.scenario(point as u32).expect("checked when loaded");
         group.bench_function(
-            BenchmarkId::new("reformed, inspection bays", servers),
-            |b| b.iter(|| landport::run_summary(&point.scenario, 1)),
+            BenchmarkId::new("reformed, inspection bays", &info.values[0]),
+            |b| b.iter(|| landport::run_summary(&scenario, 1)),
         );
     }
     group.finish();
@@ -81,7 +81,7 @@ fn variants(c: &mut Criterion) {
 fn sweep(c: &mut Criterion) {
     let sweep = landport::sweep::load(Path::new("benches/data/sweep-16.toml"))
         .expect("benchmark sweep is valid");
-    assert_eq!(sweep.points.len(), 16);
+    assert_eq!(sweep.info.points.len(), 16);
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let mut group = c.benchmark_group("sweep");
     group.sample_size(10);
@@ -91,7 +91,7 @@ fn sweep(c: &mut Criterion) {
             .build()
             .expect("thread pool");
         group.bench_function(BenchmarkId::new("16 points, threads", threads), |b| {
-            b.iter(|| pool.install(|| landport::sweep::run(&sweep, &|| {})))
+            b.iter(|| pool.install(|| landport::sweep::run(&sweep, &|| {}).unwrap()))
         });
     }
     group.finish();

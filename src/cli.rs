@@ -15,7 +15,7 @@ use landport::experiment::{self, Experiment};
 use landport::output::{self, table};
 use landport::report::{self, PlotOptions, TimeAxis};
 use landport::scenario::{self, InputError};
-use landport::sweep::{self, runs, PointResult, Shard, SweepInfo};
+use landport::sweep::{self, runs, Shard, SweepInfo};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -303,6 +303,23 @@ impl Plots {
         text.push_str(&charts_line(dir, &written));
         Ok(())
     }
+
+    /// Draws a sweep's charts, unless it has too many points for charts to show.
+    fn draw_sweep(&self, dir: &Path, info: &SweepInfo, text: &mut String) -> anyhow::Result<()> {
+        if self.no_plots {
+            return Ok(());
+        }
+        if info.points.len() > report::MAX_SWEEP_POINTS {
+            text.push_str(&format!(
+                "no charts: {} points are more than the {} a sweep's charts draw; its results \
+are in sweep.csv\n",
+                info.points.len(),
+                report::MAX_SWEEP_POINTS
+            ));
+            return Ok(());
+        }
+        self.draw(dir, text)
+    }
 }
 
 /// `drew N charts (PNG and SVG) and DIR/report.html`.
@@ -542,7 +559,17 @@ fn run(
     };
     warn_stopped(&experiment);
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
-    let written = output::write_run(&dir, &scenario, &experiment).context("writing results")?;
+    if let Some(earlier) = output::other_source(&dir, &path) {
+        eprintln!(
+            "warning: {} held the results of {}, another scenario file named '{}': they are \
+replaced (give `--out` or another `name` to keep both)",
+            dir.display(),
+            earlier.display(),
+            scenario.name()
+        );
+    }
+    let written =
+        output::write_run(&dir, &path, &scenario, &experiment).context("writing results")?;
     let mut text = table::summary_table(&experiment);
     if let Some(i) = replication {
         text.push_str(&format!(
@@ -727,7 +754,7 @@ when every shard is done: landport merge {}/shard-*-of-{} --out {}\n",
             ))
         }
         Outcome::Complete {
-            results,
+            shown,
             written,
             stopped,
         } => {
@@ -741,31 +768,22 @@ then; the first: point {}, replication {}: {}",
                     table::stopped_sentence(&first.stopped)
                 );
             }
-            let mut text = with_files(table::sweep_table(info, &results), &written);
-            plots.draw(&dir, &mut text)?;
+            let mut text = with_files(table::sweep_table(info, &shown), &written);
+            plots.draw_sweep(&dir, info, &mut text)?;
             say(&text)
         }
     }
 }
 
-/// Writes sweep.csv, sweep.json and the charts; returns the table and the files written.
-fn write_sweep(
-    dir: &Path,
-    info: &SweepInfo,
-    results: &[PointResult],
-    plots: &Plots,
-) -> anyhow::Result<String> {
-    let written = output::write_sweep(dir, info, results).context("writing results")?;
-    let mut text = with_files(table::sweep_table(info, results), &written);
-    plots.draw(dir, &mut text)?;
-    Ok(text)
-}
-
 fn merge(shards: &[PathBuf], out: Option<PathBuf>, plots: &Plots) -> anyhow::Result<()> {
-    let (info, results) = journal::merge(shards)?;
+    let (info, index) = journal::merge(shards)?;
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&info)));
     let mut text = format!("merged {} shards of sweep {}\n", shards.len(), info.name);
-    text.push_str(&write_sweep(&dir, &info, &results, plots)?);
+    let (written, shown) =
+        output::write_sweep(&dir, &info, index.results(&info), driver::SHOWN_POINTS)
+            .context("writing results")?;
+    text.push_str(&with_files(table::sweep_table(&info, &shown), &written));
+    plots.draw_sweep(&dir, &info, &mut text)?;
     say(&text)
 }
 

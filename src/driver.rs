@@ -13,7 +13,7 @@ use crate::engine::StopToken;
 use crate::model::Stopped;
 use crate::output::write_sweep;
 use crate::output::OutputError;
-use crate::sweep::runs::{self, Shard};
+use crate::sweep::runs::Shard;
 use crate::sweep::{run_pairs, PointResult, Sweep};
 use journal::{Journal, JournalError};
 
@@ -34,12 +34,17 @@ pub struct StoppedRun {
     pub stopped: Stopped,
 }
 
+/// The most points whose results a finished sweep hands back (for its printed table): the
+/// results of every point are in its files.
+pub const SHOWN_POINTS: usize = 1000;
+
 /// How a sweep ended.
 #[derive(Debug)]
 pub enum Outcome {
-    /// Every run is done: the results are written and the journal removed.
+    /// Every run is done: the results are written and the journal removed. `shown` holds the
+    /// results of the first [`SHOWN_POINTS`] points.
     Complete {
-        results: Vec<PointResult>,
+        shown: Vec<PointResult>,
         written: Vec<PathBuf>,
         stopped: Vec<StoppedRun>,
     },
@@ -65,6 +70,8 @@ pub enum DriveError {
     Output(#[from] OutputError),
     #[error("{runs} runs are missing from {}", path.display())]
     Missing { runs: usize, path: PathBuf },
+    #[error(transparent)]
+    Invalid(#[from] crate::sweep::InvalidPoint),
 }
 
 /// An exclusive advisory lock on a results folder (flock on the folder itself, so no file is left
@@ -113,10 +120,7 @@ impl<'a> Prepared<'a> {
         } else {
             (Journal::create(dir, info, options.shard)?, Vec::new())
         };
-        let finished: HashSet<(u32, u32)> = done
-            .iter()
-            .map(|record| (record.point, record.replication))
-            .collect();
+        let finished: HashSet<(u32, u32)> = done.into_iter().collect();
         let pairs = info.pairs_of(options.shard);
         let total = pairs.len();
         let todo = pairs
@@ -171,6 +175,7 @@ impl<'a> Prepared<'a> {
             return Err(DriveError::Keeping(error));
         }
         self.journal.sync()?;
+        let ran = ran?;
         if ran < self.todo.len() {
             return Ok(Outcome::Interrupted {
                 kept: self.total - self.todo.len() + ran,
@@ -187,22 +192,15 @@ impl<'a> Prepared<'a> {
                 marker,
             });
         }
-        let records = self.journal.records(info)?;
-        let stopped = records
-            .iter()
-            .filter_map(|record| {
-                Some(StoppedRun {
-                    point: record.point,
-                    replication: record.replication,
-                    stopped: record.stopped.clone()?,
-                })
-            })
-            .collect();
-        let results = runs::reduce(info, records).map_err(|missing| DriveError::Missing {
-            runs: missing.runs,
-            path: self.journal.path().to_path_buf(),
-        })?;
-        let written = write_sweep(&self.dir, info, &results)?;
+        let index = self.journal.index(info)?;
+        let missing = index.lacking(info, None).len();
+        if missing > 0 {
+            return Err(DriveError::Missing {
+                runs: missing,
+                path: self.journal.path().to_path_buf(),
+            });
+        }
+        let (written, shown) = write_sweep(&self.dir, info, index.results(info), SHOWN_POINTS)?;
         // The results are whole: the runs kept for a resume are no longer needed.
         std::fs::remove_file(self.journal.path()).map_err(|source| {
             DriveError::Journal(JournalError::Io {
@@ -211,9 +209,9 @@ impl<'a> Prepared<'a> {
             })
         })?;
         Ok(Outcome::Complete {
-            results,
+            shown,
             written,
-            stopped,
+            stopped: index.stopped,
         })
     }
 }

@@ -108,10 +108,11 @@ pub fn write_comparison(
     scenarios: &[&Scenario],
     comparison: &Comparison,
 ) -> Result<Vec<PathBuf>, OutputError> {
+    clear_earlier_variants(dir, comparison)?;
     let mut written = Vec::new();
     for (scenario, variant) in scenarios.iter().zip(&comparison.variants) {
         let variant_dir = dir.join(&variant.name);
-        write_run(&variant_dir, scenario, &variant.experiment)?;
+        write_run(&variant_dir, &variant.file, scenario, &variant.experiment)?;
         written.push(variant_dir);
     }
     written.extend(write_results(
@@ -125,18 +126,61 @@ pub fn write_comparison(
 }
 
 /// Writes a sweep's sweep.csv and sweep.json into `dir`; returns their paths.
+/// Writes a sweep's sweep.csv and sweep.json into `dir` in one pass over the points' results
+/// as they come (a sweep of a million points is never held whole); returns their paths and the
+/// first `keep` results. Each file is whole or not there: an error from `results` leaves neither.
 pub fn write_sweep(
     dir: &Path,
     info: &SweepInfo,
-    results: &[PointResult],
-) -> Result<Vec<PathBuf>, OutputError> {
-    write_results(
-        dir,
-        &[
-            ("sweep.csv", &|w| csv::write_sweep(w, info, results)),
-            ("sweep.json", &|w| json::write_sweep(w, info, results)),
-        ],
-    )
+    results: impl Iterator<Item = io::Result<PointResult>>,
+    keep: usize,
+) -> Result<(Vec<PathBuf>, Vec<PointResult>), OutputError> {
+    const FILES: [&str; 2] = ["sweep.csv", "sweep.json"];
+    clear_earlier_results(dir, &FILES)?;
+    fs::create_dir_all(dir).map_err(|source| OutputError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let paths = FILES.map(|name| dir.join(name));
+    let mut first = Vec::new();
+    let mut json_failed = false;
+    write_file_atomically(&paths[0], |csv_writer| {
+        let mut rows = csv::SweepRows::new(csv_writer, info)?;
+        let points = results.map(|point| {
+            let point = point?;
+            rows.write(&point)?;
+            if first.len() < keep {
+                first.push(point.clone());
+            }
+            Ok(point)
+        });
+        write_file_atomically(&paths[1], |json_writer| {
+            json::write_sweep(json_writer, info, points)
+        })
+        .inspect_err(|_| json_failed = true)?;
+        rows.finish()
+    })
+    .map_err(|source| {
+        // The JSON file is written inside the CSV file's writing: an error is the JSON's when
+        // it came from there.
+        let path = paths[usize::from(json_failed)].clone();
+        let _ = fs::remove_file(&paths[1]);
+        OutputError { path, source }
+    })?;
+    Ok((paths.to_vec(), first))
+}
+
+/// The scenario file whose run's results `dir` holds, when it is another file than `file`: two
+/// scenario files with the same name write into the same folder, and the second replaces the
+/// first's results.
+pub fn other_source(dir: &Path, file: &Path) -> Option<PathBuf> {
+    let summary: json::Summary<'static> = json::read(&dir.join("summary.json")).ok()?;
+    let earlier = summary.file?.into_owned();
+    let same = match (fs::canonicalize(&earlier), fs::canonicalize(file)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => earlier == file,
+    };
+    (!same).then_some(earlier)
 }
 
 /// A result file that could not be written.
@@ -212,6 +256,29 @@ fn clear_earlier_results(dir: &Path, keep: &[&str]) -> Result<(), OutputError> {
     Ok(())
 }
 
+/// Removes from a comparison's folder the variants of an earlier comparison that this one does
+/// not have (a folder with a summary.json named after none of its variants): their result files
+/// and charts, and the folder when nothing else is left in it.
+fn clear_earlier_variants(dir: &Path, comparison: &Comparison) -> Result<(), OutputError> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = comparison
+            .variants
+            .iter()
+            .any(|variant| entry.file_name() == variant.name.as_str());
+        if ours || !path.is_dir() || !path.join("summary.json").is_file() {
+            continue;
+        }
+        clear_earlier_results(&path, &[])?;
+        // Left in place when it holds anything landport did not write.
+        let _ = fs::remove_dir(&path);
+    }
+    Ok(())
+}
+
 /// Writes the files into `dir` after clearing what an earlier run left there.
 fn write_results(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>, OutputError> {
     let names: Vec<&str> = files.iter().map(|(name, _)| *name).collect();
@@ -223,6 +290,7 @@ fn write_results(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>, O
 /// metrics.csv, replications.csv, dwell_histogram.csv, daily.csv and summary.json.
 pub fn write_run(
     dir: &Path,
+    file: &Path,
     scenario: &Scenario,
     experiment: &Experiment,
 ) -> Result<Vec<PathBuf>, OutputError> {
@@ -248,7 +316,7 @@ pub fn write_run(
         }),
         ("queues.csv", &|w| csv::write_queues(w, first)),
         ("summary.json", &|w| {
-            json::write_summary(w, scenario, experiment)
+            json::write_summary(w, file, scenario, experiment)
         }),
     ];
     // trucks.csv only when the first replication kept its records (not with `--records none`).

@@ -42,7 +42,17 @@ pub enum ReportError {
     Write { path: PathBuf, source: io::Error },
     #[error("{metric}: no such metric in the sweep (it has {known})")]
     UnknownMetric { metric: String, known: String },
+    #[error(
+        "{}: {points} points are more than the {MAX_SWEEP_POINTS} a sweep's charts draw; its \
+results are in sweep.csv",
+        dir.display()
+    )]
+    TooManyPoints { dir: PathBuf, points: usize },
 }
+
+/// The most points a sweep's charts and report draw: beyond, a line or a heatmap cell a point
+/// is no longer something to read (the results are in sweep.csv).
+pub const MAX_SWEEP_POINTS: usize = 10_000;
 
 /// The charts of a result, each with its file stem and title.
 #[derive(Debug, Clone, PartialEq)]

@@ -358,12 +358,25 @@ impl Checker<'_> {
     fn scenario(&mut self, document: &toml_edit::Table) -> Option<Scenario> {
         let top = self.read_table(document, &root(), RawTop::KEYS, RawTop::read);
 
+        // A variant removes a parent's stage with `stages.<name> = false`, and the merge leaves
+        // the stage out: one still here is in a file that extends none.
         let stage_items: Vec<(&str, &Item)> =
             match document.get("stages").and_then(Item::as_table_like) {
-                // A variant removes a parent's stage with `stages.<name> = false`.
                 Some(table) => table
                     .iter()
-                    .filter(|(_, item)| item.as_bool() != Some(false))
+                    .filter(|(name, item)| {
+                        let removal = item.as_bool() == Some(false);
+                        if removal {
+                            self.report(
+                                &root().key("stages").key(name),
+                                format!(
+                                    "removes stage \"{name}\", but the file extends no scenario: \
+there is no stage to remove"
+                                ),
+                            );
+                        }
+                        !removal
+                    })
                     .collect(),
                 None => Vec::new(),
             };

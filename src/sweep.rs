@@ -6,7 +6,9 @@ mod file;
 pub mod runs;
 pub mod slurm;
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -15,23 +17,127 @@ use toml_edit::Value;
 use crate::engine::StopToken;
 use crate::experiment::{metrics, replication_seed, MetricEstimate, WarmupCheck};
 use crate::model::Scenario;
+use crate::scenario::{InputError, Location, Override, Unchecked};
 
 pub use file::{load, show, MAX_POINTS};
 
-/// A validated sweep: what its results need to know of it (also kept with each shard), and one
-/// validated scenario per point.
+/// The most points a sweep checks whole before its first run (and keeps the scenarios of): some
+/// seconds of checking. A larger sweep checks every value of every key before, and each point
+/// when it runs, so that a million points start at once and are never all in memory.
+pub const CHECK_AHEAD: usize = 10_000;
+
+/// A validated sweep: what its results need to know of it (also kept with each shard), and how
+/// each point's scenario is made.
 pub struct Sweep {
     pub info: SweepInfo,
-    pub points: Vec<Point>,
+    base: Unchecked,
+    settings: Settings,
+    /// Every point's scenario, for a sweep of at most [`CHECK_AHEAD`] points; empty otherwise.
+    kept: Vec<Scenario>,
 }
 
 pub use runs::{RunRecord, Shard, SweepInfo};
 
-/// One combination of values, and the scenario it makes.
-pub struct Point {
-    /// The value of each varied key, in the order of [`Sweep::keys`].
-    pub values: Vec<Value>,
-    pub scenario: Scenario,
+/// How the varied values make the points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Every combination of each key's values, the first key varying slowest.
+    Grid,
+    /// The points as listed: each key has one value a point.
+    List,
+}
+
+/// The varied keys, each with its values and where they were written.
+struct Settings {
+    parameters: Vec<(String, Vec<(Value, Location)>)>,
+    layout: Layout,
+}
+
+impl Settings {
+    fn len(&self) -> usize {
+        match self.layout {
+            Layout::Grid => self
+                .parameters
+                .iter()
+                .map(|(_, values)| values.len())
+                .product(),
+            Layout::List => self
+                .parameters
+                .first()
+                .map_or(0, |(_, values)| values.len()),
+        }
+    }
+
+    /// The value each key has at `point`, in the order of the keys.
+    fn values(&self, point: usize) -> impl Iterator<Item = &(Value, Location)> + '_ {
+        let mut digits = vec![point; self.parameters.len()];
+        if self.layout == Layout::Grid {
+            let mut rest = point;
+            for (digit, (_, values)) in digits.iter_mut().zip(&self.parameters).rev() {
+                *digit = rest % values.len();
+                rest /= values.len();
+            }
+        }
+        self.parameters
+            .iter()
+            .zip(digits)
+            .map(|((_, values), digit)| &values[digit])
+    }
+
+    fn overrides(&self, point: usize) -> Vec<Override> {
+        self.parameters
+            .iter()
+            .zip(self.values(point))
+            .map(|((key, _), (value, origin))| Override {
+                key: key.clone(),
+                value: value.clone(),
+                origin: origin.clone(),
+            })
+            .collect()
+    }
+
+    /// For each key and each of its values, the first point that has it (for a grid: the first
+    /// point, and each value of each key with the other keys at their first).
+    fn first_of_each_value(&self) -> Vec<usize> {
+        let mut points = vec![0];
+        match self.layout {
+            Layout::Grid => {
+                let mut stride = self.len();
+                for (_, values) in &self.parameters {
+                    stride /= values.len();
+                    points.extend((1..values.len()).map(|digit| digit * stride));
+                }
+            }
+            Layout::List => {
+                let mut seen = std::collections::HashSet::new();
+                for point in 0..self.len() {
+                    // Every value of the point is noted, not only up to its first new one.
+                    let mut fresh = false;
+                    for (k, (value, _)) in self.values(point).enumerate() {
+                        fresh |= seen.insert((k, show(value)));
+                    }
+                    if fresh {
+                        points.push(point);
+                    }
+                }
+            }
+        }
+        points.sort_unstable();
+        points.dedup();
+        points
+    }
+}
+
+impl Sweep {
+    /// The scenario of `point`: kept, or checked now (a point of a large sweep).
+    pub fn scenario(&self, point: u32) -> Result<Cow<'_, Scenario>, InputError> {
+        match self.kept.get(point as usize) {
+            Some(scenario) => Ok(Cow::Borrowed(scenario)),
+            None => Ok(Cow::Owned(
+                self.base.with(&self.settings.overrides(point as usize))?,
+            )),
+        }
+    }
 }
 
 impl fmt::Debug for Sweep {
@@ -39,7 +145,7 @@ impl fmt::Debug for Sweep {
         f.debug_struct("Sweep")
             .field("file", &self.info.file)
             .field("keys", &self.info.keys)
-            .field("points", &self.points.len())
+            .field("points", &self.info.points.len())
             .finish()
     }
 }
@@ -53,51 +159,99 @@ pub struct PointResult {
     pub metrics: Vec<MetricEstimate>,
 }
 
-/// Runs every (point, replication) on rayon's current pool; `progress` is called after each
-/// run. Results come back in the order of the points.
-pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Vec<PointResult> {
+/// Runs every (point, replication) on rayon's current pool, in memory; `progress` is called
+/// after each run. Results come back in the order of the points.
+pub fn run(sweep: &Sweep, progress: &(dyn Fn() + Sync)) -> Result<Vec<PointResult>, InvalidPoint> {
     let info = &sweep.info;
-    let records = std::sync::Mutex::new(Vec::new());
+    let records = Mutex::new(Vec::new());
     run_pairs(sweep, &info.pairs_of(None), &StopToken::new(), &|record| {
         records
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .push(record);
         progress();
-    });
+    })?;
     let records = records
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    runs::reduce(info, records).expect("every pair ran")
+    Ok(runs::reduce(info, records).expect("every pair ran"))
 }
 
 /// Runs the given (point, replication) pairs on rayon's current pool and hands each run's record
 /// to `done` as it ends. Once `stop` is set no new run starts and runs under way are dropped
-/// within [`StopToken::CHECK_EVERY`] events; returns how many ran to their end.
+/// within [`StopToken::CHECK_EVERY`] events; returns how many ran to their end. A point whose
+/// scenario is invalid (checked as it runs, in a large sweep) stops the sweep with its problems.
 pub fn run_pairs(
     sweep: &Sweep,
     pairs: &[(u32, u32)],
     stop: &StopToken,
     done: &(dyn Fn(RunRecord) + Sync),
-) -> usize {
-    pairs
+) -> Result<usize, InvalidPoint> {
+    let invalid: Mutex<Option<(u32, InputError)>> = Mutex::new(None);
+    let ran = pairs
         .par_iter()
         .map(|&(point, replication)| {
             if stop.is_stopped() {
                 return 0;
             }
-            let scenario = &sweep.points[point as usize].scenario;
+            let scenario = match sweep.scenario(point) {
+                Ok(scenario) => scenario,
+                Err(error) => {
+                    let mut first = invalid
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner());
+                    // The problems of the first point in order, whichever thread met it first.
+                    if first.as_ref().is_none_or(|(earlier, _)| point < *earlier) {
+                        *first = Some((point, error));
+                    }
+                    stop.stop();
+                    return 0;
+                }
+            };
             let seed = replication_seed(sweep.info.base_seed, replication);
-            let Some(result) = crate::model::run_summary_until(scenario, seed, stop) else {
+            let Some(result) = crate::model::run_summary_until(&scenario, seed, stop) else {
                 return 0;
             };
-            let mut record =
-                RunRecord::new(point, replication, metrics(&result), &result.in_port_hourly);
+            let mut record = RunRecord::new(
+                point,
+                replication,
+                scenario.warmup().hours(),
+                metrics(&result),
+                &result.in_port_hourly,
+            );
             record.stopped = result.stopped;
             done(record);
             1
         })
-        .sum()
+        .sum();
+    match invalid
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    {
+        Some((point, problems)) => Err(InvalidPoint {
+            point,
+            values: sweep
+                .info
+                .keys
+                .iter()
+                .zip(&sweep.info.points[point as usize].values)
+                .map(|(key, value)| format!("{key} = {value}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            problems,
+        }),
+        None => Ok(ran),
+    }
+}
+
+/// A point of a large sweep, checked as it was about to run, that is not a valid scenario.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid sweep: point {point} ({values}) is not a valid scenario:\n{problems}")]
+pub struct InvalidPoint {
+    pub point: u32,
+    /// The point's values, `key = value` each.
+    pub values: String,
+    pub problems: InputError,
 }
 
 /// The output folder's name: `sweep-<name>`.

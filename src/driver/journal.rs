@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::output::write_file_atomically;
-use crate::sweep::runs::{reduce, RunRecord, Shard, SweepInfo};
+use crate::sweep::runs::{reduce_point, RunRecord, Shard, SweepInfo};
 use crate::sweep::PointResult;
 
 /// The journal's file name in a sweep's (or shard's) results folder.
@@ -117,7 +117,7 @@ impl Journal {
         dir: &Path,
         info: &SweepInfo,
         shard: Option<Shard>,
-    ) -> Result<(Journal, Vec<RunRecord>), JournalError> {
+    ) -> Result<(Journal, Vec<(u32, u32)>), JournalError> {
         let path = dir.join(JOURNAL);
         if !path.exists() {
             // A whole sweep removes its journal once its results are written.
@@ -128,7 +128,10 @@ impl Journal {
             }
             return Ok((Self::create(dir, info, shard)?, Vec::new()));
         }
-        let (header, records, good_bytes) = read_journal(&path, info)?;
+        let mut done = Vec::new();
+        let (header, good_bytes) = scan_journal(&path, info, |record, _| {
+            done.push((record.point, record.replication));
+        })?;
         let expected = Self::header(info, shard);
         if header != expected {
             return Err(JournalError::Mismatch {
@@ -158,7 +161,7 @@ start again",
                 path,
                 file: Mutex::new(file),
             },
-            records,
+            done,
         ))
     }
 
@@ -186,13 +189,15 @@ start again",
         &self.path
     }
 
-    /// Every run written so far.
-    pub fn records(&self, info: &SweepInfo) -> Result<Vec<RunRecord>, JournalError> {
+    /// Where every run written so far is.
+    pub fn index(&self, info: &SweepInfo) -> Result<RunIndex, JournalError> {
         let _file = self
             .file
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Ok(read_journal(&self.path, info)?.1)
+        let mut index = RunIndex::new(info);
+        index.add(&self.path, info)?;
+        Ok(index)
     }
 }
 
@@ -200,18 +205,19 @@ fn shard_text(shard: Option<Shard>) -> String {
     shard.map_or_else(|| "none".into(), |shard| shard.to_string())
 }
 
-/// Reads a journal: its header, its runs (each checked to be a run of `info`'s sweep, before
-/// anything runs), and the length of its whole lines.
-fn read_journal(
+/// Reads a journal a line at a time: its header, then each run (checked to be a run of `info`'s
+/// sweep, before anything runs) handed to `visit` with the offset of its line; returns the header
+/// and the length of its whole lines.
+fn scan_journal(
     path: &Path,
     info: &SweepInfo,
-) -> Result<(Header, Vec<RunRecord>, u64), JournalError> {
+    mut visit: impl FnMut(&RunRecord, u64),
+) -> Result<(Header, u64), JournalError> {
     let file = File::open(path).map_err(io_error(path))?;
     let mut reader = BufReader::new(file);
     let mut line = Vec::new();
     let mut good_bytes = 0u64;
     let mut header: Option<Header> = None;
-    let mut records = Vec::new();
     let mut number = 0;
     loop {
         line.clear();
@@ -251,7 +257,7 @@ fn read_journal(
                         info.name
                     )));
                 }
-                records.push(record);
+                visit(&record, good_bytes);
             }
         }
         good_bytes += read as u64;
@@ -261,7 +267,104 @@ fn read_journal(
         line: 1,
         why: "empty: no header line".into(),
     })?;
-    Ok((header, records, good_bytes))
+    Ok((header, good_bytes))
+}
+
+/// Where each run of a sweep is: its journal (of several, for a merge) and the offset of its line.
+/// Eight bytes and a file number a run, so that the runs of a million points reduce a point at a
+/// time, in the order of the points, without being read into memory together.
+pub struct RunIndex {
+    files: Vec<PathBuf>,
+    /// By pair number: the file's number and the line's offset; `u32::MAX` for a run not found.
+    at: Vec<(u32, u64)>,
+    /// The runs that stopped at a limit of the scenario.
+    pub stopped: Vec<super::StoppedRun>,
+}
+
+impl RunIndex {
+    const NOWHERE: (u32, u64) = (u32::MAX, 0);
+
+    fn new(info: &SweepInfo) -> RunIndex {
+        let pairs = info.points.len() * info.replications as usize;
+        RunIndex {
+            files: Vec::new(),
+            at: vec![Self::NOWHERE; pairs],
+            stopped: Vec::new(),
+        }
+    }
+
+    /// Adds the runs of the journal at `path` (a run already found elsewhere counts once);
+    /// returns its header.
+    fn add(&mut self, path: &Path, info: &SweepInfo) -> Result<Header, JournalError> {
+        let number = self.files.len() as u32;
+        let (at, stopped) = (&mut self.at, &mut self.stopped);
+        let (header, _) = scan_journal(path, info, |record, offset| {
+            let pair = info.pair_number(record.point, record.replication) as usize;
+            if at[pair] != Self::NOWHERE {
+                return;
+            }
+            at[pair] = (number, offset);
+            if let Some(why) = &record.stopped {
+                stopped.push(super::StoppedRun {
+                    point: record.point,
+                    replication: record.replication,
+                    stopped: why.clone(),
+                });
+            }
+        })?;
+        self.files.push(path.to_path_buf());
+        Ok(header)
+    }
+
+    fn has(&self, info: &SweepInfo, (point, replication): (u32, u32)) -> bool {
+        self.at[info.pair_number(point, replication) as usize] != Self::NOWHERE
+    }
+
+    /// The pairs of `shard` (or all) with no run.
+    pub fn lacking(&self, info: &SweepInfo, shard: Option<Shard>) -> Vec<(u32, u32)> {
+        info.pairs_of(shard)
+            .into_iter()
+            .filter(|&pair| !self.has(info, pair))
+            .collect()
+    }
+
+    /// Each point's result, in the order of the points, read from the journals as it is needed.
+    /// Every run must be there (see [`RunIndex::lacking`]).
+    pub fn results<'a>(
+        &'a self,
+        info: &'a SweepInfo,
+    ) -> impl Iterator<Item = io::Result<PointResult>> + 'a {
+        let mut readers: Vec<Option<(BufReader<File>, u64)>> =
+            self.files.iter().map(|_| None).collect();
+        let mut read_run = move |pair: usize| -> io::Result<RunRecord> {
+            let (file, offset) = self.at[pair];
+            let path = &self.files[file as usize];
+            let slot = &mut readers[file as usize];
+            if slot.is_none() {
+                *slot = Some((BufReader::new(File::open(path)?), 0));
+            }
+            let (reader, position) = slot.as_mut().expect("opened above");
+            if *position != offset {
+                reader.seek(io::SeekFrom::Start(offset))?;
+            }
+            let mut line = Vec::new();
+            let read = reader.read_until(b'\n', &mut line)?;
+            *position = offset + read as u64;
+            serde_json::from_slice(&line).map_err(|error| {
+                io::Error::other(format!(
+                    "{}: a run changed since it was read: {error}",
+                    path.display()
+                ))
+            })
+        };
+        (0..info.points.len() as u32).map(move |point| {
+            let runs = (0..info.replications)
+                .map(|replication| read_run(info.pair_number(point, replication) as usize))
+                .collect::<io::Result<Vec<RunRecord>>>()?;
+            let runs: Vec<&RunRecord> = runs.iter().collect();
+            Ok(reduce_point(info, point, &runs))
+        })
+    }
 }
 
 /// shard.json: written when a shard has run all its pairs.
@@ -312,11 +415,11 @@ pub enum MergeError {
     MissingShards { missing: Vec<u32>, count: u32 },
 }
 
-/// Merges complete shards into the sweep's results: the sweep, and each point's result.
-pub fn merge(dirs: &[PathBuf]) -> Result<(SweepInfo, Vec<PointResult>), MergeError> {
+/// Merges complete shards: the sweep, and where each of its runs is.
+pub fn merge(dirs: &[PathBuf]) -> Result<(SweepInfo, RunIndex), MergeError> {
     let mut first: Option<(PathBuf, ShardFile)> = None;
     let mut seen: Vec<u32> = Vec::new();
-    let mut records = Vec::new();
+    let mut index: Option<RunIndex> = None;
     for dir in dirs {
         if !dir.is_dir() {
             return Err(MergeError::Refused {
@@ -369,7 +472,8 @@ than {} (sweep '{}', fingerprint {})",
             });
         }
         seen.push(shard.shard.index);
-        let (header, shard_records, _) = read_journal(&dir.join(JOURNAL), &shard.sweep)?;
+        let index = index.get_or_insert_with(|| RunIndex::new(&shard.sweep));
+        let header = index.add(&dir.join(JOURNAL), &shard.sweep)?;
         if header.fingerprint != shard.sweep.fingerprint || header.shard != Some(shard.shard) {
             return Err(MergeError::Refused {
                 dir: dir.clone(),
@@ -377,16 +481,7 @@ than {} (sweep '{}', fingerprint {})",
             });
         }
         // Each shard's own runs, so that a journal cut short is blamed on its shard.
-        let held: std::collections::HashSet<(u32, u32)> = shard_records
-            .iter()
-            .map(|record| (record.point, record.replication))
-            .collect();
-        let lacking: Vec<(u32, u32)> = shard
-            .sweep
-            .pairs_of(Some(shard.shard))
-            .into_iter()
-            .filter(|pair| !held.contains(pair))
-            .collect();
+        let lacking = index.lacking(&shard.sweep, Some(shard.shard));
         if let Some(&(point, replication)) = lacking.first() {
             return Err(MergeError::Refused {
                 dir: dir.clone(),
@@ -398,7 +493,6 @@ than {} (sweep '{}', fingerprint {})",
                 ),
             });
         }
-        records.extend(shard_records);
         if first.is_none() {
             first = Some((dir.clone(), shard));
         }
@@ -415,12 +509,16 @@ than {} (sweep '{}', fingerprint {})",
         return Err(MergeError::MissingShards { missing, count });
     }
     let info = first.sweep;
-    let results = reduce(&info, records).map_err(|missing| MergeError::Refused {
-        dir: dirs[0].clone(),
-        why: format!(
-            "the shards lack {} runs (the first: point {}, replication {})",
-            missing.runs, missing.first.0, missing.first.1
-        ),
-    })?;
-    Ok((info, results))
+    let index = index.expect("a shard was read");
+    let lacking = index.lacking(&info, None);
+    if let Some(&(point, replication)) = lacking.first() {
+        return Err(MergeError::Refused {
+            dir: dirs[0].clone(),
+            why: format!(
+                "the shards lack {} runs (the first: point {point}, replication {replication})",
+                lacking.len()
+            ),
+        });
+    }
+    Ok((info, index))
 }

@@ -664,29 +664,55 @@ pub fn write_sweep(
     sweep: &SweepInfo,
     results: &[PointResult],
 ) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(writer);
-    let mut header = vec!["point".to_string()];
-    header.extend(sweep.keys.iter().cloned());
-    header.extend(["replications".to_string(), "mser5_warmup_h".to_string()]);
-    if let Some(first) = results.first() {
-        for metric in &first.metrics {
-            header.push(metric.id.to_string());
-            header.push(half_width_column(&metric.id));
-        }
+    let mut rows = SweepRows::new(writer, sweep)?;
+    for point in results {
+        rows.write(point)?;
     }
-    csv.write_record(&header)?;
-    for (i, point) in results.iter().enumerate() {
-        let mut record = vec![i.to_string()];
+    rows.finish()
+}
+
+/// sweep.csv written a point at a time: a header of the varied keys and every metric with its
+/// interval's half-width, then a row a point.
+pub struct SweepRows<'a, W: Write> {
+    csv: csv::Writer<W>,
+    sweep: &'a SweepInfo,
+    next: usize,
+}
+
+impl<'a, W: Write> SweepRows<'a, W> {
+    pub fn new(writer: W, sweep: &'a SweepInfo) -> io::Result<Self> {
+        let mut csv = csv::Writer::from_writer(writer);
+        let mut header = vec!["point".to_string()];
+        header.extend(sweep.keys.iter().cloned());
+        header.extend(["replications".to_string(), "mser5_warmup_h".to_string()]);
+        for id in &sweep.metrics {
+            header.push(id.to_string());
+            header.push(half_width_column(id));
+        }
+        csv.write_record(&header)?;
+        Ok(SweepRows {
+            csv,
+            sweep,
+            next: 0,
+        })
+    }
+
+    pub fn write(&mut self, point: &PointResult) -> io::Result<()> {
+        let mut record = vec![self.next.to_string()];
         record.extend(point.values.iter().cloned());
-        record.push(sweep.replications.to_string());
+        record.push(self.sweep.replications.to_string());
         record.push(decimal(Some(point.warmup.mser5_hours)));
         for metric in &point.metrics {
             record.push(decimal(Some(metric.estimate.mean)));
             record.push(decimal(metric.estimate.half_width));
         }
-        csv.write_record(&record)?;
+        self.next += 1;
+        Ok(self.csv.write_record(&record)?)
     }
-    csv.flush()
+
+    pub fn finish(mut self) -> io::Result<()> {
+        self.csv.flush()
+    }
 }
 
 #[cfg(test)]

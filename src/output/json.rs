@@ -50,6 +50,9 @@ pub fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ReadError>
 pub struct Summary<'a> {
     pub landport_version: Cow<'a, str>,
     pub units: Cow<'a, str>,
+    /// The scenario file, as it was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<Cow<'a, Path>>,
     #[serde(flatten)]
     pub experiment: Cow<'a, Experiment>,
     pub offered_loads: Cow<'a, [StageLoad]>,
@@ -57,12 +60,14 @@ pub struct Summary<'a> {
 
 pub fn write_summary(
     writer: impl Write,
+    file: &Path,
     scenario: &Scenario,
     experiment: &Experiment,
 ) -> io::Result<()> {
     let summary = Summary {
         landport_version: version(),
         units: Cow::Borrowed(SUMMARY_UNITS),
+        file: Some(Cow::Borrowed(file)),
         experiment: Cow::Borrowed(experiment),
         offered_loads: Cow::Owned(scenario.offered_loads()),
     };
@@ -119,9 +124,10 @@ pub fn write_compare(writer: impl Write, comparison: &Comparison) -> io::Result<
     write_pretty(writer, &file)
 }
 
-/// sweep.json: the sweep's settings and every point's metrics with their intervals.
+/// sweep.json: the sweep's settings and every point's metrics with their intervals. Read back
+/// whole (`P` a list); written as the points come (`P` a [`Streamed`] iterator).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SweepFile<'a> {
+pub struct SweepFile<'a, P = Vec<PointResult>> {
     pub landport_version: Cow<'a, str>,
     pub units: Cow<'a, str>,
     pub sweep: Cow<'a, Path>,
@@ -129,14 +135,50 @@ pub struct SweepFile<'a> {
     pub base_seed: u64,
     pub replications: u32,
     pub keys: Cow<'a, [String]>,
-    pub points: Cow<'a, [PointResult]>,
+    pub points: P,
 }
 
+/// The points of a sweep, serialized as a list as they come from an iterator: a sweep of a
+/// million points is never held whole. The first error of the iterator ends the list and is
+/// kept to be returned.
+pub struct Streamed<I> {
+    points: std::cell::RefCell<Option<I>>,
+    failed: std::cell::RefCell<Option<io::Error>>,
+}
+
+impl<I: Iterator<Item = io::Result<PointResult>>> Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        let points = self
+            .points
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| S::Error::custom("the points are written once"))?;
+        let mut list = serializer.serialize_seq(None)?;
+        for point in points {
+            match point {
+                Ok(point) => list.serialize_element(&point)?,
+                Err(error) => {
+                    let message = error.to_string();
+                    *self.failed.borrow_mut() = Some(error);
+                    return Err(S::Error::custom(message));
+                }
+            }
+        }
+        list.end()
+    }
+}
+
+/// Writes sweep.json with the points as `results` yields them.
 pub fn write_sweep(
     writer: impl Write,
     sweep: &SweepInfo,
-    results: &[PointResult],
+    results: impl Iterator<Item = io::Result<PointResult>>,
 ) -> io::Result<()> {
+    let points = Streamed {
+        points: Some(results).into(),
+        failed: None.into(),
+    };
     let file = SweepFile {
         landport_version: version(),
         units: Cow::Borrowed(SWEEP_UNITS),
@@ -145,7 +187,11 @@ pub fn write_sweep(
         base_seed: sweep.base_seed,
         replications: sweep.replications,
         keys: Cow::Borrowed(&sweep.keys),
-        points: Cow::Borrowed(results),
+        points,
     };
-    write_pretty(writer, &file)
+    let written = write_pretty(writer, &file);
+    match file.points.failed.into_inner() {
+        Some(error) => Err(error),
+        None => written,
+    }
 }

@@ -362,5 +362,12 @@ pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
+    if results.len() < sweep.points.len() {
+        let _ = writeln!(
+            out,
+            "... and {} more points in sweep.csv",
+            sweep.points.len() - results.len()
+        );
+    }
     out
 }

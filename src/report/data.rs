@@ -187,6 +187,12 @@ fn read_queues(path: &Path, stages: &[String]) -> Result<Option<Vec<QueueTrace>>
 /// sweep.csv, by column name, as the table shows them.
 fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
     let file: SweepFile<'static> = json::read(&dir.join("sweep.json"))?;
+    if file.points.len() > super::MAX_SWEEP_POINTS {
+        return Err(ReportError::TooManyPoints {
+            dir: dir.to_path_buf(),
+            points: file.points.len(),
+        });
+    }
     let name = file
         .sweep
         .file_stem()

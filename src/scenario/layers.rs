@@ -271,6 +271,17 @@ fn merge(layers: &mut [Layer]) -> Result<Layer, Problem> {
         merge_tables(merged.as_table_mut(), layer.take_document().as_table());
     }
     merged.remove(EXTENDS);
+    // The stages removed (`stages.<name> = false`) are gone from the merge.
+    if let Some(stages) = merged.get_mut("stages").and_then(Item::as_table_like_mut) {
+        let removed: Vec<String> = stages
+            .iter()
+            .filter(|(_, item)| item.as_bool() == Some(false))
+            .map(|(name, _)| name.to_string())
+            .collect();
+        for name in removed {
+            stages.remove(&name);
+        }
+    }
     Layer::parse(merged.to_string(), &layers[0].file)
 }
 
@@ -279,9 +290,8 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 /// `stages.<name> = false` removes a stage the files it extends define: removing one they do not
-/// is a mistake (a misspelt name, a stage removed twice), refused at its line. (A file that extends
-/// none is not checked: the merged text of a variant, which sweeps and tests read as one file,
-/// keeps its removals.)
+/// is a mistake (a misspelt name, a stage removed twice), refused at its line. (In a file that
+/// extends none, the checker refuses it.)
 fn check_removals(parents: &DocumentMut, layer: &Layer) -> Result<(), Problem> {
     let Some(stages) = layer
         .document()

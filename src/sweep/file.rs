@@ -6,12 +6,15 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{ImDocument, Item, Value};
 
+use rayon::prelude::*;
+
 use super::runs;
-use super::{Point, Sweep, SweepInfo};
+use super::{Layout, Settings, Sweep, SweepInfo, CHECK_AHEAD};
+use crate::model::Scenario;
 use crate::scenario::locate::{self, KeyPath};
 use crate::scenario::raw::Fields;
 use crate::scenario::{
-    in_file_order, parse_document, read_input, InputError, Location, Override, Problem, Unchecked,
+    in_file_order, parse_document, read_input, InputError, Location, Problem, Unchecked,
     MAX_REPLICATIONS,
 };
 
@@ -181,7 +184,7 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
             (Vec::new(), None)
         }
     };
-    let (parameters, combinations) = parameters;
+    let (parameters, layout) = parameters;
     let (base, scenario_file) = base?;
     // Every varied key must be one the scenario sets, with a value of the same type: checked for
     // every key that parsed, even when another did not.
@@ -215,36 +218,47 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
             }
         }
     }
-    let combinations = combinations?;
+    let layout = layout?;
     if !typed {
         return None;
     }
-    let keys: Vec<String> = parameters.into_iter().map(|p| p.key).collect();
-    let mut points = Vec::with_capacity(combinations.len());
-    for combination in combinations {
-        let overrides: Vec<Override> = keys
-            .iter()
-            .zip(&combination)
-            .map(|(key, (value, origin))| Override {
-                key: key.clone(),
-                value: value.clone(),
-                origin: origin.clone(),
-            })
-            .collect();
-        match base.with(&overrides) {
-            Ok(scenario) => points.push(Point {
-                values: combination.into_iter().map(|(value, _)| value).collect(),
-                scenario,
-            }),
+    let settings = Settings {
+        parameters: parameters
+            .into_iter()
+            .map(|parameter| (parameter.key, parameter.values))
+            .collect(),
+        layout,
+    };
+    let count = settings.len();
+    // A sweep of up to CHECK_AHEAD points is checked whole before anything runs, and its
+    // scenarios kept; a larger one checks each key's every value (the first point that has it)
+    // now, and every point when it runs.
+    let ahead: Vec<usize> = if count <= CHECK_AHEAD {
+        (0..count).collect()
+    } else {
+        settings.first_of_each_value()
+    };
+    let checked: Vec<Result<Scenario, InputError>> = ahead
+        .par_iter()
+        .map(|&point| base.with(&settings.overrides(point)))
+        .collect();
+    let mut scenarios = Vec::with_capacity(checked.len());
+    for result in checked {
+        match result {
+            Ok(scenario) => scenarios.push(scenario),
             Err(error) => checker.problems.extend(error.problems().iter().cloned()),
         }
     }
-    let first = &points.first()?.scenario;
+    if scenarios.len() < ahead.len() {
+        return None;
+    }
+    let first = scenarios.first()?;
     // Every file a point reads, by content: the sweep file, the base scenario with the files it
-    // extends (merged), and each point's arrival trace (its arrival times, as read).
-    let traces: Vec<String> = points
+    // extends (merged), and each checked point's arrival trace (its arrival times, as read; the
+    // points checked ahead hold every value of every key, so every trace a point may read).
+    let traces: Vec<String> = scenarios
         .iter()
-        .filter_map(|point| point.scenario.trace_digest())
+        .filter_map(Scenario::trace_digest)
         .map(|digest| format!("{digest:016x}"))
         .collect();
     let mut parts = vec![env!("CARGO_PKG_VERSION"), checker.text, base.resolved()];
@@ -256,18 +270,33 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
         scenario_file,
         base_seed: seed.map_or(first.seed(), |seed| seed as u64),
         replications: replications.map_or(first.replications(), |n| n as u32),
-        keys,
-        points: points
+        keys: settings
+            .parameters
             .iter()
+            .map(|(key, _)| key.clone())
+            .collect(),
+        points: (0..count)
             .map(|point| runs::PointInfo {
-                values: point.values.iter().map(show).collect(),
-                warmup_hours: point.scenario.warmup().hours(),
+                values: settings
+                    .values(point)
+                    .map(|(value, _)| show(value))
+                    .collect(),
             })
             .collect(),
         metrics: crate::experiment::metric_ids(first.stage_names()),
         fingerprint,
     };
-    Some(Sweep { info, points })
+    let kept = if count <= CHECK_AHEAD {
+        scenarios
+    } else {
+        Vec::new()
+    };
+    Some(Sweep {
+        info,
+        base,
+        settings,
+        kept,
+    })
 }
 
 /// Reads the base scenario named by `scenario`, relative to the sweep file.
@@ -325,12 +354,11 @@ fn lexically_normal(path: &Path) -> PathBuf {
     normal
 }
 
-type Combination = Vec<(Value, Location)>;
+/// The varied keys with their values (those that parsed), and how they make the points when all
+/// of them did.
+type Parsed = (Vec<Parameter>, Option<Layout>);
 
 /// `[grid]`: every combination of the values of each key, the first key varying slowest.
-/// The varied keys with their values (those that parsed), and the points when all of them did.
-type Parsed = (Vec<Parameter>, Option<Vec<Combination>>);
-
 fn grid_parameters(checker: &mut Checker<'_>, grid: &Item) -> Parsed {
     let Some(table) = grid.as_table_like() else {
         let location = checker.top_location("grid");
@@ -375,20 +403,7 @@ fn grid_parameters(checker: &mut Checker<'_>, grid: &Item) -> Parsed {
     if !ok {
         return (parameters, None);
     }
-    let mut combinations: Vec<Combination> = vec![Vec::new()];
-    for parameter in &parameters {
-        combinations = combinations
-            .into_iter()
-            .flat_map(|prefix| {
-                parameter.values.iter().map(move |value| {
-                    let mut next = prefix.clone();
-                    next.push(value.clone());
-                    next
-                })
-            })
-            .collect();
-    }
-    (parameters, Some(combinations))
+    (parameters, Some(Layout::Grid))
 }
 
 /// A varied key in one spelling: `stages."desk".servers` and ` stages.desk.servers ` are
@@ -510,7 +525,7 @@ fn point_parameters(checker: &mut Checker<'_>, points: &Item) -> Parsed {
                 .collect(),
         })
         .collect();
-    (parameters, ok.then_some(combinations))
+    (parameters, ok.then_some(Layout::List))
 }
 
 fn scalar(value: &Value) -> bool {

@@ -67,11 +67,10 @@ impl Shard {
     }
 }
 
-/// A point as its results need it: its values as written and its scenario's warm-up.
+/// A point as its results need it: its values as written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PointInfo {
     pub values: Vec<String>,
-    pub warmup_hours: f64,
 }
 
 /// What the result files of a sweep need to know about it, and what identifies it: kept with
@@ -152,11 +151,13 @@ pub fn fingerprint(parts: &[&str]) -> String {
     format!("{:016x}", fnv1a(bytes))
 }
 
-/// What one (point, replication) run left: every metric and the hourly trucks in port.
+/// What one (point, replication) run left: every metric and the hourly trucks in port, with the
+/// warm-up its scenario left out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     pub point: u32,
     pub replication: u32,
+    pub warmup_hours: f64,
     /// Metrics and values in the order of [`crate::experiment::metrics`]; a value that is
     /// not a finite number is written as null.
     pub metrics: Vec<(MetricId, Option<f64>)>,
@@ -174,6 +175,7 @@ impl RunRecord {
     pub fn new(
         point: u32,
         replication: u32,
+        warmup_hours: f64,
         metrics: Vec<Measurement>,
         in_port_hourly: &[f64],
     ) -> Self {
@@ -181,6 +183,7 @@ impl RunRecord {
             stopped: None,
             point,
             replication,
+            warmup_hours,
             metrics: metrics
                 .into_iter()
                 .map(|metric| (metric.id, finite(metric.value)))
@@ -236,34 +239,33 @@ pub fn reduce(
             first,
         });
     }
-    let results = info
-        .points
-        .iter()
-        .enumerate()
-        .map(|(point, point_info)| {
-            let records: Vec<&RunRecord> = (0..info.replications)
-                .map(|replication| &by_pair[&(point as u32, replication)])
+    let results = (0..info.points.len() as u32)
+        .map(|point| {
+            let runs: Vec<&RunRecord> = (0..info.replications)
+                .map(|replication| &by_pair[&(point, replication)])
                 .collect();
-            let per_run: Vec<Vec<Measurement>> =
-                records.iter().map(|record| record.metrics()).collect();
-            let series: Vec<Vec<f64>> = records
-                .iter()
-                .map(|record| record.in_port_hourly())
-                .collect();
-            PointResult {
-                values: point_info.values.clone(),
-                warmup: WarmupCheck::of(point_info.warmup_hours, series.iter()),
-                metrics: estimates(&per_run)
-                    .into_iter()
-                    .map(|metric| MetricEstimate {
-                        values: Vec::new(),
-                        ..metric
-                    })
-                    .collect(),
-            }
+            reduce_point(info, point, &runs)
         })
         .collect();
     Ok(results)
+}
+
+/// The result of `point` from its runs, in replication order.
+pub fn reduce_point(info: &SweepInfo, point: u32, runs: &[&RunRecord]) -> PointResult {
+    let per_run: Vec<Vec<Measurement>> = runs.iter().map(|record| record.metrics()).collect();
+    let series: Vec<Vec<f64>> = runs.iter().map(|record| record.in_port_hourly()).collect();
+    let warmup_hours = runs.first().map_or(0.0, |record| record.warmup_hours);
+    PointResult {
+        values: info.points[point as usize].values.clone(),
+        warmup: WarmupCheck::of(warmup_hours, series.iter()),
+        metrics: estimates(&per_run)
+            .into_iter()
+            .map(|metric| MetricEstimate {
+                values: Vec::new(),
+                ..metric
+            })
+            .collect(),
+    }
 }
 
 #[cfg(test)]
@@ -287,7 +289,6 @@ mod tests {
             points: vec![
                 PointInfo {
                     values: vec!["1".into()],
-                    warmup_hours: 0.0
                 };
                 5
             ],

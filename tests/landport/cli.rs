@@ -401,3 +401,109 @@ fn a_run_into_an_earlier_runs_folder_does_not_mix_them() {
         "only the new run's files, and the user's own"
     );
 }
+
+/// Two scenario files with the same `name` write into one folder: the second says that it
+/// replaces the first's results; running the same file again says nothing.
+#[test]
+fn a_run_into_the_folder_of_another_file_of_the_same_name_says_so() {
+    let (first_dir, first) = one_desk("twin", "servers = 2", "5 min");
+    let (_second_dir, second) = one_desk("twin", "servers = 3", "5 min");
+    let out = first_dir.path().join("out");
+    let run = |file: &std::path::Path| {
+        landport()
+            .args(["run", "--no-plots", "-n", "2"])
+            .arg(file)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success()
+    };
+    assert!(!stderr(&run(&first)).contains("warning"));
+    assert!(
+        !stderr(&run(&first)).contains("warning"),
+        "the same file again"
+    );
+    let said = stderr(&run(&second));
+    assert!(
+        said.contains(&format!(
+            "held the results of {}, another scenario file named 'twin': they are replaced",
+            first.display()
+        )),
+        "{said}"
+    );
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(summary.contains(&format!("\"file\": \"{}\"", second.display())));
+}
+
+/// A comparison into the folder of an earlier one leaves no folder of a variant it does not have.
+#[test]
+fn a_comparison_clears_the_variants_of_an_earlier_one() {
+    let (dir, a) = one_desk("a", "servers = 2", "5 min");
+    let (_b_dir, b) = one_desk("b", "servers = 3", "5 min");
+    let (_c_dir, c) = one_desk("c", "servers = 4", "5 min");
+    let out = dir.path().join("out");
+    for variants in [[&a, &b], [&a, &c]] {
+        landport()
+            .args(["compare", "--no-plots", "-n", "2"])
+            .args(variants)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+    }
+    assert!(out.join("a/summary.json").is_file());
+    assert!(out.join("c/summary.json").is_file());
+    assert!(
+        !out.join("b").exists(),
+        "variant b is not in the second comparison"
+    );
+}
+
+/// A sweep of more points than are checked ahead checks each key's every value before it runs,
+/// and every other point as it runs: a point whose values clash stops the sweep with its values
+/// and its problem, exit 2, and the runs done kept. (One thread, so that the points run in order.)
+#[test]
+fn a_large_sweep_checks_each_point_as_it_runs() {
+    let (dir, port) = one_desk("wide", "servers = 2", "5 min");
+    let text = std::fs::read_to_string(&port)
+        .unwrap()
+        .replace(
+            "routes = [{ to = \"exit\" }]",
+            "routes = [{ to = \"exit\", p = 0.3 }, { to = \"desk\", p = 0.3 }, { to = \"exit\" }]",
+        )
+        .replace("horizon = \"1 d\"", "horizon = \"2 h\"\nreplications = 1");
+    std::fs::write(&port, text).unwrap();
+    let sweep = dir.path().join("wide-sweep.toml");
+    // 5,001 × 2 × 2 points, seed slowest: points 0 to 2 are valid, point 3 gives its first two
+    // routes p = 0.55 + 0.55. Every value alone (with the other keys at their first) is valid.
+    std::fs::write(
+        &sweep,
+        "scenario = \"wide.toml\"\n[grid]\n\"seed\" = { from = 1, to = 5001 }\n\
+\"stages.desk.routes[0].p\" = [0.3, 0.55]\n\"stages.desk.routes[1].p\" = [0.3, 0.55]\n",
+    )
+    .unwrap();
+    assert!(5001 * 4 > landport::sweep::CHECK_AHEAD);
+    let out = dir.path().join("out");
+    let assert = landport()
+        .args(["sweep", "--quiet", "--no-plots", "--threads", "1"])
+        .arg(&sweep)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let said = stderr(&assert);
+    assert!(
+        said.contains(
+            "invalid sweep: point 3 (seed = 1, stages.desk.routes[0].p = 0.55, \
+stages.desk.routes[1].p = 0.55) is not a valid scenario:"
+        ),
+        "{said}"
+    );
+    assert!(
+        said.contains("stages.desk.routes: the given probabilities sum to 1.1"),
+        "{said}"
+    );
+    let journal = std::fs::read_to_string(out.join("runs.jsonl")).unwrap();
+    assert_eq!(journal.lines().count(), 4, "the header and points 0 to 2");
+    assert!(!out.join("sweep.csv").exists());
+}

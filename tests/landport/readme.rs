@@ -129,7 +129,7 @@ fn readme_sweep_is_what_sweep_prints() {
     assert_eq!(shown.len(), 4, "the README shows four sweeps");
     for (args, lines) in shown {
         let sweep = landport::sweep::load(args[0].as_ref()).unwrap();
-        let results = landport::sweep::run(&sweep, &|| {});
+        let results = landport::sweep::run(&sweep, &|| {}).unwrap();
         assert_printed(
             &lines,
             &landport::output::table::sweep_table(&sweep.info, &results),

@@ -75,7 +75,7 @@ fn merged_shards_are_byte_for_byte_the_single_machine_sweep() {
 
     // The single-machine sweep, read back from its journal, equals the one held in memory.
     let loaded = landport::sweep::load(&file).unwrap();
-    let results = landport::sweep::run(&loaded, &|| {});
+    let results = landport::sweep::run(&loaded, &|| {}).unwrap();
     let mut csv = Vec::new();
     landport::output::csv::write_sweep(&mut csv, &loaded.info, &results).unwrap();
     assert!(

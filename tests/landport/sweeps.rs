@@ -40,9 +40,10 @@ fn sweep_file(text: &str) -> (tempfile::TempDir, PathBuf) {
 /// The value of the first varied key at each point, as the tables show it.
 fn first_key_values(sweep: &sweep::Sweep) -> Vec<String> {
     sweep
+        .info
         .points
         .iter()
-        .map(|point| sweep::show(&point.values[0]))
+        .map(|point| point.values[0].clone())
         .collect()
 }
 
@@ -68,9 +69,10 @@ fn a_grid_makes_every_combination_first_key_slowest() {
     assert_eq!(sweep.info.replications, 4, "the scenario's replications");
     assert_eq!(sweep.info.base_seed, 3, "the scenario's seed");
     let points: Vec<Vec<String>> = sweep
+        .info
         .points
         .iter()
-        .map(|point| point.values.iter().map(sweep::show).collect())
+        .map(|point| point.values.clone())
         .collect();
     assert_eq!(
         points,
@@ -84,7 +86,7 @@ fn a_grid_makes_every_combination_first_key_slowest() {
         ]
     );
     // The values reach the scenario: 3 desks, and 30% of trucks to the X-ray.
-    let loads = sweep.points[3].scenario.offered_loads();
+    let loads = sweep.scenario(3).unwrap().offered_loads();
     assert_eq!(loads[0].mean_servers, 3.0);
     assert!((loads[1].arrival_rate_per_hour - 1.8).abs() < 1e-12);
 }
@@ -113,7 +115,7 @@ fn a_key_written_two_ways_is_refused() {
     let sweep = sweep::load(&path).unwrap();
     assert_eq!(sweep.info.keys, ["stages.desk.servers"]);
     assert_eq!(
-        sweep.points[1].scenario.offered_loads()[0].mean_servers,
+        sweep.scenario(1).unwrap().offered_loads()[0].mean_servers,
         3.0
     );
 }
@@ -130,7 +132,9 @@ fn integer_ranges_are_exact_beyond_two_to_the_53() {
         values,
         ["9007199254740993", "9007199254740994", "9007199254740995"]
     );
-    let seeds: Vec<u64> = sweep.points.iter().map(|p| p.scenario.seed()).collect();
+    let seeds: Vec<u64> = (0..sweep.info.points.len() as u32)
+        .map(|point| sweep.scenario(point).unwrap().seed())
+        .collect();
     assert_eq!(
         seeds,
         [
@@ -183,7 +187,7 @@ replications = 2
         ),
         ("listed", 11, 2)
     );
-    assert_eq!(sweep.points.len(), 2);
+    assert_eq!(sweep.info.points.len(), 2);
     let (_dir, path) = sweep_file(
         "scenario = \"desks.toml\"\n[grid]\n\"stages.desk.routes[0].p\" = { from = 0.1, to = 0.3, step = 0.1 }\n",
     );
@@ -345,7 +349,7 @@ fn a_bad_sweep_runs_nothing_and_writes_nothing() {
 #[test]
 fn the_shipped_sweep_and_variant_are_valid() {
     let sweep = sweep::load(Path::new("scenarios/sweeps/reformed-inspection.toml")).unwrap();
-    assert_eq!(sweep.points.len(), 24);
+    assert_eq!(sweep.info.points.len(), 24);
     assert_eq!(sweep.info.replications, 10);
     let variant =
         landport::scenario::load(Path::new("scenarios/variants/reformed-exit-24h.toml")).unwrap();
