@@ -9,6 +9,9 @@
 //! - `variants`: legacy against reformed Alashankou, and the reformed port with 1 to 6
 //!   manual-inspection bays.
 //! - `sweep`: a 16-point sweep on 1 thread and on all threads.
+//! - `process`: what `landport run` does, in-process and with its files written, on the network
+//!   for 20,000 simulated hours (`benches/data/network-long.toml`, one replication, no charts),
+//!   with `--records none` and `--records csv`, against the bare loop for the same hours.
 
 #[path = "baseline.rs"]
 mod baseline;
@@ -97,5 +100,41 @@ fn sweep(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, network, month, variants, sweep);
+/// `landport run FILE --records none|csv --no-plots --out DIR`, minus argument parsing: the
+/// replication, its statistics and every result file.
+fn run_process(scenario: &landport::Scenario, records: bool, dir: &Path) -> usize {
+    let experiment = landport::experiment::Experiment::run(scenario, scenario.seed(), 1, records);
+    let file = Path::new("benches/data/network-long.toml");
+    landport::output::write_run(dir, file, scenario, &experiment)
+        .expect("results written")
+        .len()
+}
+
+fn process(c: &mut Criterion) {
+    let network = scenario("benches/data/network-long.toml");
+    let hours = network.warmup().hours() + network.horizon().hours();
+    let dir = std::env::temp_dir().join(format!("landport-bench-{}", std::process::id()));
+    let mut group = c.benchmark_group("process");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(baseline::run(hours, 1)));
+    group.bench_function("bare event loop (baseline)", |b| {
+        b.iter(|| baseline::run(hours, 1))
+    });
+    group.throughput(Throughput::Elements(
+        landport::run_summary(&network, 1).events,
+    ));
+    group.bench_function("landport run_summary", |b| {
+        b.iter(|| landport::run_summary(&network, 1))
+    });
+    group.bench_function("landport run --records none", |b| {
+        b.iter(|| run_process(&network, false, &dir))
+    });
+    group.bench_function("landport run --records csv", |b| {
+        b.iter(|| run_process(&network, true, &dir))
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+criterion_group!(benches, network, month, variants, sweep, process);
 criterion_main!(benches);

@@ -4,6 +4,7 @@
 
 pub mod csv;
 pub mod json;
+mod number;
 pub mod table;
 
 use std::fs;

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
 
+use super::number::{push_fixed, push_hours, push_uint};
 use super::ReadError;
 use crate::compare::Comparison;
 use crate::engine::Span;
@@ -182,18 +183,6 @@ impl WideTable {
     }
 }
 
-/// Writes a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
-/// integer milliseconds: no float formatting, so it is fast and the same on every platform.
-fn push_hours(field: &mut Vec<u8>, time: Span) {
-    let micro_hours = (u128::from(time.millis()) * 10 + 18) / 36;
-    let _ = write!(
-        field,
-        "{}.{:06}",
-        micro_hours / 1_000_000,
-        micro_hours % 1_000_000
-    );
-}
-
 /// trucks.csv: one row per truck that arrived after warm-up and exited before the end; four
 /// columns per stage (`<stage>.queued_h` ...).
 pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult) -> io::Result<()> {
@@ -219,48 +208,53 @@ pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult)
     let Some(log) = &result.log else {
         return csv.flush();
     };
-    // One reused record and field buffer: no allocation per row once they have grown.
-    let mut record = csv::ByteRecord::new();
-    let mut field = Vec::with_capacity(32);
-    let mut push_time = |record: &mut csv::ByteRecord, time: Span| {
-        field.clear();
-        push_hours(&mut field, time);
-        record.push_field(&field);
+    // The rows hold numbers, channel names and stage names joined by `>` (stage names are letters,
+    // digits, `-` and `_`): nothing CSV would quote, so each row is written as it is built, in one
+    // reused buffer.
+    let mut writer = csv.into_inner().map_err(csv::IntoInnerError::into_error)?;
+    let mut row: Vec<u8> = Vec::with_capacity(256);
+    let time = |row: &mut Vec<u8>, time: Span| {
+        row.push(b',');
+        push_hours(row, time);
     };
     for truck in &log.trucks {
-        record.clear();
-        record.push_field(truck.id.to_string().as_bytes());
-        push_time(&mut record, truck.arrival.since_start());
+        row.clear();
+        push_uint(&mut row, truck.id);
+        time(&mut row, truck.arrival.since_start());
         let visits = log.visits(truck);
         for stage_idx in 0..scenario.stages.len() {
             // A stage visited twice shows its first visit; `path` lists every visit.
             match visits.iter().find(|visit| visit.stage == stage_idx) {
                 Some(visit) => {
-                    for time in [visit.queued, visit.started, visit.finished, visit.departed] {
-                        push_time(&mut record, time.since_start());
+                    for at in [visit.queued, visit.started, visit.finished, visit.departed] {
+                        time(&mut row, at.since_start());
                     }
                 }
-                None => (0..4).for_each(|_| record.push_field(b"")),
+                None => row.extend_from_slice(b",,,,"),
             }
         }
         let milestones = TruckMilestones::of(&scenario.stages, visits);
         for milestone in [milestones.declaration_accepted, milestones.released] {
             match milestone {
-                Some(time) => push_time(&mut record, time.since_start()),
-                None => record.push_field(b""),
+                Some(at) => time(&mut row, at.since_start()),
+                None => row.push(b','),
             }
         }
-        record.push_field(milestones.channel.name().as_bytes());
-        push_time(&mut record, truck.exit.since_start());
-        push_time(&mut record, truck.exit - truck.arrival);
-        let path: Vec<&str> = visits
-            .iter()
-            .map(|visit| scenario.stages[visit.stage].name.as_str())
-            .collect();
-        record.push_field(path.join(">").as_bytes());
-        csv.write_byte_record(&record)?;
+        row.push(b',');
+        row.extend_from_slice(milestones.channel.name().as_bytes());
+        time(&mut row, truck.exit.since_start());
+        time(&mut row, truck.exit - truck.arrival);
+        row.push(b',');
+        for (i, visit) in visits.iter().enumerate() {
+            if i > 0 {
+                row.push(b'>');
+            }
+            row.extend_from_slice(scenario.stages[visit.stage].name.as_bytes());
+        }
+        row.push(b'\n');
+        writer.write_all(&row)?;
     }
-    csv.flush()
+    writer.flush()
 }
 
 /// A row of stages.csv: one replication at one stage: queue statistics and where the time goes.
@@ -498,16 +492,22 @@ pub fn write_queues(writer: impl Write, run: &RunResult) -> io::Result<()> {
         .map(|trace| trace.queue.len())
         .max()
         .unwrap_or(0);
+    // Numbers only: each row written as it is built, with four decimals as `{:.4}` gives them.
+    let mut writer = csv.into_inner().map_err(csv::IntoInnerError::into_error)?;
+    let mut row: Vec<u8> = Vec::with_capacity(16 * (1 + 2 * traces.len()));
     for hour in 0..hours {
-        let mut record = vec![hour.to_string()];
+        row.clear();
+        push_uint(&mut row, hour as u64);
         for trace in traces {
             for series in [&trace.queue, &trace.closed] {
-                record.push(format!("{:.4}", series.get(hour).copied().unwrap_or(0.0)));
+                row.push(b',');
+                push_fixed(&mut row, series.get(hour).copied().unwrap_or(0.0), 4);
             }
         }
-        csv.write_record(&record)?;
+        row.push(b'\n');
+        writer.write_all(&row)?;
     }
-    csv.flush()
+    writer.flush()
 }
 
 /// A row of metrics.csv: a metric's mean over replications and its 95% interval.
