@@ -101,11 +101,18 @@ fn sweep(c: &mut Criterion) {
 }
 
 /// `landport run FILE --records none|csv --no-plots --out DIR`, minus argument parsing: the
-/// replication, its statistics and every result file.
+/// replication, its statistics and every result file (trucks.csv written as trucks leave).
 fn run_process(scenario: &landport::Scenario, records: bool, dir: &Path) -> usize {
-    let experiment = landport::experiment::Experiment::run(scenario, scenario.seed(), 1, records);
+    use landport::experiment::Experiment;
+    let seed = scenario.seed();
+    let mut trucks = records
+        .then(|| landport::output::TrucksFile::create(dir, scenario).expect("trucks.csv"));
+    let experiment = match &mut trucks {
+        Some(trucks) => Experiment::run_into(scenario, seed, 1, trucks.sink()),
+        None => Experiment::run(scenario, seed, 1, false),
+    };
     let file = Path::new("benches/data/network-long.toml");
-    landport::output::write_run(dir, file, scenario, &experiment)
+    landport::output::write_run(dir, file, scenario, &experiment, trucks)
         .expect("results written")
         .len()
 }

@@ -539,25 +539,6 @@ fn run(
     let scenario = load(&path)?;
     offered_load_table(&scenario);
     let base_seed = seed.unwrap_or(scenario.seed());
-    let experiment = match replication {
-        Some(i) => {
-            let seed = experiment::replication_seed(base_seed, i);
-            let run = if records.keep() {
-                landport::run(&scenario, seed)
-            } else {
-                landport::run_traced(&scenario, seed)
-            };
-            let mut experiment = Experiment::from_runs(&scenario, base_seed, vec![run]);
-            experiment.first_replication = i;
-            experiment
-        }
-        None => {
-            let replications = replications.unwrap_or(scenario.replications());
-            threads
-                .install(|| Experiment::run(&scenario, base_seed, replications, records.keep()))?
-        }
-    };
-    warn_stopped(&experiment);
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(scenario.name()));
     if let Some(earlier) = output::other_source(&dir, &path) {
         eprintln!(
@@ -568,8 +549,36 @@ replaced (give `--out` or another `name` to keep both)",
             scenario.name()
         );
     }
-    let written =
-        output::write_run(&dir, &path, &scenario, &experiment).context("writing results")?;
+    // trucks.csv is written as the trucks of the first replication leave.
+    let mut trucks = records
+        .keep()
+        .then(|| output::TrucksFile::create(&dir, &scenario))
+        .transpose()
+        .context("writing results")?;
+    let experiment = match replication {
+        Some(i) => {
+            let seed = experiment::replication_seed(base_seed, i);
+            let run = match &mut trucks {
+                Some(trucks) => landport::model::run_into(&scenario, seed, trucks.sink()),
+                None => landport::run_traced(&scenario, seed),
+            };
+            let mut experiment = Experiment::from_runs(&scenario, base_seed, vec![run]);
+            experiment.first_replication = i;
+            experiment
+        }
+        None => {
+            let replications = replications.unwrap_or(scenario.replications());
+            threads.install(|| match &mut trucks {
+                Some(trucks) => {
+                    Experiment::run_into(&scenario, base_seed, replications, trucks.sink())
+                }
+                None => Experiment::run(&scenario, base_seed, replications, false),
+            })?
+        }
+    };
+    warn_stopped(&experiment);
+    let written = output::write_run(&dir, &path, &scenario, &experiment, trucks)
+        .context("writing results")?;
     let mut text = table::summary_table(&experiment);
     if let Some(i) = replication {
         text.push_str(&format!(

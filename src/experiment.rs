@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::engine::derive_seed;
-use crate::model::{RunResult, Scenario};
+use crate::model::{RunResult, Scenario, TruckSink};
 pub use metric::{MetricId, Quantity, Scope, Unit};
 pub use statistics::{mser5, t_quantile, Estimate, CONFIDENCE};
 
@@ -32,14 +32,34 @@ pub fn replicate(
     records: bool,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<RunResult> {
+    replicate_with(scenario, base, replications, records, None, progress)
+}
+
+/// [`replicate`], with replication 0 handing its truck records to `sink` as trucks leave when
+/// there is one (instead of keeping them).
+fn replicate_with(
+    scenario: &Scenario,
+    base: u64,
+    replications: u32,
+    records: bool,
+    sink: Option<&mut dyn TruckSink>,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<RunResult> {
+    // Only replication 0 takes the sink, once.
+    let sink = std::sync::Mutex::new(sink);
     (0..replications)
         .into_par_iter()
         .map(|i| {
             let seed = replication_seed(base, i);
-            let result = match (i, records) {
-                (0, true) => crate::run(scenario, seed),
-                (0, false) => crate::run_traced(scenario, seed),
-                _ => crate::run_summary(scenario, seed),
+            let result = if i == 0 {
+                let mut sink = sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                match (sink.as_deref_mut(), records) {
+                    (Some(sink), _) => crate::model::run_into(scenario, seed, sink),
+                    (None, true) => crate::run(scenario, seed),
+                    (None, false) => crate::run_traced(scenario, seed),
+                }
+            } else {
+                crate::run_summary(scenario, seed)
             };
             progress();
             result
@@ -203,6 +223,18 @@ impl Experiment {
         records: bool,
     ) -> Experiment {
         let runs = replicate(scenario, base_seed, replications, records, &|| {});
+        Experiment::from_runs(scenario, base_seed, runs)
+    }
+
+    /// Runs the replications and summarises them; replication 0 hands each truck's record to
+    /// `sink` as it leaves (trucks.csv written during the run).
+    pub fn run_into(
+        scenario: &Scenario,
+        base_seed: u64,
+        replications: u32,
+        sink: &mut dyn TruckSink,
+    ) -> Experiment {
+        let runs = replicate_with(scenario, base_seed, replications, true, Some(sink), &|| {});
         Experiment::from_runs(scenario, base_seed, runs)
     }
 

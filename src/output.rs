@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compare::Comparison;
 use crate::experiment::Experiment;
-use crate::model::{RunResult, Scenario};
+use crate::model::{RunResult, Scenario, TruckSink};
 use crate::sweep::{PointResult, SweepInfo};
 
 /// The largest result file `landport plot` reads back: a guard against a file that is not one.
@@ -63,9 +63,7 @@ pub fn write_file_atomically(
     path: &Path,
     contents: impl FnOnce(&mut Buffered) -> io::Result<()>,
 ) -> io::Result<()> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(".partial");
-    let temporary = PathBuf::from(temporary);
+    let temporary = partial_path(path);
     let result = (|| {
         let mut writer = io::BufWriter::new(fs::File::create(&temporary)?);
         contents(&mut writer)?;
@@ -79,6 +77,13 @@ pub fn write_file_atomically(
         let _ = fs::remove_file(&temporary);
     }
     result
+}
+
+/// The temporary sibling a result file is written to: `<name>.partial`.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".partial");
+    PathBuf::from(temporary)
 }
 
 /// A result file: its name and what writes its contents.
@@ -113,7 +118,13 @@ pub fn write_comparison(
     let mut written = Vec::new();
     for (scenario, variant) in scenarios.iter().zip(&comparison.variants) {
         let variant_dir = dir.join(&variant.name);
-        write_run(&variant_dir, &variant.file, scenario, &variant.experiment)?;
+        write_run(
+            &variant_dir,
+            &variant.file,
+            scenario,
+            &variant.experiment,
+            None,
+        )?;
         written.push(variant_dir);
     }
     written.extend(write_results(
@@ -289,16 +300,20 @@ fn write_results(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>, O
 
 /// Writes a run's files into `dir`: trucks.csv and queues.csv (replication 0), stages.csv,
 /// metrics.csv, replications.csv, dwell_histogram.csv, daily.csv and summary.json.
+/// `trucks` is trucks.csv written while the first replication ran, renamed into place last;
+/// without it, trucks.csv is written from the records the first replication kept, if it did.
 pub fn write_run(
     dir: &Path,
     file: &Path,
     scenario: &Scenario,
     experiment: &Experiment,
+    trucks: Option<TrucksFile<'_>>,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let runs = &experiment.runs;
     let no_records = RunResult::default();
     let first = runs.first().unwrap_or(&no_records);
-    let trucks: ResultFile<'_> = ("trucks.csv", &|w| csv::write_trucks(w, scenario, first));
+    let trucks_from_log: ResultFile<'_> =
+        ("trucks.csv", &|w| csv::write_trucks(w, scenario, first));
     let rest: [ResultFile<'_>; 7] = [
         ("stages.csv", &|w| {
             csv::write_stages(w, runs, experiment.first_replication)
@@ -320,15 +335,96 @@ pub fn write_run(
             json::write_summary(w, file, scenario, experiment)
         }),
     ];
-    // trucks.csv only when the first replication kept its records (not with `--records none`).
-    let files: Vec<ResultFile<'_>> = first
-        .log
-        .is_some()
-        .then_some(trucks)
-        .into_iter()
-        .chain(rest)
-        .collect();
-    write_results(dir, &files)
+    let Some(streamed) = trucks else {
+        // trucks.csv only when the first replication kept its records (not `--records none`).
+        let files: Vec<ResultFile<'_>> = first
+            .log
+            .is_some()
+            .then_some(trucks_from_log)
+            .into_iter()
+            .chain(rest)
+            .collect();
+        return write_results(dir, &files);
+    };
+    let mut names: Vec<&str> = rest.iter().map(|(name, _)| *name).collect();
+    names.push("trucks.csv");
+    clear_earlier_results(dir, &names)?;
+    let written = write_files(dir, &rest)?;
+    Ok(std::iter::once(streamed.commit()?).chain(written).collect())
+}
+
+/// trucks.csv written while the run goes on ([`TrucksFile::sink`]): into a temporary sibling,
+/// renamed into place with the run's other files by [`write_run`], removed if they are not written.
+pub struct TrucksFile<'a> {
+    rows: Option<csv::TruckRows<'a, Buffered>>,
+    temporary: PathBuf,
+    path: PathBuf,
+}
+
+impl<'a> TrucksFile<'a> {
+    /// Creates `dir` and the temporary trucks.csv in it, with its header.
+    pub fn create(dir: &Path, scenario: &'a Scenario) -> Result<TrucksFile<'a>, OutputError> {
+        let path = dir.join("trucks.csv");
+        let temporary = partial_path(&path);
+        let failed = |source| OutputError {
+            path: path.clone(),
+            source,
+        };
+        fs::create_dir_all(dir).map_err(|source| OutputError {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let file = fs::File::create(&temporary).map_err(failed)?;
+        let rows = csv::TruckRows::new(io::BufWriter::new(file), scenario);
+        let rows = rows.map_err(|source| {
+            let _ = fs::remove_file(&temporary);
+            failed(source)
+        })?;
+        Ok(TrucksFile {
+            rows: Some(rows),
+            temporary,
+            path,
+        })
+    }
+
+    /// Where the run hands each truck's record as it leaves.
+    pub fn sink(&mut self) -> &mut (dyn TruckSink + 'a) {
+        self.rows
+            .as_mut()
+            .expect("a trucks file is committed only once")
+    }
+
+    fn commit(mut self) -> Result<PathBuf, OutputError> {
+        let rows = self
+            .rows
+            .take()
+            .expect("a trucks file is committed only once");
+        let result = (|| {
+            rows.finish()?
+                .into_inner()
+                .map_err(io::IntoInnerError::into_error)?
+                .sync_all()?;
+            fs::rename(&self.temporary, &self.path)
+        })();
+        match result {
+            Ok(()) => Ok(self.path.clone()),
+            Err(source) => {
+                let _ = fs::remove_file(&self.temporary);
+                Err(OutputError {
+                    path: self.path.clone(),
+                    source,
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TrucksFile<'_> {
+    fn drop(&mut self) {
+        if self.rows.is_some() {
+            let _ = fs::remove_file(&self.temporary);
+        }
+    }
 }
 
 #[cfg(test)]

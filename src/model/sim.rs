@@ -49,14 +49,13 @@ enum Holding {
 
 /// Per-truck records (and the stages' hourly traces) are kept or not at compile time, so the
 /// summary-only run pays nothing.
-trait Recorder: Default {
+trait Recorder {
     /// Whether stages keep an hourly trace of their queue and closed hours.
     const TRACES: bool;
     fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]);
     fn into_log(self) -> Option<TruckLog>;
 }
 
-#[derive(Default)]
 struct NoRecords;
 
 impl Recorder for NoRecords {
@@ -68,7 +67,6 @@ impl Recorder for NoRecords {
 }
 
 /// The stages' hourly traces, without truck records.
-#[derive(Default)]
 struct TracesOnly;
 
 impl Recorder for TracesOnly {
@@ -86,6 +84,32 @@ impl Recorder for TruckLog {
     }
     fn into_log(self) -> Option<TruckLog> {
         Some(self)
+    }
+}
+
+/// Where each truck's record goes as it leaves the port (a truck that arrived after warm-up and
+/// left before the end), in the order trucks leave: trucks.csv is written while the run goes on,
+/// so memory does not grow with the trucks simulated.
+pub trait TruckSink: Send {
+    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]);
+}
+
+impl TruckSink for TruckLog {
+    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        self.push(id, arrival, exit, visits);
+    }
+}
+
+/// The stages' hourly traces, with each truck's record handed to a sink.
+struct Sink<'s>(&'s mut dyn TruckSink);
+
+impl Recorder for Sink<'_> {
+    const TRACES: bool = true;
+    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        self.0.exited(id, arrival, exit, visits);
+    }
+    fn into_log(self) -> Option<TruckLog> {
+        None
     }
 }
 
@@ -218,29 +242,35 @@ struct Simulation<'a, R: Recorder> {
 
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
 pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::<TruckLog>::new(scenario, seed, None).run()
+    Simulation::new(scenario, seed, None, TruckLog::default()).run()
+}
+
+/// Simulates `scenario` with `seed` like [`run`], handing each truck's record to `sink` as it
+/// leaves instead of keeping them all.
+pub fn run_into(scenario: &Scenario, seed: u64, sink: &mut dyn TruckSink) -> RunResult {
+    Simulation::new(scenario, seed, None, Sink(sink)).run()
 }
 
 /// Simulates `scenario` with `seed`, keeping the stages' hourly traces (for queues.csv) but no
 /// truck records: memory bounded by the trucks in the port, not the trucks simulated.
 pub fn run_traced(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::<TracesOnly>::new(scenario, seed, None).run()
+    Simulation::new(scenario, seed, None, TracesOnly).run()
 }
 
 /// Simulates `scenario` with `seed`, keeping only the summary statistics: the fast path.
 pub fn run_summary(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::<NoRecords>::new(scenario, seed, None).run()
+    Simulation::new(scenario, seed, None, NoRecords).run()
 }
 
 /// [`run_summary`] that gives up when `stop` is set during the run: `None` then, since a run cut
 /// short by a request (unlike one stopped at a limit) measures nothing worth keeping.
 pub fn run_summary_until(scenario: &Scenario, seed: u64, stop: &StopToken) -> Option<RunResult> {
-    let mut simulation = Simulation::<NoRecords>::new(scenario, seed, Some(stop));
+    let mut simulation = Simulation::new(scenario, seed, Some(stop), NoRecords);
     simulation.run_events().then(|| simulation.finish())
 }
 
 impl<'a, R: Recorder> Simulation<'a, R> {
-    fn new(scenario: &'a Scenario, seed: u64, stop: Option<&'a StopToken>) -> Self {
+    fn new(scenario: &'a Scenario, seed: u64, stop: Option<&'a StopToken>, recorder: R) -> Self {
         let end = Instant::after_start(scenario.warmup + scenario.horizon);
         let hours = (end.millis() / Span::HOUR.millis()) as usize + 1;
         let stages = scenario
@@ -286,7 +316,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             splits: vec![TimeSplit::default(); scenario.stages.len()],
             milestones: MilestoneSums::default(),
             in_port: HourlySeries::with_hours(hours),
-            recorder: R::default(),
+            recorder,
             seed,
             events_handled: 0,
             stopped: None,

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize, Serializer};
 use super::number::{push_fixed, push_hours, push_uint};
 use super::ReadError;
 use crate::compare::Comparison;
-use crate::engine::Span;
+use crate::engine::{Instant, Span};
 use crate::experiment::{Experiment, MetricEstimate, MetricId};
-use crate::model::{RunResult, Scenario, TruckMilestones};
+use crate::model::{RunResult, Scenario, TruckMilestones, TruckSink, Visit};
 use crate::sweep::{PointResult, SweepInfo};
 
 /// A number for CSV cells: six decimals, empty when there is none.
@@ -184,77 +184,126 @@ impl WideTable {
 }
 
 /// trucks.csv: one row per truck that arrived after warm-up and exited before the end; four
-/// columns per stage (`<stage>.queued_h` ...).
+/// columns per stage (`<stage>.queued_h` ...). From the records a run kept.
 pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(writer);
-    let mut header = vec!["truck".to_string(), "arrival_h".to_string()];
-    for stage in scenario.stage_names() {
-        for column in ["queued_h", "started_h", "finished_h", "departed_h"] {
-            header.push(format!("{stage}.{column}"));
+    let mut rows = TruckRows::new(writer, scenario)?;
+    if let Some(log) = &result.log {
+        for truck in &log.trucks {
+            rows.push(truck.id, truck.arrival, truck.exit, log.visits(truck));
         }
     }
-    header.extend(
-        [
-            "declaration_accepted_h",
-            "released_h",
-            "channel",
-            "exit_h",
-            "dwell_h",
-            "path",
-        ]
-        .map(String::from),
-    );
-    csv.write_record(&header)?;
-    let Some(log) = &result.log else {
-        return csv.flush();
-    };
-    // The rows hold numbers, channel names and stage names joined by `>` (stage names are letters,
-    // digits, `-` and `_`): nothing CSV would quote, so each row is written as it is built, in one
-    // reused buffer.
-    let mut writer = csv.into_inner().map_err(csv::IntoInnerError::into_error)?;
-    let mut row: Vec<u8> = Vec::with_capacity(256);
-    let time = |row: &mut Vec<u8>, time: Span| {
-        row.push(b',');
-        push_hours(row, time);
-    };
-    for truck in &log.trucks {
+    rows.finish().map(drop)
+}
+
+/// trucks.csv written a row at a time as trucks leave (a [`TruckSink`] for the run itself, so that
+/// the records are never all in memory). A failed write is kept and returned by `finish`.
+pub struct TruckRows<'a, W: Write> {
+    scenario: &'a Scenario,
+    writer: W,
+    row: Vec<u8>,
+    failed: Option<io::Error>,
+}
+
+impl<'a, W: Write> TruckRows<'a, W> {
+    /// Writes the header.
+    pub fn new(writer: W, scenario: &'a Scenario) -> io::Result<Self> {
+        let mut csv = csv::Writer::from_writer(writer);
+        let mut header = vec!["truck".to_string(), "arrival_h".to_string()];
+        for stage in scenario.stage_names() {
+            for column in ["queued_h", "started_h", "finished_h", "departed_h"] {
+                header.push(format!("{stage}.{column}"));
+            }
+        }
+        header.extend(
+            [
+                "declaration_accepted_h",
+                "released_h",
+                "channel",
+                "exit_h",
+                "dwell_h",
+                "path",
+            ]
+            .map(String::from),
+        );
+        csv.write_record(&header)?;
+        Ok(TruckRows {
+            scenario,
+            writer: csv.into_inner().map_err(csv::IntoInnerError::into_error)?,
+            row: Vec::with_capacity(256),
+            failed: None,
+        })
+    }
+
+    /// Writes the row of a truck that left (nothing more after a failed write).
+    pub fn push(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        if self.failed.is_some() {
+            return;
+        }
+        self.write_row(id, arrival, exit, visits);
+        if let Err(error) = self.writer.write_all(&self.row) {
+            self.failed = Some(error);
+        }
+    }
+
+    /// Flushes the rows; the writer, or the first error a row met.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
+        self.writer.flush()?;
+        Ok(self.writer)
+    }
+
+    /// The row of one truck. The rows hold numbers, channel names and stage names joined by `>`
+    /// (stage names are letters, digits, `-` and `_`): nothing CSV would quote, so each row is
+    /// written as it is built, in one reused buffer.
+    fn write_row(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        let stages = &self.scenario.stages;
+        let row = &mut self.row;
+        let time = |row: &mut Vec<u8>, time: Span| {
+            row.push(b',');
+            push_hours(row, time);
+        };
         row.clear();
-        push_uint(&mut row, truck.id);
-        time(&mut row, truck.arrival.since_start());
-        let visits = log.visits(truck);
-        for stage_idx in 0..scenario.stages.len() {
+        push_uint(row, id);
+        time(row, arrival.since_start());
+        for stage_idx in 0..stages.len() {
             // A stage visited twice shows its first visit; `path` lists every visit.
             match visits.iter().find(|visit| visit.stage == stage_idx) {
                 Some(visit) => {
                     for at in [visit.queued, visit.started, visit.finished, visit.departed] {
-                        time(&mut row, at.since_start());
+                        time(row, at.since_start());
                     }
                 }
                 None => row.extend_from_slice(b",,,,"),
             }
         }
-        let milestones = TruckMilestones::of(&scenario.stages, visits);
+        let milestones = TruckMilestones::of(stages, visits);
         for milestone in [milestones.declaration_accepted, milestones.released] {
             match milestone {
-                Some(at) => time(&mut row, at.since_start()),
+                Some(at) => time(row, at.since_start()),
                 None => row.push(b','),
             }
         }
         row.push(b',');
         row.extend_from_slice(milestones.channel.name().as_bytes());
-        time(&mut row, truck.exit.since_start());
-        time(&mut row, truck.exit - truck.arrival);
+        time(row, exit.since_start());
+        time(row, exit - arrival);
         row.push(b',');
         for (i, visit) in visits.iter().enumerate() {
             if i > 0 {
                 row.push(b'>');
             }
-            row.extend_from_slice(scenario.stages[visit.stage].name.as_bytes());
+            row.extend_from_slice(stages[visit.stage].name.as_bytes());
         }
         row.push(b'\n');
-        writer.write_all(&row)?;
     }
-    writer.flush()
+}
+
+impl<W: Write + Send> TruckSink for TruckRows<'_, W> {
+    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        self.push(id, arrival, exit, visits);
+    }
 }
 
 /// A row of stages.csv: one replication at one stage: queue statistics and where the time goes.

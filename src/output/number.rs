@@ -7,21 +7,11 @@ use std::io::Write as _;
 use crate::engine::Span;
 
 /// Appends `n` in decimal, as `{}` writes it.
-pub fn push_uint(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[start..]);
+pub fn push_uint(out: &mut Vec<u8>, n: u64) {
+    push_padded(out, n, 1);
 }
 
-/// Appends `n` with at least `width` digits, zeros in front, as `{:0width$}` writes it.
+/// Appends `n` with at least `width` (1 to 20) digits, zeros in front, as `{:0width$}` writes it.
 fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
     let mut digits = [b'0'; 20];
     let mut rest = n;
@@ -32,7 +22,17 @@ fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
         rest /= 10;
     }
     start = start.min(digits.len() - width);
-    out.extend_from_slice(&digits[start..]);
+    push_short(out, &digits[start..]);
+}
+
+/// Appends a few bytes a byte at a time: for the handful of digits of a number, cheaper than the
+/// call to `memcpy` that `extend_from_slice` makes.
+#[inline]
+fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len());
+    for &byte in bytes {
+        out.push(byte);
+    }
 }
 
 /// Appends `value` with `decimals` decimals, byte for byte as `format!("{value:.decimals$}")`:

@@ -576,3 +576,23 @@ service = { dist = \"constant\", value = \"5 min\" }\nroutes = [{ to = \"exit\" 
         "{error}"
     );
 }
+
+/// trucks.csv written as trucks leave (the run hands each record to the writer) has the bytes of
+/// trucks.csv written afterwards from the records the run kept, and the run measures the same.
+#[test]
+fn trucks_written_as_they_leave_are_the_records_kept() {
+    let port = landport::scenario::load(Path::new("scenarios/alashankou-reformed.toml")).unwrap();
+    let kept = landport::run(&port, 11);
+    let mut afterwards = Vec::new();
+    landport::output::csv::write_trucks(&mut afterwards, &port, &kept).unwrap();
+    let mut rows = landport::output::csv::TruckRows::new(Vec::new(), &port).unwrap();
+    let streamed = landport::model::run_into(&port, 11, &mut rows);
+    let during = rows.finish().unwrap();
+    assert!(streamed.log.is_none(), "nothing kept");
+    assert!(afterwards.len() > 100_000, "{} bytes", afterwards.len());
+    assert!(during == afterwards, "trucks.csv differs");
+    assert_eq!(
+        landport::experiment::metrics(&streamed),
+        landport::experiment::metrics(&kept)
+    );
+}
