@@ -101,18 +101,15 @@ fn sweep(c: &mut Criterion) {
 }
 
 /// `landport run FILE --records none|csv --no-plots --out DIR`, minus argument parsing: the
-/// replication, its statistics and every result file (trucks.csv written as trucks leave).
+/// replication, its statistics and every result file (trucks.csv and queues.csv written as the
+/// run goes on).
 fn run_process(scenario: &landport::Scenario, records: bool, dir: &Path) -> usize {
     use landport::experiment::Experiment;
-    let seed = scenario.seed();
-    let mut trucks = records
-        .then(|| landport::output::TrucksFile::create(dir, scenario).expect("trucks.csv"));
-    let experiment = match &mut trucks {
-        Some(trucks) => Experiment::run_into(scenario, seed, 1, trucks.sink()),
-        None => Experiment::run(scenario, seed, 1, false),
-    };
+    let mut files =
+        landport::output::RecordFiles::create(dir, scenario, records).expect("files created");
+    let experiment = Experiment::run_into(scenario, scenario.seed(), 1, files.sink());
     let file = Path::new("benches/data/network-long.toml");
-    landport::output::write_run(dir, file, scenario, &experiment, trucks)
+    landport::output::write_run(dir, file, scenario, &experiment, Some(files))
         .expect("results written")
         .len()
 }

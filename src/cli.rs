@@ -549,35 +549,26 @@ replaced (give `--out` or another `name` to keep both)",
             scenario.name()
         );
     }
-    // trucks.csv is written as the trucks of the first replication leave.
-    let mut trucks = records
-        .keep()
-        .then(|| output::TrucksFile::create(&dir, &scenario))
-        .transpose()
-        .context("writing results")?;
+    // trucks.csv and queues.csv are written as the first replication runs.
+    let mut files =
+        output::RecordFiles::create(&dir, &scenario, records.keep()).context("writing results")?;
     let experiment = match replication {
         Some(i) => {
             let seed = experiment::replication_seed(base_seed, i);
-            let run = match &mut trucks {
-                Some(trucks) => landport::model::run_into(&scenario, seed, trucks.sink()),
-                None => landport::run_traced(&scenario, seed),
-            };
+            let run = landport::model::run_into(&scenario, seed, files.sink());
             let mut experiment = Experiment::from_runs(&scenario, base_seed, vec![run]);
             experiment.first_replication = i;
             experiment
         }
         None => {
             let replications = replications.unwrap_or(scenario.replications());
-            threads.install(|| match &mut trucks {
-                Some(trucks) => {
-                    Experiment::run_into(&scenario, base_seed, replications, trucks.sink())
-                }
-                None => Experiment::run(&scenario, base_seed, replications, false),
+            threads.install(|| {
+                Experiment::run_into(&scenario, base_seed, replications, files.sink())
             })?
         }
     };
     warn_stopped(&experiment);
-    let written = output::write_run(&dir, &path, &scenario, &experiment, trucks)
+    let written = output::write_run(&dir, &path, &scenario, &experiment, Some(files))
         .context("writing results")?;
     let mut text = table::summary_table(&experiment);
     if let Some(i) = replication {

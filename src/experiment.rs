@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::engine::derive_seed;
-use crate::model::{RunResult, Scenario, TruckSink};
+use crate::model::{RecordSink, RunResult, Scenario};
 pub use metric::{MetricId, Quantity, Scope, Unit};
 pub use statistics::{mser5, t_quantile, Estimate, CONFIDENCE};
 
@@ -35,14 +35,14 @@ pub fn replicate(
     replicate_with(scenario, base, replications, records, None, progress)
 }
 
-/// [`replicate`], with replication 0 handing its truck records to `sink` as trucks leave when
-/// there is one (instead of keeping them).
+/// [`replicate`], with replication 0 handing its records (trucks as they leave, the stages'
+/// hours as they end) to `sink` when there is one, instead of keeping them.
 fn replicate_with(
     scenario: &Scenario,
     base: u64,
     replications: u32,
     records: bool,
-    sink: Option<&mut dyn TruckSink>,
+    sink: Option<&mut dyn RecordSink>,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<RunResult> {
     // Only replication 0 takes the sink, once.
@@ -226,13 +226,13 @@ impl Experiment {
         Experiment::from_runs(scenario, base_seed, runs)
     }
 
-    /// Runs the replications and summarises them; replication 0 hands each truck's record to
-    /// `sink` as it leaves (trucks.csv written during the run).
+    /// Runs the replications and summarises them; replication 0 hands its records to `sink` as
+    /// the run goes on (trucks.csv and queues.csv written during the run).
     pub fn run_into(
         scenario: &Scenario,
         base_seed: u64,
         replications: u32,
-        sink: &mut dyn TruckSink,
+        sink: &mut dyn RecordSink,
     ) -> Experiment {
         let runs = replicate_with(scenario, base_seed, replications, true, Some(sink), &|| {});
         Experiment::from_runs(scenario, base_seed, runs)

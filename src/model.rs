@@ -15,7 +15,7 @@ pub(crate) use arrivals::Arrivals;
 pub(crate) use calendar::{days_from_civil, Calendar, Opening, Shift, Staffing};
 pub use load::StageLoad;
 pub(crate) use service::Service;
-pub use sim::{run, run_into, run_summary, run_summary_until, run_traced, TruckSink};
+pub use sim::{run, run_into, run_summary, run_summary_until, run_traced, RecordSink};
 pub use stats::{
     Channel, DayCount, DwellHistogram, DwellSummary, Limit, Milestones, RunResult, StageBreakdown,
     StageSummary, StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Visit,

@@ -12,8 +12,9 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::compare::Comparison;
+use crate::engine::Instant;
 use crate::experiment::Experiment;
-use crate::model::{RunResult, Scenario, TruckSink};
+use crate::model::{RecordSink, RunResult, Scenario, Visit};
 use crate::sweep::{PointResult, SweepInfo};
 
 /// The largest result file `landport plot` reads back: a guard against a file that is not one.
@@ -300,14 +301,14 @@ fn write_results(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>, O
 
 /// Writes a run's files into `dir`: trucks.csv and queues.csv (replication 0), stages.csv,
 /// metrics.csv, replications.csv, dwell_histogram.csv, daily.csv and summary.json.
-/// `trucks` is trucks.csv written while the first replication ran, renamed into place last;
-/// without it, trucks.csv is written from the records the first replication kept, if it did.
+/// `records` are trucks.csv and queues.csv written while the first replication ran, renamed into
+/// place here; without them, they are written from what the first replication kept.
 pub fn write_run(
     dir: &Path,
     file: &Path,
     scenario: &Scenario,
     experiment: &Experiment,
-    trucks: Option<TrucksFile<'_>>,
+    records: Option<RecordFiles<'_>>,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let runs = &experiment.runs;
     let no_records = RunResult::default();
@@ -335,7 +336,7 @@ pub fn write_run(
             json::write_summary(w, file, scenario, experiment)
         }),
     ];
-    let Some(streamed) = trucks else {
+    let Some(records) = records else {
         // trucks.csv only when the first replication kept its records (not `--records none`).
         let files: Vec<ResultFile<'_>> = first
             .log
@@ -346,59 +347,88 @@ pub fn write_run(
             .collect();
         return write_results(dir, &files);
     };
-    let mut names: Vec<&str> = rest.iter().map(|(name, _)| *name).collect();
-    names.push("trucks.csv");
+    // The other files, then the records renamed into place; listed in the order above.
+    let others: Vec<ResultFile<'_>> = rest
+        .into_iter()
+        .filter(|(name, _)| *name != "queues.csv")
+        .collect();
+    let mut names: Vec<&str> = others.iter().map(|(name, _)| *name).collect();
+    names.push("queues.csv");
+    if records.trucks.is_some() {
+        names.push("trucks.csv");
+    }
     clear_earlier_results(dir, &names)?;
-    let written = write_files(dir, &rest)?;
-    Ok(std::iter::once(streamed.commit()?).chain(written).collect())
+    let mut written = write_files(dir, &others)?;
+    let queues = records.queues.commit()?;
+    let at = written
+        .iter()
+        .position(|path| path.ends_with("summary.json"))
+        .unwrap_or(written.len());
+    written.insert(at, queues);
+    if let Some(trucks) = records.trucks {
+        written.insert(0, trucks.commit()?);
+    }
+    Ok(written)
 }
 
-/// trucks.csv written while the run goes on ([`TrucksFile::sink`]): into a temporary sibling,
-/// renamed into place with the run's other files by [`write_run`], removed if they are not written.
-pub struct TrucksFile<'a> {
-    rows: Option<csv::TruckRows<'a, Buffered>>,
+/// A result file written while the run goes on: into a temporary sibling, renamed into place
+/// with the run's other files by [`write_run`], removed if they are not written.
+struct Growing<T> {
+    rows: Option<T>,
     temporary: PathBuf,
     path: PathBuf,
 }
 
-impl<'a> TrucksFile<'a> {
-    /// Creates `dir` and the temporary trucks.csv in it, with its header.
-    pub fn create(dir: &Path, scenario: &'a Scenario) -> Result<TrucksFile<'a>, OutputError> {
-        let path = dir.join("trucks.csv");
+/// Rows that end in a buffered file.
+trait Rows {
+    fn finish(self) -> io::Result<Buffered>;
+}
+
+impl Rows for csv::TruckRows<'_, Buffered> {
+    fn finish(self) -> io::Result<Buffered> {
+        csv::TruckRows::finish(self)
+    }
+}
+
+impl Rows for csv::QueueRows<Buffered> {
+    fn finish(self) -> io::Result<Buffered> {
+        csv::QueueRows::finish(self)
+    }
+}
+
+impl<T: Rows> Growing<T> {
+    fn create(
+        dir: &Path,
+        name: &str,
+        rows: impl FnOnce(Buffered) -> io::Result<T>,
+    ) -> Result<Self, OutputError> {
+        let path = dir.join(name);
         let temporary = partial_path(&path);
-        let failed = |source| OutputError {
-            path: path.clone(),
-            source,
-        };
-        fs::create_dir_all(dir).map_err(|source| OutputError {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let file = fs::File::create(&temporary).map_err(failed)?;
-        let rows = csv::TruckRows::new(io::BufWriter::new(file), scenario);
-        let rows = rows.map_err(|source| {
-            let _ = fs::remove_file(&temporary);
-            failed(source)
-        })?;
-        Ok(TrucksFile {
-            rows: Some(rows),
-            temporary,
-            path,
-        })
+        let made = fs::File::create(&temporary).and_then(|file| rows(io::BufWriter::new(file)));
+        match made {
+            Ok(rows) => Ok(Growing {
+                rows: Some(rows),
+                temporary,
+                path,
+            }),
+            Err(source) => {
+                let _ = fs::remove_file(&temporary);
+                Err(OutputError { path, source })
+            }
+        }
     }
 
-    /// Where the run hands each truck's record as it leaves.
-    pub fn sink(&mut self) -> &mut (dyn TruckSink + 'a) {
+    fn rows(&mut self) -> &mut T {
         self.rows
             .as_mut()
-            .expect("a trucks file is committed only once")
+            .expect("a result file is committed only once")
     }
 
     fn commit(mut self) -> Result<PathBuf, OutputError> {
         let rows = self
             .rows
             .take()
-            .expect("a trucks file is committed only once");
+            .expect("a result file is committed only once");
         let result = (|| {
             rows.finish()?
                 .into_inner()
@@ -419,11 +449,62 @@ impl<'a> TrucksFile<'a> {
     }
 }
 
-impl Drop for TrucksFile<'_> {
+impl<T> Drop for Growing<T> {
     fn drop(&mut self) {
         if self.rows.is_some() {
             let _ = fs::remove_file(&self.temporary);
         }
+    }
+}
+
+/// trucks.csv (with `--records csv`) and queues.csv of the first replication, written while it
+/// runs ([`RecordFiles::sink`]), so that memory does not grow with the trucks or the hours
+/// simulated; [`write_run`] renames them into place with the run's other files.
+pub struct RecordFiles<'a> {
+    trucks: Option<Growing<csv::TruckRows<'a, Buffered>>>,
+    queues: Growing<csv::QueueRows<Buffered>>,
+}
+
+impl<'a> RecordFiles<'a> {
+    /// Creates `dir` and the temporary files in it, with their headers.
+    pub fn create(
+        dir: &Path,
+        scenario: &'a Scenario,
+        trucks: bool,
+    ) -> Result<RecordFiles<'a>, OutputError> {
+        fs::create_dir_all(dir).map_err(|source| OutputError {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let trucks = trucks
+            .then(|| {
+                Growing::create(dir, "trucks.csv", |writer| {
+                    csv::TruckRows::new(writer, scenario)
+                })
+            })
+            .transpose()?;
+        let stages: Vec<&str> = scenario.stage_names().collect();
+        let queues = Growing::create(dir, "queues.csv", |writer| {
+            csv::QueueRows::new(writer, &stages)
+        })?;
+        Ok(RecordFiles { trucks, queues })
+    }
+
+    /// Where the run hands its records.
+    pub fn sink(&mut self) -> &mut (dyn RecordSink + 'a) {
+        self
+    }
+}
+
+impl RecordSink for RecordFiles<'_> {
+    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        if let Some(trucks) = &mut self.trucks {
+            trucks.rows().push(id, arrival, exit, visits);
+        }
+    }
+
+    fn hour_ended(&mut self, hour: u64, stages: &[(f64, f64)]) {
+        self.queues.rows().push(hour, stages);
     }
 }
 

@@ -52,7 +52,10 @@ enum Holding {
 trait Recorder {
     /// Whether stages keep an hourly trace of their queue and closed hours.
     const TRACES: bool;
+    /// Whether the traces' hours go to the recorder as they end (and are not kept).
+    const STREAMS_HOURS: bool = false;
     fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]);
+    fn hour_ended(&mut self, _hour: u64, _stages: &[(f64, f64)]) {}
     fn into_log(self) -> Option<TruckLog>;
 }
 
@@ -87,26 +90,29 @@ impl Recorder for TruckLog {
     }
 }
 
-/// Where each truck's record goes as it leaves the port (a truck that arrived after warm-up and
-/// left before the end), in the order trucks leave: trucks.csv is written while the run goes on,
-/// so memory does not grow with the trucks simulated.
-pub trait TruckSink: Send {
+/// Where a run's records go as the run goes on, so that memory does not grow with the trucks or
+/// the hours simulated: trucks.csv and queues.csv written during the run.
+pub trait RecordSink: Send {
+    /// A truck that arrived after warm-up left the port before the end; in the order trucks
+    /// leave.
     fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]);
+    /// Hour `hour` of the run (0 the first, warm-up included) ended: each stage's time-average
+    /// queue and share of the hour closed, in stage order. Every hour that ends by the end of the
+    /// run, in order.
+    fn hour_ended(&mut self, hour: u64, stages: &[(f64, f64)]);
 }
 
-impl TruckSink for TruckLog {
-    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
-        self.push(id, arrival, exit, visits);
-    }
-}
-
-/// The stages' hourly traces, with each truck's record handed to a sink.
-struct Sink<'s>(&'s mut dyn TruckSink);
+/// The stages' hourly traces and each truck's record, handed to a sink as they come.
+struct Sink<'s>(&'s mut dyn RecordSink);
 
 impl Recorder for Sink<'_> {
     const TRACES: bool = true;
+    const STREAMS_HOURS: bool = true;
     fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
         self.0.exited(id, arrival, exit, visits);
+    }
+    fn hour_ended(&mut self, hour: u64, stages: &[(f64, f64)]) {
+        self.0.hour_ended(hour, stages);
     }
     fn into_log(self) -> Option<TruckLog> {
         None
@@ -238,6 +244,10 @@ struct Simulation<'a, R: Recorder> {
     stopped: Option<Stopped>,
     /// Looked at every [`StopToken::CHECK_EVERY`] events; a stopped run has no result.
     stop: Option<&'a StopToken>,
+    /// When the traces stream their hours: the end of the next hour to hand on.
+    next_hour: Instant,
+    /// One hour of every stage's trace, handed on.
+    hour_row: Vec<(f64, f64)>,
 }
 
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
@@ -246,8 +256,8 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
 }
 
 /// Simulates `scenario` with `seed` like [`run`], handing each truck's record to `sink` as it
-/// leaves instead of keeping them all.
-pub fn run_into(scenario: &Scenario, seed: u64, sink: &mut dyn TruckSink) -> RunResult {
+/// leaves and each hour of the stages' traces as it ends, instead of keeping them.
+pub fn run_into(scenario: &Scenario, seed: u64, sink: &mut dyn RecordSink) -> RunResult {
     Simulation::new(scenario, seed, None, Sink(sink)).run()
 }
 
@@ -288,9 +298,12 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 quota_day: 0,
                 quota_used_up: false,
                 stats: StageStats::default(),
-                trace: R::TRACES.then(|| TraceSeries {
-                    queue: HourlySeries::with_hours(hours),
-                    closed: HourlySeries::with_hours(hours),
+                trace: R::TRACES.then(|| {
+                    let kept = if R::STREAMS_HOURS { 0 } else { hours };
+                    TraceSeries {
+                        queue: HourlySeries::with_hours(kept),
+                        closed: HourlySeries::with_hours(kept),
+                    }
                 }),
             })
             .collect();
@@ -321,6 +334,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             events_handled: 0,
             stopped: None,
             stop,
+            next_hour: Instant::after_start(Span::HOUR),
+            hour_row: Vec::new(),
         }
     }
 
@@ -354,6 +369,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 break;
             }
             self.events_handled += 1;
+            if R::STREAMS_HOURS && now >= self.next_hour {
+                self.hand_on_hours(now);
+            }
             if self.events_handled.is_multiple_of(StopToken::CHECK_EVERY)
                 && self.stop.is_some_and(StopToken::is_stopped)
             {
@@ -370,6 +388,39 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             self.settle(now);
         }
         true
+    }
+
+    /// Closes the hours of every stage's trace up to `now` and hands them to the recorder.
+    fn hand_on_hours(&mut self, now: Instant) {
+        // Every series advanced to the same instant has closed the same hours.
+        let (mut done, mut ended) = (0, 0);
+        for trace in self
+            .stages
+            .iter_mut()
+            .filter_map(|state| state.trace.as_mut())
+        {
+            trace.queue.advance(now);
+            trace.closed.advance(now);
+            done = trace.queue.forgotten();
+            ended = trace.queue.closed().len();
+        }
+        for k in 0..ended {
+            self.hour_row.clear();
+            for trace in self.stages.iter().filter_map(|state| state.trace.as_ref()) {
+                self.hour_row
+                    .push((trace.queue.closed()[k], trace.closed.closed()[k]));
+            }
+            self.recorder.hour_ended(done + k as u64, &self.hour_row);
+        }
+        for trace in self
+            .stages
+            .iter_mut()
+            .filter_map(|state| state.trace.as_mut())
+        {
+            trace.queue.forget_closed();
+            trace.closed.forget_closed();
+        }
+        self.next_hour = Instant::after_start(Span::HOUR * (done + ended as u64 + 1));
     }
 
     /// What went over its limit, if anything: too many trucks in the port or events handled.
@@ -693,7 +744,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .zip(&self.scenario.stages)
             .map(|(state, stage)| state.stats.finish(&stage.name, end, window))
             .collect();
-        let trace = R::TRACES.then(|| {
+        if R::STREAMS_HOURS {
+            self.hand_on_hours(end);
+        }
+        let trace = (R::TRACES && !R::STREAMS_HOURS).then(|| {
             self.stages
                 .iter_mut()
                 .zip(&self.scenario.stages)

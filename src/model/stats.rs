@@ -179,7 +179,10 @@ pub(crate) struct HourlySeries {
     since: Instant,
     /// Sum of value × milliseconds in the current hour.
     area: u128,
+    /// The averages of the hours closed and not yet handed on ([`HourlySeries::forget_closed`]).
     hours: Vec<f64>,
+    /// Hours closed and handed on.
+    forgotten: u64,
 }
 
 impl HourlySeries {
@@ -200,9 +203,10 @@ impl HourlySeries {
     }
 
     /// Integrates the current value up to `now`, closing every hour that ends on the way.
-    fn advance(&mut self, now: Instant) {
+    pub(crate) fn advance(&mut self, now: Instant) {
         loop {
-            let hour_end = Instant::after_start(Span::HOUR * (self.hours.len() as u64 + 1));
+            let closed = self.forgotten + self.hours.len() as u64;
+            let hour_end = Instant::after_start(Span::HOUR * (closed + 1));
             if now < hour_end {
                 break;
             }
@@ -214,6 +218,22 @@ impl HourlySeries {
         }
         self.area += u128::from(self.value) * u128::from((now - self.since).millis());
         self.since = now;
+    }
+
+    /// The averages of the hours closed and not yet handed on, the first being hour
+    /// [`HourlySeries::forgotten`].
+    pub(crate) fn closed(&self) -> &[f64] {
+        &self.hours
+    }
+
+    pub(crate) fn forgotten(&self) -> u64 {
+        self.forgotten
+    }
+
+    /// Lets the closed hours go (they were handed on): the series keeps counting from there.
+    pub(crate) fn forget_closed(&mut self) {
+        self.forgotten += self.hours.len() as u64;
+        self.hours.clear();
     }
 
     /// The hourly averages of every hour that ended by `end`.

@@ -13,7 +13,7 @@ use super::ReadError;
 use crate::compare::Comparison;
 use crate::engine::{Instant, Span};
 use crate::experiment::{Experiment, MetricEstimate, MetricId};
-use crate::model::{RunResult, Scenario, TruckMilestones, TruckSink, Visit};
+use crate::model::{RunResult, Scenario, TruckMilestones, Visit};
 use crate::sweep::{PointResult, SweepInfo};
 
 /// A number for CSV cells: six decimals, empty when there is none.
@@ -300,12 +300,6 @@ impl<'a, W: Write> TruckRows<'a, W> {
     }
 }
 
-impl<W: Write + Send> TruckSink for TruckRows<'_, W> {
-    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
-        self.push(id, arrival, exit, visits);
-    }
-}
-
 /// A row of stages.csv: one replication at one stage: queue statistics and where the time goes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageRow {
@@ -528,35 +522,81 @@ pub fn closed_column(stage: &str) -> String {
 /// queues.csv: for the first replication, each hour of the run (warm-up included): per stage the
 /// time-average number of trucks waiting and the share of the hour the stage was closed.
 pub fn write_queues(writer: impl Write, run: &RunResult) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(writer);
     let traces = run.trace.as_deref().unwrap_or_default();
-    let mut header = vec!["hour".to_string()];
-    for trace in traces {
-        header.push(queue_column(&trace.stage));
-        header.push(closed_column(&trace.stage));
-    }
-    csv.write_record(&header)?;
+    let names: Vec<&str> = traces.iter().map(|trace| trace.stage.as_str()).collect();
+    let mut rows = QueueRows::new(writer, &names)?;
     let hours = traces
         .iter()
         .map(|trace| trace.queue.len())
         .max()
         .unwrap_or(0);
-    // Numbers only: each row written as it is built, with four decimals as `{:.4}` gives them.
-    let mut writer = csv.into_inner().map_err(csv::IntoInnerError::into_error)?;
-    let mut row: Vec<u8> = Vec::with_capacity(16 * (1 + 2 * traces.len()));
+    let mut hour_row = Vec::with_capacity(traces.len());
     for hour in 0..hours {
+        hour_row.clear();
+        hour_row.extend(traces.iter().map(|trace| {
+            let at = |series: &[f64]| series.get(hour).copied().unwrap_or(0.0);
+            (at(&trace.queue), at(&trace.closed))
+        }));
+        rows.push(hour as u64, &hour_row);
+    }
+    rows.finish().map(drop)
+}
+
+/// queues.csv written an hour at a time: the hour, then each stage's time-average queue and share
+/// of the hour closed, with four decimals as `{:.4}` gives them. A failed write is kept and
+/// returned by `finish`.
+pub struct QueueRows<W: Write> {
+    writer: W,
+    row: Vec<u8>,
+    failed: Option<io::Error>,
+}
+
+impl<W: Write> QueueRows<W> {
+    /// Writes the header: two columns for each of `stages`.
+    pub fn new(writer: W, stages: &[&str]) -> io::Result<Self> {
+        let mut csv = csv::Writer::from_writer(writer);
+        let mut header = vec!["hour".to_string()];
+        for stage in stages {
+            header.push(queue_column(stage));
+            header.push(closed_column(stage));
+        }
+        csv.write_record(&header)?;
+        Ok(QueueRows {
+            writer: csv.into_inner().map_err(csv::IntoInnerError::into_error)?,
+            row: Vec::with_capacity(16 * (1 + 2 * stages.len())),
+            failed: None,
+        })
+    }
+
+    /// Writes hour `hour`: each stage's (queue, closed share), in stage order. Numbers only:
+    /// each row written as it is built.
+    pub fn push(&mut self, hour: u64, stages: &[(f64, f64)]) {
+        if self.failed.is_some() {
+            return;
+        }
+        let row = &mut self.row;
         row.clear();
-        push_uint(&mut row, hour as u64);
-        for trace in traces {
-            for series in [&trace.queue, &trace.closed] {
-                row.push(b',');
-                push_fixed(&mut row, series.get(hour).copied().unwrap_or(0.0), 4);
-            }
+        push_uint(row, hour);
+        for &(queue, closed) in stages {
+            row.push(b',');
+            push_fixed(row, queue, 4);
+            row.push(b',');
+            push_fixed(row, closed, 4);
         }
         row.push(b'\n');
-        writer.write_all(&row)?;
+        if let Err(error) = self.writer.write_all(row) {
+            self.failed = Some(error);
+        }
     }
-    writer.flush()
+
+    /// Flushes the rows; the writer, or the first error a row met.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
+        self.writer.flush()?;
+        Ok(self.writer)
+    }
 }
 
 /// A row of metrics.csv: a metric's mean over replications and its 95% interval.

@@ -577,22 +577,47 @@ service = { dist = \"constant\", value = \"5 min\" }\nroutes = [{ to = \"exit\" 
     );
 }
 
-/// trucks.csv written as trucks leave (the run hands each record to the writer) has the bytes of
-/// trucks.csv written afterwards from the records the run kept, and the run measures the same.
+/// trucks.csv and queues.csv written as the run goes on (the run hands each truck as it leaves
+/// and each hour as it ends to the files) have the bytes of those written afterwards from what
+/// the run kept, and the run measures the same; a run stopped at a limit too.
 #[test]
-fn trucks_written_as_they_leave_are_the_records_kept() {
-    let port = landport::scenario::load(Path::new("scenarios/alashankou-reformed.toml")).unwrap();
-    let kept = landport::run(&port, 11);
-    let mut afterwards = Vec::new();
-    landport::output::csv::write_trucks(&mut afterwards, &port, &kept).unwrap();
-    let mut rows = landport::output::csv::TruckRows::new(Vec::new(), &port).unwrap();
-    let streamed = landport::model::run_into(&port, 11, &mut rows);
-    let during = rows.finish().unwrap();
-    assert!(streamed.log.is_none(), "nothing kept");
-    assert!(afterwards.len() > 100_000, "{} bytes", afterwards.len());
-    assert!(during == afterwards, "trucks.csv differs");
-    assert_eq!(
-        landport::experiment::metrics(&streamed),
-        landport::experiment::metrics(&kept)
-    );
+fn records_written_during_the_run_are_those_kept() {
+    for (name, limit) in [
+        ("alashankou-reformed", ""),
+        ("horgos-legacy", "[limits]\nevents = 100000\n"),
+    ] {
+        let text = format!("{}\n{limit}", crate::shipped(name));
+        let port = scenario(&text);
+        let kept = landport::run(&port, 11);
+        let (mut trucks, mut queues) = (Vec::new(), Vec::new());
+        landport::output::csv::write_trucks(&mut trucks, &port, &kept).unwrap();
+        landport::output::csv::write_queues(&mut queues, &kept).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut files = landport::output::RecordFiles::create(dir.path(), &port, true).unwrap();
+        let streamed = landport::model::run_into(&port, 11, files.sink());
+        let experiment = landport::experiment::Experiment::from_runs(&port, 11, vec![streamed]);
+        landport::output::write_run(
+            dir.path(),
+            Path::new("x.toml"),
+            &port,
+            &experiment,
+            Some(files),
+        )
+        .unwrap();
+        let streamed = &experiment.runs[0];
+        assert!(
+            streamed.log.is_none() && streamed.trace.is_none(),
+            "nothing kept"
+        );
+        assert_eq!(streamed.stopped.is_some(), !limit.is_empty(), "{name}");
+        assert!(trucks.len() > 10_000, "{name}: {} bytes", trucks.len());
+        let read = |file: &str| std::fs::read(dir.path().join(file)).unwrap();
+        assert!(read("trucks.csv") == trucks, "{name}: trucks.csv differs");
+        assert!(read("queues.csv") == queues, "{name}: queues.csv differs");
+        assert_eq!(
+            landport::experiment::metrics(streamed),
+            landport::experiment::metrics(&kept),
+            "{name}"
+        );
+    }
 }
