@@ -404,7 +404,9 @@ impl<T: Rows> Growing<T> {
     ) -> Result<Self, OutputError> {
         let path = dir.join(name);
         let temporary = partial_path(&path);
-        let made = fs::File::create(&temporary).and_then(|file| rows(io::BufWriter::new(file)));
+        // A large buffer: these files grow by the gigabyte on long runs, a row at a time.
+        let made = fs::File::create(&temporary)
+            .and_then(|file| rows(io::BufWriter::with_capacity(1 << 18, file)));
         match made {
             Ok(rows) => Ok(Growing {
                 rows: Some(rows),
