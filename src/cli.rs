@@ -613,16 +613,31 @@ fn compare(
     let base_seed = seed.unwrap_or(first.seed());
     // At least two replications: a paired difference needs them for its interval.
     let replications = replications.unwrap_or(first.replications()).max(2);
-    let comparison =
-        threads.install(|| Comparison::run(&scenarios, base_seed, replications, records.keep()))?;
+    let names: Vec<&str> = scenarios
+        .iter()
+        .map(|(_, scenario)| scenario.name())
+        .collect();
+    let dir =
+        out.unwrap_or_else(|| PathBuf::from("output").join(landport::compare::folder_name(&names)));
+    // Each variant's trucks.csv and queues.csv are written as its first replication runs.
+    let mut files = scenarios
+        .iter()
+        .map(|(_, scenario)| {
+            output::RecordFiles::create(&dir.join(scenario.name()), scenario, records.keep())
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .context("writing results")?;
+    let comparison = threads.install(|| {
+        let sinks = files.iter_mut().map(|files| files.sink()).collect();
+        Comparison::run_into(&scenarios, base_seed, replications, sinks)
+    })?;
     for variant in &comparison.variants {
         warn_stopped(&variant.experiment);
     }
-    let dir = out.unwrap_or_else(|| PathBuf::from("output").join(comparison.folder_name()));
     let variants: Vec<&landport::Scenario> =
         scenarios.iter().map(|(_, scenario)| scenario).collect();
     let written =
-        output::write_comparison(&dir, &variants, &comparison).context("writing results")?;
+        output::write_comparison(&dir, &variants, &comparison, files).context("writing results")?;
     let mut text = with_files(table::comparison_table(&comparison), &written);
     plots.draw(&dir, &mut text)?;
     say(&text)

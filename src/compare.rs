@@ -45,6 +45,26 @@ impl Comparison {
         Comparison::of(variants, base_seed, replications)
     }
 
+    /// [`Comparison::run`], each variant's first replication handing its records to its sink
+    /// (one a variant, in order) as it runs.
+    pub fn run_into<'a>(
+        scenarios: &[(PathBuf, Scenario)],
+        base_seed: u64,
+        replications: u32,
+        sinks: Vec<&mut (dyn crate::model::RecordSink + 'a)>,
+    ) -> Comparison {
+        let variants: Vec<Variant> = scenarios
+            .iter()
+            .zip(sinks)
+            .map(|((file, scenario), sink)| Variant {
+                name: scenario.name().to_string(),
+                file: file.clone(),
+                experiment: Experiment::run_into(scenario, base_seed, replications, sink),
+            })
+            .collect();
+        Comparison::of(variants, base_seed, replications)
+    }
+
     /// Pairs each variant with the first; every variant must have run replications
     /// `0..replications` of `base_seed`.
     pub fn of(variants: Vec<Variant>, base_seed: u64, replications: u32) -> Comparison {
@@ -89,7 +109,8 @@ impl Comparison {
     }
 }
 
-fn folder_name(names: &[&str]) -> String {
+/// The output folder's name for variants of these names: `compare-<a>-vs-<b>...`, bounded.
+pub fn folder_name(names: &[&str]) -> String {
     let whole = format!("compare-{}", names.join("-vs-"));
     if whole.len() <= 150 {
         return whole;

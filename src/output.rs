@@ -110,13 +110,17 @@ pub fn write_files(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>,
 
 /// Writes a comparison into `dir`: each variant's run files in a folder of its name, then
 /// compare.csv and compare.json. `scenarios` are the variants' scenarios, in order.
+/// `records`: each variant's trucks.csv and queues.csv written while it ran, in the variants'
+/// order (or none: written from what the runs kept).
 pub fn write_comparison(
     dir: &Path,
     scenarios: &[&Scenario],
     comparison: &Comparison,
+    records: Vec<RecordFiles<'_>>,
 ) -> Result<Vec<PathBuf>, OutputError> {
     clear_earlier_variants(dir, comparison)?;
     let mut written = Vec::new();
+    let mut records = records.into_iter();
     for (scenario, variant) in scenarios.iter().zip(&comparison.variants) {
         let variant_dir = dir.join(&variant.name);
         write_run(
@@ -124,7 +128,7 @@ pub fn write_comparison(
             &variant.file,
             scenario,
             &variant.experiment,
-            None,
+            records.next(),
         )?;
         written.push(variant_dir);
     }

@@ -155,7 +155,7 @@ fn readme_charts_are_what_compare_draws() {
         .collect();
     let comparison = shipped_comparison(&files);
     let scenarios: Vec<&landport::Scenario> = files.iter().map(|(_, scenario)| scenario).collect();
-    landport::output::write_comparison(out.path(), &scenarios, &comparison).unwrap();
+    landport::output::write_comparison(out.path(), &scenarios, &comparison, Vec::new()).unwrap();
     landport::report::plot(out.path(), &landport::report::PlotOptions::default()).unwrap();
     for chart in ["dwell-distribution.png", "time-breakdown.png"] {
         let committed = format!("{folder}/{chart}");
