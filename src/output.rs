@@ -142,10 +142,10 @@ pub fn write_comparison(
     Ok(written)
 }
 
-/// Writes a sweep's sweep.csv and sweep.json into `dir`; returns their paths.
 /// Writes a sweep's sweep.csv and sweep.json into `dir` in one pass over the points' results
 /// as they come (a sweep of a million points is never held whole); returns their paths and the
-/// first `keep` results. Each file is whole or not there: an error from `results` leaves neither.
+/// first `keep` results. An error (from `results` or a write) leaves neither file in `dir`, not
+/// even an earlier sweep's.
 pub fn write_sweep(
     dir: &Path,
     info: &SweepInfo,
@@ -181,7 +181,9 @@ pub fn write_sweep(
         // The JSON file is written inside the CSV file's writing: an error is the JSON's when
         // it came from there.
         let path = paths[usize::from(json_failed)].clone();
-        let _ = fs::remove_file(&paths[1]);
+        for written in &paths {
+            let _ = fs::remove_file(written);
+        }
         OutputError { path, source }
     })?;
     Ok((paths.to_vec(), first))
@@ -518,6 +520,74 @@ impl RecordSink for RecordFiles<'_> {
 mod tests {
     use super::*;
     use std::io::Write as _;
+
+    /// A sweep whose results fail to read half-way leaves neither sweep.csv nor sweep.json, not
+    /// even those of an earlier sweep in the folder.
+    #[test]
+    fn a_sweep_that_fails_half_way_leaves_no_sweep_files() {
+        use crate::experiment::WarmupCheck;
+        use crate::sweep::runs::PointInfo;
+        let dir = std::env::temp_dir().join(format!("landport-sweep-fail-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        for name in ["sweep.csv", "sweep.json"] {
+            fs::write(dir.join(name), "an earlier sweep\n").unwrap();
+        }
+        let info = SweepInfo {
+            file: "s.toml".into(),
+            name: "s".into(),
+            scenario_file: "x.toml".into(),
+            base_seed: 1,
+            replications: 2,
+            keys: vec!["k".into()],
+            points: vec![
+                PointInfo {
+                    values: vec!["1".into()]
+                };
+                3
+            ],
+            metrics: Vec::new(),
+            fingerprint: String::new(),
+        };
+        let point = |value: &str| PointResult {
+            values: vec![value.into()],
+            warmup: WarmupCheck {
+                fixed_hours: 0.0,
+                mser5_hours: 0.0,
+            },
+            metrics: Vec::new(),
+        };
+        let results = vec![
+            Ok(point("1")),
+            Err(io::Error::other("runs.jsonl changed")),
+            Ok(point("3")),
+        ];
+        let error = write_sweep(&dir, &info, results.into_iter(), 10).unwrap_err();
+        assert!(error.path.ends_with("sweep.json"), "{error}");
+        assert_eq!(error.source.to_string(), "runs.jsonl changed");
+        for name in [
+            "sweep.csv",
+            "sweep.json",
+            "sweep.csv.partial",
+            "sweep.json.partial",
+        ] {
+            assert!(!dir.join(name).exists(), "{name} is left");
+        }
+        let (written, shown) = write_sweep(
+            &dir,
+            &info,
+            vec![Ok(point("1")), Ok(point("2"))].into_iter(),
+            1,
+        )
+        .unwrap();
+        assert_eq!(written.len(), 2);
+        assert_eq!(shown.len(), 1, "only the first point is handed back");
+        let csv = fs::read_to_string(dir.join("sweep.csv")).unwrap();
+        assert_eq!(
+            csv,
+            "point,k,replications,mser5_warmup_h\n0,1,2,0.000000\n1,2,2,0.000000\n"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn a_failed_write_leaves_no_file() {
