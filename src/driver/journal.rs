@@ -329,7 +329,7 @@ impl RunIndex {
     }
 
     /// Each point's result, in the order of the points, read from the journals as it is needed.
-    /// Every run must be there (see [`RunIndex::lacking`]).
+    /// A run not there (see [`RunIndex::lacking`]) is an error.
     pub fn results<'a>(
         &'a self,
         info: &'a SweepInfo,
@@ -338,7 +338,11 @@ impl RunIndex {
             self.files.iter().map(|_| None).collect();
         let mut read_run = move |pair: usize| -> io::Result<RunRecord> {
             let (file, offset) = self.at[pair];
-            let path = &self.files[file as usize];
+            let Some(path) = self.files.get(file as usize) else {
+                return Err(io::Error::other(format!(
+                    "run {pair} of the sweep is missing"
+                )));
+            };
             let slot = &mut readers[file as usize];
             if slot.is_none() {
                 *slot = Some((BufReader::new(File::open(path)?), 0));
