@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 
 use landport::compare::Comparison;
 use landport::driver::{self, journal, Outcome, Prepared};
@@ -37,7 +38,7 @@ enum Command {
     #[command(
         after_help = "Examples:\n  landport run scenarios/alashankou-reformed.toml\n  \
 landport run scenarios/alashankou-legacy.toml --replications 20 --threads 2\n  \
-landport run scenarios/alashankou-legacy.toml --replications 20 --replication 7\n\n\
+landport run scenarios/alashankou-legacy.toml --replication 7\n\n\
 Replication i runs with a seed derived from (base seed, i): --replication I reruns one alone.\n\
 Writes output/<scenario name>/ (or --out DIR): trucks.csv (one row per truck of the first \
 replication), stages.csv (one row per replication and stage), metrics.csv (each metric's mean \
@@ -50,7 +51,7 @@ Times are in hours. Trucks arriving during the warm-up are left out of the stati
         /// Base seed of the replications; overrides the scenario's `seed`.
         #[arg(long)]
         seed: Option<u64>,
-        /// Number of replications; overrides the scenario's `replications` [default: 1].
+        /// Number of replications [default: the scenario's `replications`, 1 when it gives none].
         #[arg(long, short = 'n', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
         replications: Option<u32>,
         /// Run only replication I (0-based) of the experiment, as it runs among the others.
@@ -170,14 +171,18 @@ write are left out.")]
         #[command(flatten)]
         style: PlotStyle,
     },
-    /// Check a scenario and print each stage's offered load; exit 0 when valid, 2 otherwise.
+    /// Check a scenario (and print each stage's offered load) or a sweep file (every point of
+    /// it); exit 0 when valid, 2 otherwise.
     #[command(
-        after_help = "Example:\n  landport validate scenarios/alashankou-legacy.toml\n\n\
+        after_help = "Examples:\n  landport validate scenarios/alashankou-legacy.toml\n  \
+landport validate scenarios/sweeps/reformed-inspection.toml\n\n\
 Every problem is reported at once as FILE:LINE:COLUMN: KEY: MESSAGE. A stage whose offered load \
-is at or above 1 gets a warning: its queue grows without bound."
+is at or above 1 gets a warning: its queue grows without bound. A sweep file (one with \
+`scenario` and a [grid] or [[points]]) is checked whole: every point's scenario, however many \
+(`sweep` checks a sweep of more than 10,000 points as it runs)."
     )]
     Validate {
-        /// The scenario file (TOML).
+        /// The scenario or sweep file (TOML).
         scenario: PathBuf,
     },
 }
@@ -506,13 +511,48 @@ statistics cover the run up to then",
 }
 
 fn validate(path: PathBuf) -> anyhow::Result<()> {
+    if sweep::is_sweep_file(&path) {
+        return validate_sweep(&path);
+    }
     let scenario = load(&path)?;
     let table = offered_load_table(&scenario);
+    let stages = scenario.stage_names().count();
     say(&format!(
-        "{}: valid scenario '{}' with {} stages\n{table}",
+        "{}: valid scenario '{}' with {stages} stage{}\n{table}",
         path.display(),
         scenario.name(),
-        scenario.stage_names().count()
+        if stages == 1 { "" } else { "s" }
+    ))
+}
+
+/// `validate` of a sweep file: the file, then every point's scenario (in parallel; the first
+/// invalid point in order is reported).
+fn validate_sweep(path: &Path) -> anyhow::Result<()> {
+    let sweep = load_sweep(path)?;
+    let info = &sweep.info;
+    let points = info.points.len() as u32;
+    let invalid = (0..points)
+        .into_par_iter()
+        .find_map_first(|point| Some((point, sweep.scenario(point).err()?)));
+    if let Some((point, problems)) = invalid {
+        let values: Vec<String> = info
+            .keys
+            .iter()
+            .zip(&info.points[point as usize].values)
+            .map(|(key, value)| format!("{key} = {value}"))
+            .collect();
+        anyhow::bail!(
+            "invalid sweep: point {point} ({}) is not a valid scenario:\n{problems}",
+            values.join(", ")
+        );
+    }
+    say(&format!(
+        "{}: valid sweep '{}': {} points × {} replications of {}, every point's scenario valid\n",
+        path.display(),
+        info.name,
+        points,
+        info.replications,
+        info.scenario_file.display()
     ))
 }
 

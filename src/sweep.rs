@@ -8,6 +8,7 @@ pub mod slurm;
 
 use std::borrow::Cow;
 use std::fmt;
+use std::path::Path;
 use std::sync::Mutex;
 
 use rayon::prelude::*;
@@ -252,6 +253,19 @@ pub struct InvalidPoint {
     /// The point's values, `key = value` each.
     pub values: String,
     pub problems: InputError,
+}
+
+/// Whether the file at `path` is a sweep file rather than a scenario: TOML with a top-level
+/// `scenario` and a `[grid]` or `[[points]]` (a file that does not read or parse is not).
+pub fn is_sweep_file(path: &Path) -> bool {
+    let Ok(text) = crate::scenario::read_input(path, "sweep file") else {
+        return false;
+    };
+    let Ok(document) = text.parse::<toml_edit::DocumentMut>() else {
+        return false;
+    };
+    document.contains_key("scenario")
+        && (document.contains_key("grid") || document.contains_key("points"))
 }
 
 /// The output folder's name: `sweep-<name>`.

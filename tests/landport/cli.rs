@@ -506,4 +506,29 @@ stages.desk.routes[1].p = 0.55) is not a valid scenario:"
     let journal = std::fs::read_to_string(out.join("runs.jsonl")).unwrap();
     assert_eq!(journal.lines().count(), 4, "the header and points 0 to 2");
     assert!(!out.join("sweep.csv").exists());
+    // `validate` checks every point before anything runs, and names the first invalid one.
+    let assert = landport().arg("validate").arg(&sweep).assert().code(2);
+    let said = stderr(&assert);
+    assert!(
+        said.contains("invalid sweep: point 3 (seed = 1, stages.desk.routes[0].p = 0.55,"),
+        "{said}"
+    );
+}
+
+/// `validate` tells a sweep file from a scenario and checks every point of it; a scenario of one
+/// stage has "1 stage".
+#[test]
+fn validate_checks_a_sweep_file_whole() {
+    let assert = landport()
+        .args(["validate", "scenarios/sweeps/reformed-inspection.toml"])
+        .assert()
+        .success();
+    assert_eq!(
+        stdout(&assert),
+        "scenarios/sweeps/reformed-inspection.toml: valid sweep 'reformed-inspection': 24 points × \
+10 replications of scenarios/alashankou-reformed.toml, every point's scenario valid\n"
+    );
+    let (_dir, path) = one_desk("single", "servers = 2", "5 min");
+    let assert = landport().arg("validate").arg(&path).assert().success();
+    assert!(stdout(&assert).contains("valid scenario 'single' with 1 stage\n"));
 }
