@@ -168,6 +168,23 @@ impl<'t, 'f> Fields<'t, 'f> {
         }
     }
 
+    /// A probability: a number, or a percentage in quotes ("7%").
+    pub(crate) fn probability(&mut self, key: &'static str) -> Option<f64> {
+        let item = self.table.get(key)?;
+        match number(item).or_else(|| item.as_str().and_then(super::units::percentage)) {
+            Some(x) => Some(x),
+            None => {
+                self.wrong(
+                    key,
+                    self.path.key(key),
+                    "a probability (0.07 or \"7%\")",
+                    item,
+                );
+                None
+            }
+        }
+    }
+
     /// The elements of an array, each read by `read`; a wrong element is reported at its index.
     fn array<T>(
         &mut self,
@@ -561,7 +578,7 @@ impl RawRoute {
         let to = fields.string("to", "the name of a stage or \"exit\", in quotes");
         let mut raw = RawRoute {
             to: fields.require("to", to),
-            p: fields.number("p"),
+            p: fields.probability("p"),
             travel: fields.string("travel", DURATION),
             bad: Vec::new(),
         };

@@ -100,7 +100,10 @@ impl Checker<'_> {
         if (total - 1.0).abs() > 1e-9 {
             self.report(
                 &routes_path,
-                format!("probabilities must sum to 1, got {total}"),
+                format!(
+                    "probabilities must sum to 1, got {total}: leave out one route's `p` and it \
+takes the rest"
+                ),
             );
             return None;
         }

@@ -2,38 +2,104 @@
 
 use crate::engine::Span;
 
-/// Parses "90 s", "12 min", "3 h", "2 d", "1.5 h" (the space is optional).
+/// Parses "90 s", "12 min", "3 h", "2 d", "1.5 h" (the space is optional), several of them
+/// added up ("1 h 30 min"), and hours and minutes "1:30" (or "1:30:15" with seconds).
 pub(crate) fn duration(text: &str) -> Result<Span, String> {
     let bad = || {
-        format!("expected a duration with a unit such as \"90 s\", \"12 min\", \"3 h\" or \"2 d\", got \"{text}\"")
+        format!("expected a duration with a unit such as \"90 s\", \"12 min\", \"1 h 30 min\", \"1:30\" or \"2 d\", got \"{text}\"")
     };
     let trimmed = text.trim();
-    // The unit is the letters at the end, so that "1e300 h" reads as 1e300 hours.
-    let split = trimmed
-        .rfind(|c: char| !c.is_ascii_alphabetic())
-        .map_or(0, |at| at + 1);
-    if split == 0 || split == trimmed.len() {
-        return Err(bad());
-    }
-    let (number, unit) = trimmed.split_at(split);
-    let value: f64 = number.trim().parse().map_err(|_| bad())?;
-    let unit_ms = match unit.trim() {
-        "ms" => 1.0,
-        "s" | "sec" | "second" | "seconds" => 1_000.0,
-        "min" | "minute" | "minutes" => 60_000.0,
-        "h" | "hr" | "hour" | "hours" => 3_600_000.0,
-        "d" | "day" | "days" => 86_400_000.0,
-        "w" | "week" | "weeks" => 604_800_000.0,
-        _ => return Err(bad()),
+    let ms = if trimmed.contains(':') {
+        clock_duration(trimmed).ok_or_else(bad)?
+    } else {
+        let mut total = 0.0;
+        let mut rest = trimmed;
+        if rest.is_empty() {
+            return Err(bad());
+        }
+        while !rest.is_empty() {
+            let (value, unit_ms, after) = one_duration(rest).ok_or_else(bad)?;
+            if !value.is_finite() || value < 0.0 {
+                return Err(format!("must be a finite duration >= 0, got \"{text}\""));
+            }
+            total += value * unit_ms;
+            rest = after.trim_start();
+        }
+        total
     };
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!("must be a finite duration >= 0, got \"{text}\""));
-    }
-    let ms = value * unit_ms;
     if ms > 1e15 {
         return Err(format!("is too long, got \"{text}\""));
     }
     Ok(Span::from_millis_f64(ms))
+}
+
+/// The first "number unit" of `text`: its number, the unit's milliseconds and what follows. The
+/// unit is the letters after the number, so that "1e300 h" reads as 1e300 hours.
+fn one_duration(text: &str) -> Option<(f64, f64, &str)> {
+    let bytes = text.as_bytes();
+    let mut end = 0;
+    while end < bytes.len() {
+        let c = bytes[end];
+        let exponent = matches!(c, b'e' | b'E')
+            && end > 0
+            && bytes
+                .get(end + 1)
+                .is_some_and(|next| next.is_ascii_digit() || matches!(next, b'+' | b'-'));
+        if c.is_ascii_digit() || matches!(c, b'.' | b'+' | b'-') || exponent {
+            end += 1;
+        } else {
+            break;
+        }
+    }
+    // A number spelt in letters ("nan min", "inf h") ends at the space before its unit: read so
+    // that it is refused as not finite rather than as not a duration.
+    if !text[..end].bytes().any(|b| b.is_ascii_digit()) {
+        end = text.find(char::is_whitespace)?;
+    }
+    let value: f64 = text[..end].parse().ok()?;
+    let after_number = text[end..].trim_start();
+    let letters = after_number
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(after_number.len());
+    let (unit, after) = after_number.split_at(letters);
+    let unit_ms = match unit {
+        "ms" => 1.0,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1_000.0,
+        "min" | "mins" | "minute" | "minutes" => 60_000.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
+        "d" | "day" | "days" => 86_400_000.0,
+        "w" | "week" | "weeks" => 604_800_000.0,
+        _ => return None,
+    };
+    Some((value, unit_ms, after))
+}
+
+/// "1:30" (hours and minutes) or "1:30:15" (and seconds): whole numbers, minutes and seconds
+/// below 60; in milliseconds.
+fn clock_duration(text: &str) -> Option<f64> {
+    let parts: Vec<&str> = text.split(':').collect();
+    if !(2..=3).contains(&parts.len())
+        || parts
+            .iter()
+            .any(|part| part.is_empty() || !part.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let numbers: Vec<u64> = parts
+        .iter()
+        .map(|part| part.parse().ok())
+        .collect::<Option<_>>()?;
+    if numbers[1..].iter().any(|&n| n >= 60) {
+        return None;
+    }
+    let seconds = numbers.get(2).copied().unwrap_or(0);
+    Some((numbers[0] as f64 * 3600.0 + numbers[1] as f64 * 60.0 + seconds as f64) * 1000.0)
+}
+
+/// Parses a probability: a number within [0, 1] is given as is, a percentage "7%" as 0.07.
+pub(crate) fn percentage(text: &str) -> Option<f64> {
+    let number: f64 = text.trim().strip_suffix('%')?.trim().parse().ok()?;
+    number.is_finite().then_some(number / 100.0)
 }
 
 /// Milliseconds per unit of a rate's time unit: "trucks per hour" → one hour.
@@ -153,6 +219,52 @@ mod tests {
         assert_eq!(duration("1e-300 s"), Ok(Span::ZERO));
         assert!(duration("h").is_err() && duration("3e").is_err());
         assert!(duration("-1 h").is_err());
+    }
+
+    /// Durations as planners write them: parts added up, plural abbreviations, hours:minutes.
+    #[test]
+    fn durations_in_several_parts_and_on_the_clock() {
+        assert_eq!(duration("1 h 30 min"), Ok(Span::MINUTE * 90));
+        assert_eq!(duration("1h30min"), Ok(Span::MINUTE * 90));
+        assert_eq!(
+            duration("2 d 3 h 4 min 5 s"),
+            Ok(Span::DAY * 2 + Span::HOUR * 3 + Span::MINUTE * 4 + Span::SECOND * 5)
+        );
+        assert_eq!(duration("5 mins"), Ok(Span::MINUTE * 5));
+        assert_eq!(duration("5 hrs"), Ok(Span::HOUR * 5));
+        assert_eq!(duration("20 secs"), Ok(Span::SECOND * 20));
+        assert_eq!(duration("1:30"), Ok(Span::MINUTE * 90));
+        assert_eq!(duration("0:45"), Ok(Span::MINUTE * 45));
+        assert_eq!(
+            duration("26:00"),
+            Ok(Span::HOUR * 26),
+            "a duration, not a time of day"
+        );
+        assert_eq!(
+            duration("1:30:15"),
+            Ok(Span::MINUTE * 90 + Span::SECOND * 15)
+        );
+        for bad in [
+            "1 h 30",
+            "1:75",
+            "1:30:60",
+            ":30",
+            "1:",
+            "1::30",
+            "1.5:30",
+            "1 h -30 min",
+            "h 1",
+        ] {
+            assert!(duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn percentages_are_probabilities() {
+        assert_eq!(percentage("7%"), Some(0.07));
+        assert_eq!(percentage(" 12.5 % "), Some(0.125));
+        assert_eq!(percentage("7"), None);
+        assert_eq!(percentage("x%"), None);
     }
 
     #[test]

@@ -398,7 +398,7 @@ fn missing_keys_and_wrong_types_say_what_is_expected() {
         14,
         36,
         "stages.declaration.routes[0].p",
-        "expected a number",
+        "expected a probability (0.07 or \"7%\"), got string \"0.1\"",
     );
     let found = problems(&VALID.replacen(
         "service = { dist = \"lognormal\", mean = \"2 h\", sd = \"1 h\" }\n",
@@ -442,9 +442,9 @@ fn a_typo_does_not_hide_the_other_problems_of_its_section() {
         found,
         [
             "ports/a.toml:8:8: arrivals.rate: expected a rate in quotes, such as \"16 trucks per hour\", got integer 10",
-            "ports/a.toml:14:36: stages.declaration.routes[0].p: expected a number, got string \"0.1\"",
+            "ports/a.toml:14:36: stages.declaration.routes[0].p: expected a probability (0.07 or \"7%\"), got string \"0.1\"",
             "ports/a.toml:17:1: stages.inspection.server: unknown key `server`: did you mean `servers`?",
-            "ports/a.toml:18:52: stages.inspection.service.sd: expected a duration with a unit such as \"90 s\", \"12 min\", \"3 h\" or \"2 d\", got \"1 fortnight\"",
+            "ports/a.toml:18:52: stages.inspection.service.sd: expected a duration with a unit such as \"90 s\", \"12 min\", \"1 h 30 min\", \"1:30\" or \"2 d\", got \"1 fortnight\"",
         ],
         "{found:#?}"
     );
@@ -701,4 +701,36 @@ fn cautions_name_what_is_valid_but_not_meant() {
             landport::scenario::load(Path::new(&format!("scenarios/{name}.toml"))).unwrap();
         assert_eq!(scenario.cautions(), [], "{name}");
     }
+}
+
+/// A percentage is a probability and a duration may come in parts or on the clock: the port they
+/// describe runs exactly as the one written with plain numbers and single units.
+#[test]
+fn percentages_and_compound_durations_read_as_their_plain_forms() {
+    let plain = VALID
+        .replacen(
+            "routes = [{ to = \"exit\" }]",
+            "routes = [{ to = \"exit\", travel = \"90 min\" }]",
+            1,
+        )
+        .replacen("mean = \"2 h\"", "mean = \"150 min\"", 1);
+    let planner = VALID
+        .replacen(
+            "p = 0.1 }, { to = \"exit\", p = 0.9 }",
+            "p = \"10%\" }, { to = \"exit\", p = \"90%\" }",
+            1,
+        )
+        .replacen(
+            "routes = [{ to = \"exit\" }]",
+            "routes = [{ to = \"exit\", travel = \"1:30\" }]",
+            1,
+        )
+        .replacen("mean = \"2 h\"", "mean = \"2 hrs 30 mins\"", 1);
+    let read = |text: &str| parse(text, Path::new("ports/a.toml")).unwrap();
+    let (plain, planner) = (read(&plain), read(&planner));
+    let summary = |scenario: &landport::Scenario| {
+        let run = landport::run_summary(scenario, 3);
+        (run.events, run.dwell.mean_hours)
+    };
+    assert_eq!(summary(&plain), summary(&planner));
 }
