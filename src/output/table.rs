@@ -49,9 +49,14 @@ pub fn summary_table(experiment: &Experiment) -> String {
     let _ = writeln!(out, "{}", warmup_line(experiment));
     if let Some(run) = first {
         let trucks = &run.trucks;
+        // A replication rerun alone (`--replication I`) is named by its number.
+        let which = match experiment.first_replication {
+            0 => "first replication".to_string(),
+            i => format!("replication {i}"),
+        };
         let _ = writeln!(
             out,
-            "first replication (seed {}): {} trucks arrived, {} exited, {} in port at end",
+            "{which} (seed {}): {} trucks arrived, {} exited, {} in port at end",
             run.seed, trucks.arrived, trucks.exited, trucks.in_port_at_end
         );
     }

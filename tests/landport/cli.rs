@@ -279,6 +279,8 @@ fn one_replication_reruns_alone() {
         .success();
     let stdout = stdout(&assert);
     assert!(stdout.contains("(replication 2 alone, seed "), "{stdout}");
+    assert!(stdout.contains("\nreplication 2 (seed "), "{stdout}");
+    assert!(!stdout.contains("first replication"), "{stdout}");
     // Row 2 of the experiment's replications.csv is the lone run's only row.
     let lone = std::fs::read_to_string(alone.join("replications.csv")).unwrap();
     assert!(lone.lines().nth(1).unwrap().starts_with("2,"), "{lone}");
