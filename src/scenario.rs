@@ -2,8 +2,8 @@
 //!
 //! Two layers, as in ripgrep's config: `raw` reads what the user typed, section by section, with
 //! typed reads (an unknown key, a wrong type, a key left out: each reported, and reading goes on);
-//! the checks turn it into model types, one file per section of the scenario ([`arrivals`],
-//! [`stages`], [`services`], [`routes`], [`calendars`]), reporting every problem at once, each at
+//! the checks turn it into model types, one file per section of the scenario (`arrivals.rs`,
+//! `stages.rs`, `services.rs`, `routes.rs`, `calendars.rs`), reporting every problem at once, each at
 //! `file:line:column: key.path: message`.
 
 mod arrivals;

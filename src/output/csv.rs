@@ -13,7 +13,7 @@ use super::ReadError;
 use crate::compare::Comparison;
 use crate::engine::{Instant, Span};
 use crate::experiment::{Experiment, MetricEstimate, MetricId};
-use crate::model::{RunResult, Scenario, TruckMilestones, Visit};
+use crate::model::{RunResult, Scenario, Stage, TruckMilestones, Visit};
 use crate::sweep::{PointResult, SweepInfo};
 
 /// A number for CSV cells: six decimals, empty when there is none.
@@ -195,19 +195,60 @@ pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult)
     rows.finish().map(drop)
 }
 
-/// trucks.csv written a row at a time as trucks leave (a [`TruckSink`] for the run itself, so that
-/// the records are never all in memory). A failed write is kept and returned by `finish`.
-pub struct TruckRows<'a, W: Write> {
-    scenario: &'a Scenario,
+/// A CSV file written a row at a time, each row built as bytes in one reused buffer: for the
+/// files that grow with a run (trucks.csv, queues.csv), whose fields are numbers and names CSV
+/// never quotes. A failed write is kept (later rows are skipped) and returned by `finish`.
+pub struct ByteRows<W: Write> {
     writer: W,
     row: Vec<u8>,
     failed: Option<io::Error>,
 }
 
+impl<W: Write> ByteRows<W> {
+    /// Writes the header (through the csv crate: column names may need quoting).
+    fn new(writer: W, header: &[String]) -> io::Result<Self> {
+        let mut csv = csv::Writer::from_writer(writer);
+        csv.write_record(header)?;
+        Ok(ByteRows {
+            writer: csv.into_inner().map_err(csv::IntoInnerError::into_error)?,
+            row: Vec::with_capacity(256),
+            failed: None,
+        })
+    }
+
+    /// Writes the row that `build` appends to an empty buffer, and its line end.
+    fn write(&mut self, build: impl FnOnce(&mut Vec<u8>)) {
+        if self.failed.is_some() {
+            return;
+        }
+        self.row.clear();
+        build(&mut self.row);
+        self.row.push(b'\n');
+        if let Err(error) = self.writer.write_all(&self.row) {
+            self.failed = Some(error);
+        }
+    }
+
+    /// Flushes the rows; the writer, or the first error a row met.
+    pub fn finish(mut self) -> io::Result<W> {
+        if let Some(error) = self.failed.take() {
+            return Err(error);
+        }
+        self.writer.flush()?;
+        Ok(self.writer)
+    }
+}
+
+/// trucks.csv written a row at a time as trucks leave (the run hands them over through
+/// [`crate::model::RecordSink`], so that the records are never all in memory).
+pub struct TruckRows<'a, W: Write> {
+    scenario: &'a Scenario,
+    rows: ByteRows<W>,
+}
+
 impl<'a, W: Write> TruckRows<'a, W> {
     /// Writes the header.
     pub fn new(writer: W, scenario: &'a Scenario) -> io::Result<Self> {
-        let mut csv = csv::Writer::from_writer(writer);
         let mut header = vec!["truck".to_string(), "arrival_h".to_string()];
         for stage in scenario.stage_names() {
             for column in ["queued_h", "started_h", "finished_h", "departed_h"] {
@@ -225,78 +266,69 @@ impl<'a, W: Write> TruckRows<'a, W> {
             ]
             .map(String::from),
         );
-        csv.write_record(&header)?;
         Ok(TruckRows {
             scenario,
-            writer: csv.into_inner().map_err(csv::IntoInnerError::into_error)?,
-            row: Vec::with_capacity(256),
-            failed: None,
+            rows: ByteRows::new(writer, &header)?,
         })
     }
 
-    /// Writes the row of a truck that left (nothing more after a failed write).
+    /// Writes the row of a truck that left.
     pub fn push(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
-        if self.failed.is_some() {
-            return;
-        }
-        self.write_row(id, arrival, exit, visits);
-        if let Err(error) = self.writer.write_all(&self.row) {
-            self.failed = Some(error);
-        }
+        let stages = &self.scenario.stages;
+        self.rows
+            .write(|row| truck_row(row, stages, id, arrival, exit, visits));
     }
 
     /// Flushes the rows; the writer, or the first error a row met.
-    pub fn finish(mut self) -> io::Result<W> {
-        if let Some(error) = self.failed.take() {
-            return Err(error);
-        }
-        self.writer.flush()?;
-        Ok(self.writer)
+    pub fn finish(self) -> io::Result<W> {
+        self.rows.finish()
     }
+}
 
-    /// The row of one truck. The rows hold numbers, channel names and stage names joined by `>`
-    /// (stage names are letters, digits, `-` and `_`): nothing CSV would quote, so each row is
-    /// written as it is built, in one reused buffer.
-    fn write_row(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
-        let stages = &self.scenario.stages;
-        let row = &mut self.row;
-        let time = |row: &mut Vec<u8>, time: Span| {
-            row.push(b',');
-            push_hours(row, time);
-        };
-        row.clear();
-        push_uint(row, id);
-        time(row, arrival.since_start());
-        for stage_idx in 0..stages.len() {
-            // A stage visited twice shows its first visit; `path` lists every visit.
-            match visits.iter().find(|visit| visit.stage == stage_idx) {
-                Some(visit) => {
-                    for at in [visit.queued, visit.started, visit.finished, visit.departed] {
-                        time(row, at.since_start());
-                    }
+/// The row of one truck: numbers, a channel name and stage names joined by `>` (stage names are
+/// letters, digits, `-` and `_`), nothing CSV would quote.
+fn truck_row(
+    row: &mut Vec<u8>,
+    stages: &[Stage],
+    id: u64,
+    arrival: Instant,
+    exit: Instant,
+    visits: &[Visit],
+) {
+    let time = |row: &mut Vec<u8>, time: Span| {
+        row.push(b',');
+        push_hours(row, time);
+    };
+    push_uint(row, id);
+    time(row, arrival.since_start());
+    for stage_idx in 0..stages.len() {
+        // A stage visited twice shows its first visit; `path` lists every visit.
+        match visits.iter().find(|visit| visit.stage == stage_idx) {
+            Some(visit) => {
+                for at in [visit.queued, visit.started, visit.finished, visit.departed] {
+                    time(row, at.since_start());
                 }
-                None => row.extend_from_slice(b",,,,"),
             }
+            None => row.extend_from_slice(b",,,,"),
         }
-        let milestones = TruckMilestones::of(stages, visits);
-        for milestone in [milestones.declaration_accepted, milestones.released] {
-            match milestone {
-                Some(at) => time(row, at.since_start()),
-                None => row.push(b','),
-            }
+    }
+    let milestones = TruckMilestones::of(stages, visits);
+    for milestone in [milestones.declaration_accepted, milestones.released] {
+        match milestone {
+            Some(at) => time(row, at.since_start()),
+            None => row.push(b','),
         }
-        row.push(b',');
-        row.extend_from_slice(milestones.channel.name().as_bytes());
-        time(row, exit.since_start());
-        time(row, exit - arrival);
-        row.push(b',');
-        for (i, visit) in visits.iter().enumerate() {
-            if i > 0 {
-                row.push(b'>');
-            }
-            row.extend_from_slice(stages[visit.stage].name.as_bytes());
+    }
+    row.push(b',');
+    row.extend_from_slice(milestones.channel.name().as_bytes());
+    time(row, exit.since_start());
+    time(row, exit - arrival);
+    row.push(b',');
+    for (i, visit) in visits.iter().enumerate() {
+        if i > 0 {
+            row.push(b'>');
         }
-        row.push(b'\n');
+        row.extend_from_slice(stages[visit.stage].name.as_bytes());
     }
 }
 
@@ -543,59 +575,36 @@ pub fn write_queues(writer: impl Write, run: &RunResult) -> io::Result<()> {
 }
 
 /// queues.csv written an hour at a time: the hour, then each stage's time-average queue and share
-/// of the hour closed, with four decimals as `{:.4}` gives them. A failed write is kept and
-/// returned by `finish`.
-pub struct QueueRows<W: Write> {
-    writer: W,
-    row: Vec<u8>,
-    failed: Option<io::Error>,
-}
+/// of the hour closed, with four decimals as `{:.4}` gives them.
+pub struct QueueRows<W: Write>(ByteRows<W>);
 
 impl<W: Write> QueueRows<W> {
     /// Writes the header: two columns for each of `stages`.
     pub fn new(writer: W, stages: &[&str]) -> io::Result<Self> {
-        let mut csv = csv::Writer::from_writer(writer);
         let mut header = vec!["hour".to_string()];
         for stage in stages {
             header.push(queue_column(stage));
             header.push(closed_column(stage));
         }
-        csv.write_record(&header)?;
-        Ok(QueueRows {
-            writer: csv.into_inner().map_err(csv::IntoInnerError::into_error)?,
-            row: Vec::with_capacity(16 * (1 + 2 * stages.len())),
-            failed: None,
-        })
+        Ok(QueueRows(ByteRows::new(writer, &header)?))
     }
 
-    /// Writes hour `hour`: each stage's (queue, closed share), in stage order. Numbers only:
-    /// each row written as it is built.
+    /// Writes hour `hour`: each stage's (queue, closed share), in stage order.
     pub fn push(&mut self, hour: u64, stages: &[(f64, f64)]) {
-        if self.failed.is_some() {
-            return;
-        }
-        let row = &mut self.row;
-        row.clear();
-        push_uint(row, hour);
-        for &(queue, closed) in stages {
-            row.push(b',');
-            push_fixed(row, queue, 4);
-            row.push(b',');
-            push_fixed(row, closed, 4);
-        }
-        row.push(b'\n');
-        if let Err(error) = self.writer.write_all(row) {
-            self.failed = Some(error);
-        }
+        self.0.write(|row| {
+            push_uint(row, hour);
+            for &(queue, closed) in stages {
+                row.push(b',');
+                push_fixed(row, queue, 4);
+                row.push(b',');
+                push_fixed(row, closed, 4);
+            }
+        });
     }
 
     /// Flushes the rows; the writer, or the first error a row met.
-    pub fn finish(mut self) -> io::Result<W> {
-        if let Some(error) = self.failed.take() {
-            return Err(error);
-        }
-        self.writer.flush()?;
-        Ok(self.writer)
+    pub fn finish(self) -> io::Result<W> {
+        self.0.finish()
     }
 }
 
