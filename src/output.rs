@@ -353,7 +353,7 @@ pub fn write_run(
             .collect();
         return write_results(dir, &files);
     };
-    // The other files, then the records renamed into place; listed in the order above.
+    // The other files, then the records renamed into place.
     let others: Vec<ResultFile<'_>> = rest
         .into_iter()
         .filter(|(name, _)| *name != "queues.csv")
@@ -365,15 +365,12 @@ pub fn write_run(
     }
     clear_earlier_results(dir, &names)?;
     let mut written = write_files(dir, &others)?;
-    let queues = records.queues.commit()?;
-    let at = written
-        .iter()
-        .position(|path| path.ends_with("summary.json"))
-        .unwrap_or(written.len());
-    written.insert(at, queues);
+    written.push(records.queues.commit()?);
     if let Some(trucks) = records.trucks {
-        written.insert(0, trucks.commit()?);
+        written.push(trucks.commit()?);
     }
+    // Listed in the one order of a run's files, however they were written.
+    written.sort_by_key(|path| RESULT_FILES.iter().position(|name| path.ends_with(name)));
     Ok(written)
 }
 
