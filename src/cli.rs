@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
 use landport::compare::Comparison;
 use landport::driver::{self, journal, Outcome, Prepared};
@@ -525,32 +524,17 @@ fn validate(path: PathBuf) -> anyhow::Result<()> {
     ))
 }
 
-/// `validate` of a sweep file: the file, then every point's scenario (in parallel; the first
-/// invalid point in order is reported).
+/// `validate` of a sweep file: the file, then every point's scenario (the first invalid point in
+/// order is reported).
 fn validate_sweep(path: &Path) -> anyhow::Result<()> {
     let sweep = load_sweep(path)?;
+    sweep.check_every_point()?;
     let info = &sweep.info;
-    let points = info.points.len() as u32;
-    let invalid = (0..points)
-        .into_par_iter()
-        .find_map_first(|point| Some((point, sweep.scenario(point).err()?)));
-    if let Some((point, problems)) = invalid {
-        let values: Vec<String> = info
-            .keys
-            .iter()
-            .zip(&info.points[point as usize].values)
-            .map(|(key, value)| format!("{key} = {value}"))
-            .collect();
-        anyhow::bail!(
-            "invalid sweep: point {point} ({}) is not a valid scenario:\n{problems}",
-            values.join(", ")
-        );
-    }
     say(&format!(
         "{}: valid sweep '{}': {} points × {} replications of {}, every point's scenario valid\n",
         path.display(),
         info.name,
-        points,
+        info.points.len(),
         info.replications,
         info.scenario_file.display()
     ))

@@ -130,6 +130,18 @@ impl Settings {
 }
 
 impl Sweep {
+    /// Checks every point's scenario, however many (in parallel on rayon's current pool): the
+    /// first invalid point in order, if one is.
+    pub fn check_every_point(&self) -> Result<(), InvalidPoint> {
+        let invalid = (0..self.info.points.len() as u32)
+            .into_par_iter()
+            .find_map_first(|point| Some((point, self.scenario(point).err()?)));
+        match invalid {
+            Some((point, problems)) => Err(InvalidPoint::new(&self.info, point, problems)),
+            None => Ok(()),
+        }
+    }
+
     /// The scenario of `point`: kept, or checked now (a point of a large sweep).
     pub fn scenario(&self, point: u32) -> Result<Cow<'_, Scenario>, InputError> {
         match self.kept.get(point as usize) {
@@ -229,18 +241,7 @@ pub fn run_pairs(
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
     {
-        Some((point, problems)) => Err(InvalidPoint {
-            point,
-            values: sweep
-                .info
-                .keys
-                .iter()
-                .zip(&sweep.info.points[point as usize].values)
-                .map(|(key, value)| format!("{key} = {value}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            problems,
-        }),
+        Some((point, problems)) => Err(InvalidPoint::new(&sweep.info, point, problems)),
         None => Ok(ran),
     }
 }
@@ -255,17 +256,33 @@ pub struct InvalidPoint {
     pub problems: InputError,
 }
 
+impl InvalidPoint {
+    fn new(info: &SweepInfo, point: u32, problems: InputError) -> InvalidPoint {
+        let values: Vec<String> = info
+            .keys
+            .iter()
+            .zip(&info.points[point as usize].values)
+            .map(|(key, value)| format!("{key} = {value}"))
+            .collect();
+        InvalidPoint {
+            point,
+            values: values.join(", "),
+            problems,
+        }
+    }
+}
+
 /// Whether the file at `path` is a sweep file rather than a scenario: TOML with a top-level
 /// `scenario` and a `[grid]` or `[[points]]` (a file that does not read or parse is not).
 pub fn is_sweep_file(path: &Path) -> bool {
     let Ok(text) = crate::scenario::read_input(path, "sweep file") else {
         return false;
     };
-    let Ok(document) = text.parse::<toml_edit::DocumentMut>() else {
+    let Ok(document) = crate::scenario::parse_document(&text, path) else {
         return false;
     };
-    document.contains_key("scenario")
-        && (document.contains_key("grid") || document.contains_key("points"))
+    let has = |key| document.get(key).is_some();
+    has("scenario") && (has("grid") || has("points"))
 }
 
 /// The output folder's name: `sweep-<name>`.
