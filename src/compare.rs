@@ -26,27 +26,8 @@ pub struct Comparison {
 
 impl Comparison {
     /// Runs every scenario with replications `0..replications` of `base_seed` (on rayon's current
-    /// pool) and pairs each with the first; with `records`, each variant's first replication keeps
-    /// its truck records.
-    pub fn run(
-        scenarios: &[(PathBuf, Scenario)],
-        base_seed: u64,
-        replications: u32,
-        records: bool,
-    ) -> Comparison {
-        let variants: Vec<Variant> = scenarios
-            .iter()
-            .map(|(file, scenario)| Variant {
-                name: scenario.name().to_string(),
-                file: file.clone(),
-                experiment: Experiment::run(scenario, base_seed, replications, records),
-            })
-            .collect();
-        Comparison::of(variants, base_seed, replications)
-    }
-
-    /// [`Comparison::run`], each variant's first replication handing its records to its sink
-    /// (one a variant, in order) as it runs.
+    /// pool) and pairs each with the first; each variant's first replication hands its records to
+    /// its sink (one a variant, in order) as it runs.
     pub fn run_into<'a>(
         scenarios: &[(PathBuf, Scenario)],
         base_seed: u64,
