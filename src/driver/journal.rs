@@ -271,8 +271,8 @@ fn scan_journal(
 }
 
 /// Where each run of a sweep is: its journal (of several, for a merge) and the offset of its line.
-/// Eight bytes and a file number a run, so that the runs of a million points reduce a point at a
-/// time, in the order of the points, without being read into memory together.
+/// Sixteen bytes a run (a file number and an offset), so that the runs of a million points reduce a
+/// point at a time, in the order of the points, without being read into memory together.
 pub struct RunIndex {
     files: Vec<PathBuf>,
     /// By pair number: the file's number and the line's offset; `u32::MAX` for a run not found.
