@@ -128,12 +128,21 @@ struct Truck {
     /// Where it goes next, and the drive there.
     next: Destination,
     travel: Span,
-    visit: Visit,
     /// What it occupies while waiting for space at `next`.
     holding: Holding,
-    /// Completed visits, for the time breakdown and the records. Reused with the slot: no
-    /// allocation once warm.
+    /// Its visits so far, the last one under way while it is at a stage (filled in where it is,
+    /// not copied when it ends), for the time breakdown and the records. Reused with the slot:
+    /// no allocation once warm.
     visits: Vec<Visit>,
+}
+
+impl Truck {
+    /// The visit under way: the last one, which `enqueue` began.
+    fn visit(&mut self) -> &mut Visit {
+        self.visits
+            .last_mut()
+            .expect("a truck at a stage has a visit under way")
+    }
 }
 
 #[derive(Debug)]
@@ -471,7 +480,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             counted: self.warm,
             next: Destination::Exit,
             travel: Span::ZERO,
-            visit: Visit::default(),
             holding: Holding::Road,
             visits: Vec::new(),
         };
@@ -522,15 +530,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     fn depart(&mut self, now: Instant, truck: u32, holding: Holding) {
         if let Holding::Server(from) = holding {
             let slot = &mut self.trucks[truck as usize];
-            slot.visit.departed = now;
-            if slot.counted {
-                self.stages[from]
-                    .stats
-                    .blocked
-                    .record(now - slot.visit.finished);
+            let counted = slot.counted;
+            let visit = slot.visit();
+            visit.departed = now;
+            if counted {
+                let blocked = now - visit.finished;
+                self.stages[from].stats.blocked.record(blocked);
             }
-            let visit = slot.visit;
-            slot.visits.push(visit);
             self.unsettled.push(from);
         }
         let slot = &self.trucks[truck as usize];
@@ -551,13 +557,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     fn enqueue(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let slot = &mut self.trucks[truck as usize];
-        slot.visit = Visit {
+        slot.visits.push(Visit {
             stage: stage_idx,
             queued: now,
             // The closed clock for now; `start_service` turns it into the closed part of the wait.
             closed: self.stages[stage_idx].closed_clock(now),
             ..Visit::default()
-        };
+        });
         let counted = slot.counted;
         let stage = &mut self.stages[stage_idx];
         stage.queue.push_back(truck);
@@ -593,11 +599,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             })
             .unwrap_or(&routes[routes.len() - 1]);
         let slot = &mut self.trucks[truck as usize];
-        slot.visit.finished = now;
         slot.next = route.to;
         slot.travel = route.travel;
-        if slot.counted {
-            let service = now - slot.visit.started;
+        let counted = slot.counted;
+        let visit = slot.visit();
+        visit.finished = now;
+        if counted {
+            let service = now - visit.started;
             self.stages[stage_idx].stats.service.record(service);
         }
         self.leave(now, truck, Holding::Server(stage_idx));
@@ -715,13 +723,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         };
         let closed_clock = self.stages[stage_idx].closed_clock(now);
         let slot = &mut self.trucks[truck as usize];
-        slot.visit.started = now;
-        slot.visit.closed = closed_clock - slot.visit.closed;
-        if slot.counted {
-            self.stages[stage_idx]
-                .stats
-                .wait
-                .record(now - slot.visit.queued);
+        let counted = slot.counted;
+        let visit = slot.visit();
+        visit.started = now;
+        visit.closed = closed_clock - visit.closed;
+        if counted {
+            let wait = now - visit.queued;
+            self.stages[stage_idx].stats.wait.record(wait);
         }
         self.events.schedule(
             now + service_time,

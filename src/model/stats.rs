@@ -173,10 +173,12 @@ impl Tally {
 
 /// A level's time average in each hour of the run, warm-up included: the series that MSER-5
 /// reads to suggest a warm-up.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct HourlySeries {
     value: u32,
     since: Instant,
+    /// The end of the current hour.
+    hour_end: Instant,
     /// Sum of value × milliseconds in the current hour.
     area: u128,
     /// The averages of the hours closed and not yet handed on ([`HourlySeries::forget_closed`]).
@@ -185,11 +187,21 @@ pub(crate) struct HourlySeries {
     forgotten: u64,
 }
 
+impl Default for HourlySeries {
+    fn default() -> Self {
+        HourlySeries::with_hours(0)
+    }
+}
+
 impl HourlySeries {
     pub(crate) fn with_hours(hours: usize) -> Self {
         HourlySeries {
+            value: 0,
+            since: Instant::START,
+            hour_end: Instant::after_start(Span::HOUR),
+            area: 0,
             hours: Vec::with_capacity(hours),
-            ..HourlySeries::default()
+            forgotten: 0,
         }
     }
 
@@ -203,21 +215,27 @@ impl HourlySeries {
     }
 
     /// Integrates the current value up to `now`, closing every hour that ends on the way.
+    #[inline]
     pub(crate) fn advance(&mut self, now: Instant) {
-        loop {
-            let closed = self.forgotten + self.hours.len() as u64;
-            let hour_end = Instant::after_start(Span::HOUR * (closed + 1));
-            if now < hour_end {
-                break;
-            }
-            self.area += u128::from(self.value) * u128::from((hour_end - self.since).millis());
-            self.hours
-                .push(self.area as f64 / Span::HOUR.millis() as f64);
-            self.area = 0;
-            self.since = hour_end;
+        if now >= self.hour_end {
+            self.close_hours(now);
         }
         self.area += u128::from(self.value) * u128::from((now - self.since).millis());
         self.since = now;
+    }
+
+    /// Closes every hour that ends by `now`.
+    #[cold]
+    fn close_hours(&mut self, now: Instant) {
+        // Bounded: an hour that would end at or past `Instant::NEVER` never closes.
+        while now >= self.hour_end && self.hour_end < Instant::NEVER {
+            self.area += u128::from(self.value) * u128::from((self.hour_end - self.since).millis());
+            self.hours
+                .push(self.area as f64 / Span::HOUR.millis() as f64);
+            self.area = 0;
+            self.since = self.hour_end;
+            self.hour_end = self.hour_end + Span::HOUR;
+        }
     }
 
     /// The averages of the hours closed and not yet handed on, the first being hour

@@ -8,7 +8,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::number::{push_fixed, push_hours, push_uint};
+use super::number::{push_fixed, push_uint, HoursCache};
 use super::ReadError;
 use crate::compare::Comparison;
 use crate::engine::{Instant, Span};
@@ -244,6 +244,7 @@ impl<W: Write> ByteRows<W> {
 pub struct TruckRows<'a, W: Write> {
     scenario: &'a Scenario,
     rows: ByteRows<W>,
+    hours: HoursCache,
 }
 
 impl<'a, W: Write> TruckRows<'a, W> {
@@ -269,14 +270,16 @@ impl<'a, W: Write> TruckRows<'a, W> {
         Ok(TruckRows {
             scenario,
             rows: ByteRows::new(writer, &header)?,
+            hours: HoursCache::default(),
         })
     }
 
     /// Writes the row of a truck that left.
     pub fn push(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
         let stages = &self.scenario.stages;
+        let hours = &mut self.hours;
         self.rows
-            .write(|row| truck_row(row, stages, id, arrival, exit, visits));
+            .write(|row| truck_row(row, hours, stages, id, arrival, exit, visits));
     }
 
     /// Flushes the rows; the writer, or the first error a row met.
@@ -289,15 +292,16 @@ impl<'a, W: Write> TruckRows<'a, W> {
 /// letters, digits, `-` and `_`), nothing CSV would quote.
 fn truck_row(
     row: &mut Vec<u8>,
+    hours: &mut HoursCache,
     stages: &[Stage],
     id: u64,
     arrival: Instant,
     exit: Instant,
     visits: &[Visit],
 ) {
-    let time = |row: &mut Vec<u8>, time: Span| {
+    let mut time = |row: &mut Vec<u8>, time: Span| {
         row.push(b',');
-        push_hours(row, time);
+        hours.push(row, time);
     };
     push_uint(row, id);
     time(row, arrival.since_start());
@@ -941,7 +945,7 @@ mod tests {
     fn hours_have_six_exact_decimals() {
         let hours = |ms: u64| {
             let mut field = Vec::new();
-            push_hours(&mut field, Span::from_millis(ms));
+            HoursCache::default().push(&mut field, Span::from_millis(ms));
             String::from_utf8(field).unwrap()
         };
         assert_eq!(hours(0), "0.000000");

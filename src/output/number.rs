@@ -11,28 +11,41 @@ pub fn push_uint(out: &mut Vec<u8>, n: u64) {
     push_padded(out, n, 1);
 }
 
+/// "00" to "99": two digits at a time halve the divisions.
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// Writes `n` right-aligned into `digits` with at least `width` (1 to 20) digits, zeros in
+/// front, as `{:0width$}` writes it; returns where the digits start.
+#[inline]
+fn fill_digits(digits: &mut [u8; 20], n: u64, width: usize) -> usize {
+    let mut rest = n;
+    let mut start = digits.len();
+    while rest >= 100 {
+        let pair = (rest % 100) as usize * 2;
+        rest /= 100;
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if rest >= 10 {
+        let pair = rest as usize * 2;
+        start -= 2;
+        digits[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else if rest > 0 {
+        start -= 1;
+        digits[start] = b'0' + rest as u8;
+    }
+    start.min(digits.len() - width)
+}
+
 /// Appends `n` with at least `width` (1 to 20) digits, zeros in front, as `{:0width$}` writes it.
 fn push_padded(out: &mut Vec<u8>, n: u64, width: usize) {
     let mut digits = [b'0'; 20];
-    let mut rest = n;
-    let mut start = digits.len();
-    while rest > 0 {
-        start -= 1;
-        digits[start] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-    }
-    start = start.min(digits.len() - width);
-    push_short(out, &digits[start..]);
-}
-
-/// Appends a few bytes a byte at a time: for the handful of digits of a number, cheaper than the
-/// call to `memcpy` that `extend_from_slice` makes.
-#[inline]
-fn push_short(out: &mut Vec<u8>, bytes: &[u8]) {
-    out.reserve(bytes.len());
-    for &byte in bytes {
-        out.push(byte);
-    }
+    let start = fill_digits(&mut digits, n, width);
+    out.extend_from_slice(&digits[start..]);
 }
 
 /// Appends `value` with `decimals` decimals, byte for byte as `format!("{value:.decimals$}")`:
@@ -62,9 +75,11 @@ pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: u32) {
     }
 }
 
-/// Appends a time as hours with six decimals (3.6 ms resolution), rounded half up from the exact
-/// integer milliseconds: no float formatting, so it is fast and the same on every platform.
-pub fn push_hours(out: &mut Vec<u8>, time: Span) {
+/// Writes a time as hours with six decimals (3.6 ms resolution) at the end of `text`, rounded half
+/// up from the exact integer milliseconds: no float formatting, so it is fast and the same on
+/// every platform. Returns where the text starts.
+#[inline]
+fn hours_text(text: &mut [u8; 28], time: Span) -> usize {
     let millis = time.millis();
     let micro_hours = match millis.checked_mul(10).and_then(|m| m.checked_add(18)) {
         Some(tenths) => u128::from(tenths / 36),
@@ -72,9 +87,54 @@ pub fn push_hours(out: &mut Vec<u8>, time: Span) {
     };
     // Below 2^64 micro-hours for any u64 of milliseconds (10 / 36 < 1).
     let micro_hours = micro_hours as u64;
-    push_uint(out, micro_hours / 1_000_000);
-    out.push(b'.');
-    push_padded(out, micro_hours % 1_000_000, 6);
+    // The six decimals, as three pairs, after the point.
+    let fraction = (micro_hours % 1_000_000) as usize;
+    for (k, pair) in [fraction / 10_000, fraction / 100 % 100, fraction % 100]
+        .into_iter()
+        .enumerate()
+    {
+        text[22 + 2 * k..24 + 2 * k].copy_from_slice(&PAIRS[pair * 2..pair * 2 + 2]);
+    }
+    text[21] = b'.';
+    let mut whole = [b'0'; 20];
+    let start = fill_digits(&mut whole, micro_hours / 1_000_000, 1);
+    text[1 + start..21].copy_from_slice(&whole[start..]);
+    1 + start
+}
+
+/// Writes times as hours with six decimals (3.6 ms resolution), rounded half up from the exact
+/// integer milliseconds. It keeps the text of the last time written: in trucks.csv a truck's times
+/// repeat one after the other (it starts service as it arrives, leaves as it finishes), and a
+/// repeated time is copied instead of written again.
+#[derive(Debug)]
+pub struct HoursCache {
+    millis: u64,
+    text: [u8; 28],
+    start: usize,
+}
+
+impl Default for HoursCache {
+    fn default() -> Self {
+        let mut cache = HoursCache {
+            millis: 0,
+            text: [b'0'; 28],
+            start: 0,
+        };
+        cache.start = hours_text(&mut cache.text, Span::ZERO);
+        cache
+    }
+}
+
+impl HoursCache {
+    /// Appends `time` in hours.
+    #[inline]
+    pub fn push(&mut self, out: &mut Vec<u8>, time: Span) {
+        if time.millis() != self.millis {
+            self.millis = time.millis();
+            self.start = hours_text(&mut self.text, time);
+        }
+        out.extend_from_slice(&self.text[self.start..]);
+    }
 }
 
 #[cfg(test)]
@@ -144,7 +204,7 @@ mod tests {
     fn hours_round_half_up_from_milliseconds() {
         let hours = |millis: u64| {
             let mut out = Vec::new();
-            push_hours(&mut out, Span::from_millis(millis));
+            HoursCache::default().push(&mut out, Span::from_millis(millis));
             String::from_utf8(out).unwrap()
         };
         let reference = |millis: u64| {
@@ -164,6 +224,37 @@ mod tests {
             u64::MAX,
         ] {
             assert_eq!(hours(millis), reference(millis), "{millis} ms");
+        }
+        // One cache through random times of every magnitude, each often repeated, as a truck's
+        // times are: a repeat copies the text, a new time writes it.
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(11);
+        let mut cache = HoursCache::default();
+        let mut millis = 0u64;
+        for _ in 0..100_000 {
+            if rng.random_bool(0.6) {
+                let digits = rng.random_range(1..20);
+                millis = rng.random_range(0..10u64.pow(digits));
+            }
+            let mut out = Vec::new();
+            cache.push(&mut out, Span::from_millis(millis));
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                reference(millis),
+                "{millis} ms"
+            );
+        }
+    }
+
+    #[test]
+    fn zero_padded_integers_read_as_fmt_writes_them() {
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(5);
+        for _ in 0..100_000 {
+            let digits = rng.random_range(1..20);
+            let n = rng.random_range(0..10u64.pow(digits));
+            let width = rng.random_range(1..=20);
+            let mut out = Vec::new();
+            push_padded(&mut out, n, width);
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{n:0width$}"));
         }
     }
 }
