@@ -29,6 +29,10 @@ checks, X-ray and manual inspection, exit. Ports are described in TOML scenario 
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print only warnings and errors: no result table, no list of files, no progress bar (the
+    /// exit code says whether the command succeeded).
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,9 +121,6 @@ the merge command.\n  landport sweep scenarios/sweeps/reformed-inspection.toml -
         sweep: PathBuf,
         #[command(flatten)]
         threads: Threads,
-        /// No progress bar (there is none either when stderr is not a terminal).
-        #[arg(long, short = 'q')]
-        quiet: bool,
         /// Directory for the result files [default: output/sweep-<name>, and
         /// output/sweep-<name>/shard-I-of-N for a shard].
         #[arg(long, value_name = "DIR")]
@@ -298,23 +299,23 @@ impl PlotStyle {
 }
 
 impl Plots {
-    /// Draws the charts of `dir` unless `--no-plots`, and adds a line about them to `text`.
-    fn draw(&self, dir: &Path, text: &mut String) -> anyhow::Result<()> {
+    /// Draws the charts of `dir` unless `--no-plots`, and says so on stderr.
+    fn draw(&self, dir: &Path) -> anyhow::Result<()> {
         if self.no_plots {
             return Ok(());
         }
         let written = report::plot(dir, &PlotOptions::default()).context("drawing charts")?;
-        text.push_str(&charts_line(dir, &written));
+        tell(&charts_line(dir, &written));
         Ok(())
     }
 
     /// Draws a sweep's charts, unless it has too many points for charts to show.
-    fn draw_sweep(&self, dir: &Path, info: &SweepInfo, text: &mut String) -> anyhow::Result<()> {
+    fn draw_sweep(&self, dir: &Path, info: &SweepInfo) -> anyhow::Result<()> {
         if self.no_plots {
             return Ok(());
         }
         if info.points.len() > report::MAX_SWEEP_POINTS {
-            text.push_str(&format!(
+            tell(&format!(
                 "no charts: {} points are more than the {} a sweep's charts draw; its results \
 are in sweep.csv\n",
                 info.points.len(),
@@ -322,7 +323,7 @@ are in sweep.csv\n",
             ));
             return Ok(());
         }
-        self.draw(dir, text)
+        self.draw(dir)
     }
 }
 
@@ -372,6 +373,7 @@ pub fn main() -> ExitCode {
 }
 
 fn execute(cli: Cli) -> anyhow::Result<()> {
+    QUIET.store(cli.quiet, std::sync::atomic::Ordering::Relaxed);
     match cli.command {
         Command::Run {
             scenario,
@@ -398,7 +400,6 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Sweep {
             sweep,
             threads,
-            quiet,
             out,
             resume,
             shard,
@@ -406,7 +407,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             plots,
         } => {
             let options = SweepOptions {
-                quiet,
+                quiet: cli.quiet,
                 out,
                 resume,
                 shard,
@@ -446,9 +447,20 @@ fn load(path: &Path) -> anyhow::Result<landport::Scenario> {
     })
 }
 
-/// Writes to stdout; a closed pipe (`landport run ... | head`) is not an error.
+/// `--quiet`: results and notes are not printed; warnings and errors are.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Writes a result to stdout (nothing with `--quiet`); a closed pipe (`landport run ... | head`)
+/// is not an error.
 fn say(text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
+    if quiet() {
+        return Ok(());
+    }
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(error).context("writing to stdout")
@@ -457,13 +469,20 @@ fn say(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// A result table, then the files written.
-fn with_files(mut text: String, written: &[PathBuf]) -> String {
-    text.push('\n');
-    for path in written {
-        text.push_str(&format!("wrote {}\n", path.display()));
+/// Writes a note about the work (files written, memory, resuming) to stderr, as cargo and
+/// ripgrep do, so that stdout holds only results; nothing with `--quiet`.
+fn tell(text: &str) {
+    if !quiet() {
+        eprint!("{text}");
     }
-    text
+}
+
+/// `wrote PATH` for each file written.
+fn files_lines(written: &[PathBuf]) -> String {
+    written
+        .iter()
+        .map(|path| format!("wrote {}\n", path.display()))
+        .collect()
 }
 
 /// Warns on stderr about every stage at or above load 1 and returns the offered-load table.
@@ -486,11 +505,8 @@ fn offered_load_table(scenario: &landport::Scenario) -> String {
 
 fn plot(dir: &Path, style: &PlotStyle) -> anyhow::Result<()> {
     let written = report::plot(dir, &style.options())?;
-    let mut text = String::new();
-    for path in &written {
-        text.push_str(&format!("wrote {}\n", path.display()));
-    }
-    say(&text)
+    tell(&files_lines(&written));
+    Ok(())
 }
 
 /// Warns on stderr about every replication that stopped at a limit.
@@ -601,10 +617,11 @@ replaced (give `--out` or another `name` to keep both)",
             experiment.seeds[0]
         ));
     }
-    let mut text = with_files(text, &written);
-    plots.draw(&dir, &mut text)?;
-    text.push_str(&peak_memory_line());
-    say(&text)
+    say(&text)?;
+    tell(&files_lines(&written));
+    plots.draw(&dir)?;
+    tell(&peak_memory_line());
+    Ok(())
 }
 
 fn compare(
@@ -662,9 +679,9 @@ fn compare(
         scenarios.iter().map(|(_, scenario)| scenario).collect();
     let written =
         output::write_comparison(&dir, &variants, &comparison, files).context("writing results")?;
-    let mut text = with_files(table::comparison_table(&comparison), &written);
-    plots.draw(&dir, &mut text)?;
-    say(&text)
+    say(&table::comparison_table(&comparison))?;
+    tell(&files_lines(&written));
+    plots.draw(&dir)
 }
 
 /// How `landport sweep` runs.
@@ -753,12 +770,12 @@ fn sweep_command(
         },
     )?;
     if options.resume {
-        eprintln!(
-            "resuming: {} of {} runs already done in {}",
+        tell(&format!(
+            "resuming: {} of {} runs already done in {}\n",
             prepared.total() - prepared.todo(),
             prepared.total(),
             dir.display()
-        );
+        ));
     }
     let progress = progress_bar(prepared.todo(), options.quiet)?;
     let stop = stop_on_interrupt();
@@ -786,14 +803,13 @@ fn sweep_command(
             marker,
         } => {
             let parent = dir.parent().unwrap_or(Path::new("."));
+            tell(&files_lines(&[journal, marker]));
             say(&format!(
-                "shard {shard} of sweep {}: {runs} runs of {} in {}\nwrote {}\nwrote {}\n\
+                "shard {shard} of sweep {}: {runs} runs of {} in {}\n\
 when every shard is done: landport merge {}/shard-*-of-{} --out {}\n",
                 info.name,
                 info.pairs().count(),
                 dir.display(),
-                journal.display(),
-                marker.display(),
                 parent.display(),
                 shard.count,
                 parent.display(),
@@ -814,9 +830,9 @@ then; the first: point {}, replication {}: {}",
                     table::stopped_sentence(&first.stopped)
                 );
             }
-            let mut text = with_files(table::sweep_table(info, &shown), &written);
-            plots.draw_sweep(&dir, info, &mut text)?;
-            say(&text)
+            say(&table::sweep_table(info, &shown))?;
+            tell(&files_lines(&written));
+            plots.draw_sweep(&dir, info)
         }
     }
 }
@@ -824,13 +840,17 @@ then; the first: point {}, replication {}: {}",
 fn merge(shards: &[PathBuf], out: Option<PathBuf>, plots: &Plots) -> anyhow::Result<()> {
     let (info, index) = journal::merge(shards)?;
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&info)));
-    let mut text = format!("merged {} shards of sweep {}\n", shards.len(), info.name);
     let (written, shown) =
         output::write_sweep(&dir, &info, index.results(&info), driver::SHOWN_POINTS)
             .context("writing results")?;
-    text.push_str(&with_files(table::sweep_table(&info, &shown), &written));
-    plots.draw_sweep(&dir, &info, &mut text)?;
-    say(&text)
+    say(&format!(
+        "merged {} shards of sweep {}\n{}",
+        shards.len(),
+        info.name,
+        table::sweep_table(&info, &shown)
+    ))?;
+    tell(&files_lines(&written));
+    plots.draw_sweep(&dir, &info)
 }
 
 fn slurm_script(path: &Path, args: &SlurmArgs, out: Option<PathBuf>) -> anyhow::Result<()> {
@@ -856,8 +876,9 @@ fn slurm_script(path: &Path, args: &SlurmArgs, out: Option<PathBuf>) -> anyhow::
         })],
     )
     .context("writing the Slurm script")?;
+    tell(&files_lines(std::slice::from_ref(&script_path)));
     say(&format!(
-        "wrote {}: a job array of {} tasks, each running one shard of sweep {} ({} runs in all)\n\
+        "{}: a job array of {} tasks, each running one shard of sweep {} ({} runs in all)\n\
 submit:  sbatch {}\nthen:    {}\n",
         script_path.display(),
         options.shards,

@@ -119,15 +119,16 @@ their statistics cover the run up to the stop"
                 .collect()
         })
         .unwrap_or_default();
+    let width = name_width(stages.iter().copied());
     let _ = writeln!(
         out,
-        "\n{:<16} {:>18} {:>16} {:>16}",
+        "\n{:<width$} {:>18} {:>16} {:>16}",
         "stage", "mean wait h", "utilization", "max queue"
     );
     for stage in &stages {
         let _ = writeln!(
             out,
-            "{stage:<16} {:>18} {:>16} {:>16}",
+            "{stage:<width$} {:>18} {:>16} {:>16}",
             metric(&MetricId::stage(stage, Quantity::MeanWait), 3),
             metric(&MetricId::stage(stage, Quantity::Utilization), 3),
             metric(&MetricId::stage(stage, Quantity::MaxQueue), 1),
@@ -183,16 +184,17 @@ pub fn time_breakdown(experiments: &[&Experiment]) -> String {
 /// above 1.
 pub fn load_table(loads: &[StageLoad]) -> (String, Vec<String>) {
     let mut out = String::new();
+    let width = name_width(loads.iter().map(|load| load.stage.as_str()));
     let _ = writeln!(
         out,
-        "{:<16} {:>14} {:>12} {:>12} {:>12}",
-        "stage", "arrivals/h", "service h", "servers", "offered load"
+        "{:<width$} {:>14} {:>12} {:>20} {:>12}",
+        "stage", "arrivals/h", "service h", "mean servers on duty", "offered load"
     );
     let mut warnings = Vec::new();
     for load in loads {
         let _ = writeln!(
             out,
-            "{:<16} {:>14.3} {:>12.4} {:>12.2} {:>12.3}",
+            "{:<width$} {:>14.3} {:>12.4} {:>20.2} {:>12.3}",
             load.stage,
             load.arrival_rate_per_hour,
             load.mean_service_hours,
@@ -207,6 +209,13 @@ pub fn load_table(loads: &[StageLoad]) -> (String, Vec<String>) {
         }
     }
     (out, warnings)
+}
+
+/// The width of a column of stage names: the longest name, and at least "stage".
+fn name_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names
+        .map(|name| name.chars().count())
+        .fold("stage".len(), usize::max)
 }
 
 /// The comparison printed by `landport compare`.

@@ -322,11 +322,41 @@ fn records_none_keeps_statistics_only_and_says_its_peak_memory() {
         printed.contains("relative error under 0.1%"),
         "the percentile error is stated: {printed}"
     );
-    let peak = printed
+    // Notes about the work go to stderr, results alone to stdout.
+    let told = stderr(&assert);
+    let peak = told
         .lines()
         .find_map(|line| line.strip_prefix("peak resident memory: "))
-        .expect("peak memory printed");
+        .expect("peak memory told");
     assert!(peak.ends_with(" MiB"), "{peak}");
+    assert!(told.contains(&format!("wrote {}", out.join("metrics.csv").display())));
+    assert!(
+        !printed.contains("wrote ") && !printed.contains("peak"),
+        "{printed}"
+    );
+    // --quiet: nothing but warnings and errors (there are none here), the files all the same.
+    let quiet = dir.path().join("quiet");
+    let assert = landport()
+        .arg("run")
+        .arg(&path)
+        .args([
+            "--records",
+            "none",
+            "-n",
+            "3",
+            "--no-plots",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&quiet)
+        .assert()
+        .success();
+    assert!(stdout(&assert).is_empty(), "{}", stdout(&assert));
+    assert!(stderr(&assert).is_empty(), "{}", stderr(&assert));
+    assert_eq!(
+        std::fs::read(quiet.join("metrics.csv")).unwrap(),
+        std::fs::read(out.join("metrics.csv")).unwrap()
+    );
     // The same statistics as with records.
     let with = dir.path().join("with");
     landport()
