@@ -511,17 +511,8 @@ fn plot(dir: &Path, style: &PlotStyle) -> anyhow::Result<()> {
 
 /// Warns on stderr about every replication that stopped at a limit.
 fn warn_stopped(experiment: &Experiment) {
-    for (k, run) in experiment.runs.iter().enumerate() {
-        if let Some(stopped) = &run.stopped {
-            eprintln!(
-                "warning: {} replication {} (seed {}) {}: its queues grow without bound; its \
-statistics cover the run up to then",
-                experiment.scenario,
-                experiment.first_replication as usize + k,
-                run.seed,
-                table::stopped_sentence(stopped)
-            );
-        }
+    for warning in table::stopped_warnings(experiment) {
+        eprintln!("warning: {} {warning}", experiment.scenario);
     }
 }
 
@@ -819,7 +810,9 @@ when every shard is done: landport merge {}/shard-*-of-{} --out {}\n",
             shown,
             written,
             stopped,
+            unstable,
         } => {
+            warn_unstable(info, unstable);
             if let Some(first) = stopped.first() {
                 eprintln!(
                     "warning: {} runs stopped at a limit, their statistics cover the run up to \
@@ -837,8 +830,41 @@ then; the first: point {}, replication {}: {}",
     }
 }
 
+/// Warns on stderr about the points of a sweep with a stage at an offered load of 1 or more,
+/// naming the first few.
+fn warn_unstable(info: &SweepInfo, mut unstable: Vec<(u32, Option<f64>)>) {
+    const NAMED: usize = 5;
+    if unstable.is_empty() {
+        return;
+    }
+    unstable.sort_by_key(|&(point, _)| point);
+    let named: Vec<String> = unstable
+        .iter()
+        .take(NAMED)
+        .map(|&(point, load)| {
+            let values: Vec<String> = info
+                .keys
+                .iter()
+                .zip(&info.points[point as usize].values)
+                .map(|(key, value)| format!("{key} = {value}"))
+                .collect();
+            let load = load.map_or_else(|| "infinite".to_string(), |load| format!("{load:.3}"));
+            format!("point {point} ({}): {load}", values.join(", "))
+        })
+        .collect();
+    eprintln!(
+        "warning: {} of {} points have a stage at an offered load of 1 or more, whose queue grows \
+without bound (their results depend on the run's length; column `stable` in sweep.csv): {}{}",
+        unstable.len(),
+        info.points.len(),
+        named.join("; "),
+        if unstable.len() > NAMED { "; …" } else { "" }
+    );
+}
+
 fn merge(shards: &[PathBuf], out: Option<PathBuf>, plots: &Plots) -> anyhow::Result<()> {
     let (info, index) = journal::merge(shards)?;
+    warn_unstable(&info, index.unstable.clone());
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&info)));
     let (written, shown) =
         output::write_sweep(&dir, &info, index.results(&info), driver::SHOWN_POINTS)

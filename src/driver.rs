@@ -47,6 +47,9 @@ pub enum Outcome {
         shown: Vec<PointResult>,
         written: Vec<PathBuf>,
         stopped: Vec<StoppedRun>,
+        /// The points with a stage at an offered load of 1 or more (see
+        /// [`journal::RunIndex::unstable`]).
+        unstable: Vec<(u32, Option<f64>)>,
     },
     /// The shard's runs are all in its journal, and the shard marked complete.
     ShardComplete {
@@ -212,6 +215,7 @@ impl<'a> Prepared<'a> {
             shown,
             written,
             stopped: index.stopped,
+            unstable: index.unstable,
         })
     }
 }

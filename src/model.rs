@@ -202,4 +202,13 @@ impl Scenario {
     pub fn offered_loads(&self) -> Vec<StageLoad> {
         load::offered_loads(self)
     }
+
+    /// The highest offered load of any stage (0 without stages): at or above 1, some queue grows
+    /// without bound; infinite when a stage with traffic never has a server on duty.
+    pub fn max_offered_load(&self) -> f64 {
+        self.offered_loads()
+            .iter()
+            .map(|load| load.offered_load)
+            .fold(0.0, f64::max)
+    }
 }

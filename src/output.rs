@@ -547,6 +547,8 @@ mod tests {
         };
         let point = |value: &str| PointResult {
             values: vec![value.into()],
+            max_offered_load: Some(0.5),
+            stable: Some(true),
             warmup: WarmupCheck {
                 fixed_hours: 0.0,
                 mser5_hours: 0.0,
@@ -581,7 +583,8 @@ mod tests {
         let csv = fs::read_to_string(dir.join("sweep.csv")).unwrap();
         assert_eq!(
             csv,
-            "point,k,replications,mser5_warmup_h\n0,1,2,0.000000\n1,2,2,0.000000\n"
+            "point,k,replications,mser5_warmup_h,max_offered_load,stable\n\
+0,1,2,0.000000,0.5000,true\n1,2,2,0.000000,0.5000,true\n"
         );
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -168,6 +168,14 @@ impl fmt::Debug for Sweep {
 pub struct PointResult {
     /// The varied values, as written (`3`, `0.05`).
     pub values: Vec<String>,
+    /// The highest offered load of the point's stages (`None`: infinite, a stage with traffic
+    /// and no server on duty).
+    #[serde(default)]
+    pub max_offered_load: Option<f64>,
+    /// Every stage's offered load is below 1: no queue grows without bound (`None` in the
+    /// files of a landport that did not say).
+    #[serde(default)]
+    pub stable: Option<bool>,
     pub warmup: WarmupCheck,
     pub metrics: Vec<MetricEstimate>,
 }
@@ -233,6 +241,8 @@ pub fn run_pairs(
                 &result.in_port_hourly,
             );
             record.stopped = result.stopped;
+            record.max_offered_load =
+                Some(scenario.max_offered_load()).filter(|load| load.is_finite());
             done(record);
             1
         })

@@ -279,6 +279,9 @@ pub struct RunIndex {
     at: Vec<(u32, u64)>,
     /// The runs that stopped at a limit of the scenario.
     pub stopped: Vec<super::StoppedRun>,
+    /// The points with a stage at an offered load of 1 or more, with their highest load (`None`:
+    /// infinite), in the order their first replication was found.
+    pub unstable: Vec<(u32, Option<f64>)>,
 }
 
 impl RunIndex {
@@ -290,6 +293,7 @@ impl RunIndex {
             files: Vec::new(),
             at: vec![Self::NOWHERE; pairs],
             stopped: Vec::new(),
+            unstable: Vec::new(),
         }
     }
 
@@ -297,13 +301,16 @@ impl RunIndex {
     /// returns its header.
     fn add(&mut self, path: &Path, info: &SweepInfo) -> Result<Header, JournalError> {
         let number = self.files.len() as u32;
-        let (at, stopped) = (&mut self.at, &mut self.stopped);
+        let (at, stopped, unstable) = (&mut self.at, &mut self.stopped, &mut self.unstable);
         let (header, _) = scan_journal(path, info, |record, offset| {
             let pair = info.pair_number(record.point, record.replication) as usize;
             if at[pair] != Self::NOWHERE {
                 return;
             }
             at[pair] = (number, offset);
+            if record.replication == 0 && record.max_offered_load.is_none_or(|load| load >= 1.0) {
+                unstable.push((record.point, record.max_offered_load));
+            }
             if let Some(why) = &record.stopped {
                 stopped.push(super::StoppedRun {
                     point: record.point,

@@ -786,7 +786,15 @@ impl<'a, W: Write> SweepRows<'a, W> {
         let mut csv = csv::Writer::from_writer(writer);
         let mut header = vec!["point".to_string()];
         header.extend(sweep.keys.iter().cloned());
-        header.extend(["replications".to_string(), "mser5_warmup_h".to_string()]);
+        header.extend(
+            [
+                "replications",
+                "mser5_warmup_h",
+                "max_offered_load",
+                "stable",
+            ]
+            .map(String::from),
+        );
         for id in &sweep.metrics {
             header.push(id.to_string());
             header.push(half_width_column(id));
@@ -804,6 +812,16 @@ impl<'a, W: Write> SweepRows<'a, W> {
         record.extend(point.values.iter().cloned());
         record.push(self.sweep.replications.to_string());
         record.push(decimal(Some(point.warmup.mser5_hours)));
+        record.push(
+            point
+                .max_offered_load
+                .map_or_else(String::new, |load| format!("{load:.4}")),
+        );
+        record.push(
+            point
+                .stable
+                .map_or_else(String::new, |stable| stable.to_string()),
+        );
         for metric in &point.metrics {
             record.push(decimal(Some(metric.estimate.mean)));
             record.push(decimal(metric.estimate.half_width));

@@ -53,6 +53,10 @@ pub struct Summary<'a> {
     /// The scenario file, as it was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<Cow<'a, Path>>,
+    /// What a reader must know before trusting the numbers: a stage at an offered load of 1 or
+    /// more, runs stopped at a limit, a doubtful scenario (see [`super::table::warnings`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     #[serde(flatten)]
     pub experiment: Cow<'a, Experiment>,
     pub offered_loads: Cow<'a, [StageLoad]>,
@@ -68,6 +72,7 @@ pub fn write_summary(
         landport_version: version(),
         units: Cow::Borrowed(SUMMARY_UNITS),
         file: Some(Cow::Borrowed(file)),
+        warnings: super::table::warnings(scenario, experiment),
         experiment: Cow::Borrowed(experiment),
         offered_loads: Cow::Owned(scenario.offered_loads()),
     };

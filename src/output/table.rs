@@ -7,6 +7,7 @@ use crate::compare::Comparison;
 use crate::experiment::{Estimate, Experiment, MetricId, Quantity};
 use crate::model::{Caution, Limit, StageLoad, Stopped};
 use crate::sweep::{PointResult, SweepInfo};
+use crate::Scenario;
 
 /// A mean with its interval for tables: `5.32 ± 0.05`, or the mean alone for one replication.
 pub fn with_interval(estimate: &Estimate, decimals: usize) -> String {
@@ -296,6 +297,32 @@ pub const HEADLINE: [Quantity; 3] = [
 ];
 
 /// How a caution reads in a warning.
+/// Every warning about a run's results, as sentences: stages at an offered load of 1 or more,
+/// what is valid but probably not meant in the scenario, replications stopped at a limit.
+pub fn warnings(scenario: &Scenario, experiment: &Experiment) -> Vec<String> {
+    let (_, mut warnings) = load_table(&scenario.offered_loads());
+    warnings.extend(scenario.cautions().iter().map(caution_sentence));
+    warnings.extend(stopped_warnings(experiment));
+    warnings
+}
+
+/// A sentence for each replication that stopped at a limit.
+pub fn stopped_warnings(experiment: &Experiment) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (k, run) in experiment.runs.iter().enumerate() {
+        if let Some(stopped) = &run.stopped {
+            warnings.push(format!(
+                "replication {} (seed {}) {}: its queues grow without bound; its statistics cover \
+the run up to then",
+                experiment.first_replication as usize + k,
+                run.seed,
+                stopped_sentence(stopped)
+            ));
+        }
+    }
+    warnings
+}
+
 pub fn caution_sentence(caution: &Caution) -> String {
     match caution {
         Caution::FewArrivals { expected } => format!(

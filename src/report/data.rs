@@ -32,6 +32,8 @@ pub struct VariantResults {
     pub dwell_bins: Option<Vec<DwellBin>>,
     pub daily: Option<Vec<DayRow>>,
     pub queues: Option<Vec<QueueTrace>>,
+    /// Warnings about the results, from summary.json.
+    pub warnings: Vec<String>,
 }
 
 impl VariantResults {
@@ -69,6 +71,8 @@ pub struct SweepResults {
     pub name: String,
     pub keys: Vec<String>,
     pub points: Vec<SweepPoint>,
+    /// Warnings about the results (points with a stage at an offered load of 1 or more).
+    pub warnings: Vec<String>,
 }
 
 /// What a results folder holds.
@@ -143,6 +147,7 @@ impl Results {
 
 fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
     let summary: Summary<'static> = json::read(&dir.join("summary.json"))?;
+    let warnings = summary.warnings;
     let experiment = summary.experiment.into_owned();
     let first_run = experiment.runs.first();
     let metrics_path = dir.join("metrics.csv");
@@ -162,6 +167,7 @@ fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
         dwell_bins: read_rows(&dir.join("dwell_histogram.csv"))?,
         daily: read_rows::<DayRow>(&dir.join("daily.csv"))?,
         queues,
+        warnings,
     })
 }
 
@@ -199,6 +205,27 @@ fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
         .and_then(|stem| stem.to_str())
         .map_or_else(|| "sweep".to_string(), String::from);
     let keys = file.keys.into_owned();
+    let warnings = file
+        .points
+        .iter()
+        .enumerate()
+        .filter(|(_, point)| point.stable == Some(false))
+        .map(|(k, point)| {
+            let values: Vec<String> = keys
+                .iter()
+                .zip(&point.values)
+                .map(|(key, value)| format!("{key} = {value}"))
+                .collect();
+            let load = point
+                .max_offered_load
+                .map_or_else(|| "infinite".to_string(), |load| format!("{load:.3}"));
+            format!(
+                "point {k} ({}): a stage at offered load {load}, whose queue grows without \
+bound: its results depend on the run's length",
+                values.join(", ")
+            )
+        })
+        .collect();
     let ids: Vec<MetricId> = file.points.first().map_or_else(Vec::new, |point| {
         point
             .metrics
@@ -247,5 +274,10 @@ fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
             })
         })
         .collect::<Result<Vec<_>, ReadError>>()?;
-    Ok(SweepResults { name, keys, points })
+    Ok(SweepResults {
+        name,
+        keys,
+        points,
+        warnings,
+    })
 }

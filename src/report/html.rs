@@ -70,6 +70,35 @@ fn csv_table(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<String, ReportE
     Ok(out)
 }
 
+/// The results' warnings in a box at the top of the page; nothing when there are none.
+fn warnings_box(results: &Results) -> String {
+    let warnings: Vec<String> = match results {
+        Results::Run(variant) => variant.warnings.clone(),
+        Results::Compare(variants) => variants
+            .iter()
+            .flat_map(|variant| {
+                variant
+                    .warnings
+                    .iter()
+                    .map(|warning| format!("{}: {warning}", variant.name))
+            })
+            .collect(),
+        Results::Sweep(sweep) => sweep.warnings.clone(),
+    };
+    if warnings.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<div class=\"warnings\" role=\"alert\" style=\"border: 2px solid #b35900; \
+background: #fff4e5; padding: 0 1em; margin: 1em 0;\">\n<h2>Warnings</h2>\n<ul>\n",
+    );
+    for warning in &warnings {
+        let _ = writeln!(out, "<li>{}</li>", escape(warning));
+    }
+    out.push_str("</ul>\n</div>\n");
+    out
+}
+
 /// The page: a heading, the summary tables of the result, then the charts.
 pub fn page(
     dir: &Path,
@@ -96,6 +125,7 @@ Student t over replications.</p>",
         escape(&dir.display().to_string()),
         env!("CARGO_PKG_VERSION")
     );
+    out.push_str(&warnings_box(results));
     match results {
         Results::Run(variant) => {
             out.push_str("<h2>Metrics (mean over replications)</h2>\n");
@@ -113,6 +143,7 @@ Student t over replications.</p>",
             let keep = move |column: &str| {
                 column == "point"
                     || column == "replications"
+                    || column == "stable"
                     || keys.iter().any(|key| key == column)
                     || HEADLINE.map(MetricId::port).iter().any(|metric| {
                         column == metric.to_string() || column == half_width_column(metric)

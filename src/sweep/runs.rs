@@ -162,6 +162,10 @@ pub struct RunRecord {
     /// not a finite number is written as null.
     pub metrics: Vec<(MetricId, Option<f64>)>,
     pub in_port_hourly: Vec<Option<f64>>,
+    /// The point's highest offered load (see [`crate::Scenario::max_offered_load`]); `None`
+    /// when infinite.
+    #[serde(default)]
+    pub max_offered_load: Option<f64>,
     /// Why and when the run stopped at a limit, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<Stopped>,
@@ -181,6 +185,7 @@ impl RunRecord {
     ) -> Self {
         RunRecord {
             stopped: None,
+            max_offered_load: None,
             point,
             replication,
             warmup_hours,
@@ -255,8 +260,11 @@ pub fn reduce_point(info: &SweepInfo, point: u32, runs: &[&RunRecord]) -> PointR
     let per_run: Vec<Vec<Measurement>> = runs.iter().map(|record| record.metrics()).collect();
     let series: Vec<Vec<f64>> = runs.iter().map(|record| record.in_port_hourly()).collect();
     let warmup_hours = runs.first().map_or(0.0, |record| record.warmup_hours);
+    let max_offered_load = runs.first().and_then(|record| record.max_offered_load);
     PointResult {
         values: info.points[point as usize].values.clone(),
+        max_offered_load,
+        stable: Some(max_offered_load.is_some_and(|load| load < 1.0)),
         warmup: WarmupCheck::of(warmup_hours, series.iter()),
         metrics: estimates(&per_run)
             .into_iter()

@@ -564,3 +564,41 @@ fn validate_checks_a_sweep_file_whole() {
     let assert = landport().arg("validate").arg(&path).assert().success();
     assert!(stdout(&assert).contains("valid scenario 'single' with 1 stage\n"));
 }
+
+/// An unstable stage's warning is kept with the results: summary.json and report.html (one
+/// server at 10 trucks/h × 7 min: offered load 7/6); a stable run's summary.json has no
+/// warnings key at all.
+#[test]
+fn run_keeps_its_warnings_in_summary_json_and_the_report() {
+    let (dir, path) = one_desk("busy", "servers = 1", "7 min");
+    let out = dir.path().join("out");
+    landport()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "2", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["warnings"][0],
+        "stage 'desk': offered load 1.167 is at or above 1: its queue grows without bound"
+    );
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("<li>stage 'desk': offered load 1.167 is at or above 1"),
+        "{report}"
+    );
+    let (dir, path) = one_desk("calm", "servers = 2", "7 min");
+    let out = dir.path().join("out");
+    landport()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "2", "--no-plots", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(!summary.contains("\"warnings\""), "{summary}");
+}

@@ -322,7 +322,7 @@ fn sweep_output_is_the_same_on_one_thread_and_two() {
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
     assert!(
-        header.starts_with("point,stages.desk.servers,stages.xray.service.value,replications,mser5_warmup_h,dwell_mean_h,dwell_mean_h_ci95,"),
+        header.starts_with("point,stages.desk.servers,stages.xray.service.value,replications,mser5_warmup_h,max_offered_load,stable,dwell_mean_h,dwell_mean_h_ci95,"),
         "{header}"
     );
     assert_eq!(
@@ -361,4 +361,50 @@ fn the_shipped_sweep_and_variant_are_valid() {
     let variant =
         landport::scenario::load(Path::new("scenarios/variants/reformed-exit-24h.toml")).unwrap();
     assert_eq!(variant.name(), "reformed-exit-24h");
+}
+
+/// A point whose offered load is 1 or more is flagged in sweep.csv, sweep.json, on stderr and in
+/// report.html: desk load = 6 trucks/h × 0.25 h / servers, 1.5 on one server, 0.75 on two.
+#[test]
+fn unstable_points_are_flagged_in_every_result() {
+    let (dir, path) = sweep_file(
+        r#"scenario = "desks.toml"
+replications = 2
+[grid]
+"stages.desk.servers" = [1, 2]
+"#,
+    );
+    let out = dir.path().join("out");
+    let assert = Command::cargo_bin("landport")
+        .unwrap()
+        .arg("sweep")
+        .arg(&path)
+        .args(["--threads", "1", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let told = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        told.contains(
+            "warning: 1 of 2 points have a stage at an offered load of 1 or more, whose queue \
+grows without bound"
+        ) && told.contains("point 0 (stages.desk.servers = 1): 1.500"),
+        "{told}"
+    );
+    let csv = std::fs::read_to_string(out.join("sweep.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|line| line.split(',').collect()).collect();
+    let column = |name: &str| rows[0].iter().position(|c| *c == name).unwrap();
+    let (load, stable) = (column("max_offered_load"), column("stable"));
+    assert_eq!((rows[1][load], rows[1][stable]), ("1.5000", "false"));
+    assert_eq!((rows[2][load], rows[2][stable]), ("0.7500", "true"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["points"][0]["stable"], false);
+    assert_eq!(json["points"][1]["stable"], true);
+    let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains("<h2>Warnings</h2>")
+            && report.contains("point 0 (stages.desk.servers = 1): a stage at offered load 1.500"),
+        "{report}"
+    );
 }
