@@ -297,6 +297,10 @@ fn root() -> KeyPath {
 impl Checker<'_> {
     fn report(&mut self, path: &KeyPath, message: impl Into<String>) {
         let location = self.layers.locate(path);
+        let mut message = message.into();
+        if let Some(note) = self.layers.inherited_note(&location, path) {
+            message.push_str(&note);
+        }
         self.push(location, path, message);
     }
 

@@ -10,6 +10,17 @@ use super::{shown_number, units, Checker, MAX_TRACE_BYTES};
 use crate::engine::{Instant, Span};
 use crate::model::Arrivals;
 
+/// The keys of `[arrivals]` that `process` uses besides `process` and `to`; `None` for an
+/// unknown process.
+pub(super) fn process_keys(process: &str) -> Option<&'static [&'static str]> {
+    match process {
+        "poisson" => Some(&["rate", "scale"]),
+        "profile" => Some(&["unit", "hourly", "weekday_factors", "weekly", "scale"]),
+        "trace" => Some(&["file"]),
+        _ => None,
+    }
+}
+
 impl Checker<'_> {
     pub(super) fn arrivals(
         &mut self,
@@ -29,13 +40,8 @@ impl Checker<'_> {
         let Some(process) = raw.process.as_deref() else {
             return (None, entry);
         };
-        let uses: &[&str] = match process {
-            "poisson" => &["rate", "scale"],
-            "profile" => &["unit", "hourly", "weekday_factors", "weekly", "scale"],
-            "trace" => &["file"],
-            // An unknown process (reported below) may use any of them.
-            _ => RawArrivals::KEYS,
-        };
+        // An unknown process (reported below) may use any of them.
+        let uses = process_keys(process).unwrap_or(RawArrivals::KEYS);
         let given = [
             ("rate", raw.rate.is_some()),
             ("unit", raw.unit.is_some()),

@@ -2,7 +2,11 @@
 //! into one document that still knows which file and line each key came from.
 //!
 //! Merging follows one rule: tables merge key by key, at any depth; any other value (a number,
-//! a string, an array) replaces the parent's whole.
+//! a string, an array) replaces the parent's whole. Where a scenario offers alternatives, the
+//! child's choice replaces the parent's instead of adding to it: a stage's `shifts` replace its
+//! `servers` and the reverse; a law (`service`, a `travel` table) with another `dist` replaces
+//! the parent's law whole; `arrivals.process` set to another process drops the keys only the
+//! parent's process used.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -255,6 +259,50 @@ impl Layers {
             None => self.files[0].location(0),
         }
     }
+    /// For a problem at `location` in a file the scenario extends (not in the scenario's own
+    /// file, nor set by an override): where the scenario's own file comes in, so that the
+    /// message names the variant's line too and says how to change the value.
+    pub(crate) fn inherited_note(&self, location: &Location, path: &KeyPath) -> Option<String> {
+        let own = &self.files[0];
+        let overridden = self
+            .overrides
+            .iter()
+            .any(|(key, _)| path.0.starts_with(&key.0));
+        if self.files.len() < 2 || location.file == own.file || overridden {
+            return None;
+        }
+        let parent = location.file.display();
+        // An array is replaced whole: the key to set is the array's.
+        let whole = path
+            .0
+            .iter()
+            .position(|segment| matches!(segment, Segment::Index(_)))
+            .unwrap_or(path.0.len());
+        let path = KeyPath(path.0[..whole].to_vec());
+        // The variant's line when it writes the table that holds the key.
+        let holder = own
+            .locator()
+            .find(&path)
+            .filter(|&(depth, _)| depth + 1 >= path.0.len());
+        Some(match holder {
+            Some((depth, offset)) => {
+                let at = own.location(offset);
+                let table = KeyPath(path.0[..depth].to_vec());
+                format!(
+                    " (the value comes from {parent}, merged into `{table}` of {}:{}:{}: set `{path}` there to change it)",
+                    at.file.display(),
+                    at.line,
+                    at.column
+                )
+            }
+            None => format!(
+                " (the value comes from {parent}, which {} extends: set `{path}` in {} to change it)",
+                own.file.display(),
+                own.file.display()
+            ),
+        })
+    }
+
     /// The file that sets the value at `path`: file names in it are relative to its folder.
     pub(crate) fn file_of(&self, path: &KeyPath) -> PathBuf {
         self.locate(path).file
@@ -268,7 +316,7 @@ fn merge(layers: &mut [Layer]) -> Result<Layer, Problem> {
     let mut merged = root.take_document();
     for layer in children.iter_mut().rev() {
         check_removals(&merged, layer)?;
-        merge_tables(merged.as_table_mut(), layer.take_document().as_table());
+        merge_tables(merged.as_table_mut(), layer.take_document().as_table(), &[]);
     }
     merged.remove(EXTENDS);
     // The stages removed (`stages.<name> = false`) are gone from the merge.
@@ -328,8 +376,11 @@ fn check_removals(parents: &DocumentMut, layer: &Layer) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Merges `from` into `into`: tables key by key, anything else replaced whole.
-fn merge_tables(into: &mut dyn TableLike, from: &dyn TableLike) {
+/// Merges `from` into `into`, the table at `path` (its keys from the top): tables key by key,
+/// anything else replaced whole, after the child's choices among alternatives cleared the
+/// parent's (see the module's documentation).
+fn merge_tables(into: &mut dyn TableLike, from: &dyn TableLike, path: &[&str]) {
+    clear_replaced_alternatives(into, from, path);
     for (key, item) in from.iter() {
         let existing = into.get_mut(key);
         match (existing, item.as_table_like()) {
@@ -337,12 +388,58 @@ fn merge_tables(into: &mut dyn TableLike, from: &dyn TableLike) {
                 let into_table = existing
                     .as_table_like_mut()
                     .expect("checked to be table-like");
-                merge_tables(into_table, from_table);
+                let path: Vec<&str> = path.iter().copied().chain([key]).collect();
+                merge_tables(into_table, from_table, &path);
             }
             _ => {
                 into.insert(key, item.clone());
             }
         }
+    }
+}
+
+/// Removes from the parent's table `into` what the child's table `from` replaces by choosing
+/// another alternative.
+fn clear_replaced_alternatives(into: &mut dyn TableLike, from: &dyn TableLike, path: &[&str]) {
+    let text = |table: &dyn TableLike, key: &str| {
+        table.get(key).and_then(Item::as_str).map(str::to_string)
+    };
+    // A law: another distribution keeps none of the parent's parameters.
+    if let (Some(dist), Some(parent_dist)) = (text(from, "dist"), text(into, "dist")) {
+        if dist != parent_dist {
+            into.clear();
+            return;
+        }
+    }
+    match path {
+        ["stages", _] => {
+            for (chosen, replaced) in [("shifts", "servers"), ("servers", "shifts")] {
+                if from.contains_key(chosen) && !from.contains_key(replaced) {
+                    into.remove(replaced);
+                }
+            }
+        }
+        ["arrivals"] => {
+            if let (Some(process), Some(parent_process)) =
+                (text(from, "process"), text(into, "process"))
+            {
+                if process != parent_process {
+                    let keeps = super::arrivals::process_keys(&process).unwrap_or(&[]);
+                    let dropped: Vec<String> = into
+                        .iter()
+                        .map(|(key, _)| key.to_string())
+                        .filter(|key| {
+                            !["process", "to"].contains(&key.as_str())
+                                && !keeps.contains(&key.as_str())
+                        })
+                        .collect();
+                    for key in dropped {
+                        into.remove(&key);
+                    }
+                }
+            }
+        }
+        _ => {}
     }
 }
 

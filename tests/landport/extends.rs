@@ -128,7 +128,8 @@ fn errors_name_the_file_and_line_each_key_came_from() {
     assert_eq!(
         problems,
         [
-            format!("{p}:18:40: stages.xray.service.value: must be a finite duration >= 0, got \"-2 min\""),
+            format!("{p}:18:40: stages.xray.service.value: must be a finite duration >= 0, got \"-2 min\" \
+(the value comes from {p}, which {v} extends: set `stages.xray.service.value` in {v} to change it)"),
             format!("{v}:4:1: colour: unknown key `colour`, expected one of `name`, `seed`, `start`, `warmup`, `horizon`, `replications`, `limits`, `arrivals`, `stages`"),
             format!("{v}:7:11: stages.desk.servers: must be at least 1, got 0"),
         ],
@@ -233,14 +234,19 @@ fn a_variant_removes_a_stage_with_false() {
     ]);
     let scenario = scenario::load(&dir.path().join("no-xray.toml")).unwrap();
     assert_eq!(scenario.stage_names().collect::<Vec<_>>(), ["desk"]);
-    // A route to the removed stage is an error at the parent's line that names it.
-    let shown = problems(&dir.path().join("dangling.toml"));
+    // A route to the removed stage is an error at the parent's line that names it, and says
+    // what to set in the variant.
+    let dangling = dir.path().join("dangling.toml");
+    let shown = problems(&dangling);
     let parent = dir.path().join("parent.toml");
     assert_eq!(
         shown,
         [format!(
-            "{}:14:18: stages.desk.routes[0].to: no stage named \"xray\" (use \"exit\" to leave the port)",
-            parent.display()
+            "{p}:14:18: stages.desk.routes[0].to: no stage named \"xray\" (use \"exit\" to leave \
+the port) (the value comes from {p}, which {v} extends: set `stages.desk.routes` in {v} to \
+change it)",
+            p = parent.display(),
+            v = dangling.display()
         )]
     );
     // Removing a stage no parent defines is a mistake, refused at its line.
@@ -250,6 +256,119 @@ fn a_variant_removes_a_stage_with_false() {
         [format!(
             "{}:3:15: stages.xary: removes stage \"xary\", which the scenarios it extends do not define",
             misspelt.display()
+        )]
+    );
+}
+
+/// A variant may change the kind of a setting: its choice replaces the parent's instead of
+/// adding to it (shifts for servers and back, another distribution, another arrival process).
+#[test]
+fn a_variant_changes_the_kind_of_a_setting() {
+    let dir = files(&[
+        ("parent.toml", PARENT),
+        (
+            "shifts.toml",
+            r#"extends = "parent.toml"
+name = "shifts"
+[stages.desk]
+shifts = [{ from = "00:00", to = "12:00", servers = 2 }, { from = "12:00", to = "24:00", servers = 1 }]
+[stages.xray]
+service = { dist = "triangular", min = "1 min", mode = "2 min", max = "4 min" }
+[arrivals]
+process = "profile"
+unit = "trucks per hour"
+hourly = [4, 4, 4, 4, 4, 4, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 8, 8, 8, 8, 4, 4]
+"#,
+        ),
+        (
+            "back.toml",
+            r#"extends = "shifts.toml"
+name = "back"
+[stages.desk]
+servers = 4
+[stages.xray.service]
+dist = "exponential"
+mean = "3 min"
+[arrivals]
+process = "poisson"
+rate = "12 trucks per hour"
+"#,
+        ),
+    ]);
+    let shifts = resolved(&dir.path().join("shifts.toml"));
+    let desk = shifts["stages"]["desk"].as_table_like().unwrap();
+    assert!(desk.get("servers").is_none() && desk.get("shifts").is_some());
+    let xray = shifts["stages"]["xray"]["service"].as_table_like().unwrap();
+    let keys: Vec<&str> = xray.iter().map(|(key, _)| key).collect();
+    assert_eq!(
+        keys,
+        ["dist", "min", "mode", "max"],
+        "the parent's `value` is gone"
+    );
+    let arrivals = shifts["arrivals"].as_table_like().unwrap();
+    assert!(arrivals.get("rate").is_none(), "poisson's rate is gone");
+    assert_eq!(arrivals.get("to").and_then(|to| to.as_str()), Some("desk"));
+    scenario::load(&dir.path().join("shifts.toml")).expect("a valid scenario");
+
+    let back = resolved(&dir.path().join("back.toml"));
+    let desk = back["stages"]["desk"].as_table_like().unwrap();
+    assert!(desk.get("shifts").is_none());
+    assert_eq!(desk.get("servers").and_then(|s| s.as_integer()), Some(4));
+    let xray = back["stages"]["xray"]["service"].as_table_like().unwrap();
+    let keys: Vec<&str> = xray.iter().map(|(key, _)| key).collect();
+    assert_eq!(keys, ["dist", "mean"]);
+    let arrivals = back["arrivals"].as_table_like().unwrap();
+    assert!(arrivals.get("hourly").is_none() && arrivals.get("unit").is_none());
+    let back = scenario::load(&dir.path().join("back.toml")).expect("a valid scenario");
+    // The merged port is the one written out: 12 trucks/h × 0.1 h at the desk's 4 servers
+    // (open 08:00–20:00, half the week: 2 on average).
+    let desk_load = &back.offered_loads()[0];
+    assert!(
+        (desk_load.offered_load - 12.0 * 0.1 / 2.0).abs() < 1e-9,
+        "{desk_load:?}"
+    );
+}
+
+/// The same distribution keeps merging key by key: a variant changes the mean alone.
+#[test]
+fn the_same_distribution_merges_its_parameters() {
+    let dir = files(&[
+        ("parent.toml", PARENT),
+        (
+            "slower.toml",
+            "extends = \"parent.toml\"\nname = \"slower\"\n[stages.desk.service]\nmean = \"9 min\"\n",
+        ),
+    ]);
+    let merged = resolved(&dir.path().join("slower.toml"));
+    let service = merged["stages"]["desk"]["service"].as_table_like().unwrap();
+    assert_eq!(
+        service.get("dist").and_then(|d| d.as_str()),
+        Some("exponential")
+    );
+    assert_eq!(service.get("mean").and_then(|m| m.as_str()), Some("9 min"));
+}
+
+/// A problem with a parent's value inside a table the variant writes names the variant's line
+/// as well: where to set the value instead.
+#[test]
+fn an_inherited_problem_names_the_variants_table() {
+    let dir = files(&[
+        ("parent.toml", PARENT),
+        (
+            "variant.toml",
+            "extends = \"parent.toml\"\nname = \"variant\"\nstages.xray = false\n\n[stages.desk]\nservers = 3\n",
+        ),
+    ]);
+    let variant = dir.path().join("variant.toml");
+    let parent = dir.path().join("parent.toml");
+    assert_eq!(
+        problems(&variant),
+        [format!(
+            "{p}:14:18: stages.desk.routes[0].to: no stage named \"xray\" (use \"exit\" to leave \
+the port) (the value comes from {p}, merged into `stages.desk` of {v}:5:9: set \
+`stages.desk.routes` there to change it)",
+            p = parent.display(),
+            v = variant.display()
         )]
     );
 }
