@@ -171,6 +171,33 @@ write are left out.")]
         #[command(flatten)]
         style: PlotStyle,
     },
+    /// Print a scenario as landport reads it: merged with the files it extends, each value with
+    /// the file and line it came from.
+    #[command(
+        after_help = "Example:\n  landport show scenarios/variants/reformed-exit-24h.toml\n\n\
+Prints one TOML document, the scenario and every file it `extends` merged by the layering rules, \
+after each value a comment naming the file and line it came from. Saved to a file it is a \
+standalone scenario (file names in it, such as a trace's, stay relative to the files they were \
+written in)."
+    )]
+    Show {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+    },
+    /// Write a standalone, commented scenario to start from.
+    #[command(
+        after_help = "Example:\n  landport init my-port\n  landport run my-port.toml\n\n\
+Writes NAME.toml (in --dir, default the current folder; an existing file is left alone): a small \
+port with every section explained in comments, valid as written. Change it, `landport validate` it, \
+run it."
+    )]
+    Init {
+        /// The scenario's name: letters, digits, `-` and `_`; the file is NAME.toml.
+        name: String,
+        /// The folder to write NAME.toml into [default: the current folder].
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Check a scenario (and print each stage's offered load) or a sweep file (every point of
     /// it); exit 0 when valid, 2 otherwise.
     #[command(
@@ -437,6 +464,14 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             &plots,
         ),
         Command::Plot { dir, style } => plot(&dir, &style),
+        Command::Show { scenario } => {
+            let text = scenario::shown_text(&scenario).map_err(|error| match error {
+                InputError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
+                InputError::Read { .. } => anyhow::Error::new(error),
+            })?;
+            say(&text)
+        }
+        Command::Init { name, dir } => init(&name, dir),
     }
 }
 
@@ -514,6 +549,38 @@ fn warn_stopped(experiment: &Experiment) {
     for warning in table::stopped_warnings(experiment) {
         eprintln!("warning: {} {warning}", experiment.scenario);
     }
+}
+
+/// `landport init NAME`: the template with its name, written where no file is.
+fn init(name: &str, dir: Option<PathBuf>) -> anyhow::Result<()> {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        anyhow::bail!(
+            "the name `{name}` must be letters, digits, `-` and `_` (it names the file and the \
+results folder)"
+        );
+    }
+    let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    let path = dir.join(format!("{name}.toml"));
+    let text = scenario::TEMPLATE.replace("{name}", name);
+    if path.exists() {
+        anyhow::bail!("{} exists: it is left alone", path.display());
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Written whole beside it, then linked into place: never half a file, never over one.
+    let partial = dir.join(format!(".{name}.toml.partial"));
+    let written = std::fs::write(&partial, text.as_bytes())
+        .and_then(|()| std::fs::hard_link(&partial, &path));
+    let _ = std::fs::remove_file(&partial);
+    written.with_context(|| format!("writing {}", path.display()))?;
+    tell(&files_lines(std::slice::from_ref(&path)));
+    say(&format!(
+        "next: landport validate {p}\n      landport run {p}\n",
+        p = path.display()
+    ))
 }
 
 fn validate(path: PathBuf) -> anyhow::Result<()> {

@@ -257,6 +257,79 @@ impl Unchecked {
     }
 }
 
+/// The scenario `landport init NAME` writes, with `{name}` for its name: every section
+/// explained in comments, valid as it is.
+pub const TEMPLATE: &str = include_str!("scenario/template.toml");
+
+/// A scenario as landport reads it, for `landport show`: the file and the files it extends
+/// merged into one TOML document, each value followed by a comment naming the file and line it
+/// came from. Inline tables are written out as tables, so that each of their values gets its
+/// comment (an array, such as `routes`, comes whole from one file and gets one).
+pub fn shown_text(path: &Path) -> Result<String, InputError> {
+    let unchecked = Unchecked::read(path)?;
+    let layers = &unchecked.layers;
+    let mut document: toml_edit::DocumentMut = layers
+        .merged()
+        .text()
+        .parse()
+        .expect("the merge is valid TOML");
+    document.decor_mut().clear();
+    annotate(document.as_table_mut(), &KeyPath::default(), layers);
+    let files: Vec<String> = layers
+        .files()
+        .iter()
+        .map(|file| file.display().to_string())
+        .collect();
+    let mut text = format!(
+        "# {} as landport reads it{}.\n# After each value, the file and line it comes from.\n",
+        path.display(),
+        match files.len() {
+            1 => String::new(),
+            _ => format!(", merged with {}", files[1..].join(", then ")),
+        }
+    );
+    text.push_str(&document.to_string());
+    Ok(text)
+}
+
+/// Writes each value's origin after it, and inline tables (outside arrays) as tables.
+fn annotate(table: &mut toml_edit::Table, path: &KeyPath, layers: &Layers) {
+    let keys: Vec<String> = table.iter().map(|(key, _)| key.to_string()).collect();
+    for key in keys {
+        let item = table.get_mut(&key).expect("a key of the table");
+        if let Item::Value(toml_edit::Value::InlineTable(_)) = item {
+            let inline = std::mem::take(item);
+            if let Ok(inner) = inline.into_table() {
+                *item = Item::Table(inner);
+            }
+        }
+        let at = path.clone().key(&key);
+        match item {
+            Item::Table(inner) => {
+                inner.set_implicit(true);
+                inner.set_dotted(false);
+                // The files' comments would stand beside values from other files: only the
+                // origins are kept.
+                inner.decor_mut().clear();
+                inner.decor_mut().set_prefix("\n");
+                annotate(inner, &at, layers);
+            }
+            Item::Value(value) => {
+                let origin = layers.locate(&at);
+                value.decor_mut().set_suffix(format!(
+                    "   # {}:{}",
+                    origin.file.display(),
+                    origin.line
+                ));
+            }
+            _ => {}
+        }
+        if let Some(mut key) = table.key_mut(&key) {
+            key.leaf_decor_mut().clear();
+        }
+    }
+}
+
 /// The merged text of a scenario file and the files it extends, with `extends` removed: what a
 /// variant resolves to.
 pub fn resolved_text(path: &Path) -> Result<String, InputError> {

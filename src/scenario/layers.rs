@@ -216,6 +216,11 @@ impl Layers {
         }
     }
 
+    /// The files, the scenario's own first, then each file it extends in turn.
+    pub(crate) fn files(&self) -> Vec<PathBuf> {
+        self.files.iter().map(|layer| layer.file.clone()).collect()
+    }
+
     /// The merged document (of one file, that file).
     pub(crate) fn merged(&self) -> &Layer {
         self.merged.as_deref().unwrap_or(&self.files[0])

@@ -1,5 +1,7 @@
 //! The built binary: commands, exit codes, files written.
 
+use std::path::Path;
+
 use assert_cmd::Command;
 
 fn landport() -> Command {
@@ -601,4 +603,77 @@ fn run_keeps_its_warnings_in_summary_json_and_the_report() {
         .success();
     let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
     assert!(!summary.contains("\"warnings\""), "{summary}");
+}
+
+/// `show` prints the merged scenario with each value's origin; saved, it is the same scenario:
+/// the same results, byte for byte.
+#[test]
+fn show_prints_the_merged_scenario_with_origins() {
+    let variant = "scenarios/variants/reformed-exit-24h.toml";
+    let assert = landport().args(["show", variant]).assert().success();
+    let shown = stdout(&assert);
+    assert!(
+        shown.contains(&format!("name = \"reformed-exit-24h\"   # {variant}:7")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("seed = 2025   # scenarios/variants/../alashankou-legacy.toml:"),
+        "{shown}"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("shown.toml");
+    std::fs::write(&saved, &shown).unwrap();
+    let metrics = |file: &Path, out: &str| {
+        let out = dir.path().join(out);
+        landport()
+            .arg("run")
+            .arg(file)
+            .args([
+                "-n",
+                "2",
+                "--records",
+                "none",
+                "--no-plots",
+                "--quiet",
+                "--out",
+            ])
+            .arg(&out)
+            .assert()
+            .success();
+        std::fs::read(out.join("metrics.csv")).unwrap()
+    };
+    assert_eq!(metrics(Path::new(variant), "a"), metrics(&saved, "b"));
+}
+
+/// `init` writes a valid, commented scenario and never overwrites a file.
+#[test]
+fn init_writes_a_scenario_to_start_from() {
+    let dir = tempfile::tempdir().unwrap();
+    landport()
+        .args(["init", "my-port", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let path = dir.path().join("my-port.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("name = \"my-port\""), "{text}");
+    let scenario = landport::scenario::load(&path).expect("the template is valid");
+    assert_eq!(scenario.name(), "my-port");
+    let again = landport()
+        .args(["init", "my-port", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&again).contains("exists: it is left alone"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "left alone");
+    let bad = landport().args(["init", "my port"]).assert().code(2);
+    assert!(
+        stderr(&bad).contains("must be letters, digits"),
+        "{}",
+        stderr(&bad)
+    );
 }
