@@ -52,6 +52,8 @@ pub struct Scenario {
     pub(crate) entry: usize,
     pub(crate) stages: Vec<Stage>,
     pub(crate) limits: Limits,
+    /// The files it was read from, its own first, each with the FNV-1a hash of its bytes.
+    pub(crate) inputs: Vec<(std::path::PathBuf, u64)>,
 }
 
 /// Where a run stops early instead of growing without bound: at more trucks in the port, or more
@@ -201,6 +203,12 @@ impl Scenario {
     /// Offered load of every stage, from the traffic equations of the routing network.
     pub fn offered_loads(&self) -> Vec<StageLoad> {
         load::offered_loads(self)
+    }
+
+    /// The files the scenario was read from (its own first, then each file it extends), each
+    /// with the 64-bit FNV-1a hash of its bytes, for the record of a result.
+    pub fn inputs(&self) -> &[(std::path::PathBuf, u64)] {
+        &self.inputs
     }
 
     /// The highest offered load of any stage (0 without stages): at or above 1, some queue grows

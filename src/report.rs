@@ -101,6 +101,47 @@ impl Chart {
         }
     }
 
+    /// What the chart shows and how to read it, for the report page.
+    pub fn caption(&self) -> &'static str {
+        match self {
+            Chart::DwellDistribution(_) => {
+                "The share of trucks (vertical) whose time from arrival to exit fell in each band \
+of hours (horizontal), all replications pooled; dashed lines mark each variant's median (p50) \
+and 95th percentile. A long right tail is what the buffer index measures: the hours a shipper \
+must add to be sure."
+            }
+            Chart::TimeBreakdown => {
+                "Each bar splits a stage's share of the mean dwell into waiting for a server, \
+waiting while the stage is closed, service, blocked (done but no room downstream) and driving \
+on; the bars of all stages add up to the mean dwell. The longest bars are where a reform buys \
+hours."
+            }
+            Chart::Queues => {
+                "Trucks waiting at each stage, hour by hour, in the first replication; shading \
+marks the hours a stage is closed. Queues that build during closures and drain after opening \
+are opening-hours delays; a queue that keeps growing is a stage short of capacity."
+            }
+            Chart::Utilization => {
+                "The share of the servers on duty that are busy, by stage (mean over \
+replications, with its 95% interval). Near 1 the stage is the bottleneck and its queue is long; \
+a stage at an offered load of 1 or more cannot keep up at all."
+            }
+            Chart::ClearedPerDay => {
+                "Trucks leaving the port each day (and arriving, dashed), first replication, \
+warm-up shaded. Cleared below arrived for days on end means the port falls behind."
+            }
+            Chart::SweepMetric(_) => {
+                "The metric's mean at each point of the sweep against the first varied key, with \
+its 95% interval; one line for each value of the second key. Where the line turns up steeply a \
+stage reaches its capacity."
+            }
+            Chart::SweepHeatmap(_) => {
+                "The metric's mean for each combination of the two varied keys; darker is \
+higher. Read along a row or column to see what one key buys with the other held fixed."
+            }
+        }
+    }
+
     /// The charts this result has the data for.
     pub fn for_results(
         results: &Results,
@@ -265,7 +306,7 @@ pub fn plot(dir: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, ReportErr
             &dir.join(format!("{}.png", chart.stem())),
             &chart.png(&results)?,
         )?);
-        svgs.push((chart.title(&results), svg));
+        svgs.push((chart.title(&results), chart.caption(), svg));
     }
     let page = html::page(dir, &results, &svgs)?;
     written.push(write(&dir.join("report.html"), page.as_bytes())?);

@@ -514,6 +514,7 @@ names metrics, columns and the `path` column of trucks.csv)"
             entry: entry?,
             stages,
             limits,
+            inputs: self.layers.inputs(),
         })
     }
 

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -57,9 +57,20 @@ pub struct Summary<'a> {
     /// more, runs stopped at a limit, a doubtful scenario (see [`super::table::warnings`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The files the scenario was read from, its own first, with the FNV-1a hash of each.
+    #[serde(default)]
+    pub inputs: Vec<InputFile>,
     #[serde(flatten)]
     pub experiment: Cow<'a, Experiment>,
     pub offered_loads: Cow<'a, [StageLoad]>,
+}
+
+/// An input file of a result and the hash of its bytes (64-bit FNV-1a, hexadecimal): which
+/// version of the file made it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputFile {
+    pub file: PathBuf,
+    pub fnv1a_64: String,
 }
 
 pub fn write_summary(
@@ -73,6 +84,14 @@ pub fn write_summary(
         units: Cow::Borrowed(SUMMARY_UNITS),
         file: Some(Cow::Borrowed(file)),
         warnings: super::table::warnings(scenario, experiment),
+        inputs: scenario
+            .inputs()
+            .iter()
+            .map(|(file, hash)| InputFile {
+                file: file.clone(),
+                fnv1a_64: format!("{hash:016x}"),
+            })
+            .collect(),
         experiment: Cow::Borrowed(experiment),
         offered_loads: Cow::Owned(scenario.offered_loads()),
     };

@@ -302,6 +302,12 @@ pub const HEADLINE: [Quantity; 3] = [
 pub fn warnings(scenario: &Scenario, experiment: &Experiment) -> Vec<String> {
     let (_, mut warnings) = load_table(&scenario.offered_loads());
     warnings.extend(scenario.cautions().iter().map(caution_sentence));
+    if !experiment.warmup.is_long_enough() {
+        warnings.push(format!(
+            "{}: the statistics may still include the port filling up",
+            warmup_line(experiment)
+        ));
+    }
     warnings.extend(stopped_warnings(experiment));
     warnings
 }

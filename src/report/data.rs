@@ -7,11 +7,12 @@
 use std::path::{Path, PathBuf};
 
 use super::ReportError;
-use crate::experiment::{MetricId, Quantity};
+use crate::experiment::{Difference, Experiment, MetricId, Quantity};
+use crate::model::StageLoad;
 use crate::output::csv::{
     closed_column, half_width_column, queue_column, read_rows, MetricRow, WideTable,
 };
-use crate::output::json::{self, ComparisonFile, Summary, SweepFile};
+use crate::output::json::{self, ComparisonFile, InputFile, Summary, SweepFile};
 use crate::output::ReadError;
 
 pub use crate::output::csv::{DayRow, DwellBinRow as DwellBin};
@@ -34,6 +35,15 @@ pub struct VariantResults {
     pub queues: Option<Vec<QueueTrace>>,
     /// Warnings about the results, from summary.json.
     pub warnings: Vec<String>,
+    /// Everything summary.json holds of the experiment: metrics, seeds, each replication.
+    pub experiment: Experiment,
+    pub offered_loads: Vec<StageLoad>,
+    /// The scenario file as given, and every input file with its hash (empty from an older
+    /// landport).
+    pub file: Option<PathBuf>,
+    pub inputs: Vec<InputFile>,
+    /// In a comparison, the paired differences from the first variant (none for the first).
+    pub differences: Vec<Difference>,
 }
 
 impl VariantResults {
@@ -57,6 +67,8 @@ impl VariantResults {
 pub struct SweepPoint {
     pub values: Vec<String>,
     pub metrics: Vec<MetricRow>,
+    /// Every stage below an offered load of 1 (`None` from an older landport).
+    pub stable: Option<bool>,
 }
 
 impl SweepPoint {
@@ -73,12 +85,16 @@ pub struct SweepResults {
     pub points: Vec<SweepPoint>,
     /// Warnings about the results (points with a stage at an offered load of 1 or more).
     pub warnings: Vec<String>,
+    pub sweep_file: PathBuf,
+    pub scenario_file: PathBuf,
+    pub base_seed: u64,
+    pub replications: u32,
 }
 
 /// What a results folder holds.
 #[derive(Debug, Clone)]
 pub enum Results {
-    Run(VariantResults),
+    Run(Box<VariantResults>),
     /// The variants in the order they were compared; the first is the base.
     Compare(Vec<VariantResults>),
     Sweep(SweepResults),
@@ -109,12 +125,16 @@ impl Results {
             let variants = file
                 .variants
                 .iter()
-                .map(|variant| read_variant(&dir.join(variant.name.as_ref())))
-                .collect::<Result<Vec<_>, _>>()?;
+                .map(|variant| {
+                    let mut read = read_variant(&dir.join(variant.name.as_ref()))?;
+                    read.differences = variant.differences.to_vec();
+                    Ok(read)
+                })
+                .collect::<Result<Vec<_>, ReportError>>()?;
             return Ok(Results::Compare(variants));
         }
         if dir.join("metrics.csv").is_file() {
-            return read_variant(dir).map(Results::Run);
+            return read_variant(dir).map(|variant| Results::Run(Box::new(variant)));
         }
         Err(ReportError::NotResults {
             dir: dir.to_path_buf(),
@@ -125,7 +145,7 @@ impl Results {
     /// The variants whose charts are drawn (none for a sweep).
     pub fn variants(&self) -> &[VariantResults] {
         match self {
-            Results::Run(variant) => std::slice::from_ref(variant),
+            Results::Run(variant) => std::slice::from_ref(&**variant),
             Results::Compare(variants) => variants,
             Results::Sweep(_) => &[],
         }
@@ -148,6 +168,9 @@ impl Results {
 fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
     let summary: Summary<'static> = json::read(&dir.join("summary.json"))?;
     let warnings = summary.warnings;
+    let inputs = summary.inputs;
+    let file = summary.file.map(|file| file.into_owned());
+    let offered_loads = summary.offered_loads.into_owned();
     let experiment = summary.experiment.into_owned();
     let first_run = experiment.runs.first();
     let metrics_path = dir.join("metrics.csv");
@@ -158,7 +181,7 @@ fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
     });
     let queues = read_queues(&dir.join("queues.csv"), &stages)?;
     Ok(VariantResults {
-        name: experiment.scenario,
+        name: experiment.scenario.clone(),
         dir: dir.to_path_buf(),
         warmup_hours: first_run.map_or(0.0, |run| run.warmup_hours),
         horizon_hours: first_run.map_or(0.0, |run| run.horizon_hours),
@@ -168,6 +191,11 @@ fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
         daily: read_rows::<DayRow>(&dir.join("daily.csv"))?,
         queues,
         warnings,
+        experiment,
+        offered_loads,
+        file,
+        inputs,
+        differences: Vec::new(),
     })
 }
 
@@ -266,6 +294,7 @@ bound: its results depend on the run's length",
                 })
                 .collect::<Result<Vec<_>, ReadError>>()?;
             Ok(SweepPoint {
+                stable: file.points.get(row).and_then(|point| point.stable),
                 values: key_columns
                     .iter()
                     .map(|&at| table.text(row, at).to_string())
@@ -279,5 +308,9 @@ bound: its results depend on the run's length",
         keys,
         points,
         warnings,
+        sweep_file: file.sweep.into_owned(),
+        scenario_file: file.scenario.into_owned(),
+        base_seed: file.base_seed,
+        replications: file.replications,
     })
 }

@@ -4,10 +4,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::data::Results;
+use super::data::{Results, SweepResults, VariantResults};
 use super::ReportError;
-use crate::experiment::MetricId;
-use crate::output::csv::{half_width_column, WideTable};
+use crate::experiment::{MetricId, Quantity};
 use crate::output::table::HEADLINE;
 
 /// Escapes text for HTML.
@@ -23,51 +22,6 @@ fn escape(text: &str) -> String {
         }
     }
     out
-}
-
-/// A table cell: numbers to at most four decimals, text as it is.
-fn cell(text: &str) -> String {
-    match text.parse::<f64>() {
-        Ok(number) if text.contains('.') => {
-            let shown = format!("{number:.4}");
-            shown
-                .trim_end_matches('0')
-                .trim_end_matches('.')
-                .to_string()
-        }
-        _ => escape(text),
-    }
-}
-
-/// An HTML table of the columns `keep` picks from a CSV file, or a note when it is missing.
-fn csv_table(path: &Path, keep: &dyn Fn(&str) -> bool) -> Result<String, ReportError> {
-    let Some(WideTable { header, rows, .. }) = WideTable::read(path)? else {
-        return Ok(format!(
-            "<p>{} is missing.</p>\n",
-            escape(&path.display().to_string())
-        ));
-    };
-    let columns: Vec<usize> = (0..header.len()).filter(|&k| keep(&header[k])).collect();
-    let mut out = String::from("<div class=\"scroll\"><table>\n<tr>");
-    for &k in &columns {
-        let _ = write!(out, "<th>{}</th>", escape(&header[k]));
-    }
-    out.push_str("</tr>\n");
-    for row in &rows {
-        out.push_str("<tr>");
-        for &k in &columns {
-            let text = row.get(k).map_or("", String::as_str);
-            let class = if text.parse::<f64>().is_ok() {
-                " class=\"n\""
-            } else {
-                ""
-            };
-            let _ = write!(out, "<td{class}>{}</td>", cell(text));
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</table></div>\n");
-    Ok(out)
 }
 
 /// The results' warnings in a box at the top of the page; nothing when there are none.
@@ -99,69 +53,421 @@ background: #fff4e5; padding: 0 1em; margin: 1em 0;\">\n<h2>Warnings</h2>\n<ul>\
     out
 }
 
-/// The page: a heading, the summary tables of the result, then the charts.
+/// `mean ± half-width`, rounded to what the interval supports: the half-width to one
+/// significant digit (two when that digit is 1 or 2), the mean to the same decimal place; a
+/// mean without an interval (one replication) to four significant digits.
+pub(crate) fn rounded(mean: f64, half: Option<f64>) -> String {
+    if !mean.is_finite() {
+        return "–".to_string();
+    }
+    match half.filter(|half| half.is_finite()) {
+        Some(half) if half > 0.0 => {
+            let decimals = interval_decimals(half);
+            format!("{mean:.decimals$} ± {half:.decimals$}")
+        }
+        // Every replication gave the same value.
+        Some(_) => format!("{} ± 0", significant(mean, 4)),
+        None => significant(mean, 4),
+    }
+}
+
+/// The decimals that show `half` to one significant digit, two when it starts with 1 or 2.
+fn interval_decimals(half: f64) -> usize {
+    let exponent = half.log10().floor() as i32;
+    let leading = half / 10f64.powi(exponent);
+    let digits = if leading < 2.95 { 2 } else { 1 };
+    (digits - 1 - exponent).max(0) as usize
+}
+
+/// `value` to `digits` significant digits, without trailing zeros after the point.
+fn significant(value: f64, digits: i32) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let exponent = value.abs().log10().floor() as i32;
+    let decimals = (digits - 1 - exponent).max(0) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// A table from a header and rows of cells already in HTML; numbers right-aligned (`n`).
+fn table(header: &[String], rows: &[Vec<(String, bool)>]) -> String {
+    let mut out = String::from("<div class=\"wide\"><table>\n<tr>");
+    for heading in header {
+        let _ = write!(out, "<th>{heading}</th>");
+    }
+    out.push_str("</tr>\n");
+    for row in rows {
+        out.push_str("<tr>");
+        for (text, number) in row {
+            let class = if *number { " class=\"n\"" } else { "" };
+            let _ = write!(out, "<td{class}>{text}</td>");
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</table></div>\n");
+    out
+}
+
+fn text_cell(text: &str) -> (String, bool) {
+    (escape(text), false)
+}
+
+fn number_cell(text: String) -> (String, bool) {
+    (escape(&text), true)
+}
+
+/// The port-wide metrics of the variants side by side, and each variant's paired difference
+/// from the first with the change in percent.
+fn metrics_table(variants: &[VariantResults]) -> String {
+    let mut header = vec!["metric".to_string()];
+    header.extend(variants.iter().map(|v| escape(&v.name)));
+    for variant in variants.iter().skip(1) {
+        header.push(format!("Δ {}", escape(&variant.name)));
+        header.push(format!("change, {}", escape(&variant.name)));
+    }
+    let mut rows = Vec::new();
+    for quantity in Quantity::PORT {
+        let id = MetricId::port(quantity);
+        let mut row = vec![text_cell(&id.label())];
+        for variant in variants {
+            let cell = variant.experiment.metric(&id).map_or_else(
+                || "–".to_string(),
+                |metric| rounded(metric.estimate.mean, metric.estimate.half_width),
+            );
+            row.push(number_cell(cell));
+        }
+        let base = variants[0].experiment.metric(&id);
+        for variant in variants.iter().skip(1) {
+            let difference = variant.differences.iter().find(|d| d.id == id);
+            row.push(number_cell(difference.map_or_else(
+                || "–".to_string(),
+                |d| rounded(d.estimate.mean, d.estimate.half_width),
+            )));
+            let change = match (difference, base) {
+                (Some(d), Some(base)) if base.estimate.mean != 0.0 => {
+                    let scale = 100.0 / base.estimate.mean.abs();
+                    let half = d.estimate.half_width.map(|half| half * scale);
+                    format!("{}%", rounded(d.estimate.mean * scale, half))
+                }
+                _ => "–".to_string(),
+            };
+            row.push(number_cell(change));
+        }
+        rows.push(row);
+    }
+    table(&header, &rows)
+}
+
+/// Each stage's offered load, mean wait, utilization and longest queue, for each variant.
+fn stages_table(variants: &[VariantResults]) -> String {
+    let several = variants.len() > 1;
+    let mut header = Vec::new();
+    if several {
+        header.push("variant".to_string());
+    }
+    header.extend(
+        [
+            "stage",
+            "offered load",
+            "mean wait (h)",
+            "utilization",
+            "longest queue (trucks)",
+        ]
+        .map(String::from),
+    );
+    let mut rows = Vec::new();
+    for variant in variants {
+        for stage in &variant.stages {
+            let mut row = Vec::new();
+            if several {
+                row.push(text_cell(&variant.name));
+            }
+            row.push(text_cell(stage));
+            let load = variant
+                .offered_loads
+                .iter()
+                .find(|load| load.stage == *stage)
+                .map_or_else(
+                    || "–".to_string(),
+                    |load| format!("{:.3}", load.offered_load),
+                );
+            row.push(number_cell(load));
+            for quantity in Quantity::STAGE {
+                let id = MetricId::stage(stage, quantity);
+                row.push(number_cell(variant.experiment.metric(&id).map_or_else(
+                    || "–".to_string(),
+                    |metric| rounded(metric.estimate.mean, metric.estimate.half_width),
+                )));
+            }
+            rows.push(row);
+        }
+    }
+    table(&header, &rows)
+}
+
+/// Where the time goes: hours per truck at each stage in each part, and the total.
+fn breakdown_table(variants: &[VariantResults]) -> String {
+    let several = variants.len() > 1;
+    let mut header = Vec::new();
+    if several {
+        header.push("variant".to_string());
+    }
+    header.push("stage".to_string());
+    header.extend(Quantity::TIME_PARTS.map(|part| part.heading().to_string()));
+    header.push("total".to_string());
+    let mut rows = Vec::new();
+    for variant in variants {
+        let mut dwell = 0.0;
+        for stage in &variant.stages {
+            let mut row = Vec::new();
+            if several {
+                row.push(text_cell(&variant.name));
+            }
+            row.push(text_cell(stage));
+            let parts: Vec<f64> = Quantity::TIME_PARTS
+                .iter()
+                .map(|&part| variant.mean(&MetricId::stage(stage, part)))
+                .collect();
+            let total: f64 = parts.iter().sum();
+            dwell += total;
+            for part in parts.iter().chain([&total]) {
+                row.push(number_cell(format!("{part:.3}")));
+            }
+            rows.push(row);
+        }
+        let mut row = Vec::new();
+        if several {
+            row.push(text_cell(&variant.name));
+        }
+        row.push((
+            "<strong>all stages (= mean dwell)</strong>".to_string(),
+            false,
+        ));
+        row.extend((0..Quantity::TIME_PARTS.len()).map(|_| (String::new(), false)));
+        row.push((format!("<strong>{dwell:.3}</strong>"), true));
+        rows.push(row);
+    }
+    table(&header, &rows)
+}
+
+/// What made the results: input files with their hashes, seeds, replications, the command that
+/// makes them again.
+fn inputs_list(variants: &[VariantResults], compare: bool) -> String {
+    let mut out = String::from("<ul>\n");
+    for variant in variants {
+        let experiment = &variant.experiment;
+        let files: Vec<String> = variant
+            .inputs
+            .iter()
+            .map(|input| {
+                format!(
+                    "<code>{}</code> (FNV-1a <code>{}</code>)",
+                    escape(&input.file.display().to_string()),
+                    escape(&input.fnv1a_64)
+                )
+            })
+            .collect();
+        let files = if files.is_empty() {
+            variant.file.as_ref().map_or_else(
+                || "not recorded".to_string(),
+                |file| format!("<code>{}</code>", escape(&file.display().to_string())),
+            )
+        } else {
+            files.join(", extending ")
+        };
+        let _ =
+            writeln!(
+            out,
+            "<li>{}: {files}; base seed {}, {} replication{} (replication <i>i</i> seeded from \
+the base seed and <i>i</i>), warm-up {:.0} h, horizon {:.0} h</li>",
+            escape(&variant.name),
+            experiment.base_seed,
+            experiment.replications,
+            if experiment.replications == 1 { "" } else { "s" },
+            variant.warmup_hours,
+            variant.horizon_hours
+        );
+    }
+    let first = &variants[0].experiment;
+    let scenario_files: Vec<String> = variants
+        .iter()
+        .map(|variant| {
+            variant
+                .file
+                .as_ref()
+                .map_or_else(|| variant.name.clone(), |f| f.display().to_string())
+        })
+        .collect();
+    let command = if compare {
+        format!(
+            "landport compare {} --seed {} --replications {}",
+            scenario_files.join(" "),
+            first.base_seed,
+            first.replications
+        )
+    } else if first.first_replication > 0 || (first.replications == 1 && first.seeds.len() == 1) {
+        format!(
+            "landport run {} --seed {} --replication {}",
+            scenario_files[0], first.base_seed, first.first_replication
+        )
+    } else {
+        format!(
+            "landport run {} --seed {} --replications {}",
+            scenario_files[0], first.base_seed, first.replications
+        )
+    };
+    let _ = writeln!(
+        out,
+        "<li>the same results again (on any number of threads): <code>{}</code></li>\n</ul>",
+        escape(&command)
+    );
+    out
+}
+
+/// The sweep's points: the varied values, whether the point is stable, the headline metrics.
+fn sweep_table(sweep: &SweepResults) -> String {
+    let mut header = vec!["point".to_string()];
+    header.extend(sweep.keys.iter().map(|key| {
+        format!(
+            "<span title=\"{}\">{}</span>",
+            escape(key),
+            escape(super::series::short_key(key))
+        )
+    }));
+    header.push("stable".to_string());
+    let metrics = HEADLINE.map(MetricId::port);
+    header.extend(metrics.iter().map(|metric| escape(&metric.label())));
+    let rows: Vec<Vec<(String, bool)>> = sweep
+        .points
+        .iter()
+        .enumerate()
+        .map(|(k, point)| {
+            let mut row = vec![number_cell(k.to_string())];
+            row.extend(point.values.iter().map(|value| number_cell(value.clone())));
+            row.push(text_cell(match point.stable {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "–",
+            }));
+            for metric in &metrics {
+                row.push(number_cell(point.metric(metric).map_or_else(
+                    || "–".to_string(),
+                    |row| rounded(row.mean, row.ci95_half_width),
+                )));
+            }
+            row
+        })
+        .collect();
+    table(&header, &rows)
+}
+
+/// The page: a heading, warnings, the results as tables people read, the inputs, then the
+/// charts with captions.
 pub fn page(
     dir: &Path,
     results: &Results,
-    charts: &[(String, String)],
+    charts: &[(String, &str, String)],
 ) -> Result<String, ReportError> {
     let title = format!("landport: {}", results.title());
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{}</title>\n\
-<style>\nbody {{ font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 2em auto; max-width: 1240px; color: #222; }}\n\
-table {{ border-collapse: collapse; font-size: 0.85em; }}\nth, td {{ border: 1px solid #ccc; padding: 0.2em 0.5em; }}\n\
-th {{ background: #f2f2f2; }}\ntd.n {{ text-align: right; font-variant-numeric: tabular-nums; }}\n\
-.scroll {{ overflow-x: auto; max-height: 40em; overflow-y: auto; }}\nfigure {{ margin: 2em 0; }}\n\
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n\
+<style>\nbody {{ font-family: 'DejaVu Sans', Verdana, sans-serif; margin: 2em auto; max-width: 1180px; padding: 0 1em; color: #222; line-height: 1.4; }}\n\
+table {{ border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1em; }}\nth, td {{ border: 1px solid #ccc; padding: 0.2em 0.5em; }}\n\
+th {{ background: #f2f2f2; text-align: left; }}\ntd.n {{ text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }}\n\
+.wide {{ max-width: 100%; overflow-x: auto; }}\nfigure {{ margin: 2em 0; }}\nfigcaption {{ max-width: 60em; }}\n\
 svg {{ max-width: 100%; height: auto; }}\n</style>\n</head>\n<body>\n<h1>{}</h1>\n",
         escape(&title),
         escape(&title)
     );
     let _ = writeln!(
         out,
-        "<p>Results in <code>{}</code>, written by landport {}. Times are in hours; intervals are 95% \
-Student t over replications.</p>",
+        "<p>Results in <code>{}</code>, written by landport {}. Times are in hours. A figure \
+<i>m</i> ± <i>h</i> is the mean over replications with the half-width of its 95% Student t \
+interval, rounded to what the interval supports; every digit is in the CSV files beside this \
+page.</p>",
         escape(&dir.display().to_string()),
         env!("CARGO_PKG_VERSION")
     );
     out.push_str(&warnings_box(results));
     match results {
         Results::Run(variant) => {
-            out.push_str("<h2>Metrics (mean over replications)</h2>\n");
-            out.push_str(&csv_table(&variant.dir.join("metrics.csv"), &|_| true)?);
+            let variants = std::slice::from_ref(&**variant);
+            out.push_str("<h2>Results</h2>\n");
+            out.push_str(&metrics_table(variants));
+            out.push_str("<h2>Stages</h2>\n<p>Offered load: trucks arriving × mean service ÷ mean servers on duty; at 1 or more the queue grows without bound.</p>\n");
+            out.push_str(&stages_table(variants));
+            out.push_str("<h2>Where the time goes</h2>\n<p>Hours per truck at each stage, means over replications; the stages add up to the mean dwell.</p>\n");
+            out.push_str(&breakdown_table(variants));
+            out.push_str("<h2>Inputs</h2>\n");
+            out.push_str(&inputs_list(variants, false));
         }
-        Results::Compare(_) => {
+        Results::Compare(variants) => {
             out.push_str(
-                "<h2>Comparison (differences paired by replication seed, variant minus the first)</h2>\n",
+                "<h2>Comparison</h2>\n<p>Each variant's mean; Δ is its difference from the first \
+variant, paired replication by replication (common random numbers), with the interval of the \
+difference; change is Δ relative to the first variant's mean.</p>\n",
             );
-            out.push_str(&csv_table(&dir.join("compare.csv"), &|_| true)?);
+            out.push_str(&metrics_table(variants));
+            out.push_str("<h2>Stages</h2>\n<p>Offered load: trucks arriving × mean service ÷ mean servers on duty; at 1 or more the queue grows without bound.</p>\n");
+            out.push_str(&stages_table(variants));
+            out.push_str("<h2>Where the time goes</h2>\n<p>Hours per truck at each stage, means over replications; the stages add up to the mean dwell.</p>\n");
+            out.push_str(&breakdown_table(variants));
+            out.push_str("<h2>Inputs</h2>\n");
+            out.push_str(&inputs_list(variants, true));
         }
         Results::Sweep(sweep) => {
-            out.push_str("<h2>Sweep points (main metrics; every metric is in sweep.csv)</h2>\n");
-            let keys = sweep.keys.clone();
-            let keep = move |column: &str| {
-                column == "point"
-                    || column == "replications"
-                    || column == "stable"
-                    || keys.iter().any(|key| key == column)
-                    || HEADLINE.map(MetricId::port).iter().any(|metric| {
-                        column == metric.to_string() || column == half_width_column(metric)
-                    })
-            };
-            out.push_str(&csv_table(&dir.join("sweep.csv"), &keep)?);
+            out.push_str("<h2>Sweep points</h2>\n<p>The main metrics at each point, mean ± the half-width of its 95% interval; every metric, to every digit, is in sweep.csv. A point is not stable where a stage is at an offered load of 1 or more: its queue grows for as long as the run lasts.</p>\n");
+            out.push_str(&sweep_table(sweep));
+            let _ = writeln!(
+                out,
+                "<h2>Inputs</h2>\n<ul>\n<li>sweep file <code>{}</code> over scenario <code>{}</code>; \
+base seed {}, {} replications a point, the same seeds at every point</li>\n\
+<li>the same results again (on any number of threads): <code>landport sweep {}</code></li>\n</ul>",
+                escape(&sweep.sweep_file.display().to_string()),
+                escape(&sweep.scenario_file.display().to_string()),
+                sweep.base_seed,
+                sweep.replications,
+                escape(&sweep.sweep_file.display().to_string())
+            );
         }
     }
     out.push_str("<h2>Charts</h2>\n");
-    for (title, svg) in charts {
+    for (title, caption, svg) in charts {
         // The SVG document without its XML declaration, inline.
         let body = svg.find("<svg").map_or(svg.as_str(), |at| &svg[at..]);
         let _ = write!(
             out,
-            "<figure>\n{body}\n<figcaption>{}</figcaption>\n</figure>\n",
-            escape(title)
+            "<figure aria-label=\"{}\">\n{body}\n<figcaption>{}</figcaption>\n</figure>\n",
+            escape(title),
+            escape(caption)
         );
     }
     out.push_str("</body>\n</html>\n");
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_are_rounded_to_what_their_interval_supports() {
+        assert_eq!(rounded(72.514, Some(0.52)), "72.5 ± 0.5");
+        assert_eq!(rounded(4.7283, Some(0.0213)), "4.728 ± 0.021");
+        assert_eq!(rounded(111.3, Some(8.6)), "111 ± 9");
+        assert_eq!(rounded(-67.79, Some(0.51)), "-67.8 ± 0.5");
+        assert_eq!(rounded(1305.2, Some(74.0)), "1305 ± 74");
+        assert_eq!(rounded(0.0, Some(0.0)), "0 ± 0");
+        assert_eq!(rounded(3.0, Some(0.0)), "3 ± 0");
+        assert_eq!(rounded(12.3456, None), "12.35");
+        assert_eq!(rounded(f64::NAN, Some(1.0)), "–");
+    }
 }

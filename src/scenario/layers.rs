@@ -216,6 +216,17 @@ impl Layers {
         }
     }
 
+    /// Each file with the FNV-1a hash of its text, the scenario's own first.
+    pub(crate) fn inputs(&self) -> Vec<(PathBuf, u64)> {
+        self.files
+            .iter()
+            .map(|layer| {
+                let hash = crate::engine::fnv1a(layer.text.bytes());
+                (layer.file.clone(), hash)
+            })
+            .collect()
+    }
+
     /// The files, the scenario's own first, then each file it extends in turn.
     pub(crate) fn files(&self) -> Vec<PathBuf> {
         self.files.iter().map(|layer| layer.file.clone()).collect()

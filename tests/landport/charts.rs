@@ -223,7 +223,11 @@ fn every_chart_is_a_png_and_an_svg_with_its_title_and_axis_labels() {
         let page = fs::read_to_string(dir.join("report.html")).unwrap();
         assert_eq!(page.matches("<svg").count(), charts, "{}", dir.display());
         assert!(!page.contains("<script"), "no JavaScript");
-        assert!(page.contains("<table>") && page.contains("dwell_mean_h"));
+        assert!(page.contains("<table>") && page.contains("mean dwell time (h)"));
+        // Tables people read: no raw CSV columns.
+        for raw in ["ci95_half_width", "difference_ci95_low", "dwell_mean_h"] {
+            assert!(!page.contains(raw), "{raw} in {}", dir.display());
+        }
     }
 }
 
