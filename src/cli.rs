@@ -294,6 +294,10 @@ struct PlotStyle {
     /// A sweep metric to draw (repeatable) [default: dwell_mean_h, dwell_p95_h, cleared_per_day].
     #[arg(long = "metric", value_name = "NAME")]
     metrics: Vec<String>,
+    /// Where the time goes with each variant's panel on its own hours scale [default: one scale
+    /// for all, so that the same hours are the same length in every panel].
+    #[arg(long)]
+    independent_scales: bool,
 }
 
 /// The time axis of dwell-time charts, as `--time-axis` spells it.
@@ -321,6 +325,7 @@ impl PlotStyle {
         PlotOptions {
             time_axis: self.time_axis.into(),
             metrics: self.metrics.clone(),
+            independent_scales: self.independent_scales,
         }
     }
 }

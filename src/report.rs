@@ -27,6 +27,9 @@ pub struct PlotOptions {
     pub time_axis: TimeAxis,
     /// Sweep metrics to draw; empty for the defaults (mean and p95 dwell, trucks cleared a day).
     pub metrics: Vec<String>,
+    /// Where the time goes with each variant's panel on its own scale (default: one scale, so
+    /// that the same hours are the same length in every panel).
+    pub independent_scales: bool,
 }
 
 /// A results folder that cannot be read, or a chart that cannot be drawn or written.
@@ -58,7 +61,10 @@ pub const MAX_SWEEP_POINTS: usize = 10_000;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Chart {
     DwellDistribution(TimeAxis),
-    TimeBreakdown,
+    /// Where the time goes; `shared`: every panel on one hours scale.
+    TimeBreakdown {
+        shared: bool,
+    },
     Queues,
     Utilization,
     ClearedPerDay,
@@ -71,7 +77,7 @@ impl Chart {
     pub fn stem(&self) -> String {
         match self {
             Chart::DwellDistribution(_) => "dwell-distribution".into(),
-            Chart::TimeBreakdown => "time-breakdown".into(),
+            Chart::TimeBreakdown { .. } => "time-breakdown".into(),
             Chart::Queues => "queues".into(),
             Chart::Utilization => "utilization".into(),
             Chart::ClearedPerDay => "cleared-per-day".into(),
@@ -84,7 +90,7 @@ impl Chart {
         let name = results.title();
         match (self, results) {
             (Chart::DwellDistribution(_), _) => format!("Dwell time, arrival to exit: {name}"),
-            (Chart::TimeBreakdown, _) => format!("Where the time goes, by stage: {name}"),
+            (Chart::TimeBreakdown { .. }, _) => format!("Where the time goes, by stage: {name}"),
             (Chart::Queues, _) => format!("Trucks waiting, first replication: {name}"),
             (Chart::Utilization, _) => format!("Utilization by stage: {name}"),
             (Chart::ClearedPerDay, _) => format!("Trucks cleared per day: {name}"),
@@ -110,7 +116,7 @@ of hours (horizontal), all replications pooled; dashed lines mark each variant's
 and 95th percentile. A long right tail is what the buffer index measures: the hours a shipper \
 must add to be sure."
             }
-            Chart::TimeBreakdown => {
+            Chart::TimeBreakdown { .. } => {
                 "Each bar splits a stage's share of the mean dwell into waiting for a server, \
 waiting while the stage is closed, service, blocked (done but no room downstream) and driving \
 on; the bars of all stages add up to the mean dwell. The longest bars are where a reform buys \
@@ -136,8 +142,9 @@ its 95% interval; one line for each value of the second key. Where the line turn
 stage reaches its capacity."
             }
             Chart::SweepHeatmap(_) => {
-                "The metric's mean for each combination of the two varied keys; darker is \
-higher. Read along a row or column to see what one key buys with the other held fixed."
+                "The metric's mean for each combination of the two varied keys, coloured from \
+dark purple (lowest) to yellow (highest) as the colour bar shows. Read along a row or column to \
+see what one key buys with the other held fixed."
             }
         }
     }
@@ -200,7 +207,9 @@ higher. Read along a row or column to see what one key buys with the other held 
                 options.time_axis.resolve(variants),
             ));
         }
-        charts.push(Chart::TimeBreakdown);
+        charts.push(Chart::TimeBreakdown {
+            shared: !options.independent_scales,
+        });
         if variants.iter().any(|variant| variant.queues.is_some()) {
             charts.push(Chart::Queues);
         }
@@ -223,7 +232,9 @@ higher. Read along a row or column to see what one key buys with the other held 
             (Chart::DwellDistribution(axis), _) => {
                 draw::dwell_distribution(root, &title, variants, *axis)?
             }
-            (Chart::TimeBreakdown, _) => draw::time_breakdown(root, &title, variants)?,
+            (Chart::TimeBreakdown { shared }, _) => {
+                draw::time_breakdown(root, &title, variants, *shared)?
+            }
             (Chart::Queues, _) => draw::queues(root, &title, variants)?,
             (Chart::Utilization, _) => draw::utilization(root, &title, variants)?,
             (Chart::ClearedPerDay, _) => draw::cleared_per_day(root, &title, variants)?,
@@ -323,7 +334,7 @@ mod tests {
         let metric = MetricId::port(crate::experiment::Quantity::DwellP95);
         let charts = [
             Chart::DwellDistribution(TimeAxis::Log),
-            Chart::TimeBreakdown,
+            Chart::TimeBreakdown { shared: true },
             Chart::Queues,
             Chart::Utilization,
             Chart::ClearedPerDay,

@@ -192,8 +192,10 @@ pub fn dwell_distribution<DB: DrawingBackend>(
     let to_x = |hours: f64| if log { hours.max(1e-6).log10() } else { hours };
     let (x_low, x_high) = if log {
         let low = quantile(0.001, f64::min, f64::INFINITY) / 1.5;
-        let high = quantile(0.999, f64::max, 0.0) * 1.5;
-        (low.log10().floor(), high.log10().ceil())
+        // The axis ends near the data (the next 1-2-5 step above its 99.9th percentile), not
+        // at the next power of ten, which can be five times further.
+        let high = nice_upper(quantile(0.999, f64::max, 0.0) * 1.15);
+        (low.log10().floor(), high.log10())
     } else {
         (0.0, nice_upper(quantile(0.995, f64::max, 0.0) * 1.05))
     };
@@ -233,7 +235,7 @@ pub fn dwell_distribution<DB: DrawingBackend>(
     };
     // A tick at each power of ten on a logarithmic axis.
     let x_labels = if log {
-        (x_high - x_low) as usize + 1
+        (x_high.floor() - x_low) as usize + 1
     } else {
         11
     };
@@ -328,30 +330,50 @@ pub fn dwell_distribution<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The mean hours per truck of each stage of `variant` in each part of where the time goes.
+fn time_parts(variant: &VariantResults) -> Vec<Vec<f64>> {
+    variant
+        .stages
+        .iter()
+        .map(|stage| {
+            Quantity::TIME_PARTS
+                .iter()
+                .map(|&part| variant.mean(&MetricId::stage(stage, part)))
+                .collect()
+        })
+        .collect()
+}
+
+/// The longest stage total of the variants' time parts.
+fn widest_stage(parts: &[Vec<f64>]) -> f64 {
+    parts
+        .iter()
+        .map(|stage| stage.iter().sum::<f64>())
+        .fold(0.0, f64::max)
+}
+
 /// Chart 2: where the time goes: one panel per variant, a stacked bar per stage of the mean
-/// hours per truck in each part (each panel on its own scale).
+/// hours per truck in each part; `shared`: every panel on the scale of the longest bar of all,
+/// so that the same hours are the same length in each (else each on its own scale).
 pub fn time_breakdown<DB: DrawingBackend>(
     root: &Area<DB>,
     title: &str,
     variants: &[VariantResults],
+    shared: bool,
 ) -> Drawn<DB> {
     let body = root.titled(title, text_style(TITLE))?;
     let panels = body.split_evenly((1, variants.len().max(1)));
+    let widest_of_all = variants
+        .iter()
+        .map(|variant| widest_stage(&time_parts(variant)))
+        .fold(0.0, f64::max);
     for (index, (variant, panel)) in variants.iter().zip(&panels).enumerate() {
-        let parts: Vec<Vec<f64>> = variant
-            .stages
-            .iter()
-            .map(|stage| {
-                Quantity::TIME_PARTS
-                    .iter()
-                    .map(|&part| variant.mean(&MetricId::stage(stage, part)))
-                    .collect()
-            })
-            .collect();
-        let widest = parts
-            .iter()
-            .map(|stage| stage.iter().sum::<f64>())
-            .fold(0.0, f64::max);
+        let parts = time_parts(variant);
+        let widest = if shared {
+            widest_of_all
+        } else {
+            widest_stage(&parts)
+        };
         let stages = variant.stages.len().max(1);
         let row = |k: usize| (stages - 1 - k) as f64;
         let mut chart = ChartBuilder::on(panel)
@@ -418,18 +440,39 @@ fn all_stages(variants: &[VariantResults]) -> Vec<String> {
     stages
 }
 
-/// Chart 3: trucks waiting at each stage over the first replication (hourly averages), hours in
-/// which a stage was closed for at least half the hour shaded in the variant's colour.
+/// The queue scale of a panel: linear, or `log10(1 + trucks)` when the variants' queues are
+/// so far apart (10 times or more) that the smaller would be a flat line at the bottom.
+#[derive(Clone, Copy)]
+struct QueueScale {
+    log: bool,
+}
+
+impl QueueScale {
+    fn y(self, trucks: f64) -> f64 {
+        if self.log {
+            (1.0 + trucks.max(0.0)).log10()
+        } else {
+            trucks
+        }
+    }
+}
+
+/// Chart 3: trucks waiting at each stage, hour by hour, in the first replication; one panel per
+/// stage, variants overlaid. Each variant's closed hours are a strip of its colour under the
+/// panel's axis (so that shadings never mix); the legend has a row of its own above the panels;
+/// a panel whose variants' queues differ 10 times or more is on a log(1 + trucks) scale.
 pub fn queues<DB: DrawingBackend>(
     root: &Area<DB>,
     title: &str,
     variants: &[VariantResults],
 ) -> Drawn<DB> {
     let body = root.titled(title, text_style(TITLE))?;
+    let (legend_row, grid) = body.split_vertically(34);
+    queue_legend(&legend_row, variants)?;
     let stages = all_stages(variants);
     let columns = if stages.len() > 3 { 2 } else { 1 };
     let rows = stages.len().div_ceil(columns).max(1);
-    let panels = body.split_evenly((rows, columns));
+    let panels = grid.split_evenly((rows, columns));
     let end_days = variants
         .iter()
         .map(|variant| (variant.warmup_hours + variant.horizon_hours) / 24.0)
@@ -447,30 +490,81 @@ pub fn queues<DB: DrawingBackend>(
                 Some((index, trace))
             })
             .collect();
-        let top = traces
+        let peaks: Vec<f64> = traces
             .iter()
-            .flat_map(|(_, trace)| trace.queue.iter().copied())
-            .fold(0.0, f64::max);
-        let mut chart = ChartBuilder::on(panel)
-            .caption(stage, text_style(LABEL + 2))
-            .margin(6)
-            .x_label_area_size(if k + columns >= stages.len() { 42 } else { 22 })
-            .y_label_area_size(70)
-            .build_cartesian_2d(0.0..end_days, 0.0..nice_upper(top.max(1.0) * 1.1))?;
+            .map(|(_, trace)| trace.queue.iter().copied().fold(0.0, f64::max))
+            .collect();
+        let top = peaks.iter().copied().fold(0.0, f64::max);
+        let lowest_peak = peaks.iter().copied().fold(f64::INFINITY, f64::min);
+        let scale = QueueScale {
+            log: peaks.len() > 1 && top >= 10.0 * lowest_peak.max(0.5),
+        };
+        let upper = if scale.log {
+            scale.y(top.max(1.0)).ceil().max(1.0)
+        } else {
+            nice_upper(top.max(1.0) * 1.1)
+        };
+        // A strip per variant under zero for its closed hours.
+        let strip = upper * 0.06;
+        let lower = -strip * traces.len() as f64;
         let last_row = k + columns >= stages.len();
-        mesh(&mut chart, LABEL, LABEL - 2)
-            .x_label_formatter(&tick)
-            .y_label_formatter(&tick)
+        let mut chart = ChartBuilder::on(panel)
+            .caption(
+                if scale.log {
+                    format!("{stage} (log scale)")
+                } else {
+                    stage.clone()
+                },
+                text_style(LABEL + 2),
+            )
+            .margin(6)
+            .x_label_area_size(if last_row { 42 } else { 22 })
+            .y_label_area_size(70)
+            .build_cartesian_2d(0.0..end_days, lower..upper)?;
+        let mut mesh = mesh(&mut chart, LABEL, LABEL - 2);
+        mesh.x_label_formatter(&tick)
             .x_desc(if last_row {
                 "simulated time (days)"
             } else {
                 ""
             })
-            .y_desc("trucks waiting")
-            .y_labels(4)
-            .draw()?;
-        for (index, trace) in &traces {
-            let shade = colour(*index).mix(0.15);
+            .y_desc("trucks waiting");
+        if scale.log {
+            mesh.y_labels(0).disable_y_mesh().draw()?;
+            // 0 has its grid line but no label: it would touch the label of 1.
+            let mut trucks = 1.0;
+            let mut ticks = vec![0.0];
+            while scale.y(trucks) <= upper + 1e-9 {
+                ticks.push(trucks);
+                trucks *= 10.0;
+            }
+            for trucks in ticks {
+                let y = scale.y(trucks);
+                chart.draw_series(LineSeries::new(
+                    [(0.0, y), (end_days, y)],
+                    BLACK.mix(0.15).stroke_width(1),
+                ))?;
+                if trucks == 0.0 {
+                    continue;
+                }
+                let at = chart.backend_coord(&(0.0, y));
+                root.draw(&Text::new(
+                    tick(&trucks),
+                    (at.0 - 6, at.1),
+                    text_style(LABEL - 2).pos(Pos::new(HPos::Right, VPos::Center)),
+                ))?;
+            }
+        } else {
+            mesh.y_label_formatter(&|y: &f64| if *y < 0.0 { String::new() } else { tick(y) })
+                .y_labels(4)
+                .draw()?;
+        }
+        for (strip_index, (index, trace)) in traces.iter().enumerate() {
+            let shade = colour(*index).mix(0.45);
+            let (bottom, strip_top) = (
+                lower + strip * strip_index as f64,
+                lower + strip * (strip_index + 1) as f64,
+            );
             let mut hour = 0;
             while hour < trace.closed.len() {
                 if trace.closed[hour] < 0.5 {
@@ -483,8 +577,8 @@ pub fn queues<DB: DrawingBackend>(
                 }
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [
-                        (start as f64 / 24.0, 0.0),
-                        (hour as f64 / 24.0, nice_upper(top.max(1.0) * 1.1)),
+                        (start as f64 / 24.0, bottom),
+                        (hour as f64 / 24.0, strip_top - strip * 0.15),
                     ],
                     shade.filled(),
                 )))?;
@@ -492,10 +586,7 @@ pub fn queues<DB: DrawingBackend>(
         }
         let warmup_days = variants.first().map_or(0.0, |v| v.warmup_hours / 24.0);
         chart.draw_series(DashedLineSeries::new(
-            [
-                (warmup_days, 0.0),
-                (warmup_days, nice_upper(top.max(1.0) * 1.1)),
-            ],
+            [(warmup_days, lower), (warmup_days, upper)],
             5,
             4,
             BLACK.mix(0.5).stroke_width(1),
@@ -506,30 +597,42 @@ pub fn queues<DB: DrawingBackend>(
                 .queue
                 .iter()
                 .enumerate()
-                .map(|(hour, waiting)| ((hour as f64 + 0.5) / 24.0, *waiting));
+                .map(|(hour, waiting)| ((hour as f64 + 0.5) / 24.0, scale.y(*waiting)));
             // Thin lines: thick joins overshoot on hour-long spikes.
-            let series = chart.draw_series(LineSeries::new(points, colour.stroke_width(1)))?;
-            if k == 0 {
-                series
-                    .label(variants[*index].name.clone())
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3))
-                    });
-            }
-        }
-        if k == 0 {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, 0.0), (0.0, 0.0)],
-                    colour(0).mix(0.15).filled(),
-                )))?
-                .label("closed (shaded); dashed: end of warm-up")
-                .legend(|(x, y)| {
-                    Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour(0).mix(0.25).filled())
-                });
-            legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND - 2)?;
+            chart.draw_series(LineSeries::new(points, colour.stroke_width(1)))?;
         }
     }
+    Ok(())
+}
+
+/// The queues chart's legend, in a row of its own: each variant's line and closed strip, and the
+/// end of the warm-up.
+fn queue_legend<DB: DrawingBackend>(row: &Area<DB>, variants: &[VariantResults]) -> Drawn<DB> {
+    let style = text_style(LEGEND - 2).pos(Pos::new(HPos::Left, VPos::Center));
+    let y = 17;
+    let mut x = 80;
+    for (index, variant) in variants.iter().enumerate() {
+        let colour = colour(index);
+        row.draw(&PathElement::new(
+            [(x, y), (x + 22, y)],
+            colour.stroke_width(3),
+        ))?;
+        row.draw(&Rectangle::new(
+            [(x + 30, y - 6), (x + 52, y + 6)],
+            colour.mix(0.45).filled(),
+        ))?;
+        let text = format!("{}: waiting, closed (strip under the axis)", variant.name);
+        row.draw(&Text::new(text.clone(), (x + 58, y), style.clone()))?;
+        let (width, _) = row
+            .estimate_text_size(&text, &style)
+            .unwrap_or((8 * text.len() as u32, 0));
+        x += 58 + width as i32 + 28;
+    }
+    row.draw(&PathElement::new(
+        [(x, y), (x + 22, y)],
+        BLACK.mix(0.5).stroke_width(1),
+    ))?;
+    row.draw(&Text::new("end of warm-up (dashed)", (x + 28, y), style))?;
     Ok(())
 }
 
@@ -598,8 +701,8 @@ pub fn utilization<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Chart 5: trucks cleared per day, the mean over replications with its 95% band, and the
-/// trucks arriving (dashed); warm-up days shaded.
+/// Chart 5: trucks cleared per day, the mean over replications as a step a day with its 95%
+/// band, and the trucks arriving as a dark dash a day; warm-up days shaded.
 pub fn cleared_per_day<DB: DrawingBackend>(
     root: &Area<DB>,
     title: &str,
@@ -658,32 +761,95 @@ pub fn cleared_per_day<DB: DrawingBackend>(
     for (index, variant, points) in &days {
         let colour = colour(*index);
         let middle = |p: &super::series::DayPoint| f64::from(p.day) + 0.5;
+        // The band in steps too: the day's interval across the whole day.
         let means: Vec<(f64, f64, f64)> = points
             .iter()
-            .map(|p| (middle(p), p.cleared, p.cleared_half_width))
+            .flat_map(|p| {
+                [f64::from(p.day), f64::from(p.day + 1)]
+                    .map(|x| (x, p.cleared, p.cleared_half_width))
+            })
             .collect();
         band(&mut chart, &means, colour, 0.0)?;
+        // Cleared: a step for each day (a day's count belongs to the whole day; lines between
+        // days would draw Sundays as V shapes) with a dot at its middle.
+        let steps: Vec<(f64, f64)> = points
+            .iter()
+            .flat_map(|p| {
+                [
+                    (f64::from(p.day), p.cleared),
+                    (f64::from(p.day + 1), p.cleared),
+                ]
+            })
+            .collect();
         chart
-            .draw_series(LineSeries::new(
-                points.iter().map(|p| (middle(p), p.cleared)),
-                colour.stroke_width(3),
-            ))?
+            .draw_series(LineSeries::new(steps, colour.stroke_width(2)))?
             .label(format!("{}: cleared (mean, 95% band)", variant.name))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3)));
+        chart.draw_series(
+            points
+                .iter()
+                .map(|p| Circle::new((middle(p), p.cleared), 3, colour.filled())),
+        )?;
+        // Arrived: a short dark bar across each day, drawn over the cleared steps.
+        let dark = RGBColor(
+            (f64::from(colour.0) * 0.5) as u8,
+            (f64::from(colour.1) * 0.5) as u8,
+            (f64::from(colour.2) * 0.5) as u8,
+        );
         chart
-            .draw_series(DashedLineSeries::new(
-                points
-                    .iter()
-                    .map(|p| (middle(p), p.arrived))
-                    .collect::<Vec<_>>(),
-                8,
-                5,
-                colour.stroke_width(2),
-            ))?
-            .label(format!("{}: arrived (mean)", variant.name))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 6, y)], colour.stroke_width(2)));
+            .draw_series(points.iter().map(|p| {
+                let day = f64::from(p.day);
+                PathElement::new(
+                    [(day + 0.2, p.arrived), (day + 0.8, p.arrived)],
+                    dark.stroke_width(3),
+                )
+            }))?
+            .label(format!("{}: arrived (mean, a dash a day)", variant.name))
+            .legend(move |(x, y)| {
+                PathElement::new([(x + 4, y), (x + 14, y)], dark.stroke_width(3))
+            });
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND)?;
+    Ok(())
+}
+
+/// The heatmap's key: the colours from the lowest value (bottom) to the highest, with both
+/// values and the middle one, and what is measured.
+fn colour_bar<DB: DrawingBackend>(area: &Area<DB>, low: f64, high: f64, label: &str) -> Drawn<DB> {
+    const STEPS: usize = 100;
+    let (high, low) = if high > low {
+        (high, low)
+    } else {
+        (low + 1.0, low)
+    };
+    let mut bar = ChartBuilder::on(area)
+        .margin_top(40)
+        .margin_bottom(76)
+        .margin_right(20)
+        .y_label_area_size(0)
+        .right_y_label_area_size(70)
+        .build_cartesian_2d(0.0..1.0, low..high)?;
+    bar.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .y_labels(5)
+        .y_label_formatter(&tick)
+        .y_label_style(text_style(LABEL))
+        .draw()?;
+    let step = (high - low) / STEPS as f64;
+    bar.draw_series((0..STEPS).map(|k| {
+        let from = low + step * k as f64;
+        Rectangle::new(
+            [(0.0, from), (1.0, from + step)],
+            ViridisRGB::get_color((k as f64 + 0.5) / STEPS as f64).filled(),
+        )
+    }))?;
+    let (width, height) = area.dim_in_pixel();
+    area.draw(&Text::new(
+        label.to_string(),
+        (width as i32 / 2 - 10, height as i32 - 40),
+        text_style(LABEL - 2).pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
     Ok(())
 }
 
@@ -784,7 +950,9 @@ pub fn sweep_heatmap<DB: DrawingBackend>(
     let values = grid.cells.iter().flatten().copied();
     let low = values.clone().fold(f64::INFINITY, f64::min);
     let high = values.fold(f64::NEG_INFINITY, f64::max);
-    let mut chart = ChartBuilder::on(&body)
+    let (cells_area, bar_area) = body.split_horizontally(body.dim_in_pixel().0.saturating_sub(190));
+    colour_bar(&bar_area, low, high, &metric.label())?;
+    let mut chart = ChartBuilder::on(&cells_area)
         .margin(16)
         .x_label_area_size(60)
         .y_label_area_size(120)

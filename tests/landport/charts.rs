@@ -167,7 +167,7 @@ fn every_chart_is_a_png_and_an_svg_with_its_title_and_axis_labels() {
             "trucks waiting",
             "simulated time (days)",
             "exit-gate",
-            "closed (shaded)",
+            "closed (strip under the axis)",
         ],
     );
     check_chart(
