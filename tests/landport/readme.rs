@@ -51,10 +51,16 @@ fn shown_outputs(command: &str) -> Vec<(Vec<String>, Vec<String>)> {
         let following = &after[end..];
         let next_command = following.find("`landport ").unwrap_or(following.len());
         if let Some(open) = following.find("```\n").filter(|&open| open < next_command) {
+            // A block inside a list item is indented as far as its fence.
+            let indent = following[..open]
+                .rsplit('\n')
+                .next()
+                .map_or(0, |before| before.len());
             let body = &following[open + 4..];
             let block = &body[..body.find("```").unwrap()];
             let lines = block
                 .lines()
+                .map(|line| line.get(indent..).unwrap_or(line))
                 .filter(|line| *line != "...")
                 .map(String::from)
                 .collect();
@@ -108,7 +114,7 @@ fn shipped_comparison(files: &[(std::path::PathBuf, landport::Scenario)]) -> Com
 #[test]
 fn readme_comparisons_are_what_compare_prints() {
     let shown = shown_outputs("compare");
-    assert_eq!(shown.len(), 2, "the README shows two comparisons");
+    assert_eq!(shown.len(), 3, "the README shows three comparisons");
     for (args, lines) in shown {
         let files: Vec<_> = args
             .iter()
