@@ -168,8 +168,13 @@ impl Layers {
             }
             let text = super::read_text(&parent).map_err(|error| match error {
                 super::TextError::Io(error) => at(format!(
-                    "cannot read parent scenario {}: {error}",
-                    parent.display()
+                    "cannot read parent scenario {}{}: {error} (`extends` is relative to the \
+folder of the file that names it: a copy of a scenario that extends another needs its parent \
+beside it, or make a standalone copy with `landport show`)",
+                    parent.display(),
+                    resolved(&parent)
+                        .map(|path| format!(" (resolved: {})", path.display()))
+                        .unwrap_or_default()
                 )),
                 // Too large or not UTF-8: said at the `extends` line that names the file.
                 super::TextError::Invalid(problem) => {
@@ -347,6 +352,32 @@ fn merge(layers: &mut [Layer]) -> Result<Layer, Problem> {
         }
     }
     Layer::parse(merged.to_string(), &layers[0].file)
+}
+
+/// `path` made absolute and without `.` and `..` (lexically: it need not exist), when it has
+/// any: where `../x.toml` really points.
+fn resolved(path: &Path) -> Option<PathBuf> {
+    let relative_parts = path.components().any(|part| {
+        matches!(
+            part,
+            std::path::Component::CurDir | std::path::Component::ParentDir
+        )
+    });
+    if !relative_parts {
+        return None;
+    }
+    let absolute = std::env::current_dir().ok()?.join(path);
+    let mut clean = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            other => clean.push(other),
+        }
+    }
+    (clean != path).then_some(clean)
 }
 
 fn canonical(path: &Path) -> PathBuf {

@@ -372,3 +372,20 @@ the port) (the value comes from {p}, merged into `stages.desk` of {v}:5:9: set \
         )]
     );
 }
+
+/// A parent that is not where `extends` says (a variant copied elsewhere): the error gives the
+/// path as resolved and says how to make a standalone copy.
+#[test]
+fn a_missing_parent_is_shown_resolved_with_the_fix() {
+    let dir = files(&[(
+        "ports/copy.toml",
+        "extends = \"../elsewhere/parent.toml\"\nname = \"copy\"\n",
+    )]);
+    let shown = problems(&dir.path().join("ports/copy.toml"));
+    let resolved = dir.path().join("elsewhere/parent.toml");
+    assert!(
+        shown[0].contains(&format!("(resolved: {})", resolved.display()))
+            && shown[0].contains("make a standalone copy with `landport show`"),
+        "{shown:?}"
+    );
+}
