@@ -549,10 +549,14 @@ fn plot(dir: &Path, style: &PlotStyle) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Warns on stderr about every replication that stopped at a limit.
-fn warn_stopped(experiment: &Experiment) {
+/// Warns on stderr about every replication that stopped at a limit, and about many trucks left
+/// in the port at the end.
+fn warn_after_run(experiment: &Experiment) {
     for warning in table::stopped_warnings(experiment) {
         eprintln!("warning: {} {warning}", experiment.scenario);
+    }
+    if let Some(warning) = table::left_in_port_warning(experiment) {
+        eprintln!("warning: {}: {warning}", experiment.scenario);
     }
 }
 
@@ -670,7 +674,7 @@ replaced (give `--out` or another `name` to keep both)",
             })?
         }
     };
-    warn_stopped(&experiment);
+    warn_after_run(&experiment);
     let written = output::write_run(&dir, &path, &scenario, &experiment, Some(files))
         .context("writing results")?;
     let mut text = table::summary_table(&experiment);
@@ -736,7 +740,7 @@ fn compare(
         Comparison::run_into(&scenarios, base_seed, replications, sinks)
     })?;
     for variant in &comparison.variants {
-        warn_stopped(&variant.experiment);
+        warn_after_run(&variant.experiment);
     }
     let variants: Vec<&landport::Scenario> =
         scenarios.iter().map(|(_, scenario)| scenario).collect();

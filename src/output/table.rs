@@ -309,7 +309,38 @@ pub fn warnings(scenario: &Scenario, experiment: &Experiment) -> Vec<String> {
         ));
     }
     warnings.extend(stopped_warnings(experiment));
+    warnings.extend(left_in_port_warning(experiment));
     warnings
+}
+
+/// The share of the trucks that arrived after warm-up but were still in the port at the end,
+/// above which the report warns: their times are not in the dwell statistics, and the longest
+/// stays are the likeliest to be cut off, so the statistics understate the tail.
+pub const LEFT_IN_PORT_SHARE: f64 = 0.05;
+
+/// A warning when, on average over replications, more than [`LEFT_IN_PORT_SHARE`] of the trucks
+/// that arrived after warm-up had not left by the end.
+pub fn left_in_port_warning(experiment: &Experiment) -> Option<String> {
+    let runs = &experiment.runs;
+    let (left, arrived) = runs.iter().fold((0u64, 0u64), |(left, arrived), run| {
+        (
+            left + run.trucks.in_port_at_end,
+            arrived + run.trucks.arrived_after_warmup,
+        )
+    });
+    if arrived == 0 {
+        return None;
+    }
+    let share = left as f64 / arrived as f64;
+    (share > LEFT_IN_PORT_SHARE).then(|| {
+        format!(
+            "{:.0} trucks a replication ({:.1}% of those that arrived after the warm-up) were \
+still in the port at the end: the dwell statistics leave them out, and long stays are the likeliest \
+to be cut off, so the tail is understated; a longer horizon makes the share smaller",
+            left as f64 / runs.len() as f64,
+            share * 100.0
+        )
+    })
 }
 
 /// A sentence for each replication that stopped at a limit.

@@ -677,3 +677,43 @@ fn init_writes_a_scenario_to_start_from() {
         stderr(&bad)
     );
 }
+
+/// Trucks cut off by the end of the run are named: an M/G/∞ desk (100 servers, 10 trucks/h)
+/// with 5 h services keeps λ·E[min(S, 24 h)] ≈ 10 × 4.96 = 50 of the 240 trucks of a 24-hour
+/// run in the port at its end (21%, above the 5% threshold); with 5-minute services, 0.8 (0.3%).
+#[test]
+fn trucks_left_in_the_port_at_the_end_are_warned_about() {
+    let (dir, path) = one_desk("long", "servers = 100", "5 h");
+    let out = dir.path().join("out");
+    let assert = landport()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "4", "--no-plots", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(
+        stderr(&assert).contains("were still in the port at the end"),
+        "{}",
+        stderr(&assert)
+    );
+    let summary = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    assert!(
+        summary.contains("were still in the port at the end"),
+        "{summary}"
+    );
+    let (dir, path) = one_desk("short", "servers = 100", "5 min");
+    let out = dir.path().join("out");
+    let assert = landport()
+        .arg("run")
+        .arg(&path)
+        .args(["-n", "4", "--no-plots", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(
+        !stderr(&assert).contains("still in the port"),
+        "{}",
+        stderr(&assert)
+    );
+}
