@@ -186,7 +186,9 @@ fn a_missing_file_is_a_clear_error() {
 
 #[test]
 fn help_explains_each_command_with_an_example() {
-    for command in ["run", "validate", "compare", "sweep"] {
+    for command in [
+        "run", "validate", "compare", "sweep", "merge", "plot", "show", "init",
+    ] {
         let assert = landport().args([command, "--help"]).assert().success();
         let stdout = stdout(&assert);
         assert!(stdout.contains("Example"), "{command} --help:\n{stdout}");
