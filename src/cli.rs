@@ -918,14 +918,9 @@ fn warn_unstable(info: &SweepInfo, mut unstable: Vec<(u32, Option<f64>)>) {
         .iter()
         .take(NAMED)
         .map(|&(point, load)| {
-            let values: Vec<String> = info
-                .keys
-                .iter()
-                .zip(&info.points[point as usize].values)
-                .map(|(key, value)| format!("{key} = {value}"))
-                .collect();
+            let values = sweep::describe_values(&info.keys, &info.points[point as usize].values);
             let load = load.map_or_else(|| "infinite".to_string(), |load| format!("{load:.3}"));
-            format!("point {point} ({}): {load}", values.join(", "))
+            format!("point {point} ({values}): {load}")
         })
         .collect();
     eprintln!(

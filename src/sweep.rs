@@ -266,17 +266,20 @@ pub struct InvalidPoint {
     pub problems: InputError,
 }
 
+/// A point's values as people read them: `servers = 3, xray.p = 0.1`.
+pub fn describe_values(keys: &[String], values: &[String]) -> String {
+    keys.iter()
+        .zip(values)
+        .map(|(key, value)| format!("{key} = {value}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl InvalidPoint {
     fn new(info: &SweepInfo, point: u32, problems: InputError) -> InvalidPoint {
-        let values: Vec<String> = info
-            .keys
-            .iter()
-            .zip(&info.points[point as usize].values)
-            .map(|(key, value)| format!("{key} = {value}"))
-            .collect();
         InvalidPoint {
             point,
-            values: values.join(", "),
+            values: describe_values(&info.keys, &info.points[point as usize].values),
             problems,
         }
     }

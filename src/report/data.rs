@@ -239,18 +239,13 @@ fn read_sweep(dir: &Path) -> Result<SweepResults, ReportError> {
         .enumerate()
         .filter(|(_, point)| point.stable == Some(false))
         .map(|(k, point)| {
-            let values: Vec<String> = keys
-                .iter()
-                .zip(&point.values)
-                .map(|(key, value)| format!("{key} = {value}"))
-                .collect();
+            let values = crate::sweep::describe_values(&keys, &point.values);
             let load = point
                 .max_offered_load
                 .map_or_else(|| "infinite".to_string(), |load| format!("{load:.3}"));
             format!(
-                "point {k} ({}): a stage at offered load {load}, whose queue grows without \
-bound: its results depend on the run's length",
-                values.join(", ")
+                "point {k} ({values}): a stage at offered load {load}, whose queue grows without \
+bound: its results depend on the run's length"
             )
         })
         .collect();

@@ -163,16 +163,33 @@ fn metrics_table(variants: &[VariantResults]) -> String {
     table(&header, &rows)
 }
 
-/// Each stage's offered load, mean wait, utilization and longest queue, for each variant.
-fn stages_table(variants: &[VariantResults]) -> String {
-    let several = variants.len() > 1;
+/// The first cells of a stage's row: the variant (when there are several) and the stage's
+/// cell, in HTML.
+fn stage_cells(several: bool, variant: &str, stage: &str) -> Vec<(String, bool)> {
+    let mut row = Vec::new();
+    if several {
+        row.push(text_cell(variant));
+    }
+    row.push((stage.to_string(), false));
+    row
+}
+
+/// The headings of [`stage_cells`].
+fn stage_headings(several: bool) -> Vec<String> {
     let mut header = Vec::new();
     if several {
         header.push("variant".to_string());
     }
+    header.push("stage".to_string());
+    header
+}
+
+/// Each stage's offered load, mean wait, utilization and longest queue, for each variant.
+fn stages_table(variants: &[VariantResults]) -> String {
+    let several = variants.len() > 1;
+    let mut header = stage_headings(several);
     header.extend(
         [
-            "stage",
             "offered load",
             "mean wait (h)",
             "utilization",
@@ -183,11 +200,7 @@ fn stages_table(variants: &[VariantResults]) -> String {
     let mut rows = Vec::new();
     for variant in variants {
         for stage in &variant.stages {
-            let mut row = Vec::new();
-            if several {
-                row.push(text_cell(&variant.name));
-            }
-            row.push(text_cell(stage));
+            let mut row = stage_cells(several, &variant.name, &escape(stage));
             let load = variant
                 .offered_loads
                 .iter()
@@ -213,22 +226,14 @@ fn stages_table(variants: &[VariantResults]) -> String {
 /// Where the time goes: hours per truck at each stage in each part, and the total.
 fn breakdown_table(variants: &[VariantResults]) -> String {
     let several = variants.len() > 1;
-    let mut header = Vec::new();
-    if several {
-        header.push("variant".to_string());
-    }
-    header.push("stage".to_string());
+    let mut header = stage_headings(several);
     header.extend(Quantity::TIME_PARTS.map(|part| part.heading().to_string()));
     header.push("total".to_string());
     let mut rows = Vec::new();
     for variant in variants {
         let mut dwell = 0.0;
         for stage in &variant.stages {
-            let mut row = Vec::new();
-            if several {
-                row.push(text_cell(&variant.name));
-            }
-            row.push(text_cell(stage));
+            let mut row = stage_cells(several, &variant.name, &escape(stage));
             let parts: Vec<f64> = Quantity::TIME_PARTS
                 .iter()
                 .map(|&part| variant.mean(&MetricId::stage(stage, part)))
@@ -240,14 +245,11 @@ fn breakdown_table(variants: &[VariantResults]) -> String {
             }
             rows.push(row);
         }
-        let mut row = Vec::new();
-        if several {
-            row.push(text_cell(&variant.name));
-        }
-        row.push((
-            "<strong>all stages (= mean dwell)</strong>".to_string(),
-            false,
-        ));
+        let mut row = stage_cells(
+            several,
+            &variant.name,
+            "<strong>all stages (= mean dwell)</strong>",
+        );
         row.extend((0..Quantity::TIME_PARTS.len()).map(|_| (String::new(), false)));
         row.push((format!("<strong>{dwell:.3}</strong>"), true));
         rows.push(row);
