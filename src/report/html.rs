@@ -368,6 +368,34 @@ fn sweep_table(sweep: &SweepResults) -> String {
     table(&header, &rows)
 }
 
+/// The sections of a run (one variant) or a comparison: the metrics (with the paired
+/// differences), the stages, where the time goes and the inputs.
+fn variant_sections(out: &mut String, variants: &[VariantResults]) {
+    let compare = variants.len() > 1;
+    if compare {
+        out.push_str(
+            "<h2>Comparison</h2>\n<p>Each variant's mean; Δ is its difference from the first \
+variant, paired replication by replication (common random numbers), with the interval of the \
+difference; change is Δ relative to the first variant's mean.</p>\n",
+        );
+    } else {
+        out.push_str("<h2>Results</h2>\n");
+    }
+    out.push_str(&metrics_table(variants));
+    out.push_str(
+        "<h2>Stages</h2>\n<p>Offered load: trucks arriving × mean service ÷ mean servers on \
+duty; at 1 or more the queue grows without bound.</p>\n",
+    );
+    out.push_str(&stages_table(variants));
+    out.push_str(
+        "<h2>Where the time goes</h2>\n<p>Hours per truck at each stage, means over \
+replications; the stages add up to the mean dwell.</p>\n",
+    );
+    out.push_str(&breakdown_table(variants));
+    out.push_str("<h2>Inputs</h2>\n");
+    out.push_str(&inputs_list(variants, compare));
+}
+
 /// The page: a heading, warnings, the results as tables people read, the inputs, then the
 /// charts with captions.
 pub fn page(
@@ -400,31 +428,8 @@ page.</p>",
     );
     out.push_str(&warnings_box(results));
     match results {
-        Results::Run(variant) => {
-            let variants = std::slice::from_ref(&**variant);
-            out.push_str("<h2>Results</h2>\n");
-            out.push_str(&metrics_table(variants));
-            out.push_str("<h2>Stages</h2>\n<p>Offered load: trucks arriving × mean service ÷ mean servers on duty; at 1 or more the queue grows without bound.</p>\n");
-            out.push_str(&stages_table(variants));
-            out.push_str("<h2>Where the time goes</h2>\n<p>Hours per truck at each stage, means over replications; the stages add up to the mean dwell.</p>\n");
-            out.push_str(&breakdown_table(variants));
-            out.push_str("<h2>Inputs</h2>\n");
-            out.push_str(&inputs_list(variants, false));
-        }
-        Results::Compare(variants) => {
-            out.push_str(
-                "<h2>Comparison</h2>\n<p>Each variant's mean; Δ is its difference from the first \
-variant, paired replication by replication (common random numbers), with the interval of the \
-difference; change is Δ relative to the first variant's mean.</p>\n",
-            );
-            out.push_str(&metrics_table(variants));
-            out.push_str("<h2>Stages</h2>\n<p>Offered load: trucks arriving × mean service ÷ mean servers on duty; at 1 or more the queue grows without bound.</p>\n");
-            out.push_str(&stages_table(variants));
-            out.push_str("<h2>Where the time goes</h2>\n<p>Hours per truck at each stage, means over replications; the stages add up to the mean dwell.</p>\n");
-            out.push_str(&breakdown_table(variants));
-            out.push_str("<h2>Inputs</h2>\n");
-            out.push_str(&inputs_list(variants, true));
-        }
+        Results::Run(variant) => variant_sections(&mut out, std::slice::from_ref(&**variant)),
+        Results::Compare(variants) => variant_sections(&mut out, variants),
         Results::Sweep(sweep) => {
             out.push_str("<h2>Sweep points</h2>\n<p>The main metrics at each point, mean ± the half-width of its 95% interval; every metric, to every digit, is in sweep.csv. A point is not stable where a stage is at an offered load of 1 or more: its queue grows for as long as the run lasts.</p>\n");
             out.push_str(&sweep_table(sweep));
