@@ -579,10 +579,15 @@ results folder)"
         anyhow::bail!("{} exists: it is left alone", path.display());
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    // Written whole beside it, then linked into place: never half a file, never over one.
+    // Written whole beside it, then linked into place: never half a file, never over one (a
+    // file system without hard links gets a rename, after the check above).
     let partial = dir.join(format!(".{name}.toml.partial"));
-    let written = std::fs::write(&partial, text.as_bytes())
-        .and_then(|()| std::fs::hard_link(&partial, &path));
+    let written = std::fs::write(&partial, text.as_bytes()).and_then(|()| {
+        std::fs::hard_link(&partial, &path).or_else(|error| match error.kind() {
+            std::io::ErrorKind::AlreadyExists => Err(error),
+            _ => std::fs::rename(&partial, &path),
+        })
+    });
     let _ = std::fs::remove_file(&partial);
     written.with_context(|| format!("writing {}", path.display()))?;
     tell(&files_lines(std::slice::from_ref(&path)));
