@@ -209,7 +209,8 @@ pub fn dwell_distribution<DB: DrawingBackend>(
         .flatten()
         .map(|bar| bar.share * 100.0)
         .fold(0.0, f64::max);
-    let y_high = nice_upper(top * 1.1);
+    // Head room for the legend above the bars.
+    let y_high = nice_upper(top * 1.4);
     let x_desc = if log {
         "dwell time, arrival to exit (h, logarithmic scale)"
     } else {
@@ -267,7 +268,12 @@ pub fn dwell_distribution<DB: DrawingBackend>(
                     colour.mix(0.3).filled(),
                 )
             }))?
-            .label(format!("{} ({trucks} trucks)", variant.name))
+            .label(format!(
+                "{} ({trucks} trucks): p50 {} h, p95 {} h, dashed below",
+                variant.name,
+                hours_label(variant.port_mean(Quantity::DwellP50)),
+                hours_label(variant.port_mean(Quantity::DwellP95))
+            ))
             .legend(move |(x, y)| {
                 Rectangle::new([(x, y - 7), (x + 18, y + 7)], colour.mix(0.6).filled())
             });
@@ -307,15 +313,9 @@ pub fn dwell_distribution<DB: DrawingBackend>(
         let points = cdf(bins)
             .into_iter()
             .map(|(h, share)| (to_x(h), share * 100.0));
-        chart
-            .draw_series(LineSeries::new(points, colour.stroke_width(3)))?
-            .label(format!(
-                "{}: p50 {} h, p95 {} h (dashed)",
-                variant.name,
-                hours_label(variant.port_mean(Quantity::DwellP50)),
-                hours_label(variant.port_mean(Quantity::DwellP95))
-            ))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3)));
+        // No legend here: the colours are the histogram's, whose legend gives p50 and p95, so
+        // nothing covers the curves.
+        chart.draw_series(LineSeries::new(points, colour.stroke_width(3)))?;
         for quantity in [Quantity::DwellP50, Quantity::DwellP95] {
             let x = to_x(variant.port_mean(quantity));
             chart.draw_series(DashedLineSeries::new(
@@ -326,7 +326,6 @@ pub fn dwell_distribution<DB: DrawingBackend>(
             ))?;
         }
     }
-    legend(&mut chart, SeriesLabelPosition::LowerRight, LEGEND)?;
     Ok(())
 }
 

@@ -141,7 +141,7 @@ fn every_chart_is_a_png_and_an_svg_with_its_title_and_axis_labels() {
             "trucks per bar (%)",
             "trucks out by then (%)",
             "alashankou-legacy (",
-            "alashankou-reformed: p50",
+            "trucks): p50",
         ],
     );
     check_chart(
