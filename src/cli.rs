@@ -470,6 +470,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Plot { dir, style } => plot(&dir, &style),
         Command::Show { scenario } => {
+            if sweep::is_sweep_file(&scenario) {
+                anyhow::bail!(
+                    "{} is a sweep file: `landport show` takes a scenario, such as the one its \
+`scenario` key names",
+                    scenario.display()
+                );
+            }
             let text = scenario::shown_text(&scenario).map_err(|error| match error {
                 InputError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
                 InputError::Read { .. } => anyhow::Error::new(error),

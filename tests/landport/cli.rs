@@ -719,3 +719,17 @@ fn trucks_left_in_the_port_at_the_end_are_warned_about() {
         stderr(&assert)
     );
 }
+
+/// `show` on a sweep file says what it takes instead of listing the sweep's keys as unknown.
+#[test]
+fn show_refuses_a_sweep_file_by_name() {
+    let assert = landport()
+        .args(["show", "scenarios/sweeps/reformed-inspection.toml"])
+        .assert()
+        .code(2);
+    assert!(
+        stderr(&assert).contains("is a sweep file: `landport show` takes a scenario"),
+        "{}",
+        stderr(&assert)
+    );
+}
