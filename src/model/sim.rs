@@ -412,6 +412,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             trace.closed.advance(now);
             done = trace.queue.forgotten();
             ended = trace.queue.closed().len();
+            self.next_hour = trace.queue.hour_end();
         }
         for k in 0..ended {
             self.hour_row.clear();
@@ -429,7 +430,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             trace.queue.forget_closed();
             trace.closed.forget_closed();
         }
-        self.next_hour = Instant::after_start(Span::HOUR * (done + ended as u64 + 1));
     }
 
     /// What went over its limit, if anything: too many trucks in the port or events handled.

@@ -244,6 +244,11 @@ impl HourlySeries {
         &self.hours
     }
 
+    /// The end of the hour under way: the next hour to close.
+    pub(crate) fn hour_end(&self) -> Instant {
+        self.hour_end
+    }
+
     pub(crate) fn forgotten(&self) -> u64 {
         self.forgotten
     }

@@ -958,27 +958,4 @@ mod tests {
         assert!(error.ends_with("no column 'cleared'"), "{error}");
         std::fs::remove_dir_all(dir).unwrap();
     }
-
-    #[test]
-    fn hours_have_six_exact_decimals() {
-        let hours = |ms: u64| {
-            let mut field = Vec::new();
-            HoursCache::default().push(&mut field, Span::from_millis(ms));
-            String::from_utf8(field).unwrap()
-        };
-        assert_eq!(hours(0), "0.000000");
-        assert_eq!(hours(3_600_000), "1.000000");
-        assert_eq!(hours(5_400_000), "1.500000");
-        assert_eq!(hours(1), "0.000000", "0.28 micro-hours rounds down");
-        assert_eq!(hours(9), "0.000003", "2.5 micro-hours rounds half up");
-        assert_eq!(hours(123_456_789), "34.293553");
-        // Agrees with float formatting away from ties.
-        for ms in [7u64, 1_234, 86_399_999, 4_000_000_000] {
-            assert_eq!(
-                hours(ms),
-                format!("{:.6}", ms as f64 / 3_600_000.0),
-                "{ms} ms"
-            );
-        }
-    }
 }

@@ -18,8 +18,8 @@ const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
 
-/// Writes `n` right-aligned into `digits` with at least `width` (1 to 20) digits, zeros in
-/// front, as `{:0width$}` writes it; returns where the digits start.
+/// Writes `n` right-aligned into `digits`, which must hold zeros, with at least `width` (1 to 20)
+/// digits, zeros in front, as `{:0width$}` writes it; returns where the digits start.
 #[inline]
 fn fill_digits(digits: &mut [u8; 20], n: u64, width: usize) -> usize {
     let mut rest = n;
@@ -79,7 +79,7 @@ pub fn push_fixed(out: &mut Vec<u8>, value: f64, decimals: u32) {
 /// up from the exact integer milliseconds: no float formatting, so it is fast and the same on
 /// every platform. Returns where the text starts.
 #[inline]
-fn hours_text(text: &mut [u8; 28], time: Span) -> usize {
+fn hours_text(text: &mut [u8; 27], time: Span) -> usize {
     let millis = time.millis();
     let micro_hours = match millis.checked_mul(10).and_then(|m| m.checked_add(18)) {
         Some(tenths) => u128::from(tenths / 36),
@@ -93,13 +93,13 @@ fn hours_text(text: &mut [u8; 28], time: Span) -> usize {
         .into_iter()
         .enumerate()
     {
-        text[22 + 2 * k..24 + 2 * k].copy_from_slice(&PAIRS[pair * 2..pair * 2 + 2]);
+        text[21 + 2 * k..23 + 2 * k].copy_from_slice(&PAIRS[pair * 2..pair * 2 + 2]);
     }
-    text[21] = b'.';
-    let mut whole = [b'0'; 20];
-    let start = fill_digits(&mut whole, micro_hours / 1_000_000, 1);
-    text[1 + start..21].copy_from_slice(&whole[start..]);
-    1 + start
+    text[20] = b'.';
+    let whole: &mut [u8; 20] = (&mut text[..20]).try_into().expect("20 bytes");
+    // fill_digits pads with the zeros already there: a reused buffer holds an earlier time.
+    whole.fill(b'0');
+    fill_digits(whole, micro_hours / 1_000_000, 1)
 }
 
 /// Writes times as hours with six decimals (3.6 ms resolution), rounded half up from the exact
@@ -109,7 +109,7 @@ fn hours_text(text: &mut [u8; 28], time: Span) -> usize {
 #[derive(Debug)]
 pub struct HoursCache {
     millis: u64,
-    text: [u8; 28],
+    text: [u8; 27],
     start: usize,
 }
 
@@ -117,7 +117,7 @@ impl Default for HoursCache {
     fn default() -> Self {
         let mut cache = HoursCache {
             millis: 0,
-            text: [b'0'; 28],
+            text: [b'0'; 27],
             start: 0,
         };
         cache.start = hours_text(&mut cache.text, Span::ZERO);
@@ -224,6 +224,18 @@ mod tests {
             u64::MAX,
         ] {
             assert_eq!(hours(millis), reference(millis), "{millis} ms");
+        }
+        // By hand: half a micro-hour rounds up, and away from ties the float formatting agrees.
+        assert_eq!(hours(5_400_000), "1.500000");
+        assert_eq!(hours(1), "0.000000", "0.28 micro-hours rounds down");
+        assert_eq!(hours(9), "0.000003", "2.5 micro-hours rounds half up");
+        assert_eq!(hours(123_456_789), "34.293553");
+        for ms in [7u64, 1_234, 86_399_999, 4_000_000_000] {
+            assert_eq!(
+                hours(ms),
+                format!("{:.6}", ms as f64 / 3_600_000.0),
+                "{ms} ms"
+            );
         }
         // One cache through random times of every magnitude, each often repeated, as a truck's
         // times are: a repeat copies the text, a new time writes it.

@@ -312,7 +312,7 @@ the base seed and <i>i</i>), warm-up {:.0} h, horizon {:.0} h</li>",
             first.base_seed,
             first.replications
         )
-    } else if first.first_replication > 0 || (first.replications == 1 && first.seeds.len() == 1) {
+    } else if first.first_replication > 0 {
         format!(
             "landport run {} --seed {} --replication {}",
             scenario_files[0], first.base_seed, first.first_replication
