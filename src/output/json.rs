@@ -156,6 +156,11 @@ pub struct SweepFile<'a, P = Vec<PointResult>> {
     pub units: Cow<'a, str>,
     pub sweep: Cow<'a, Path>,
     pub scenario: Cow<'a, Path>,
+    /// FNV-1a of everything the runs read: the landport version, the sweep file, the base
+    /// scenario merged with the files it extends, and the arrival traces (what `merge` checks
+    /// shards against); empty from an older landport.
+    #[serde(default)]
+    pub inputs_fnv1a_64: Cow<'a, str>,
     pub base_seed: u64,
     pub replications: u32,
     pub keys: Cow<'a, [String]>,
@@ -208,6 +213,7 @@ pub fn write_sweep(
         units: Cow::Borrowed(SWEEP_UNITS),
         sweep: Cow::Borrowed(&sweep.file),
         scenario: Cow::Borrowed(&sweep.scenario_file),
+        inputs_fnv1a_64: Cow::Borrowed(&sweep.fingerprint),
         base_seed: sweep.base_seed,
         replications: sweep.replications,
         keys: Cow::Borrowed(&sweep.keys),

@@ -87,6 +87,8 @@ pub struct SweepResults {
     pub warnings: Vec<String>,
     pub sweep_file: PathBuf,
     pub scenario_file: PathBuf,
+    /// The hash of the runs' inputs (empty from an older landport).
+    pub inputs_hash: String,
     pub base_seed: u64,
     pub replications: u32,
 }
@@ -305,6 +307,7 @@ bound: its results depend on the run's length"
         warnings,
         sweep_file: file.sweep.into_owned(),
         scenario_file: file.scenario.into_owned(),
+        inputs_hash: file.inputs_fnv1a_64.into_owned(),
         base_seed: file.base_seed,
         replications: file.replications,
     })

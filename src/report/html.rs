@@ -435,11 +435,20 @@ page.</p>",
             out.push_str(&sweep_table(sweep));
             let _ = writeln!(
                 out,
-                "<h2>Inputs</h2>\n<ul>\n<li>sweep file <code>{}</code> over scenario <code>{}</code>; \
+                "<h2>Inputs</h2>\n<ul>\n<li>sweep file <code>{}</code> over scenario <code>{}</code>{}; \
 base seed {}, {} replications a point, the same seeds at every point</li>\n\
 <li>the same results again (on any number of threads): <code>landport sweep {}</code></li>\n</ul>",
                 escape(&sweep.sweep_file.display().to_string()),
                 escape(&sweep.scenario_file.display().to_string()),
+                if sweep.inputs_hash.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (FNV-1a <code>{}</code> of the landport version, the sweep file, the \
+merged scenario and its arrival traces)",
+                        escape(&sweep.inputs_hash)
+                    )
+                },
                 sweep.base_seed,
                 sweep.replications,
                 escape(&sweep.sweep_file.display().to_string())

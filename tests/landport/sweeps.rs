@@ -401,7 +401,17 @@ grows without bound"
         serde_json::from_str(&std::fs::read_to_string(out.join("sweep.json")).unwrap()).unwrap();
     assert_eq!(json["points"][0]["stable"], false);
     assert_eq!(json["points"][1]["stable"], true);
+    // The hash of the runs' inputs, shown with the report's inputs.
+    let hash = json["inputs_fnv1a_64"].as_str().unwrap();
+    assert!(
+        hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+        "{hash}"
+    );
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        report.contains(&format!("FNV-1a <code>{hash}</code>")),
+        "{report}"
+    );
     assert!(
         report.contains("<h2>Warnings</h2>")
             && report.contains("point 0 (stages.desk.servers = 1): a stage at offered load 1.500"),
