@@ -477,21 +477,23 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                     scenario.display()
                 );
             }
-            let text = scenario::shown_text(&scenario).map_err(|error| match error {
-                InputError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
-                InputError::Read { .. } => anyhow::Error::new(error),
-            })?;
+            let text = scenario::shown_text(&scenario).map_err(input_error("scenario"))?;
             say(&text)
         }
         Command::Init { name, dir } => init(&name, dir),
     }
 }
 
-fn load(path: &Path) -> anyhow::Result<landport::Scenario> {
-    scenario::load(path).map_err(|error| match error {
-        InputError::Invalid(_) => anyhow::anyhow!("invalid scenario:\n{error}"),
+/// An input file's problems under `invalid <kind>:`, or why it could not be read.
+fn input_error(kind: &'static str) -> impl Fn(InputError) -> anyhow::Error {
+    move |error| match error {
+        InputError::Invalid(_) => anyhow::anyhow!("invalid {kind}:\n{error}"),
         InputError::Read { .. } => anyhow::Error::new(error),
-    })
+    }
+}
+
+fn load(path: &Path) -> anyhow::Result<landport::Scenario> {
+    scenario::load(path).map_err(input_error("scenario"))
 }
 
 /// `--quiet`: results and notes are not printed; warnings and errors are.
@@ -785,10 +787,7 @@ pub struct Interrupted {
 }
 
 fn load_sweep(path: &Path) -> anyhow::Result<sweep::Sweep> {
-    sweep::load(path).map_err(|error| match error {
-        InputError::Invalid(_) => anyhow::anyhow!("invalid sweep:\n{error}"),
-        InputError::Read { .. } => anyhow::Error::new(error),
-    })
+    sweep::load(path).map_err(input_error("sweep"))
 }
 
 fn progress_bar(runs: usize, quiet: bool) -> anyhow::Result<ProgressBar> {
