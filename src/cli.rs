@@ -137,6 +137,36 @@ the merge command.\n  landport sweep scenarios/sweeps/reformed-inspection.toml -
         #[command(flatten)]
         plots: Plots,
     },
+    /// Find the cheapest staffing (servers, shift servers) whose constraints on the results hold
+    /// with the confidence asked.
+    #[command(
+        after_help = "Example:\n  landport optimize scenarios/optimize/alashankou-1.5x.toml\n\n\
+An optimisation file names a base `scenario`, the [decisions] (integer key paths with { from, to \
+} and `cost_per_server_hour` or `cost_per_unit`, a day), and [[constraints]] on result metrics \
+(`metric`, `at_most` or `at_least`, one-sided `confidence`, 0.95 by default). The search starts \
+at the smallest values that keep every stage below an offered load of 1, adds the unit that \
+closes most of the constraints' shortfall per unit of cost until they hold, then moves to \
+cheaper feasible neighbours; the `candidates` cheapest feasible points run `confirm_replications` \
+more replications, and the cheapest that passes is chosen (each constraint holds with the \
+confidence asked). Writes optimize.csv (every point run) and optimize.json and the charts to \
+output/optimize-<name>/ (or --out DIR); the bytes do not depend on --threads. Each run is kept in \
+runs.jsonl: after Ctrl-C (exit 130), --resume runs only what is missing. Exit 2 when no point \
+meets the constraints, naming the constraint and the best value reached."
+    )]
+    Optimize {
+        /// The optimisation file (TOML).
+        file: PathBuf,
+        #[command(flatten)]
+        threads: Threads,
+        /// Directory for the result files [default: output/optimize-<name>].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Go on with an optimisation that was interrupted: run only the runs its folder lacks.
+        #[arg(long)]
+        resume: bool,
+        #[command(flatten)]
+        plots: Plots,
+    },
     /// Combine the shards of a sweep into its results, as one machine would have written them.
     #[command(
         after_help = "Example:\n  landport merge output/sweep-reformed-inspection/shard-*-of-4\n\n\
@@ -451,6 +481,13 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Merge { shards, out, plots } => merge(&shards, out, &plots),
+        Command::Optimize {
+            file,
+            threads,
+            out,
+            resume,
+            plots,
+        } => optimize_command(&file, threads, out, resume, cli.quiet, &plots),
         Command::Compare {
             scenarios,
             seed,
@@ -773,15 +810,15 @@ struct SweepOptions {
     shard: Option<Shard>,
 }
 
-/// A sweep stopped by Ctrl-C: exit code 130.
+/// A sweep or optimisation stopped by Ctrl-C: exit code 130.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "interrupted: {kept} of {total} runs are kept in {}; `{command}` runs the rest",
+    "interrupted: {kept} runs are kept in {}; `{command}` runs the rest",
     dir.display()
 )]
 pub struct Interrupted {
-    kept: usize,
-    total: usize,
+    /// `12 of 40` or `12`.
+    kept: String,
     dir: PathBuf,
     command: String,
 }
@@ -867,8 +904,7 @@ fn sweep_command(
             }
             command.push_str(&format!(" --out {} --resume", dir.display()));
             Err(Interrupted {
-                kept,
-                total,
+                kept: format!("{kept} of {total}"),
                 dir,
                 command,
             }
@@ -913,6 +949,50 @@ then; the first: point {}, replication {}: {}",
             say(&table::sweep_table(info, &shown))?;
             tell(&files_lines(&written));
             plots.draw_sweep(&dir, info)
+        }
+    }
+}
+
+/// `landport optimize`: the search in its folder, with a progress bar that grows with each batch.
+fn optimize_command(
+    path: &Path,
+    threads: Threads,
+    out: Option<PathBuf>,
+    resume: bool,
+    quiet: bool,
+    plots: &Plots,
+) -> anyhow::Result<()> {
+    let optimization = landport::optimize::load(path).map_err(input_error("optimisation file"))?;
+    let info = &optimization.sweep.info;
+    let dir =
+        out.unwrap_or_else(|| PathBuf::from("output").join(format!("optimize-{}", info.name)));
+    let progress = progress_bar(0, quiet)?;
+    let stop = stop_on_interrupt();
+    let step = |step: driver::Step| match step {
+        driver::Step::Planned(runs) => progress.inc_length(runs as u64),
+        driver::Step::Ran => progress.inc(1),
+    };
+    let outcome =
+        threads.install(|| driver::optimize(&optimization, &dir, resume, &stop, &step))??;
+    progress.finish_and_clear();
+    match outcome {
+        driver::Optimized::Interrupted { kept } => Err(Interrupted {
+            kept: kept.to_string(),
+            dir: dir.clone(),
+            command: format!(
+                "landport optimize {} --out {} --resume",
+                path.display(),
+                dir.display()
+            ),
+        }
+        .into()),
+        driver::Optimized::Ended { file, written } => {
+            if file.chosen().is_none() {
+                anyhow::bail!("{}", table::optimize_failure(&file));
+            }
+            say(&table::optimize_table(&file))?;
+            tell(&files_lines(&written));
+            plots.draw(&dir)
         }
     }
 }

@@ -219,3 +219,133 @@ impl<'a> Prepared<'a> {
         })
     }
 }
+
+/// What an optimisation's progress shows: runs planned (a batch of the search), then each run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Planned(usize),
+    Ran,
+}
+
+/// How an optimisation ended.
+#[derive(Debug)]
+pub enum Optimized {
+    /// The search ended (chosen, infeasible or unconfirmed): its results, and the files written
+    /// (none unless a point was chosen). The journal is removed.
+    Ended {
+        file: Box<crate::output::json::OptimizeFile>,
+        written: Vec<PathBuf>,
+    },
+    /// Stopped on request: `kept` runs are in the journal for a resume.
+    Interrupted { kept: usize },
+}
+
+/// What a finished optimisation's folder holds.
+const OPTIMIZE_FINISHED: journal::Finished = journal::Finished {
+    what: "optimisation",
+    results: "optimize.csv",
+    marker: "optimize.json",
+};
+
+/// Runs an optimisation in `dir`: its runs go through the sweep's journal, so that a `resume`
+/// runs none of them twice and ends with the same bytes.
+pub fn optimize(
+    optimization: &crate::optimize::Optimization,
+    dir: &Path,
+    resume: bool,
+    stop: &StopToken,
+    progress: &(dyn Fn(Step) + Sync),
+) -> Result<Optimized, DriveError> {
+    use std::collections::HashMap;
+
+    let _lock = FolderLock::take(dir)?;
+    let sweep = &optimization.sweep;
+    let info = &sweep.info;
+    let columns: Vec<usize> = optimization
+        .constraints
+        .iter()
+        .map(|constraint| {
+            info.metrics
+                .iter()
+                .position(|metric| *metric == constraint.metric)
+                .expect("a constraint's metric is one the runs measure (checked on reading)")
+        })
+        .collect();
+    let values = |record: &crate::sweep::RunRecord| -> Vec<f64> {
+        columns
+            .iter()
+            .map(|&c| record.metrics[c].1.unwrap_or(f64::NAN))
+            .collect()
+    };
+    let kept: Mutex<HashMap<(u32, u32), Vec<f64>>> = Mutex::new(HashMap::new());
+    let journal = if resume {
+        Journal::resume_visiting(dir, info, None, OPTIMIZE_FINISHED, |record| {
+            let mut kept = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            kept.insert((record.point, record.replication), values(record));
+        })?
+    } else {
+        Journal::create(dir, info, None)?
+    };
+    let plan = optimization.plan()?;
+    let failure: Mutex<Option<JournalError>> = Mutex::new(None);
+    let mut run = |pairs: &[(u32, u32)]| -> Result<Option<Vec<Vec<f64>>>, DriveError> {
+        let todo: Vec<(u32, u32)> = {
+            let kept = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            pairs
+                .iter()
+                .filter(|pair| !kept.contains_key(pair))
+                .copied()
+                .collect()
+        };
+        progress(Step::Planned(todo.len()));
+        let ran = run_pairs(sweep, &todo, stop, &|record| {
+            if let Err(error) = journal.append(&record) {
+                failure
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .get_or_insert(error);
+                stop.stop();
+            }
+            kept.lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .insert((record.point, record.replication), values(&record));
+            progress(Step::Ran);
+        });
+        if let Some(error) = failure
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+        {
+            return Err(DriveError::Keeping(error));
+        }
+        if ran? < todo.len() {
+            return Ok(None);
+        }
+        let kept = kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(Some(pairs.iter().map(|pair| kept[pair].clone()).collect()))
+    };
+    let found = optimization.search(plan, &mut run)?;
+    journal.sync()?;
+    let Some(found) = found else {
+        let kept = kept
+            .into_inner()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        return Ok(Optimized::Interrupted { kept: kept.len() });
+    };
+    let file = crate::output::json::OptimizeFile::new(optimization, &found);
+    let written = if found.chosen().is_some() {
+        crate::output::write_optimization(dir, &file)?
+    } else {
+        Vec::new()
+    };
+    std::fs::remove_file(journal.path()).map_err(|source| {
+        DriveError::Journal(JournalError::Io {
+            path: journal.path().to_path_buf(),
+            source,
+        })
+    })?;
+    Ok(Optimized::Ended {
+        file: Box::new(file),
+        written,
+    })
+}

@@ -29,6 +29,7 @@ pub mod driver;
 pub mod engine;
 pub mod experiment;
 pub mod model;
+pub mod optimize;
 pub mod output;
 pub mod report;
 pub mod scenario;

@@ -108,6 +108,21 @@ pub fn write_files(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>,
     Ok(written)
 }
 
+/// Writes an optimisation's results into `dir`: optimize.csv and optimize.json.
+pub fn write_optimization(
+    dir: &Path,
+    file: &json::OptimizeFile,
+) -> Result<Vec<PathBuf>, OutputError> {
+    clear_earlier_results(dir, &["optimize.csv", "optimize.json"])?;
+    write_files(
+        dir,
+        &[
+            ("optimize.csv", &|w| csv::write_optimize(w, file)),
+            ("optimize.json", &|w| json::write_optimize(w, file)),
+        ],
+    )
+}
+
 /// Writes a comparison into `dir`: each variant's run files in a folder of its name, then
 /// compare.csv and compare.json. `scenarios` are the variants' scenarios, in order.
 /// `records`: each variant's trucks.csv and queues.csv written while it ran, in the variants'
@@ -210,7 +225,7 @@ pub struct OutputError {
     pub source: io::Error,
 }
 /// Every file name landport writes into a results folder, charts aside.
-const RESULT_FILES: [&str; 13] = [
+const RESULT_FILES: [&str; 15] = [
     "trucks.csv",
     "stages.csv",
     "metrics.csv",
@@ -223,6 +238,8 @@ const RESULT_FILES: [&str; 13] = [
     "compare.json",
     "sweep.csv",
     "sweep.json",
+    "optimize.csv",
+    "optimize.json",
     "report.html",
 ];
 

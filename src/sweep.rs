@@ -2,7 +2,7 @@
 //! list of points); every (point, replication) runs in parallel on rayon, and the results come
 //! back in the order of the points whatever the thread count.
 
-mod file;
+pub(crate) mod file;
 pub mod runs;
 pub mod slurm;
 
@@ -41,7 +41,7 @@ pub use runs::{RunRecord, Shard, SweepInfo};
 
 /// How the varied values make the points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Layout {
+pub(crate) enum Layout {
     /// Every combination of each key's values, the first key varying slowest.
     Grid,
     /// The points as listed: each key has one value a point.
@@ -140,6 +140,12 @@ impl Sweep {
             Some((point, problems)) => Err(InvalidPoint::new(&self.info, point, problems)),
             None => Ok(()),
         }
+    }
+
+    /// The scenario of `point`, or why the point is not a valid scenario.
+    pub fn point_scenario(&self, point: u32) -> Result<Cow<'_, Scenario>, InvalidPoint> {
+        self.scenario(point)
+            .map_err(|problems| InvalidPoint::new(&self.info, point, problems))
     }
 
     /// The scenario of `point`: kept, or checked now (a point of a large sweep).

@@ -47,11 +47,15 @@ delete it to start again",
     #[error("{}: {why}", path.display())]
     Mismatch { path: PathBuf, why: String },
     #[error(
-        "{} holds a finished sweep (its results are in sweep.csv): there is nothing to resume; run \
+        "{} holds a finished {what} (its results are in {results}): there is nothing to resume; run \
 without --resume to run it again",
         dir.display()
     )]
-    Finished { dir: PathBuf },
+    Finished {
+        dir: PathBuf,
+        what: &'static str,
+        results: &'static str,
+    },
     #[error(
         "{} is in use by another landport (a sweep or a resume running there): wait for it to \
 end, or give another --out",
@@ -65,6 +69,17 @@ fn io_error(path: &Path) -> impl Fn(io::Error) -> JournalError + '_ {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// What a folder whose journal is gone after the results were written holds: `marker`, the file
+/// written last, says so.
+#[derive(Debug, Clone, Copy)]
+pub struct Finished {
+    /// "sweep", "optimisation".
+    pub what: &'static str,
+    /// Where its results are, for the message.
+    pub results: &'static str,
+    pub marker: &'static str,
 }
 
 /// An open journal, appended to from any worker thread.
@@ -118,20 +133,40 @@ impl Journal {
         info: &SweepInfo,
         shard: Option<Shard>,
     ) -> Result<(Journal, Vec<(u32, u32)>), JournalError> {
+        let mut done = Vec::new();
+        let finished = Finished {
+            what: "sweep",
+            results: "sweep.csv",
+            marker: "sweep.json",
+        };
+        let journal = Self::resume_visiting(dir, info, shard, finished, |record| {
+            done.push((record.point, record.replication));
+        })?;
+        Ok((journal, done))
+    }
+
+    /// [`Journal::resume`], handing each run the journal holds to `visit`; a folder without a
+    /// journal but with `finished`'s marker file holds finished results, and is refused.
+    pub fn resume_visiting(
+        dir: &Path,
+        info: &SweepInfo,
+        shard: Option<Shard>,
+        finished: Finished,
+        mut visit: impl FnMut(&RunRecord),
+    ) -> Result<Journal, JournalError> {
         let path = dir.join(JOURNAL);
         if !path.exists() {
             // A whole sweep removes its journal once its results are written.
-            if shard.is_none() && dir.join("sweep.json").is_file() {
+            if shard.is_none() && dir.join(finished.marker).is_file() {
                 return Err(JournalError::Finished {
                     dir: dir.to_path_buf(),
+                    what: finished.what,
+                    results: finished.results,
                 });
             }
-            return Ok((Self::create(dir, info, shard)?, Vec::new()));
+            return Self::create(dir, info, shard);
         }
-        let mut done = Vec::new();
-        let (header, good_bytes) = scan_journal(&path, info, |record, _| {
-            done.push((record.point, record.replication));
-        })?;
+        let (header, good_bytes) = scan_journal(&path, info, |record, _| visit(record))?;
         let expected = Self::header(info, shard);
         if header != expected {
             return Err(JournalError::Mismatch {
@@ -156,13 +191,10 @@ start again",
         file.set_len(good_bytes).map_err(io_error(&path))?;
         file.seek(io::SeekFrom::End(0)).map_err(io_error(&path))?;
         let _ = fs::remove_file(dir.join(SHARD_FILE));
-        Ok((
-            Journal {
-                path,
-                file: Mutex::new(file),
-            },
-            done,
-        ))
+        Ok(Journal {
+            path,
+            file: Mutex::new(file),
+        })
     }
 
     /// Appends one run as a whole line, written to the file before returning.

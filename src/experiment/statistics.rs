@@ -66,6 +66,15 @@ pub fn t_quantile(freedom: usize) -> f64 {
         .inverse_cdf(1.0 - (1.0 - CONFIDENCE) / 2.0)
 }
 
+/// The one-sided quantile of Student's t at `confidence` with `freedom` degrees of freedom:
+/// mean + t · s / √n is an upper bound on the true mean with that confidence.
+pub fn t_one_sided(freedom: usize, confidence: f64) -> f64 {
+    let freedom = freedom.max(1) as f64;
+    StudentsT::new(0.0, 1.0, freedom)
+        .expect("degrees of freedom >= 1 make a valid distribution")
+        .inverse_cdf(confidence)
+}
+
 /// MSER-5 (White, 1997; Franklin & White, 2008): the number of leading observations to drop.
 ///
 /// The series is cut into batches of 5 observations; for each candidate truncation d (in batches,

@@ -225,3 +225,99 @@ pub fn write_sweep(
         None => written,
     }
 }
+
+const OPTIMIZE_UNITS: &str =
+    "costs per day, in the unit the optimisation file gives them; times in hours (names ending \
+_h); each bound is one-sided Student t over replications at the constraint's confidence (the \
+search's) or at the Bonferroni-adjusted confidence (the confirmation's); every point runs the same \
+replication seeds";
+
+/// optimize.json: the optimisation, every point the search ran, and what it chose.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OptimizeFile {
+    pub landport_version: String,
+    pub units: String,
+    pub optimization: String,
+    pub file: PathBuf,
+    pub scenario: PathBuf,
+    pub inputs_fnv1a_64: String,
+    pub base_seed: u64,
+    pub search_replications: u32,
+    pub confirm_replications: u32,
+    pub candidates: u32,
+    pub decisions: Vec<DecisionInfo>,
+    pub constraints: Vec<crate::optimize::Constraint>,
+    /// The one-sided confidence of each constraint's confirmation test.
+    pub confirm_confidence: Vec<f64>,
+    pub grid_points: usize,
+    pub evaluated_points: usize,
+    pub status: crate::optimize::Status,
+    /// Every point the search ran, in the order of the points.
+    pub evaluations: Vec<crate::optimize::Evaluation>,
+}
+
+/// A decision as the search used it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DecisionInfo {
+    pub key: String,
+    pub from: i64,
+    pub to: i64,
+    pub cost: crate::optimize::Cost,
+    /// Stability's lower bound: below it a stage's offered load is 1 or more.
+    pub lower_bound: i64,
+    pub unit_cost_per_day: f64,
+}
+
+impl OptimizeFile {
+    pub fn new(
+        optimization: &crate::optimize::Optimization,
+        found: &crate::optimize::Found,
+    ) -> OptimizeFile {
+        let info = &optimization.sweep.info;
+        OptimizeFile {
+            landport_version: version().into_owned(),
+            units: OPTIMIZE_UNITS.into(),
+            optimization: info.name.clone(),
+            file: info.file.clone(),
+            scenario: info.scenario_file.clone(),
+            inputs_fnv1a_64: info.fingerprint.clone(),
+            base_seed: info.base_seed,
+            search_replications: optimization.search_replications,
+            confirm_replications: optimization.confirm_replications,
+            candidates: optimization.candidates,
+            decisions: optimization
+                .decisions
+                .iter()
+                .enumerate()
+                .map(|(d, decision)| DecisionInfo {
+                    key: decision.key.clone(),
+                    from: decision.from,
+                    to: decision.to,
+                    cost: decision.cost,
+                    lower_bound: found.plan.lower[d],
+                    unit_cost_per_day: found.plan.unit_costs[d],
+                })
+                .collect(),
+            constraints: optimization.constraints.clone(),
+            confirm_confidence: found.confirm_confidence.clone(),
+            grid_points: optimization.grid_points(),
+            evaluated_points: found.evaluations.len(),
+            status: found.status.clone(),
+            evaluations: found.evaluations.clone(),
+        }
+    }
+
+    pub fn chosen(&self) -> Option<&crate::optimize::Evaluation> {
+        match self.status {
+            crate::optimize::Status::Chosen { point } => self
+                .evaluations
+                .iter()
+                .find(|evaluation| evaluation.point == point),
+            _ => None,
+        }
+    }
+}
+
+pub fn write_optimize(writer: impl Write, file: &OptimizeFile) -> io::Result<()> {
+    write_pretty(writer, file)
+}

@@ -449,3 +449,190 @@ pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
     }
     out
 }
+
+/// The decision values of a point: `stages.xray.servers = 2, …`.
+fn decision_values(file: &super::json::OptimizeFile, values: &[i64]) -> String {
+    file.decisions
+        .iter()
+        .zip(values)
+        .map(|(decision, value)| format!("{} = {value}", decision.key))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What an optimisation chose: the decisions with their cost, and each constraint in the search
+/// and in the confirmation.
+pub fn optimize_table(file: &super::json::OptimizeFile) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "optimize {}: {} of {} points run ({:.1}%), {} replications each and {} more for {} \
+candidates, of {} (base seed {})",
+        file.optimization,
+        file.evaluated_points,
+        file.grid_points,
+        100.0 * file.evaluated_points as f64 / file.grid_points.max(1) as f64,
+        file.search_replications,
+        file.confirm_replications,
+        file.evaluations
+            .iter()
+            .filter(|evaluation| evaluation.confirm.is_some())
+            .count(),
+        file.scenario.display(),
+        file.base_seed
+    );
+    let Some(chosen) = file.chosen() else {
+        return out;
+    };
+    let width = file
+        .decisions
+        .iter()
+        .map(|decision| decision.key.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>6}  {:>11}  {:>14}",
+        "decision", "chosen", "lower bound", "cost/unit·day"
+    );
+    for (decision, value) in file.decisions.iter().zip(&chosen.values) {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {value:>6}  {:>11}  {:>14.2}",
+            decision.key, decision.lower_bound, decision.unit_cost_per_day
+        );
+    }
+    let _ = writeln!(out, "cost per day: {:.2}", chosen.cost);
+    let width = file
+        .constraints
+        .iter()
+        .map(|constraint| constraint.metric.to_string().chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(10);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {:>16}  {:>22}  {:>22}",
+        "constraint", "limit", "search: mean, bound", "confirmed: mean, bound"
+    );
+    let confirm = chosen.confirm.as_deref().unwrap_or_default();
+    for (k, constraint) in file.constraints.iter().enumerate() {
+        let pair = |check: Option<&crate::optimize::Check>, level: f64| {
+            check.map_or_else(String::new, |check| {
+                format!(
+                    "{:.3}, {:.3} ({:.1}%)",
+                    check.mean,
+                    check.bound,
+                    100.0 * level
+                )
+            })
+        };
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>16}  {:>22}  {:>22}",
+            constraint.metric.to_string(),
+            constraint.limit.describe(),
+            pair(chosen.search.get(k), constraint.confidence),
+            pair(
+                confirm.get(k),
+                file.confirm_confidence.get(k).copied().unwrap_or(f64::NAN)
+            ),
+        );
+    }
+    out
+}
+
+/// Why an optimisation chose nothing: for each constraint, the best bound any point reached and
+/// where; or the candidates that were not confirmed.
+pub fn optimize_failure(file: &super::json::OptimizeFile) -> String {
+    use crate::optimize::{Limit, Status};
+    let mut out = String::new();
+    match file.status {
+        Status::Infeasible => {
+            let _ = writeln!(
+                out,
+                "no decision in range meets every constraint (after running {} of {} points):",
+                file.evaluated_points, file.grid_points
+            );
+            for (k, constraint) in file.constraints.iter().enumerate() {
+                let better = |a: f64, b: f64| match constraint.limit {
+                    Limit::AtMost(_) => a < b,
+                    Limit::AtLeast(_) => a > b,
+                };
+                let best = file
+                    .evaluations
+                    .iter()
+                    .filter(|evaluation| evaluation.search[k].bound.is_finite())
+                    .fold(
+                        None::<&crate::optimize::Evaluation>,
+                        |best, evaluation| match best {
+                            Some(top)
+                                if !better(evaluation.search[k].bound, top.search[k].bound) =>
+                            {
+                                best
+                            }
+                            _ => Some(evaluation),
+                        },
+                    );
+                let holds = file
+                    .evaluations
+                    .iter()
+                    .any(|evaluation| evaluation.search[k].holds);
+                let reached = best.map_or_else(
+                    || "no run measured it".to_string(),
+                    |best| {
+                        format!(
+                            "best reached {:.3} (mean {:.3}) at {}",
+                            best.search[k].bound,
+                            best.search[k].mean,
+                            decision_values(file, &best.values)
+                        )
+                    },
+                );
+                let _ = writeln!(
+                    out,
+                    "  {} {} with {:.0}% confidence: {}{reached}",
+                    constraint.metric,
+                    constraint.limit.describe(),
+                    100.0 * constraint.confidence,
+                    if holds {
+                        "met at some points; "
+                    } else {
+                        "never met; "
+                    },
+                );
+            }
+            let _ = write!(
+                out,
+                "widen the decisions' ranges, or relax the constraint that is never met"
+            );
+        }
+        Status::Unconfirmed => {
+            let _ = writeln!(
+                out,
+                "no candidate held in the confirmation runs ({} more replications each):",
+                file.confirm_replications
+            );
+            for evaluation in file
+                .evaluations
+                .iter()
+                .filter(|evaluation| evaluation.confirm.is_some())
+            {
+                let _ = writeln!(
+                    out,
+                    "  {} (cost {:.2} per day)",
+                    decision_values(file, &evaluation.values),
+                    evaluation.cost
+                );
+            }
+            let _ = write!(
+                out,
+                "the search's points lie close to the limits: give more `replications` and \
+`confirm_replications`"
+            );
+        }
+        Status::Chosen { .. } => {}
+    }
+    out
+}

@@ -12,7 +12,7 @@ use super::runs;
 use super::{Layout, Settings, Sweep, SweepInfo, CHECK_AHEAD};
 use crate::model::Scenario;
 use crate::scenario::locate::{self, KeyPath};
-use crate::scenario::raw::Fields;
+use crate::scenario::raw::{Fields, Found};
 use crate::scenario::{
     in_file_order, parse_document, read_input, InputError, Location, Problem, Unchecked,
     MAX_REPLICATIONS,
@@ -22,15 +22,15 @@ use crate::scenario::{
 pub const MAX_POINTS: usize = 1_000_000;
 
 /// Collects the problems of a sweep file with their places.
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     file: &'a Path,
-    text: &'a str,
-    document: &'a ImDocument<String>,
+    pub(crate) text: &'a str,
+    pub(crate) document: &'a ImDocument<String>,
     problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn location_of(&self, span: Option<std::ops::Range<usize>>) -> Location {
+    pub(crate) fn location_of(&self, span: Option<std::ops::Range<usize>>) -> Location {
         let (line, column) = span.map_or((0, 0), |span| locate::line_column(self.text, span.start));
         Location {
             file: self.file.to_path_buf(),
@@ -39,12 +39,12 @@ impl Checker<'_> {
         }
     }
 
-    fn report(&mut self, location: Location, key: &str, message: impl Into<String>) {
+    pub(crate) fn report(&mut self, location: Location, key: &str, message: impl Into<String>) {
         self.problems.push(Problem::at(location, key, message));
     }
 
     /// Where a top-level key is written (its key, for tables).
-    fn top_location(&self, key: &str) -> Location {
+    pub(crate) fn top_location(&self, key: &str) -> Location {
         let span = self
             .document
             .as_table()
@@ -53,8 +53,45 @@ impl Checker<'_> {
         self.location_of(span)
     }
 
+    /// Where the value at `path` is written (or the nearest table that holds it).
+    pub(crate) fn at(&self, path: &KeyPath) -> Location {
+        let place = locate::Locator::new(self.document).find(path);
+        self.location_of(place.map(|(_, offset)| offset..offset))
+    }
+
+    /// Reports the problems the typed reader found, each where it points.
+    pub(crate) fn report_found(&mut self, found: Vec<Found>) {
+        let locator = locate::Locator::new(self.document);
+        for problem in found {
+            let place = if problem.at_key {
+                locator.find_key(&problem.at)
+            } else {
+                locator.find(&problem.at)
+            };
+            let location = self.location_of(place.map(|(_, offset)| offset..offset));
+            self.report(location, &problem.key.to_string(), problem.message);
+        }
+    }
+
+    /// The name of the results folder: `name`, or the file's stem.
+    pub(crate) fn output_name(&mut self, path: &Path, name: Option<&String>) -> String {
+        match name {
+            None => path.file_stem().map_or("sweep".to_string(), |stem| {
+                stem.to_string_lossy().into_owned()
+            }),
+            Some(name) => match crate::scenario::check_output_name(name) {
+                Ok(()) => name.clone(),
+                Err(why) => {
+                    let location = self.top_location("name");
+                    self.report(location, "name", why);
+                    String::new()
+                }
+            },
+        }
+    }
+
     /// An integer the file gives, within `range`.
-    fn in_range(
+    pub(crate) fn in_range(
         &mut self,
         key: &str,
         value: Option<i64>,
@@ -79,14 +116,24 @@ impl Checker<'_> {
 }
 
 /// A varied key with its values, each with where it was written.
-struct Parameter {
-    key: String,
-    values: Vec<(Value, Location)>,
+pub(crate) struct Parameter {
+    pub key: String,
+    pub values: Vec<(Value, Location)>,
 }
 
 /// Reads and validates a sweep file, and every point's scenario, before anything runs.
 pub fn load(path: &Path) -> Result<Sweep, InputError> {
-    let text = read_input(path, "sweep file")?;
+    load_with(path, "sweep file", check)
+}
+
+/// Reads a sweep-like file (`what`: "sweep file") and checks it with `check`: the value, or every
+/// problem the check reported, in file order.
+pub(crate) fn load_with<T>(
+    path: &Path,
+    what: &'static str,
+    check: impl FnOnce(&mut Checker<'_>, &Path) -> Option<T>,
+) -> Result<T, InputError> {
+    let text = read_input(path, what)?;
     let document =
         parse_document(&text, path).map_err(|problem| InputError::Invalid(vec![problem]))?;
     let mut checker = Checker {
@@ -95,9 +142,8 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
         document: &document,
         problems: Vec::new(),
     };
-    let sweep = check(&mut checker, path);
-    match sweep {
-        Some(sweep) if checker.problems.is_empty() => Ok(sweep),
+    match check(&mut checker, path) {
+        Some(checked) if checker.problems.is_empty() => Ok(checked),
         _ => Err(InputError::Invalid(in_file_order(checker.problems))),
     }
 }
@@ -137,30 +183,9 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
         RawSweep::KEYS,
         &mut found,
     ));
-    let locator = locate::Locator::new(document);
-    for problem in found {
-        let place = if problem.at_key {
-            locator.find_key(&problem.at)
-        } else {
-            locator.find(&problem.at)
-        };
-        let location = checker.location_of(place.map(|(_, offset)| offset..offset));
-        checker.report(location, &problem.key.to_string(), problem.message);
-    }
-    let base = base_scenario(checker, path, &raw);
-    let name = match &raw.name {
-        None => path.file_stem().map_or("sweep".to_string(), |stem| {
-            stem.to_string_lossy().into_owned()
-        }),
-        Some(name) => match crate::scenario::check_output_name(name) {
-            Ok(()) => name.clone(),
-            Err(why) => {
-                let location = checker.top_location("name");
-                checker.report(location, "name", why);
-                String::new()
-            }
-        },
-    };
+    checker.report_found(found);
+    let base = base_scenario(checker, path, raw.scenario.as_ref(), &raw.bad);
+    let name = checker.output_name(path, raw.name.as_ref());
     let seed = checker.in_range("seed", raw.seed, 0..=i64::MAX);
     let replications = checker.in_range("replications", raw.replications, 1..=MAX_REPLICATIONS);
     let parameters = match (document.get("grid"), document.get("points")) {
@@ -185,7 +210,46 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
         }
     };
     let (parameters, layout) = parameters;
-    let (base, scenario_file) = base?;
+    let base = base?;
+    let layout = layout?;
+    let replications = replications.map(|n| n as u32);
+    assemble(
+        checker,
+        path,
+        base,
+        Frame {
+            name,
+            seed,
+            replications,
+            check_every_point: true,
+        },
+        parameters,
+        layout,
+    )
+}
+
+/// What a sweep-like file (a sweep, an optimisation) says besides its varied keys.
+pub(crate) struct Frame {
+    pub name: String,
+    pub seed: Option<i64>,
+    /// The file's count, or the scenario's when `None`.
+    pub replications: Option<u32>,
+    /// Check every point's scenario before anything runs when there are at most
+    /// [`CHECK_AHEAD`] of them (a sweep), or only each value of each key (an optimisation, which
+    /// runs few of its points).
+    pub check_every_point: bool,
+}
+
+/// Makes the sweep of the varied keys over `base`: every key is one the scenario sets with a
+/// value of the same type, and the points checked ahead are valid scenarios.
+pub(crate) fn assemble(
+    checker: &mut Checker<'_>,
+    path: &Path,
+    (base, scenario_file): (Unchecked, PathBuf),
+    frame: Frame,
+    parameters: Vec<Parameter>,
+    layout: Layout,
+) -> Option<Sweep> {
     // Every varied key must be one the scenario sets, with a value of the same type: checked for
     // every key that parsed, even when another did not.
     let mut typed = true;
@@ -218,7 +282,6 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
             }
         }
     }
-    let layout = layout?;
     if !typed {
         return None;
     }
@@ -233,7 +296,7 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
     // A sweep of up to CHECK_AHEAD points is checked whole before anything runs, and its
     // scenarios kept; a larger one checks each key's every value (the first point that has it)
     // now, and every point when it runs.
-    let ahead: Vec<usize> = if count <= CHECK_AHEAD {
+    let ahead: Vec<usize> = if count <= CHECK_AHEAD && frame.check_every_point {
         (0..count).collect()
     } else {
         settings.first_of_each_value()
@@ -266,10 +329,10 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
     let fingerprint = runs::fingerprint(&parts);
     let info = SweepInfo {
         file: path.to_path_buf(),
-        name,
+        name: frame.name,
         scenario_file,
-        base_seed: seed.map_or(first.seed(), |seed| seed as u64),
-        replications: replications.map_or(first.replications(), |n| n as u32),
+        base_seed: frame.seed.map_or(first.seed(), |seed| seed as u64),
+        replications: frame.replications.unwrap_or(first.replications()),
         keys: settings
             .parameters
             .iter()
@@ -286,7 +349,7 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
         metrics: crate::experiment::metric_ids(first.stage_names()),
         fingerprint,
     };
-    let kept = if count <= CHECK_AHEAD {
+    let kept = if count <= CHECK_AHEAD && frame.check_every_point {
         scenarios
     } else {
         Vec::new()
@@ -300,13 +363,14 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
 }
 
 /// Reads the base scenario named by `scenario`, relative to the sweep file.
-fn base_scenario(
+pub(crate) fn base_scenario(
     checker: &mut Checker<'_>,
     path: &Path,
-    raw: &RawSweep,
+    scenario: Option<&String>,
+    bad: &[&str],
 ) -> Option<(Unchecked, PathBuf)> {
-    let Some(name) = &raw.scenario else {
-        if !raw.bad.contains(&"scenario") {
+    let Some(name) = scenario else {
+        if !bad.contains(&"scenario") {
             checker.report(
                 checker.location_of(Some(0..0)),
                 "scenario",
@@ -666,7 +730,7 @@ fn range_fits<T: PartialOrd + std::fmt::Display>(
 }
 
 /// A range of integers, in integer arithmetic: every value exact, however large.
-fn integer_range(
+pub(crate) fn integer_range(
     checker: &mut Checker<'_>,
     table: &toml_edit::InlineTable,
     label: &str,

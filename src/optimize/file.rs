@@ -1,0 +1,399 @@
+//! Optimisation files: a base scenario, the decisions (integer keys with ranges and costs) and
+//! the constraints on result metrics, read with the sweep file's reader and checked whole before
+//! anything runs; every problem reported at once with its line.
+
+use std::path::Path;
+
+use toml_edit::Value;
+
+use super::{Constraint, Cost, Decision, Limit, Optimization};
+use crate::experiment::MetricId;
+use crate::scenario::locate::KeyPath;
+use crate::scenario::raw::Fields;
+use crate::scenario::{normal_key, InputError, Location, MAX_REPLICATIONS};
+use crate::sweep::file::{assemble, base_scenario, load_with, Checker, Frame, Parameter};
+use crate::sweep::{Layout, MAX_POINTS};
+
+/// Most candidates a search confirms.
+pub const MAX_CANDIDATES: i64 = 20;
+
+/// Reads and validates an optimisation file, and the scenario of each decision value.
+pub fn load(path: &Path) -> Result<Optimization, InputError> {
+    load_with(path, "optimisation file", check)
+}
+
+struct RawOptimization {
+    scenario: Option<String>,
+    name: Option<String>,
+    seed: Option<i64>,
+    replications: Option<i64>,
+    confirm_replications: Option<i64>,
+    candidates: Option<i64>,
+    constraints: Option<Vec<RawConstraint>>,
+    bad: Vec<&'static str>,
+}
+
+impl RawOptimization {
+    const KEYS: &'static [&'static str] = &[
+        "scenario",
+        "name",
+        "seed",
+        "replications",
+        "confirm_replications",
+        "candidates",
+        "decisions",
+        "constraints",
+    ];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawOptimization {
+        let mut raw = RawOptimization {
+            scenario: fields.string("scenario", "a file name in quotes"),
+            name: fields.string("name", "a string"),
+            seed: fields.integer("seed"),
+            replications: fields.integer("replications"),
+            confirm_replications: fields.integer("confirm_replications"),
+            candidates: fields.integer("candidates"),
+            constraints: fields.tables("constraints", RawConstraint::KEYS, RawConstraint::read),
+            bad: Vec::new(),
+        };
+        fields.require::<()>("decisions", None);
+        fields.require(
+            "constraints",
+            raw.constraints.as_ref().filter(|c| !c.is_empty()),
+        );
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
+    }
+}
+
+struct RawConstraint {
+    metric: Option<String>,
+    at_most: Option<f64>,
+    at_least: Option<f64>,
+    confidence: Option<f64>,
+}
+
+impl RawConstraint {
+    const KEYS: &'static [&'static str] = &["metric", "at_most", "at_least", "confidence"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawConstraint {
+        let metric = fields.string("metric", "a metric name in quotes, such as \"dwell_p95_h\"");
+        RawConstraint {
+            metric: fields.require("metric", metric),
+            at_most: fields.number("at_most"),
+            at_least: fields.number("at_least"),
+            confidence: fields.number("confidence"),
+        }
+    }
+}
+
+struct RawDecision {
+    from: Option<i64>,
+    to: Option<i64>,
+    cost_per_server_hour: Option<f64>,
+    cost_per_unit: Option<f64>,
+}
+
+impl RawDecision {
+    const KEYS: &'static [&'static str] = &["from", "to", "cost_per_server_hour", "cost_per_unit"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawDecision {
+        let (from, to) = (fields.integer("from"), fields.integer("to"));
+        RawDecision {
+            from: fields.require("from", from),
+            to: fields.require("to", to),
+            cost_per_server_hour: fields.number("cost_per_server_hour"),
+            cost_per_unit: fields.number("cost_per_unit"),
+        }
+    }
+}
+
+fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Optimization> {
+    let document = checker.document;
+    let mut found = Vec::new();
+    let raw = RawOptimization::read(&mut Fields::new(
+        document.as_table(),
+        KeyPath::default(),
+        RawOptimization::KEYS,
+        &mut found,
+    ));
+    let decisions = read_decisions(checker, &mut found);
+    checker.report_found(found);
+    let base = base_scenario(checker, path, raw.scenario.as_ref(), &raw.bad);
+    let name = checker.output_name(path, raw.name.as_ref());
+    let seed = checker.in_range("seed", raw.seed, 0..=i64::MAX);
+    let replications = checker.in_range("replications", raw.replications, 2..=MAX_REPLICATIONS);
+    let confirm = checker.in_range(
+        "confirm_replications",
+        raw.confirm_replications,
+        2..=MAX_REPLICATIONS,
+    );
+    let candidates = checker.in_range("candidates", raw.candidates, 1..=MAX_CANDIDATES);
+    let decisions = decisions?;
+    let grid = decisions
+        .iter()
+        .try_fold(1u64, |n, (decision, _)| {
+            n.checked_mul((decision.to - decision.from + 1) as u64)
+        })
+        .filter(|&n| n <= MAX_POINTS as u64);
+    if grid.is_none() {
+        let location = checker.at(&KeyPath::default().key("decisions"));
+        checker.report(
+            location,
+            "decisions",
+            format!("make more than {MAX_POINTS} combinations: narrow the ranges"),
+        );
+        return None;
+    }
+    let parameters = decisions
+        .iter()
+        .map(|(decision, location)| Parameter {
+            key: decision.key.clone(),
+            values: (decision.from..=decision.to)
+                .map(|value| (Value::from(value), location.clone()))
+                .collect(),
+        })
+        .collect();
+    let mut sweep = assemble(
+        checker,
+        path,
+        base?,
+        Frame {
+            name,
+            seed,
+            replications: None,
+            check_every_point: false,
+        },
+        parameters,
+        Layout::Grid,
+    )?;
+    let search = match replications {
+        Some(n) => n as u32,
+        None if sweep.info.replications >= 2 => sweep.info.replications,
+        None => {
+            let location = checker.top_location("scenario");
+            checker.report(
+                location,
+                "replications",
+                format!(
+                    "the search needs at least 2 replications a point and {} gives {}: set \
+`replications`",
+                    sweep.info.scenario_file.display(),
+                    sweep.info.replications
+                ),
+            );
+            return None;
+        }
+    };
+    let confirm = confirm.map_or(2 * search, |n| n as u32);
+    sweep.info.replications = search.checked_add(confirm)?;
+    let constraints = read_constraints(checker, raw.constraints?, &sweep.info.metrics)?;
+    Some(Optimization {
+        sweep,
+        decisions: decisions
+            .into_iter()
+            .map(|(decision, _)| decision)
+            .collect(),
+        constraints,
+        search_replications: search,
+        confirm_replications: confirm,
+        candidates: candidates.map_or(3, |n| n as u32),
+    })
+}
+
+/// `[decisions]`: each key path with `{ from, to }` and one cost. `None` when one is wrong (each
+/// problem reported).
+fn read_decisions(
+    checker: &mut Checker<'_>,
+    found: &mut Vec<crate::scenario::raw::Found>,
+) -> Option<Vec<(Decision, Location)>> {
+    let item = checker.document.get("decisions")?;
+    let Some(table) = item.as_table_like() else {
+        let location = checker.top_location("decisions");
+        checker.report(
+            location,
+            "decisions",
+            "must be a table of key paths, each { from = 1, to = 6, cost_per_unit = 100 }",
+        );
+        return None;
+    };
+    let mut decisions: Vec<(Decision, Location)> = Vec::new();
+    let mut ok = true;
+    for (key, item) in table.iter() {
+        let path = KeyPath::default().key("decisions").key(key);
+        let label = path.to_string();
+        let location = checker.at(&path);
+        let normal = normal_key(key);
+        if decisions.iter().any(|(decision, _)| decision.key == normal) {
+            checker.report(
+                location,
+                &label,
+                format!(
+                    "decides `{normal}` a second time (written another way): give each key once"
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        let Some(fields) = item.as_table_like() else {
+            checker.report(
+                location,
+                &label,
+                "expected a table { from = 1, to = 6, cost_per_server_hour = 30 } (or \
+cost_per_unit)",
+            );
+            ok = false;
+            continue;
+        };
+        let raw = RawDecision::read(&mut Fields::new(fields, path, RawDecision::KEYS, found));
+        let (Some(from), Some(to)) = (raw.from, raw.to) else {
+            ok = false;
+            continue;
+        };
+        if from < 0 || to <= from {
+            checker.report(
+                location,
+                &label,
+                format!("needs 0 <= from < to, got from {from} and to {to}"),
+            );
+            ok = false;
+            continue;
+        }
+        let cost = match (raw.cost_per_server_hour, raw.cost_per_unit) {
+            (Some(cost), None) => Cost::PerServerHour(cost),
+            (None, Some(cost)) => Cost::PerUnit(cost),
+            (Some(_), Some(_)) => {
+                checker.report(
+                    location,
+                    &label,
+                    "give either `cost_per_server_hour` or `cost_per_unit`, not both",
+                );
+                ok = false;
+                continue;
+            }
+            (None, None) => {
+                checker.report(
+                    location,
+                    &label,
+                    "needs a cost: `cost_per_server_hour` (a server on duty) or `cost_per_unit` \
+(a unit a day)",
+                );
+                ok = false;
+                continue;
+            }
+        };
+        let (Cost::PerServerHour(value) | Cost::PerUnit(value)) = cost;
+        if !(value.is_finite() && value >= 0.0) {
+            checker.report(
+                location,
+                &label,
+                format!("a cost must be a finite number >= 0, got {value}"),
+            );
+            ok = false;
+            continue;
+        }
+        decisions.push((
+            Decision {
+                key: normal,
+                from,
+                to,
+                cost,
+            },
+            location,
+        ));
+    }
+    if decisions.is_empty() && ok {
+        let location = checker.top_location("decisions");
+        checker.report(location, "decisions", "names no key to decide");
+        return None;
+    }
+    ok.then_some(decisions)
+}
+
+/// Each constraint's metric (one the runs measure), one limit and its confidence.
+fn read_constraints(
+    checker: &mut Checker<'_>,
+    raw: Vec<RawConstraint>,
+    metrics: &[MetricId],
+) -> Option<Vec<Constraint>> {
+    let count = raw.len();
+    let mut constraints = Vec::with_capacity(count);
+    for (i, raw) in raw.into_iter().enumerate() {
+        let path = KeyPath::default().key("constraints").index(i);
+        let location = checker.at(&path);
+        let label = path.to_string();
+        let metric = raw.metric.and_then(|name| {
+            let known = name
+                .parse::<MetricId>()
+                .ok()
+                .filter(|metric| metrics.contains(metric));
+            if known.is_none() {
+                let closest = metrics
+                    .iter()
+                    .map(|metric| (strsim::levenshtein(&name, &metric.to_string()), metric))
+                    .min_by_key(|(distance, _)| *distance)
+                    .map(|(_, metric)| metric.to_string())
+                    .unwrap_or_default();
+                checker.report(
+                    checker.at(&path.key("metric")),
+                    &path.key("metric").to_string(),
+                    format!(
+                        "unknown metric `{name}`: a column of sweep.csv, such as dwell_p95_h or \
+<stage>.mean_wait_h (did you mean `{closest}`?)"
+                    ),
+                );
+            }
+            known
+        });
+        let limit = match (raw.at_most, raw.at_least) {
+            (Some(limit), None) => Some(Limit::AtMost(limit)),
+            (None, Some(limit)) => Some(Limit::AtLeast(limit)),
+            (Some(_), Some(_)) => {
+                checker.report(
+                    location.clone(),
+                    &label,
+                    "give either `at_most` or `at_least`, not both",
+                );
+                None
+            }
+            (None, None) => {
+                checker.report(
+                    location.clone(),
+                    &label,
+                    "needs a limit: `at_most = 8.0` or `at_least = 380`",
+                );
+                None
+            }
+        }
+        .filter(|limit| {
+            let finite = limit.value().is_finite();
+            if !finite {
+                checker.report(
+                    location.clone(),
+                    &label,
+                    "the limit must be a finite number",
+                );
+            }
+            finite
+        });
+        let confidence = raw.confidence.unwrap_or(0.95);
+        let confidence = if (0.5..1.0).contains(&confidence) {
+            Some(confidence)
+        } else {
+            checker.report(
+                checker.at(&path.key("confidence")),
+                &path.key("confidence").to_string(),
+                format!("must be at least 0.5 and below 1 (0.95 for 95%), got {confidence}"),
+            );
+            None
+        };
+        if let (Some(metric), Some(limit), Some(confidence)) = (metric, limit, confidence) {
+            constraints.push(Constraint {
+                metric,
+                limit,
+                confidence,
+            });
+        }
+    }
+    (constraints.len() == count).then_some(constraints)
+}
