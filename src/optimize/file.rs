@@ -71,6 +71,7 @@ struct RawConstraint {
     at_most: Option<f64>,
     at_least: Option<f64>,
     confidence: Option<f64>,
+    bad: Vec<&'static str>,
 }
 
 impl RawConstraint {
@@ -78,12 +79,15 @@ impl RawConstraint {
 
     fn read(fields: &mut Fields<'_, '_>) -> RawConstraint {
         let metric = fields.string("metric", "a metric name in quotes, such as \"dwell_p95_h\"");
-        RawConstraint {
+        let mut raw = RawConstraint {
             metric: fields.require("metric", metric),
             at_most: fields.number("at_most"),
             at_least: fields.number("at_least"),
             confidence: fields.number("confidence"),
-        }
+            bad: Vec::new(),
+        };
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
     }
 }
 
@@ -129,7 +133,16 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Optimization> {
         2..=MAX_REPLICATIONS,
     );
     let candidates = checker.in_range("candidates", raw.candidates, 1..=MAX_CANDIDATES);
-    let decisions = decisions?;
+    // The constraints' limits are checked even when the decisions are wrong; their metrics
+    // once the scenario's stages are known.
+    let raw_constraints = raw.constraints.unwrap_or_default();
+    let decisions = match decisions {
+        Some(decisions) => decisions,
+        None => {
+            read_constraints(checker, raw_constraints, None);
+            return None;
+        }
+    };
     let grid = decisions
         .iter()
         .try_fold(1u64, |n, (decision, _)| {
@@ -154,10 +167,14 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Optimization> {
                 .collect(),
         })
         .collect();
-    let mut sweep = assemble(
+    let Some(base) = base else {
+        read_constraints(checker, raw_constraints, None);
+        return None;
+    };
+    let Some(mut sweep) = assemble(
         checker,
         path,
-        base?,
+        base,
         Frame {
             name,
             seed,
@@ -166,7 +183,10 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Optimization> {
         },
         parameters,
         Layout::Grid,
-    )?;
+    ) else {
+        read_constraints(checker, raw_constraints, None);
+        return None;
+    };
     let search = match replications {
         Some(n) => n as u32,
         None if sweep.info.replications >= 2 => sweep.info.replications,
@@ -187,7 +207,7 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Optimization> {
     };
     let confirm = confirm.map_or(2 * search, |n| n as u32);
     sweep.info.replications = search.checked_add(confirm)?;
-    let constraints = read_constraints(checker, raw.constraints?, &sweep.info.metrics)?;
+    let constraints = read_constraints(checker, raw_constraints, Some(&sweep.info.metrics))?;
     Some(Optimization {
         sweep,
         decisions: decisions
@@ -310,11 +330,12 @@ cost_per_unit)",
     ok.then_some(decisions)
 }
 
-/// Each constraint's metric (one the runs measure), one limit and its confidence.
+/// Each constraint's metric (one the runs measure, when `metrics` are known), one limit and its
+/// confidence.
 fn read_constraints(
     checker: &mut Checker<'_>,
     raw: Vec<RawConstraint>,
-    metrics: &[MetricId],
+    metrics: Option<&[MetricId]>,
 ) -> Option<Vec<Constraint>> {
     let count = raw.len();
     let mut constraints = Vec::with_capacity(count);
@@ -323,6 +344,7 @@ fn read_constraints(
         let location = checker.at(&path);
         let label = path.to_string();
         let metric = raw.metric.and_then(|name| {
+            let metrics = metrics?;
             let known = name
                 .parse::<MetricId>()
                 .ok()
@@ -357,11 +379,14 @@ fn read_constraints(
                 None
             }
             (None, None) => {
-                checker.report(
-                    location.clone(),
-                    &label,
-                    "needs a limit: `at_most = 8.0` or `at_least = 380`",
-                );
+                // A misspelt limit is reported as such, not again as missing.
+                if !raw.bad.iter().any(|key| key.starts_with("at_")) {
+                    checker.report(
+                        location.clone(),
+                        &label,
+                        "needs a limit: `at_most = 8.0` or `at_least = 380`",
+                    );
+                }
                 None
             }
         }

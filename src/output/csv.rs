@@ -835,6 +835,55 @@ impl<'a, W: Write> SweepRows<'a, W> {
     }
 }
 
+/// optimize.csv: a row per point the search ran, in the order of the points: its decision
+/// values, cost per day, then each constraint's mean and one-sided bound in the search and (for
+/// a candidate) in the confirmation.
+pub fn write_optimize(writer: impl Write, file: &super::json::OptimizeFile) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    let mut header = vec!["point".to_string()];
+    header.extend(file.decisions.iter().map(|decision| decision.key.clone()));
+    header.extend(["cost_per_day", "feasible"].map(String::from));
+    for constraint in &file.constraints {
+        header.push(format!("{}_mean", constraint.metric));
+        header.push(format!("{}_bound", constraint.metric));
+    }
+    for constraint in &file.constraints {
+        header.push(format!("confirm_{}_mean", constraint.metric));
+        header.push(format!("confirm_{}_bound", constraint.metric));
+    }
+    header.extend(["confirmed", "chosen"].map(String::from));
+    csv.write_record(&header)?;
+    let chosen = file.chosen().map(|evaluation| evaluation.point);
+    let number = |x: f64| decimal(x.is_finite().then_some(x));
+    for evaluation in &file.evaluations {
+        let mut record = vec![evaluation.point.to_string()];
+        record.extend(evaluation.values.iter().map(i64::to_string));
+        record.push(number(evaluation.cost));
+        record.push(evaluation.feasible().to_string());
+        for check in &evaluation.search {
+            record.push(number(check.mean));
+            record.push(number(check.bound));
+        }
+        match &evaluation.confirm {
+            Some(checks) => {
+                for check in checks {
+                    record.push(number(check.mean));
+                    record.push(number(check.bound));
+                }
+            }
+            None => record.extend((0..2 * file.constraints.len()).map(|_| String::new())),
+        }
+        record.push(
+            evaluation
+                .confirmed()
+                .map_or_else(String::new, |confirmed| confirmed.to_string()),
+        );
+        record.push((chosen == Some(evaluation.point)).to_string());
+        csv.write_record(&record)?;
+    }
+    csv.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -958,53 +1007,4 @@ mod tests {
         assert!(error.ends_with("no column 'cleared'"), "{error}");
         std::fs::remove_dir_all(dir).unwrap();
     }
-}
-
-/// optimize.csv: a row per point the search ran, in the order of the points: its decision
-/// values, cost per day, then each constraint's mean and one-sided bound in the search and (for
-/// a candidate) in the confirmation.
-pub fn write_optimize(writer: impl Write, file: &super::json::OptimizeFile) -> io::Result<()> {
-    let mut csv = csv::Writer::from_writer(writer);
-    let mut header = vec!["point".to_string()];
-    header.extend(file.decisions.iter().map(|decision| decision.key.clone()));
-    header.extend(["cost_per_day", "feasible"].map(String::from));
-    for constraint in &file.constraints {
-        header.push(format!("{}_mean", constraint.metric));
-        header.push(format!("{}_bound", constraint.metric));
-    }
-    for constraint in &file.constraints {
-        header.push(format!("confirm_{}_mean", constraint.metric));
-        header.push(format!("confirm_{}_bound", constraint.metric));
-    }
-    header.extend(["confirmed", "chosen"].map(String::from));
-    csv.write_record(&header)?;
-    let chosen = file.chosen().map(|evaluation| evaluation.point);
-    let number = |x: f64| decimal(x.is_finite().then_some(x));
-    for evaluation in &file.evaluations {
-        let mut record = vec![evaluation.point.to_string()];
-        record.extend(evaluation.values.iter().map(i64::to_string));
-        record.push(number(evaluation.cost));
-        record.push(evaluation.feasible().to_string());
-        for check in &evaluation.search {
-            record.push(number(check.mean));
-            record.push(number(check.bound));
-        }
-        match &evaluation.confirm {
-            Some(checks) => {
-                for check in checks {
-                    record.push(number(check.mean));
-                    record.push(number(check.bound));
-                }
-            }
-            None => record.extend((0..2 * file.constraints.len()).map(|_| String::new())),
-        }
-        record.push(
-            evaluation
-                .confirmed()
-                .map_or_else(String::new, |confirmed| confirmed.to_string()),
-        );
-        record.push((chosen == Some(evaluation.point)).to_string());
-        csv.write_record(&record)?;
-    }
-    csv.flush()
 }

@@ -68,7 +68,9 @@ impl Checker<'_> {
             } else {
                 locator.find(&problem.at)
             };
-            let location = self.location_of(place.map(|(_, offset)| offset..offset));
+            // A key left out of the file's top level is pointed at its start.
+            let offset = place.map_or(0, |(_, offset)| offset);
+            let location = self.location_of(Some(offset..offset));
             self.report(location, &problem.key.to_string(), problem.message);
         }
     }

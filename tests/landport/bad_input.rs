@@ -1,6 +1,6 @@
-//! The catalogue of bad input: every file in tests/bad/scenarios (run) and tests/bad/sweeps
-//! (sweep) ends with `# expect: ` lines, the exact error it must print. Each must exit with code 2,
-//! print exactly that, and write nothing. A few cases no file in git can hold (a folder, a missing
+//! The catalogue of bad input: every file in tests/bad/scenarios (run), tests/bad/sweeps (sweep)
+//! and tests/bad/optimize (optimize) ends with `# expect: ` lines, the exact error it must print.
+//! Each must exit with code 2, print exactly that, and write nothing. A few cases no file in git can hold (a folder, a missing
 //! file, a 10 MB file, a dangling link) are made here.
 
 use std::fs;
@@ -60,6 +60,7 @@ fn every_bad_file_gives_its_exact_error_exit_2_and_no_results() {
     for (folder, command) in [
         ("tests/bad/scenarios", "run"),
         ("tests/bad/sweeps", "sweep"),
+        ("tests/bad/optimize", "optimize"),
     ] {
         for file in cases(folder) {
             // Bytes, not text: one case is not UTF-8 on purpose.

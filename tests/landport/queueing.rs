@@ -12,7 +12,7 @@ const T99_7DF: f64 = 3.499;
 const REPLICATIONS: u64 = 8;
 
 /// Mean wait in queue of M/M/c (Erlang C), in the time unit of 1/lambda and 1/mu.
-fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
+pub(crate) fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
     let a = lambda / mu;
     let rho = a / f64::from(c);
     assert!(rho < 1.0);
