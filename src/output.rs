@@ -260,7 +260,7 @@ pub fn is_chart_file(name: &str) -> bool {
     else {
         return false;
     };
-    CHART_STEMS.contains(&stem) || stem.starts_with("sweep-")
+    CHART_STEMS.contains(&stem) || stem.starts_with("sweep-") || stem.starts_with("optimize-")
 }
 
 /// Removes from `dir` the result files and charts of an earlier run that the new results do not

@@ -70,6 +70,11 @@ pub enum Chart {
     ClearedPerDay,
     SweepMetric(MetricId),
     SweepHeatmap(MetricId),
+    /// Cost against the metric of the optimisation's constraint of this index.
+    OptimizeFront {
+        constraint: usize,
+        metric: MetricId,
+    },
 }
 
 impl Chart {
@@ -83,6 +88,7 @@ impl Chart {
             Chart::ClearedPerDay => "cleared-per-day".into(),
             Chart::SweepMetric(metric) => format!("sweep-{metric}"),
             Chart::SweepHeatmap(metric) => format!("sweep-heatmap-{metric}"),
+            Chart::OptimizeFront { metric, .. } => format!("optimize-{metric}"),
         }
     }
 
@@ -104,6 +110,9 @@ impl Chart {
                 format!("{name}: {}", metric.label())
             }
             (Chart::SweepMetric(metric), _) => metric.label(),
+            (Chart::OptimizeFront { metric, .. }, _) => {
+                format!("{name}: cost against {}", metric.label())
+            }
         }
     }
 
@@ -141,6 +150,14 @@ warm-up shaded. Cleared below arrived for days on end means the port falls behin
 its 95% interval; one line for each value of the second key. Where the line turns up steeply a \
 stage reaches its capacity."
             }
+            Chart::OptimizeFront { .. } => {
+                "Every staffing the search ran: its cost per day (horizontal) and the \
+constraint's metric (vertical, the mean over the search's replications, with a thin bar to the \
+one-sided bound the constraint is tested on). Blue points meet every constraint, grey crosses \
+miss one; the blue line joins the cheapest feasible point at each level, and the red ring marks \
+the chosen one, confirmed on replications the search did not use. Points to the left of the \
+chosen one are cheaper but miss a constraint."
+            }
             Chart::SweepHeatmap(_) => {
                 "The metric's mean for each combination of the two varied keys, coloured from \
 dark purple (lowest) to yellow (highest) as the colour bar shows. Read along a row or column to \
@@ -155,6 +172,17 @@ see what one key buys with the other held fixed."
         options: &PlotOptions,
     ) -> Result<Vec<Chart>, ReportError> {
         let variants = results.variants();
+        if let Results::Optimize(file) = results {
+            return Ok(file
+                .constraints
+                .iter()
+                .enumerate()
+                .map(|(constraint, c)| Chart::OptimizeFront {
+                    constraint,
+                    metric: c.metric.clone(),
+                })
+                .collect());
+        }
         if let Results::Sweep(sweep) = results {
             let known = || {
                 sweep.points.first().map_or_else(String::new, |point| {
@@ -243,6 +271,9 @@ see what one key buys with the other held fixed."
             }
             (Chart::SweepHeatmap(metric), Results::Sweep(sweep)) => {
                 draw::sweep_heatmap(root, &title, sweep, metric)?
+            }
+            (Chart::OptimizeFront { constraint, .. }, Results::Optimize(file)) => {
+                draw::optimize_front(root, &title, file, *constraint)?
             }
             _ => {}
         }

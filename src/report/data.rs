@@ -100,6 +100,8 @@ pub enum Results {
     /// The variants in the order they were compared; the first is the base.
     Compare(Vec<VariantResults>),
     Sweep(SweepResults),
+    /// An optimisation (optimize.json).
+    Optimize(Box<json::OptimizeFile>),
 }
 
 impl Results {
@@ -111,6 +113,10 @@ impl Results {
                 dir: dir.to_path_buf(),
                 why: "no such folder".into(),
             });
+        }
+        if dir.join("optimize.json").is_file() {
+            let file: json::OptimizeFile = json::read(&dir.join("optimize.json"))?;
+            return Ok(Results::Optimize(Box::new(file)));
         }
         if dir.join("sweep.json").is_file() {
             return read_sweep(dir).map(Results::Sweep);
@@ -140,7 +146,7 @@ impl Results {
         }
         Err(ReportError::NotResults {
             dir: dir.to_path_buf(),
-            why: "it has no sweep.json, compare.json or metrics.csv".into(),
+            why: "it has no sweep.json, optimize.json, compare.json or metrics.csv".into(),
         })
     }
 
@@ -149,7 +155,7 @@ impl Results {
         match self {
             Results::Run(variant) => std::slice::from_ref(&**variant),
             Results::Compare(variants) => variants,
-            Results::Sweep(_) => &[],
+            Results::Sweep(_) | Results::Optimize(_) => &[],
         }
     }
 
@@ -163,6 +169,7 @@ impl Results {
                 .collect::<Vec<_>>()
                 .join(" vs "),
             Results::Sweep(sweep) => format!("sweep {}", sweep.name),
+            Results::Optimize(file) => format!("optimisation {}", file.optimization),
         }
     }
 }

@@ -1000,3 +1000,114 @@ pub fn sweep_heatmap<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// Chart 7: an optimisation's cost per day against constraint `k`'s metric, a point for every
+/// decision the search ran (with a bar to its one-sided bound), the limit, the front of the
+/// cheapest feasible points and the chosen one.
+pub fn optimize_front<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    file: &crate::output::json::OptimizeFile,
+    k: usize,
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let constraint = &file.constraints[k];
+    let limit = constraint.limit.value();
+    let points: Vec<(f64, f64, f64, bool)> = file
+        .evaluations
+        .iter()
+        .map(|evaluation| {
+            let check = evaluation.search[k];
+            (
+                evaluation.cost,
+                check.mean,
+                check.bound,
+                evaluation.feasible(),
+            )
+        })
+        .filter(|(_, mean, _, _)| mean.is_finite())
+        .collect();
+    let x_low = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    let x_high = points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+    let pad = ((x_high - x_low) * 0.05).max(1.0);
+    let y_high = points
+        .iter()
+        .map(|p| if p.2.is_finite() { p.2 } else { p.1 })
+        .fold(limit, f64::max);
+    let y_low = points.iter().map(|p| p.1).fold(limit, f64::min).min(0.0);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .x_label_area_size(55)
+        .y_label_area_size(90)
+        .build_cartesian_2d(
+            (x_low - pad).max(0.0)..x_high + pad,
+            y_low..nice_upper(y_high * 1.1),
+        )?;
+    mesh(&mut chart, AXIS, LABEL)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .x_desc("cost per day (the optimisation file's unit)")
+        .y_desc(format!(
+            "{}, mean over the search's replications",
+            constraint.metric.label()
+        ))
+        .draw()?;
+    let grey = RGBColor(150, 150, 150);
+    let blue = colour(0);
+    let red = RGBColor(214, 39, 40);
+    // Each point's mean, with a thin bar up (or down) to its one-sided bound.
+    chart.draw_series(points.iter().filter(|p| p.2.is_finite()).map(
+        |&(x, mean, bound, feasible)| {
+            let colour = if feasible { blue } else { grey };
+            PathElement::new([(x, mean), (x, bound)], colour.mix(0.6).stroke_width(1))
+        },
+    ))?;
+    chart
+        .draw_series(
+            points
+                .iter()
+                .filter(|p| !p.3)
+                .map(|&(x, mean, _, _)| Cross::new((x, mean), 6, grey.stroke_width(2))),
+        )?
+        .label("misses a constraint in the search")
+        .legend(move |(x, y)| Cross::new((x + 9, y), 6, grey.stroke_width(2)));
+    chart
+        .draw_series(
+            points
+                .iter()
+                .filter(|p| p.3)
+                .map(|&(x, mean, _, _)| Circle::new((x, mean), 6, blue.filled())),
+        )?
+        .label("meets every constraint in the search")
+        .legend(move |(x, y)| Circle::new((x + 9, y), 6, blue.filled()));
+    let front: Vec<(f64, f64)> = super::series::optimize_front(file, k)
+        .into_iter()
+        .map(|i| (file.evaluations[i].cost, file.evaluations[i].search[k].mean))
+        .collect();
+    chart
+        .draw_series(LineSeries::new(front, blue.stroke_width(3)))?
+        .label("front: the cheapest feasible point for each level")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], blue.stroke_width(3)));
+    let x_range = ((x_low - pad).max(0.0), x_high + pad);
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(x_range.0, limit), (x_range.1, limit)],
+            10,
+            6,
+            red.stroke_width(2),
+        ))?
+        .label(format!("limit: {}", constraint.limit.describe()))
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], red.stroke_width(2)));
+    if let Some(chosen) = file.chosen() {
+        let at = (chosen.cost, chosen.search[k].mean);
+        chart
+            .draw_series([
+                Circle::new(at, 12, red.stroke_width(3)),
+                Circle::new(at, 6, blue.filled()),
+            ])?
+            .label("chosen: the cheapest confirmed")
+            .legend(move |(x, y)| Circle::new((x + 9, y), 8, red.stroke_width(3)));
+    }
+    legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND)?;
+    Ok(())
+}

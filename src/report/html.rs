@@ -38,6 +38,7 @@ fn warnings_box(results: &Results) -> String {
             })
             .collect(),
         Results::Sweep(sweep) => sweep.warnings.clone(),
+        Results::Optimize(_) => Vec::new(),
     };
     if warnings.is_empty() {
         return String::new();
@@ -368,6 +369,168 @@ fn sweep_table(sweep: &SweepResults) -> String {
     table(&header, &rows)
 }
 
+/// The sections of an optimisation: the chosen decisions, its constraints in the search and in
+/// the confirmation, the cheapest points run, and the inputs.
+fn optimize_sections(out: &mut String, file: &crate::output::json::OptimizeFile) {
+    let number = |x: f64, decimals: usize| {
+        if x.is_finite() {
+            format!("{x:.decimals$}")
+        } else {
+            "–".to_string()
+        }
+    };
+    let _ = writeln!(
+        out,
+        "<h2>Chosen</h2>\n<p>The search ran {} of the {} combinations of the decisions ({:.1}%), \
+{} replications each; the {} cheapest that met every constraint ran {} more replications, not \
+used by the search, and the cheapest that passed again is chosen.</p>",
+        file.evaluated_points,
+        file.grid_points,
+        100.0 * file.evaluated_points as f64 / file.grid_points.max(1) as f64,
+        file.search_replications,
+        file.evaluations
+            .iter()
+            .filter(|evaluation| evaluation.confirm.is_some())
+            .count(),
+        file.confirm_replications
+    );
+    let Some(chosen) = file.chosen() else {
+        out.push_str("<p>No point was chosen.</p>\n");
+        return;
+    };
+    let header = [
+        "decision",
+        "chosen",
+        "range",
+        "lower bound (stability)",
+        "cost of a unit a day",
+    ]
+    .map(String::from);
+    let rows: Vec<Vec<(String, bool)>> = file
+        .decisions
+        .iter()
+        .zip(&chosen.values)
+        .map(|(decision, value)| {
+            vec![
+                text_cell(&decision.key),
+                number_cell(value.to_string()),
+                number_cell(format!("{}–{}", decision.from, decision.to)),
+                number_cell(decision.lower_bound.to_string()),
+                number_cell(number(decision.unit_cost_per_day, 2)),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&header, &rows));
+    let _ = writeln!(
+        out,
+        "<p>Cost per day: <b>{}</b>.</p>\n<h2>Constraints</h2>\n<p>Each constraint is tested \
+on a one-sided Student t bound of its mean over replications: at its own confidence in the \
+search, at a confidence adjusted for the number of candidates (Bonferroni) in the confirmation, \
+so that the chance that the chosen point misses a constraint is at most one minus the \
+confidence asked.</p>",
+        number(chosen.cost, 2)
+    );
+    let header = [
+        "metric",
+        "limit",
+        "search mean",
+        "search bound",
+        "confirmation mean",
+        "confirmation bound",
+        "confidence (search, confirmation)",
+    ]
+    .map(String::from);
+    let confirm = chosen.confirm.as_deref().unwrap_or_default();
+    let rows: Vec<Vec<(String, bool)>> = file
+        .constraints
+        .iter()
+        .enumerate()
+        .map(|(k, constraint)| {
+            let confirmed = confirm.get(k);
+            vec![
+                text_cell(&constraint.metric.to_string()),
+                text_cell(&constraint.limit.describe()),
+                number_cell(number(chosen.search[k].mean, 3)),
+                number_cell(number(chosen.search[k].bound, 3)),
+                number_cell(confirmed.map_or("–".into(), |c| number(c.mean, 3))),
+                number_cell(confirmed.map_or("–".into(), |c| number(c.bound, 3))),
+                number_cell(format!(
+                    "{:.1}%, {:.2}%",
+                    100.0 * constraint.confidence,
+                    100.0 * file.confirm_confidence.get(k).copied().unwrap_or(f64::NAN)
+                )),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&header, &rows));
+    const SHOWN: usize = 20;
+    let _ = writeln!(
+        out,
+        "<h2>Points run</h2>\n<p>The {} cheapest points the search ran, by cost; every point is \
+in optimize.csv.</p>",
+        SHOWN.min(file.evaluations.len())
+    );
+    let mut header: Vec<String> = file
+        .decisions
+        .iter()
+        .map(|decision| {
+            format!(
+                "<span title=\"{}\">{}</span>",
+                escape(&decision.key),
+                escape(super::series::short_key(&decision.key))
+            )
+        })
+        .collect();
+    header.push("cost per day".into());
+    header.push("meets the constraints".into());
+    header.extend(
+        file.constraints
+            .iter()
+            .map(|constraint| escape(&format!("{} (mean)", constraint.metric))),
+    );
+    let mut order: Vec<&crate::optimize::Evaluation> = file.evaluations.iter().collect();
+    order.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.point.cmp(&b.point)));
+    let rows: Vec<Vec<(String, bool)>> = order
+        .iter()
+        .take(SHOWN)
+        .map(|evaluation| {
+            let mut row: Vec<(String, bool)> = evaluation
+                .values
+                .iter()
+                .map(|value| number_cell(value.to_string()))
+                .collect();
+            row.push(number_cell(number(evaluation.cost, 2)));
+            row.push(text_cell(match evaluation.confirmed() {
+                Some(true) => "yes, confirmed",
+                Some(false) => "yes, not confirmed",
+                None if evaluation.feasible() => "yes",
+                None => "no",
+            }));
+            row.extend(
+                evaluation
+                    .search
+                    .iter()
+                    .map(|check| number_cell(number(check.mean, 3))),
+            );
+            row
+        })
+        .collect();
+    out.push_str(&table(&header, &rows));
+    let _ = writeln!(
+        out,
+        "<h2>Inputs</h2>\n<ul>\n<li>optimisation file <code>{}</code> over scenario \
+<code>{}</code> (FNV-1a <code>{}</code> of the landport version, the optimisation file, the \
+merged scenario and its arrival traces); base seed {}, the same replication seeds at every \
+point</li>\n<li>the same results again (on any number of threads): <code>landport optimize \
+{}</code></li>\n</ul>",
+        escape(&file.file.display().to_string()),
+        escape(&file.scenario.display().to_string()),
+        escape(&file.inputs_fnv1a_64),
+        file.base_seed,
+        escape(&file.file.display().to_string())
+    );
+}
+
 /// The sections of a run (one variant) or a comparison: the metrics (with the paired
 /// differences), the stages, where the time goes and the inputs.
 fn variant_sections(out: &mut String, variants: &[VariantResults]) {
@@ -428,6 +591,7 @@ page.</p>",
     );
     out.push_str(&warnings_box(results));
     match results {
+        Results::Optimize(file) => optimize_sections(&mut out, file),
         Results::Run(variant) => variant_sections(&mut out, std::slice::from_ref(&**variant)),
         Results::Compare(variants) => variant_sections(&mut out, variants),
         Results::Sweep(sweep) => {
