@@ -280,6 +280,31 @@ pub fn short_key(key: &str) -> &str {
     key.strip_prefix("stages.").unwrap_or(key)
 }
 
+/// The front of an optimisation's feasible points for constraint `k`: in order of cost, each
+/// point whose mean does better than every cheaper feasible point's (lower for `at most`, higher
+/// for `at least`). Returns indices into the evaluations.
+pub fn optimize_front(file: &crate::output::json::OptimizeFile, k: usize) -> Vec<usize> {
+    let at_most = matches!(file.constraints[k].limit, crate::optimize::Limit::AtMost(_));
+    let mut feasible: Vec<usize> = (0..file.evaluations.len())
+        .filter(|&i| file.evaluations[i].feasible())
+        .collect();
+    feasible.sort_by(|&a, &b| {
+        let (a, b) = (&file.evaluations[a], &file.evaluations[b]);
+        a.cost.total_cmp(&b.cost).then(a.point.cmp(&b.point))
+    });
+    let mut front = Vec::new();
+    let mut best: Option<f64> = None;
+    for i in feasible {
+        let mean = file.evaluations[i].search[k].mean;
+        let better = best.is_none_or(|best| if at_most { mean < best } else { mean > best });
+        if better {
+            best = Some(mean);
+            front.push(i);
+        }
+    }
+    front
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,29 +357,4 @@ mod tests {
         assert!((at(1.45).share - 0.125).abs() < 1e-12);
         assert!((at(4.45).share - 0.375).abs() < 1e-12);
     }
-}
-
-/// The front of an optimisation's feasible points for constraint `k`: in order of cost, each
-/// point whose mean does better than every cheaper feasible point's (lower for `at most`, higher
-/// for `at least`). Returns indices into the evaluations.
-pub fn optimize_front(file: &crate::output::json::OptimizeFile, k: usize) -> Vec<usize> {
-    let at_most = matches!(file.constraints[k].limit, crate::optimize::Limit::AtMost(_));
-    let mut feasible: Vec<usize> = (0..file.evaluations.len())
-        .filter(|&i| file.evaluations[i].feasible())
-        .collect();
-    feasible.sort_by(|&a, &b| {
-        let (a, b) = (&file.evaluations[a], &file.evaluations[b]);
-        a.cost.total_cmp(&b.cost).then(a.point.cmp(&b.point))
-    });
-    let mut front = Vec::new();
-    let mut best: Option<f64> = None;
-    for i in feasible {
-        let mean = file.evaluations[i].search[k].mean;
-        let better = best.is_none_or(|best| if at_most { mean < best } else { mean > best });
-        if better {
-            best = Some(mean);
-            front.push(i);
-        }
-    }
-    front
 }
