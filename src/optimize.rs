@@ -173,13 +173,21 @@ pub struct Plan {
     pub unit_costs: Vec<f64>,
 }
 
-/// A point the search ran.
+/// A point the search looked at: run, or (with a stage at an offered load of 1 or more) refused
+/// without running.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     pub point: u32,
     pub values: Vec<i64>,
     /// Per day.
     pub cost: f64,
+    /// The highest offered load of the point's stages (`None`: infinite, a stage with traffic
+    /// and no server on duty).
+    pub max_offered_load: Option<f64>,
+    /// Every stage below an offered load of 1. A point that is not stable is never feasible,
+    /// whatever a run of finite length measures (a queue that grows without bound may not yet
+    /// show in a percentile), and is not run.
+    pub stable: bool,
     /// Each constraint on the search's replications, at its confidence.
     pub search: Vec<Check>,
     /// Each constraint on the confirmation's replications, at the adjusted confidence, for a
@@ -190,7 +198,7 @@ pub struct Evaluation {
 
 impl Evaluation {
     pub fn feasible(&self) -> bool {
-        self.search.iter().all(|check| check.holds)
+        self.stable && self.search.iter().all(|check| check.holds)
     }
 
     pub fn confirmed(&self) -> Option<bool> {
@@ -347,7 +355,11 @@ impl Optimization {
     }
 
     /// Searches the grid with `run`; `Ok(None)` when `run` was stopped.
-    pub fn search<E>(&self, plan: Plan, run: &mut Runner<'_, E>) -> Result<Option<Found>, E> {
+    pub fn search<E: From<InvalidPoint>>(
+        &self,
+        plan: Plan,
+        run: &mut Runner<'_, E>,
+    ) -> Result<Option<Found>, E> {
         let mut search = Search {
             optimization: self,
             plan: &plan,
@@ -375,8 +387,9 @@ struct Search<'s, 'r, E> {
     run: &'s mut Runner<'r, E>,
 }
 
-impl<E> Search<'_, '_, E> {
-    /// Runs the search replications of the points not yet run; `None` when stopped.
+impl<E: From<InvalidPoint>> Search<'_, '_, E> {
+    /// Runs the search replications of the stable points not yet run, and notes the unstable
+    /// ones; `None` when stopped.
     fn evaluate(&mut self, points: &[Vec<i64>]) -> Result<Option<()>, E> {
         let opt = self.optimization;
         let mut fresh: Vec<u32> = points
@@ -386,23 +399,48 @@ impl<E> Search<'_, '_, E> {
             .collect();
         fresh.sort_unstable();
         fresh.dedup();
-        let Some(per_point) = self.run_points(&fresh, 0..opt.search_replications)? else {
+        let mut loads = Vec::with_capacity(fresh.len());
+        for &point in &fresh {
+            let load = opt.sweep.point_scenario(point)?.max_offered_load();
+            loads.push(Some(load).filter(|load| load.is_finite()));
+        }
+        let stable: Vec<u32> = fresh
+            .iter()
+            .zip(&loads)
+            .filter(|(_, load)| load.is_some_and(|load| load < 1.0))
+            .map(|(&point, _)| point)
+            .collect();
+        let Some(per_point) = self.run_points(&stable, 0..opt.search_replications)? else {
             return Ok(None);
         };
-        for (point, values) in fresh.into_iter().zip(per_point) {
+        let mut measured = stable.iter().zip(per_point).peekable();
+        for (point, max_offered_load) in fresh.into_iter().zip(loads) {
             let decisions = opt.values(point);
-            let search = opt
-                .constraints
-                .iter()
-                .zip(values)
-                .map(|(constraint, values)| constraint.check(&values, constraint.confidence))
-                .collect();
+            let is_stable = max_offered_load.is_some_and(|load| load < 1.0);
+            let search = match measured.next_if(|(&run, _)| run == point) {
+                Some((_, values)) => opt
+                    .constraints
+                    .iter()
+                    .zip(&values)
+                    .map(|(constraint, values)| constraint.check(values, constraint.confidence))
+                    .collect(),
+                None => vec![
+                    Check {
+                        mean: f64::NAN,
+                        bound: f64::NAN,
+                        holds: false,
+                    };
+                    opt.constraints.len()
+                ],
+            };
             self.evaluated.insert(
                 point,
                 Evaluation {
                     point,
                     cost: opt.cost(self.plan, &decisions),
                     values: decisions,
+                    max_offered_load,
+                    stable: is_stable,
                     search,
                     confirm: None,
                 },
@@ -442,8 +480,15 @@ impl<E> Search<'_, '_, E> {
         ))
     }
 
+    /// How far a point is from meeting the constraints: the constraints' relative shortfalls;
+    /// for a point that is not stable, more than any stable point's, the more the higher its
+    /// offered load.
     fn shortfall(&self, values: &[i64]) -> f64 {
         let evaluation = &self.evaluated[&self.optimization.point(values)];
+        if !evaluation.stable {
+            let load = evaluation.max_offered_load.unwrap_or(1e6).min(1e6);
+            return 1e15 * (1.0 + load);
+        }
         self.optimization
             .constraints
             .iter()
@@ -587,5 +632,45 @@ impl<E> Search<'_, '_, E> {
             None => Status::Unconfirmed,
         };
         Ok(Some((status, levels)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_constraint_is_tested_on_its_one_sided_student_t_bound() {
+        let metric: MetricId = "dwell_p95_h".parse().unwrap();
+        let at_most = Constraint {
+            metric: metric.clone(),
+            limit: Limit::AtMost(3.7),
+            confidence: 0.95,
+        };
+        // Mean 2, s = 1, n = 3: t(0.95, 2) = 2.919986 (tables), bound 2 + 2.919986 / √3.
+        let check = at_most.check(&[1.0, 2.0, 3.0], 0.95);
+        assert_eq!(check.mean, 2.0);
+        assert!((check.bound - (2.0 + 2.919_986 / 3f64.sqrt())).abs() < 1e-5);
+        assert!(check.holds, "3.686 is at most 3.7");
+        assert!(
+            !at_most.check(&[1.0, 2.0, 3.0], 0.99).holds,
+            "t(0.99, 2) = 6.965"
+        );
+        let at_least = Constraint {
+            limit: Limit::AtLeast(0.4),
+            ..at_most.clone()
+        };
+        let check = at_least.check(&[1.0, 2.0, 3.0], 0.95);
+        assert!((check.bound - (2.0 - 2.919_986 / 3f64.sqrt())).abs() < 1e-5);
+        assert!(!check.holds, "0.314 is below 0.4");
+        // A run that measured nothing, or a single run, proves nothing.
+        assert!(!at_most.check(&[1.0, f64::NAN, 3.0], 0.95).holds);
+        assert!(!at_most.check(&[1.0], 0.95).holds);
+        assert_eq!(
+            at_most.shortfall(&at_most.check(&[1.0, 2.0, 3.0], 0.95)),
+            0.0
+        );
+        let miss = at_most.check(&[4.0, 5.0, 6.0], 0.95);
+        assert!((at_most.shortfall(&miss) - (miss.bound - 3.7) / 3.7).abs() < 1e-12);
     }
 }

@@ -154,7 +154,7 @@ stage reaches its capacity."
                 "Every staffing the search ran: its cost per day (horizontal) and the \
 constraint's metric (vertical, the mean over the search's replications, with a thin bar to the \
 one-sided bound the constraint is tested on). Blue points meet every constraint, grey crosses \
-miss one; the blue line joins the cheapest feasible point at each level, and the red ring marks \
+miss this one, grey rings meet it but miss another; the blue line joins the cheapest feasible point at each level, and the red ring marks \
 the chosen one, confirmed on replications the search did not use. Points to the left of the \
 chosen one are cheaper but miss a constraint."
             }

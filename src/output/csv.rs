@@ -842,7 +842,7 @@ pub fn write_optimize(writer: impl Write, file: &super::json::OptimizeFile) -> i
     let mut csv = csv::Writer::from_writer(writer);
     let mut header = vec!["point".to_string()];
     header.extend(file.decisions.iter().map(|decision| decision.key.clone()));
-    header.extend(["cost_per_day", "feasible"].map(String::from));
+    header.extend(["cost_per_day", "max_offered_load", "stable", "feasible"].map(String::from));
     for constraint in &file.constraints {
         header.push(format!("{}_mean", constraint.metric));
         header.push(format!("{}_bound", constraint.metric));
@@ -859,6 +859,12 @@ pub fn write_optimize(writer: impl Write, file: &super::json::OptimizeFile) -> i
         let mut record = vec![evaluation.point.to_string()];
         record.extend(evaluation.values.iter().map(i64::to_string));
         record.push(number(evaluation.cost));
+        record.push(
+            evaluation
+                .max_offered_load
+                .map_or_else(String::new, |load| format!("{load:.4}")),
+        );
+        record.push(evaluation.stable.to_string());
         record.push(evaluation.feasible().to_string());
         for check in &evaluation.search {
             record.push(number(check.mean));

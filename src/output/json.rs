@@ -250,7 +250,11 @@ pub struct OptimizeFile {
     /// The one-sided confidence of each constraint's confirmation test.
     pub confirm_confidence: Vec<f64>,
     pub grid_points: usize,
+    /// The points run (stable ones).
     pub evaluated_points: usize,
+    /// The points the search looked at and refused without a run: a stage at an offered load
+    /// of 1 or more.
+    pub unstable_points: usize,
     pub status: crate::optimize::Status,
     /// Every point the search ran, in the order of the points.
     pub evaluations: Vec<crate::optimize::Evaluation>,
@@ -301,7 +305,8 @@ impl OptimizeFile {
             constraints: optimization.constraints.clone(),
             confirm_confidence: found.confirm_confidence.clone(),
             grid_points: optimization.grid_points(),
-            evaluated_points: found.evaluations.len(),
+            evaluated_points: found.evaluations.iter().filter(|e| e.stable).count(),
+            unstable_points: found.evaluations.iter().filter(|e| !e.stable).count(),
             status: found.status.clone(),
             evaluations: found.evaluations.clone(),
         }

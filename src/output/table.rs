@@ -466,12 +466,13 @@ pub fn optimize_table(file: &super::json::OptimizeFile) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "optimize {}: {} of {} points run ({:.1}%), {} replications each and {} more for {} \
-candidates, of {} (base seed {})",
+        "optimize {}: {} of {} points run ({:.1}%; {} more refused unstable, without a run), {} \
+replications each and {} more for {} candidates, of {} (base seed {})",
         file.optimization,
         file.evaluated_points,
         file.grid_points,
         100.0 * file.evaluated_points as f64 / file.grid_points.max(1) as f64,
+        file.unstable_points,
         file.search_replications,
         file.confirm_replications,
         file.evaluations

@@ -1013,7 +1013,8 @@ pub fn optimize_front<DB: DrawingBackend>(
     let body = root.titled(title, text_style(TITLE))?;
     let constraint = &file.constraints[k];
     let limit = constraint.limit.value();
-    let points: Vec<(f64, f64, f64, bool)> = file
+    // (cost, mean, bound, meets every constraint, meets this one).
+    let points: Vec<(f64, f64, f64, bool, bool)> = file
         .evaluations
         .iter()
         .map(|evaluation| {
@@ -1023,9 +1024,10 @@ pub fn optimize_front<DB: DrawingBackend>(
                 check.mean,
                 check.bound,
                 evaluation.feasible(),
+                check.holds,
             )
         })
-        .filter(|(_, mean, _, _)| mean.is_finite())
+        .filter(|point| point.1.is_finite())
         .collect();
     let x_low = points.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
     let x_high = points.iter().map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
@@ -1057,7 +1059,7 @@ pub fn optimize_front<DB: DrawingBackend>(
     let red = RGBColor(214, 39, 40);
     // Each point's mean, with a thin bar up (or down) to its one-sided bound.
     chart.draw_series(points.iter().filter(|p| p.2.is_finite()).map(
-        |&(x, mean, bound, feasible)| {
+        |&(x, mean, bound, feasible, _)| {
             let colour = if feasible { blue } else { grey };
             PathElement::new([(x, mean), (x, bound)], colour.mix(0.6).stroke_width(1))
         },
@@ -1066,17 +1068,28 @@ pub fn optimize_front<DB: DrawingBackend>(
         .draw_series(
             points
                 .iter()
-                .filter(|p| !p.3)
-                .map(|&(x, mean, _, _)| Cross::new((x, mean), 6, grey.stroke_width(2))),
+                .filter(|p| !p.4)
+                .map(|&(x, mean, ..)| Cross::new((x, mean), 6, grey.stroke_width(2))),
         )?
-        .label("misses a constraint in the search")
+        .label("misses this constraint in the search")
         .legend(move |(x, y)| Cross::new((x + 9, y), 6, grey.stroke_width(2)));
+    if file.constraints.len() > 1 {
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.4 && !p.3)
+                    .map(|&(x, mean, ..)| Circle::new((x, mean), 6, grey.stroke_width(2))),
+            )?
+            .label("meets this one, misses another")
+            .legend(move |(x, y)| Circle::new((x + 9, y), 6, grey.stroke_width(2)));
+    }
     chart
         .draw_series(
             points
                 .iter()
                 .filter(|p| p.3)
-                .map(|&(x, mean, _, _)| Circle::new((x, mean), 6, blue.filled())),
+                .map(|&(x, mean, ..)| Circle::new((x, mean), 6, blue.filled())),
         )?
         .label("meets every constraint in the search")
         .legend(move |(x, y)| Circle::new((x + 9, y), 6, blue.filled()));

@@ -382,12 +382,14 @@ fn optimize_sections(out: &mut String, file: &crate::output::json::OptimizeFile)
     let _ = writeln!(
         out,
         "<h2>Chosen</h2>\n<p>The search ran {} of the {} combinations of the decisions ({:.1}%), \
-{} replications each; the {} cheapest that met every constraint ran {} more replications, not \
+{} replications each, and refused {} more without a run because a stage would be at an offered \
+load of 1 or more; the {} cheapest that met every constraint ran {} more replications, not \
 used by the search, and the cheapest that passed again is chosen.</p>",
         file.evaluated_points,
         file.grid_points,
         100.0 * file.evaluated_points as f64 / file.grid_points.max(1) as f64,
         file.search_replications,
+        file.unstable_points,
         file.evaluations
             .iter()
             .filter(|evaluation| evaluation.confirm.is_some())
@@ -504,6 +506,7 @@ in optimize.csv.</p>",
                 Some(true) => "yes, confirmed",
                 Some(false) => "yes, not confirmed",
                 None if evaluation.feasible() => "yes",
+                None if !evaluation.stable => "no: unstable",
                 None => "no",
             }));
             row.extend(

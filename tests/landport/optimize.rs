@@ -118,9 +118,11 @@ fn the_optimiser_finds_the_optimum_of_the_full_grid_running_under_30_percent_of_
             .find(|metric| metric.id == p95)
             .unwrap()
             .estimate;
-        let feasible = estimate
-            .half_width
-            .is_some_and(|half| estimate.mean + half <= TANDEM_LIMIT);
+        // A point with a stage at an offered load of 1 or more is never feasible.
+        let feasible = point.stable == Some(true)
+            && estimate
+                .half_width
+                .is_some_and(|half| estimate.mean + half <= TANDEM_LIMIT);
         // Points in order: the first of equal costs stays.
         if feasible && best.as_ref().is_none_or(|(top, _)| cost < *top) {
             best = Some((cost, values.clone()));

@@ -176,3 +176,65 @@ fn readme_charts_are_what_compare_draws() {
         );
     }
 }
+
+#[test]
+fn readme_optimization_is_what_optimize_prints_and_draws() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let shown = shown_outputs("optimize");
+    assert_eq!(shown.len(), 1, "the README shows one optimisation");
+    let (args, lines) = &shown[0];
+    let optimization = landport::optimize::load(args[0].as_ref()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let outcome = landport::driver::optimize(
+        &optimization,
+        out.path(),
+        false,
+        &landport::engine::StopToken::new(),
+        &|_| {},
+    )
+    .unwrap();
+    let landport::driver::Optimized::Ended { file, .. } = outcome else {
+        panic!("not stopped, yet interrupted");
+    };
+    assert_printed(
+        lines,
+        &landport::output::table::optimize_table(&file),
+        &args[0],
+    );
+    landport::report::plot(out.path(), &landport::report::PlotOptions::default()).unwrap();
+    let committed = "output/optimize-alashankou-1.5x/optimize-dwell_p95_h.png";
+    assert!(
+        readme.contains(&format!("]({committed})")),
+        "README shows {committed}"
+    );
+    assert!(
+        std::fs::read(committed).unwrap()
+            == std::fs::read(out.path().join("optimize-dwell_p95_h.png")).unwrap(),
+        "{committed} is stale: run the optimize command in the README"
+    );
+
+    // Today's staffing at that volume, as the README quotes it from `landport run`.
+    let base = landport::scenario::load(std::path::Path::new(
+        "scenarios/optimize/alashankou-reformed-1.5x.toml",
+    ))
+    .unwrap();
+    let today =
+        landport::experiment::Experiment::run(&base, base.seed(), base.replications(), false);
+    let p95 = with_interval(
+        &today.metric(&crate::id("dwell_p95_h")).unwrap().estimate,
+        2,
+    );
+    let wait = with_interval(
+        &today
+            .metric(&crate::id("manual-inspection.mean_wait_h"))
+            .unwrap()
+            .estimate,
+        1,
+    );
+    for quoted in [
+        format!("a p95 dwell of {p95} h"),
+        format!("wait {wait} h for"),
+    ] {
+        assert!(readme.contains(&quoted), "README does not say: {quoted}");
+    }
+}
