@@ -145,6 +145,24 @@ impl<'t, 'f> Fields<'t, 'f> {
         }
     }
 
+    /// A time of day: "08:00" in quotes, or a whole hour as an integer from 0 to 24 (`to = 20`,
+    /// which an optimisation can decide), read as "20:00".
+    pub(crate) fn time_of_day(&mut self, key: &'static str) -> Option<String> {
+        let item = self.table.get(key)?;
+        if let Some(hour) = item.as_integer() {
+            if (0..=24).contains(&hour) {
+                return Some(format!("{hour:02}:00"));
+            }
+        }
+        match item.as_str() {
+            Some(text) => Some(text.to_string()),
+            None => {
+                self.wrong(key, self.path.key(key), TIME_OF_DAY, item);
+                None
+            }
+        }
+    }
+
     pub(crate) fn integer(&mut self, key: &'static str) -> Option<i64> {
         let item = self.table.get(key)?;
         match item.as_integer() {
@@ -316,7 +334,8 @@ fn number(item: &Item) -> Option<f64> {
 /// What a duration is, for messages.
 const DURATION: &str = "a duration in quotes with a unit, such as \"90 s\", \"12 min\" or \"3 h\"";
 /// What a time of day is, for messages.
-const TIME_OF_DAY: &str = "a time of day in quotes, such as \"08:00\"";
+const TIME_OF_DAY: &str =
+    "a time of day in quotes, such as \"08:00\", or a whole hour from 0 to 24";
 
 /// Top-level keys. `arrivals` and `stages` are read section by section.
 #[derive(Debug)]
@@ -488,8 +507,8 @@ impl RawShift {
     pub(crate) const KEYS: &'static [&'static str] = &["from", "to", "servers"];
 
     fn read(fields: &mut Fields<'_, '_>) -> RawShift {
-        let from = fields.string("from", TIME_OF_DAY);
-        let to = fields.string("to", TIME_OF_DAY);
+        let from = fields.time_of_day("from");
+        let to = fields.time_of_day("to");
         let servers = fields.integer("servers");
         RawShift {
             from: fields.require("from", from),
@@ -510,8 +529,8 @@ impl RawOpening {
     pub(crate) const KEYS: &'static [&'static str] = &["from", "to", "days"];
 
     fn read(fields: &mut Fields<'_, '_>) -> RawOpening {
-        let from = fields.string("from", TIME_OF_DAY);
-        let to = fields.string("to", TIME_OF_DAY);
+        let from = fields.time_of_day("from");
+        let to = fields.time_of_day("to");
         RawOpening {
             from: fields.require("from", from),
             to: fields.require("to", to),

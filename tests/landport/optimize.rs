@@ -314,3 +314,66 @@ fn an_optimisation_gives_the_same_bytes_on_any_thread_count_and_after_an_interru
         "resumed against uninterrupted"
     );
 }
+
+#[test]
+fn opening_hours_written_as_whole_hours_are_decisions_with_their_server_hours_priced() {
+    // A desk open from 06:00 to a closing hour the optimisation decides: each hour later costs
+    // its two servers' hour. Trucks that arrive after closing wait for the morning.
+    let port = r#"
+name = "hours"
+seed = 3
+warmup = "2 d"
+horizon = "30 d"
+[arrivals]
+process = "poisson"
+rate = "6 trucks per hour"
+to = "desk"
+[stages.desk]
+servers = 2
+service = { dist = "exponential", mean = "10 min" }
+opening = { from = 6, to = 18 }
+routes = [{ to = "exit" }]
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let file = files(
+        dir.path(),
+        port,
+        "scenario = \"port.toml\"\nreplications = 8\n[decisions]\n\
+\"stages.desk.opening.to\" = { from = 12, to = 24, cost_per_server_hour = 50 }\n\
+[[constraints]]\nmetric = \"dwell_p95_h\"\nat_most = 8.0\nconfidence = 0.975\n",
+    );
+    let found = optimize(&file, dir.path());
+    assert_eq!(
+        found.decisions[0].unit_cost_per_day, 100.0,
+        "two servers' hour"
+    );
+    // The same values as a sweep: the cheapest (earliest) closing hour that meets the target.
+    fs::write(
+        dir.path().join("sweep.toml"),
+        "scenario = \"port.toml\"\nreplications = 8\n[grid]\n\
+\"stages.desk.opening.to\" = { from = 12, to = 24 }\n",
+    )
+    .unwrap();
+    let sweep = landport::sweep::load(&dir.path().join("sweep.toml")).unwrap();
+    let p95 = crate::id("dwell_p95_h");
+    let earliest = landport::sweep::run(&sweep, &|| {})
+        .unwrap()
+        .iter()
+        .find(|point| {
+            let metric = point.metrics.iter().find(|m| m.id == p95).unwrap();
+            let estimate = &metric.estimate;
+            point.stable == Some(true) && estimate.mean + estimate.half_width.unwrap() <= 8.0
+        })
+        .map(|point| point.values[0].parse::<i64>().unwrap())
+        .expect("some closing hour meets the target");
+    let chosen = found.chosen().expect("a closing hour meets the target");
+    eprintln!(
+        "closing hour: sweep {earliest}, optimiser {} after {} points",
+        chosen.values[0], found.evaluated_points
+    );
+    assert_eq!(chosen.values, [earliest]);
+    assert!(
+        earliest > 12 && earliest < 24,
+        "the target is not met by the range's ends alone"
+    );
+}
