@@ -369,6 +369,12 @@ fn sweep_table(sweep: &SweepResults) -> String {
     table(&header, &rows)
 }
 
+/// A key path escaped, with a line break allowed after each dot and before each index, so that a
+/// long key heads a narrow column.
+fn breakable(key: &str) -> String {
+    escape(key).replace('.', ".<wbr>").replace('[', "<wbr>[")
+}
+
 /// The sections of an optimisation: the chosen decisions, its constraints in the search and in
 /// the confirmation, the cheapest points run, and the inputs.
 fn optimize_sections(out: &mut String, file: &crate::output::json::OptimizeFile) {
@@ -468,9 +474,9 @@ confidence asked.</p>",
     const SHOWN: usize = 20;
     let _ = writeln!(
         out,
-        "<h2>Points run</h2>\n<p>The {} cheapest points the search ran, by cost; every point is \
-in optimize.csv.</p>",
-        SHOWN.min(file.evaluations.len())
+        "<h2>Points run</h2>\n<p>The {} cheapest points the search ran, by cost; every point, \
+with those it refused as unstable, is in optimize.csv.</p>",
+        SHOWN.min(file.evaluated_points)
     );
     let mut header: Vec<String> = file
         .decisions
@@ -479,7 +485,7 @@ in optimize.csv.</p>",
             format!(
                 "<span title=\"{}\">{}</span>",
                 escape(&decision.key),
-                escape(super::series::short_key(&decision.key))
+                breakable(super::series::short_key(&decision.key))
             )
         })
         .collect();
@@ -488,9 +494,13 @@ in optimize.csv.</p>",
     header.extend(
         file.constraints
             .iter()
-            .map(|constraint| escape(&format!("{} (mean)", constraint.metric))),
+            .map(|constraint| breakable(&format!("{} (mean)", constraint.metric))),
     );
-    let mut order: Vec<&crate::optimize::Evaluation> = file.evaluations.iter().collect();
+    let mut order: Vec<&crate::optimize::Evaluation> = file
+        .evaluations
+        .iter()
+        .filter(|evaluation| evaluation.stable)
+        .collect();
     order.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(a.point.cmp(&b.point)));
     let rows: Vec<Vec<(String, bool)>> = order
         .iter()
@@ -506,7 +516,6 @@ in optimize.csv.</p>",
                 Some(true) => "yes, confirmed",
                 Some(false) => "yes, not confirmed",
                 None if evaluation.feasible() => "yes",
-                None if !evaluation.stable => "no: unstable",
                 None => "no",
             }));
             row.extend(
