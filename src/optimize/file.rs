@@ -182,7 +182,7 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Optimization> {
             check_every_point: false,
         },
         parameters,
-        Layout::Grid,
+        Some(Layout::Grid),
     ) else {
         read_constraints(checker, raw_constraints, None);
         return None;

@@ -213,7 +213,6 @@ fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
     };
     let (parameters, layout) = parameters;
     let base = base?;
-    let layout = layout?;
     let replications = replications.map(|n| n as u32);
     assemble(
         checker,
@@ -250,7 +249,7 @@ pub(crate) fn assemble(
     (base, scenario_file): (Unchecked, PathBuf),
     frame: Frame,
     parameters: Vec<Parameter>,
-    layout: Layout,
+    layout: Option<Layout>,
 ) -> Option<Sweep> {
     // Every varied key must be one the scenario sets, with a value of the same type: checked for
     // every key that parsed, even when another did not.
@@ -284,6 +283,8 @@ pub(crate) fn assemble(
             }
         }
     }
+    // The keys are checked whatever else is wrong; the points only when the values read.
+    let layout = layout?;
     if !typed {
         return None;
     }

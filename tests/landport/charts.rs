@@ -527,7 +527,7 @@ fn no_plots_writes_no_charts_and_plot_refuses_a_folder_without_results() {
     let assert = landport().arg("plot").arg(out.path()).assert().code(2);
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(
-        stderr.contains("not a results folder: it has no sweep.json, compare.json or metrics.csv"),
+        stderr.contains("not a results folder: it has no sweep.json, optimize.json, compare.json or metrics.csv"),
         "{stderr}"
     );
 }
