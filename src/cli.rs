@@ -228,18 +228,20 @@ run it."
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
-    /// Check a scenario (and print each stage's offered load) or a sweep file (every point of
-    /// it); exit 0 when valid, 2 otherwise.
+    /// Check a scenario (and print each stage's offered load), a sweep file (every point of it)
+    /// or an optimisation file; exit 0 when valid, 2 otherwise.
     #[command(
         after_help = "Examples:\n  landport validate scenarios/alashankou-legacy.toml\n  \
 landport validate scenarios/sweeps/reformed-inspection.toml\n\n\
 Every problem is reported at once as FILE:LINE:COLUMN: KEY: MESSAGE. A stage whose offered load \
 is at or above 1 gets a warning: its queue grows without bound. A sweep file (one with \
 `scenario` and a [grid] or [[points]]) is checked whole: every point's scenario, however many \
-(`sweep` checks a sweep of more than 10,000 points as it runs)."
+(`sweep` checks a sweep of more than 10,000 points as it runs). An optimisation file (one with \
+`scenario` and [decisions]) is checked with each value of each decision, and each decision's \
+range, lower bound from stability and unit cost are printed."
     )]
     Validate {
-        /// The scenario or sweep file (TOML).
+        /// The scenario, sweep or optimisation file (TOML).
         scenario: PathBuf,
     },
 }
@@ -507,9 +509,16 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         ),
         Command::Plot { dir, style } => plot(&dir, &style),
         Command::Show { scenario } => {
-            if sweep::is_sweep_file(&scenario) {
+            let kind = if sweep::is_sweep_file(&scenario) {
+                Some("a sweep file")
+            } else if sweep::is_optimization_file(&scenario) {
+                Some("an optimisation file")
+            } else {
+                None
+            };
+            if let Some(kind) = kind {
                 anyhow::bail!(
-                    "{} is a sweep file: `landport show` takes a scenario, such as the one its \
+                    "{} is {kind}: `landport show` takes a scenario, such as the one its \
 `scenario` key names",
                     scenario.display()
                 );
@@ -647,6 +656,9 @@ fn validate(path: PathBuf) -> anyhow::Result<()> {
     if sweep::is_sweep_file(&path) {
         return validate_sweep(&path);
     }
+    if sweep::is_optimization_file(&path) {
+        return validate_optimization(&path);
+    }
     let scenario = load(&path)?;
     let table = offered_load_table(&scenario);
     let stages = scenario.stage_names().count();
@@ -656,6 +668,50 @@ fn validate(path: PathBuf) -> anyhow::Result<()> {
         scenario.name(),
         if stages == 1 { "" } else { "s" }
     ))
+}
+
+/// `validate` of an optimisation file: the file, each value of each decision, and where the
+/// search starts (stability's lower bounds) with each unit's cost.
+fn validate_optimization(path: &Path) -> anyhow::Result<()> {
+    let optimization = landport::optimize::load(path).map_err(input_error("optimisation file"))?;
+    let plan = optimization.plan()?;
+    let info = &optimization.sweep.info;
+    let mut text = format!(
+        "{}: valid optimisation '{}': {} decisions over {} points of {}, {} constraint{}
+",
+        path.display(),
+        info.name,
+        optimization.decisions.len(),
+        optimization.grid_points(),
+        info.scenario_file.display(),
+        optimization.constraints.len(),
+        if optimization.constraints.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    );
+    let width = optimization
+        .decisions
+        .iter()
+        .map(|decision| decision.key.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    text.push_str(&format!(
+        "{:<width$}  {:>7}  {:>11}  {:>14}\n",
+        "decision", "range", "lower bound", "cost/unit·day"
+    ));
+    for (d, decision) in optimization.decisions.iter().enumerate() {
+        text.push_str(&format!(
+            "{:<width$}  {:>7}  {:>11}  {:>14.2}\n",
+            decision.key,
+            format!("{}–{}", decision.from, decision.to),
+            plan.lower[d],
+            plan.unit_costs[d]
+        ));
+    }
+    say(&text)
 }
 
 /// `validate` of a sweep file: the file, then every point's scenario (the first invalid point in

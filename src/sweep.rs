@@ -294,14 +294,20 @@ impl InvalidPoint {
 /// Whether the file at `path` is a sweep file rather than a scenario: TOML with a top-level
 /// `scenario` and a `[grid]` or `[[points]]` (a file that does not read or parse is not).
 pub fn is_sweep_file(path: &Path) -> bool {
-    let Ok(text) = crate::scenario::read_input(path, "sweep file") else {
-        return false;
-    };
-    let Ok(document) = crate::scenario::parse_document(&text, path) else {
-        return false;
-    };
-    let has = |key| document.get(key).is_some();
-    has("scenario") && (has("grid") || has("points"))
+    top_level_keys(path).is_some_and(|has| has("scenario") && (has("grid") || has("points")))
+}
+
+/// Whether the file at `path` is an optimisation file: TOML with a top-level `scenario` and
+/// `[decisions]`.
+pub fn is_optimization_file(path: &Path) -> bool {
+    top_level_keys(path).is_some_and(|has| has("scenario") && has("decisions"))
+}
+
+/// Which top-level keys a TOML file has, if it reads and parses.
+fn top_level_keys(path: &Path) -> Option<impl Fn(&str) -> bool> {
+    let text = crate::scenario::read_input(path, "file").ok()?;
+    let document = crate::scenario::parse_document(&text, path).ok()?;
+    Some(move |key: &str| document.get(key).is_some())
 }
 
 /// The output folder's name: `sweep-<name>`.

@@ -377,3 +377,31 @@ routes = [{ to = "exit" }]
         "the target is not met by the range's ends alone"
     );
 }
+
+#[test]
+fn validate_checks_an_optimisation_file_and_prints_where_the_search_starts() {
+    let assert = Command::cargo_bin("landport")
+        .unwrap()
+        .args(["validate", "scenarios/optimize/alashankou-1.5x.toml"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains("valid optimisation 'alashankou-1.5x': 5 decisions over 2700 points"),
+        "{stdout}"
+    );
+    // Night bays cost 260 a bay-hour over the 12 hours 20:00–08:00.
+    assert!(
+        stdout.contains(
+            "stages.manual-inspection.shifts[1].servers      0–4            0         3120.00"
+        ),
+        "{stdout}"
+    );
+    let assert = Command::cargo_bin("landport")
+        .unwrap()
+        .args(["show", "scenarios/optimize/alashankou-1.5x.toml"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(stderr.contains("is an optimisation file"), "{stderr}");
+}
