@@ -167,6 +167,41 @@ meets the constraints, naming the constraint and the best value reached."
         #[command(flatten)]
         plots: Plots,
     },
+    /// Which reform bought which hours: every combination of a ledger's reforms, each reform's
+    /// Shapley share with its interval.
+    #[command(
+        after_help = "Example:\n  landport ledger scenarios/ledgers/toy.toml\n\n\
+A ledger file names a base `scenario`, optional `replications` and `seed`, and [[reforms]], each \
+with a `name` and a `file`: a part of a scenario (no `extends`) merged over the base as a file \
+extending it would be. Two reforms may not set the same value two ways. Every combination of the \
+reforms (2^k, k at most 10) runs with the same replication seeds, as the points of a sweep: \
+progress bar, runs.jsonl, --resume, --shard and `landport merge` work as for a sweep (and \
+`landport sweep` runs a ledger file too). Writes sweep.csv and sweep.json (one row per \
+combination, the port's metrics), ledger.csv and ledger.json (each reform's Shapley share of the \
+change from the base to all reforms, computed per replication, with its 95% interval; the reform \
+alone on the base; the reform taken out last; pairwise interactions) and a waterfall chart to \
+output/ledger-<name>/ (or --out DIR)."
+    )]
+    Ledger {
+        /// The ledger file (TOML).
+        ledger: PathBuf,
+        #[command(flatten)]
+        threads: Threads,
+        /// Directory for the result files [default: output/ledger-<name>, and
+        /// output/ledger-<name>/shard-I-of-N for a shard].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Go on with a ledger that was interrupted: run only the runs its folder lacks.
+        #[arg(long)]
+        resume: bool,
+        /// Run only shard I of N of the (combination, replication) pairs, for `landport merge`.
+        #[arg(long, value_name = "I/N", conflicts_with = "slurm")]
+        shard: Option<Shard>,
+        #[command(flatten)]
+        slurm: SlurmArgs,
+        #[command(flatten)]
+        plots: Plots,
+    },
     /// Combine the shards of a sweep into its results, as one machine would have written them.
     #[command(
         after_help = "Example:\n  landport merge output/sweep-reformed-inspection/shard-*-of-4\n\n\
@@ -463,6 +498,15 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Validate { scenario } => validate(scenario),
         Command::Sweep {
             sweep,
+            threads,
+            out,
+            resume,
+            shard,
+            slurm,
+            plots,
+        }
+        | Command::Ledger {
+            ledger: sweep,
             threads,
             out,
             resume,
@@ -879,8 +923,19 @@ pub struct Interrupted {
     command: String,
 }
 
+/// A sweep file, or a ledger file (whose combinations of reforms are a sweep's points).
 fn load_sweep(path: &Path) -> anyhow::Result<sweep::Sweep> {
+    if sweep::is_ledger_file(path) {
+        return landport::ledger::load(path).map_err(input_error("ledger file"));
+    }
     sweep::load(path).map_err(input_error("sweep"))
+}
+
+/// What a finished ledger prints: the ledger of the mean and 95th percentile dwell, read back
+/// from ledger.json.
+fn ledger_table(dir: &Path) -> anyhow::Result<String> {
+    let file: output::json::LedgerFile = output::json::read(&dir.join("ledger.json"))?;
+    Ok(table::ledger_table(&file))
 }
 
 fn progress_bar(runs: usize, quiet: bool) -> anyhow::Result<ProgressBar> {
@@ -954,7 +1009,8 @@ fn sweep_command(
     progress.finish_and_clear();
     match outcome {
         Outcome::Interrupted { kept, total } => {
-            let mut command = format!("landport sweep {}", path.display());
+            let verb = if info.ledger { "ledger" } else { "sweep" };
+            let mut command = format!("landport {verb} {}", path.display());
             if let Some(shard) = options.shard {
                 command.push_str(&format!(" --shard {shard}"));
             }
@@ -1002,7 +1058,11 @@ then; the first: point {}, replication {}: {}",
                     table::stopped_sentence(&first.stopped)
                 );
             }
-            say(&table::sweep_table(info, &shown))?;
+            if info.ledger {
+                say(&ledger_table(&dir)?)?;
+            } else {
+                say(&table::sweep_table(info, &shown))?;
+            }
             tell(&files_lines(&written));
             plots.draw_sweep(&dir, info)
         }
@@ -1084,14 +1144,20 @@ fn merge(shards: &[PathBuf], out: Option<PathBuf>, plots: &Plots) -> anyhow::Res
     let (info, index) = journal::merge(shards)?;
     warn_unstable(&info, index.unstable.clone());
     let dir = out.unwrap_or_else(|| PathBuf::from("output").join(sweep::folder_name(&info)));
-    let (written, shown) =
+    let (mut written, shown) =
         output::write_sweep(&dir, &info, index.results(&info), driver::SHOWN_POINTS)
             .context("writing results")?;
-    say(&format!(
-        "merged {} shards of sweep {}\n{}",
-        shards.len(),
-        info.name,
+    let shown = if info.ledger {
+        written.extend(driver::write_ledger(&dir, &info, &index)?);
+        ledger_table(&dir)?
+    } else {
         table::sweep_table(&info, &shown)
+    };
+    say(&format!(
+        "merged {} shards of {} {}\n{shown}",
+        shards.len(),
+        if info.ledger { "ledger" } else { "sweep" },
+        info.name,
     ))?;
     tell(&files_lines(&written));
     plots.draw_sweep(&dir, &info)

@@ -203,7 +203,10 @@ impl<'a> Prepared<'a> {
                 path: self.journal.path().to_path_buf(),
             });
         }
-        let (written, shown) = write_sweep(&self.dir, info, index.results(info), SHOWN_POINTS)?;
+        let (mut written, shown) = write_sweep(&self.dir, info, index.results(info), SHOWN_POINTS)?;
+        if info.ledger {
+            written.extend(write_ledger(&self.dir, info, &index)?);
+        }
         // The results are whole: the runs kept for a resume are no longer needed.
         std::fs::remove_file(self.journal.path()).map_err(|source| {
             DriveError::Journal(JournalError::Io {
@@ -218,6 +221,22 @@ impl<'a> Prepared<'a> {
             unstable: index.unstable,
         })
     }
+}
+
+/// A ledger's ledger.csv and ledger.json, from every run of its sweep.
+pub fn write_ledger(
+    dir: &Path,
+    info: &crate::sweep::SweepInfo,
+    index: &journal::RunIndex,
+) -> Result<Vec<PathBuf>, DriveError> {
+    let ledgers = crate::ledger::compute(info, index.runs(info)).map_err(|source| {
+        DriveError::Output(crate::output::OutputError {
+            path: dir.to_path_buf(),
+            source,
+        })
+    })?;
+    let file = crate::output::json::LedgerFile::new(info, ledgers);
+    Ok(crate::output::write_ledger(dir, &file)?)
 }
 
 /// What an optimisation's progress shows: runs planned (a batch of the search), then each run.

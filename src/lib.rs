@@ -28,6 +28,7 @@ pub mod compare;
 pub mod driver;
 pub mod engine;
 pub mod experiment;
+pub mod ledger;
 pub mod model;
 pub mod optimize;
 pub mod output;

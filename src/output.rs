@@ -108,6 +108,17 @@ pub fn write_files(dir: &Path, files: &[ResultFile<'_>]) -> Result<Vec<PathBuf>,
     Ok(written)
 }
 
+/// Writes a ledger's shares into `dir`: ledger.csv and ledger.json (beside its sweep.csv).
+pub fn write_ledger(dir: &Path, file: &json::LedgerFile) -> Result<Vec<PathBuf>, OutputError> {
+    write_files(
+        dir,
+        &[
+            ("ledger.csv", &|w| csv::write_ledger(w, file)),
+            ("ledger.json", &|w| json::write_ledger(w, file)),
+        ],
+    )
+}
+
 /// Writes an optimisation's results into `dir`: optimize.csv and optimize.json.
 pub fn write_optimization(
     dir: &Path,
@@ -225,7 +236,7 @@ pub struct OutputError {
     pub source: io::Error,
 }
 /// Every file name landport writes into a results folder, charts aside.
-const RESULT_FILES: [&str; 15] = [
+const RESULT_FILES: [&str; 17] = [
     "trucks.csv",
     "stages.csv",
     "metrics.csv",
@@ -240,6 +251,8 @@ const RESULT_FILES: [&str; 15] = [
     "sweep.json",
     "optimize.csv",
     "optimize.json",
+    "ledger.csv",
+    "ledger.json",
     "report.html",
 ];
 
@@ -260,7 +273,10 @@ pub fn is_chart_file(name: &str) -> bool {
     else {
         return false;
     };
-    CHART_STEMS.contains(&stem) || stem.starts_with("sweep-") || stem.starts_with("optimize-")
+    CHART_STEMS.contains(&stem)
+        || stem.starts_with("sweep-")
+        || stem.starts_with("optimize-")
+        || stem.starts_with("ledger-")
 }
 
 /// Removes from `dir` the result files and charts of an earlier run that the new results do not

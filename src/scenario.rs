@@ -246,6 +246,17 @@ impl Unchecked {
             .type_at(&layers::parse_key(key))
     }
 
+    /// Validates the scenario with `reforms` merged over it in order (none: the files as they
+    /// are).
+    pub fn with_reforms(&self, reforms: &[&Reform]) -> Result<Scenario, InputError> {
+        let layers: Vec<&layers::Layer> = reforms.iter().map(|reform| &reform.layer).collect();
+        let stacked = self
+            .layers
+            .stacked(&layers)
+            .map_err(|problem| InputError::Invalid(vec![problem]))?;
+        check(&stacked)
+    }
+
     /// Validates the scenario with `overrides` set over it (none: the files as they are).
     pub fn with(&self, overrides: &[Override]) -> Result<Scenario, InputError> {
         if overrides.is_empty() {
@@ -254,6 +265,67 @@ impl Unchecked {
         let mut layers = self.layers.clone();
         layers.override_with(overrides);
         check(&layers)
+    }
+}
+
+/// A reform of a ledger: a part of a scenario file (no `extends`), merged over the base scenario
+/// as a file extending it would be.
+#[derive(Clone)]
+pub struct Reform {
+    layer: layers::Layer,
+}
+
+impl Reform {
+    pub fn read(path: &Path) -> Result<Reform, InputError> {
+        let text = read_input(path, "reform")?;
+        let layer = layers::Layer::overlay(text, path)
+            .map_err(|problem| InputError::Invalid(vec![problem]))?;
+        Ok(Reform { layer })
+    }
+
+    pub fn file(&self) -> &Path {
+        &self.layer.file
+    }
+
+    pub fn text(&self) -> &str {
+        self.layer.text()
+    }
+
+    /// Every value the reform sets: its key path (tables and inline tables entered, arrays
+    /// whole), the value as written, and where.
+    pub fn settings(&self) -> Vec<(String, String, Location)> {
+        fn walk(
+            table: &dyn toml_edit::TableLike,
+            path: &locate::KeyPath,
+            layer: &layers::Layer,
+            out: &mut Vec<(String, String, Location)>,
+        ) {
+            for (key, item) in table.iter() {
+                let here = path.key(key);
+                match item.as_table_like() {
+                    Some(inner) => walk(inner, &here, layer, out),
+                    None => {
+                        let value = item
+                            .as_value()
+                            .map_or_else(|| item.to_string(), |value| value.to_string());
+                        let location = layer.location_of(&here).unwrap_or(Location {
+                            file: layer.file.clone(),
+                            line: 1,
+                            column: 1,
+                        });
+                        out.push((here.to_string(), value.trim().to_string(), location));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(
+            self.layer.document().as_table(),
+            &locate::KeyPath::default(),
+            &self.layer,
+            &mut out,
+        );
+        out
     }
 }
 

@@ -33,6 +33,9 @@ pub struct Sweep {
     pub info: SweepInfo,
     base: Unchecked,
     settings: Settings,
+    /// A ledger's reforms: point p merges the reforms whose bit is set in p (the first reform the
+    /// highest bit, as a grid's first key varies slowest); empty for a sweep of keys.
+    reforms: Vec<crate::scenario::Reform>,
     /// Every point's scenario, for a sweep of at most [`CHECK_AHEAD`] points; empty otherwise.
     kept: Vec<Scenario>,
 }
@@ -152,11 +155,28 @@ impl Sweep {
     pub fn scenario(&self, point: u32) -> Result<Cow<'_, Scenario>, InputError> {
         match self.kept.get(point as usize) {
             Some(scenario) => Ok(Cow::Borrowed(scenario)),
+            None if !self.reforms.is_empty() => Ok(Cow::Owned(
+                self.base.with_reforms(&reforms_of(&self.reforms, point))?,
+            )),
             None => Ok(Cow::Owned(
                 self.base.with(&self.settings.overrides(point as usize))?,
             )),
         }
     }
+}
+
+/// The reforms of a ledger's point, in their order: the first reform is the point's highest bit.
+pub(crate) fn reforms_of(
+    reforms: &[crate::scenario::Reform],
+    point: u32,
+) -> Vec<&crate::scenario::Reform> {
+    let k = reforms.len();
+    reforms
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| point >> (k - 1 - i) & 1 == 1)
+        .map(|(_, reform)| reform)
+        .collect()
 }
 
 impl fmt::Debug for Sweep {
@@ -239,11 +259,14 @@ pub fn run_pairs(
             let Some(result) = crate::model::run_summary_until(&scenario, seed, stop) else {
                 return 0;
             };
+            let mut measured = metrics(&result);
+            // A ledger's combinations have different stages: its runs keep the port's metrics.
+            measured.truncate(sweep.info.metrics.len());
             let mut record = RunRecord::new(
                 point,
                 replication,
                 scenario.warmup().hours(),
-                metrics(&result),
+                measured,
                 &result.in_port_hourly,
             );
             record.stopped = result.stopped;
@@ -297,6 +320,12 @@ pub fn is_sweep_file(path: &Path) -> bool {
     top_level_keys(path).is_some_and(|has| has("scenario") && (has("grid") || has("points")))
 }
 
+/// Whether the file at `path` is a ledger file: TOML with a top-level `scenario` and
+/// `[[reforms]]`.
+pub fn is_ledger_file(path: &Path) -> bool {
+    top_level_keys(path).is_some_and(|has| has("scenario") && has("reforms"))
+}
+
 /// Whether the file at `path` is an optimisation file: TOML with a top-level `scenario` and
 /// `[decisions]`.
 pub fn is_optimization_file(path: &Path) -> bool {
@@ -312,5 +341,8 @@ fn top_level_keys(path: &Path) -> Option<impl Fn(&str) -> bool> {
 
 /// The output folder's name: `sweep-<name>`.
 pub fn folder_name(sweep: &SweepInfo) -> String {
+    if sweep.ledger {
+        return format!("ledger-{}", sweep.name);
+    }
     format!("sweep-{}", sweep.name)
 }

@@ -373,6 +373,19 @@ impl RunIndex {
         &'a self,
         info: &'a SweepInfo,
     ) -> impl Iterator<Item = io::Result<PointResult>> + 'a {
+        self.runs(info).enumerate().map(move |(point, runs)| {
+            let runs = runs?;
+            let runs: Vec<&RunRecord> = runs.iter().collect();
+            Ok(reduce_point(info, point as u32, &runs))
+        })
+    }
+
+    /// Each point's runs, in replication order, point by point, read from the journals as they
+    /// are needed.
+    pub fn runs<'a>(
+        &'a self,
+        info: &'a SweepInfo,
+    ) -> impl Iterator<Item = io::Result<Vec<RunRecord>>> + 'a {
         let mut readers: Vec<Option<(BufReader<File>, u64)>> =
             self.files.iter().map(|_| None).collect();
         let mut read_run = move |pair: usize| -> io::Result<RunRecord> {
@@ -401,11 +414,9 @@ impl RunIndex {
             })
         };
         (0..info.points.len() as u32).map(move |point| {
-            let runs = (0..info.replications)
+            (0..info.replications)
                 .map(|replication| read_run(info.pair_number(point, replication) as usize))
-                .collect::<io::Result<Vec<RunRecord>>>()?;
-            let runs: Vec<&RunRecord> = runs.iter().collect();
-            Ok(reduce_point(info, point, &runs))
+                .collect::<io::Result<Vec<RunRecord>>>()
         })
     }
 }

@@ -890,6 +890,56 @@ pub fn write_optimize(writer: impl Write, file: &super::json::OptimizeFile) -> i
     csv.flush()
 }
 
+/// ledger.csv: for each metric, a row for the base, one per reform (its Shapley share, alone on
+/// the base, taken out last), one for all reforms and one for the total change; means with the
+/// half-width of their 95% interval.
+pub fn write_ledger(writer: impl Write, file: &super::json::LedgerFile) -> io::Result<()> {
+    let mut csv = csv::Writer::from_writer(writer);
+    csv.write_record([
+        "metric",
+        "row",
+        "mean",
+        "ci95_half_width",
+        "alone_mean",
+        "alone_ci95_half_width",
+        "last_mean",
+        "last_ci95_half_width",
+    ])?;
+    let cell = |estimate: &crate::experiment::Estimate| {
+        [
+            decimal(estimate.mean.is_finite().then_some(estimate.mean)),
+            decimal(estimate.half_width),
+        ]
+    };
+    for ledger in &file.metrics {
+        let metric = ledger.metric.to_string();
+        let plain = |row: &str, estimate: &crate::experiment::Estimate| {
+            let [mean, half] = cell(estimate);
+            vec![
+                metric.clone(),
+                row.to_string(),
+                mean,
+                half,
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ]
+        };
+        csv.write_record(plain("base", &ledger.base))?;
+        for share in &ledger.reforms {
+            let mut record = vec![metric.clone(), share.reform.clone()];
+            record.extend(cell(&share.shapley));
+            record.extend(cell(&share.alone));
+            record.extend(cell(&share.last));
+            csv.write_record(&record)?;
+        }
+        csv.write_record(plain("all", &ledger.all))?;
+        csv.write_record(plain("total", &ledger.total))?;
+    }
+    csv.flush()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

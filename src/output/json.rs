@@ -326,3 +326,50 @@ impl OptimizeFile {
 pub fn write_optimize(writer: impl Write, file: &OptimizeFile) -> io::Result<()> {
     write_pretty(writer, file)
 }
+
+const LEDGER_UNITS: &str =
+    "times in hours (names ending _h); each reform's share of the change from the base to all \
+reforms is its Shapley value, computed per replication (the shares add up to the total in every \
+replication) and given as mean and 95% Student t half-width over replications; `alone` is the \
+reform on the base alone, `last` the reform taken out of all the others; every combination runs \
+the same replication seeds";
+
+/// ledger.json: the ledger of each metric, with every replication's shares.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LedgerFile {
+    pub landport_version: String,
+    pub units: String,
+    pub ledger: String,
+    pub file: PathBuf,
+    pub scenario: PathBuf,
+    pub inputs_fnv1a_64: String,
+    pub base_seed: u64,
+    pub replications: u32,
+    pub reforms: Vec<String>,
+    pub metrics: Vec<crate::ledger::MetricLedger>,
+}
+
+impl LedgerFile {
+    pub fn new(info: &SweepInfo, metrics: Vec<crate::ledger::MetricLedger>) -> LedgerFile {
+        LedgerFile {
+            landport_version: version().into_owned(),
+            units: LEDGER_UNITS.into(),
+            ledger: info.name.clone(),
+            file: info.file.clone(),
+            scenario: info.scenario_file.clone(),
+            inputs_fnv1a_64: info.fingerprint.clone(),
+            base_seed: info.base_seed,
+            replications: info.replications,
+            reforms: info.keys.clone(),
+            metrics,
+        }
+    }
+
+    pub fn metric(&self, id: &crate::experiment::MetricId) -> Option<&crate::ledger::MetricLedger> {
+        self.metrics.iter().find(|ledger| ledger.metric == *id)
+    }
+}
+
+pub fn write_ledger(writer: impl Write, file: &LedgerFile) -> io::Result<()> {
+    write_pretty(writer, file)
+}

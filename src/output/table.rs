@@ -637,3 +637,66 @@ pub fn optimize_failure(file: &super::json::OptimizeFile) -> String {
     }
     out
 }
+
+/// What a ledger prints: for the mean and the 95th percentile dwell, the base, all reforms and
+/// the change, then each reform's Shapley share, its effect alone on the base and taken out last,
+/// and the largest interaction.
+pub fn ledger_table(file: &super::json::LedgerFile) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "ledger {}: {} reforms, {} combinations × {} replications of {} (base seed {}); mean ± 95% \
+interval",
+        file.ledger,
+        file.reforms.len(),
+        1usize << file.reforms.len(),
+        file.replications,
+        file.scenario.display(),
+        file.base_seed
+    );
+    let width = file
+        .reforms
+        .iter()
+        .map(|reform| reform.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(6);
+    for quantity in [Quantity::DwellMean, Quantity::DwellP95] {
+        let Some(ledger) = file.metric(&MetricId::port(quantity)) else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "{}: base {} → all reforms {} (change {})",
+            ledger.metric,
+            with_interval(&ledger.base, 2),
+            with_interval(&ledger.all, 2),
+            with_interval(&ledger.total, 2)
+        );
+        let _ = writeln!(
+            out,
+            "  {:<width$} {:>18} {:>18} {:>18}",
+            "reform", "Shapley share", "alone on base", "taken out last"
+        );
+        for share in &ledger.reforms {
+            let _ = writeln!(
+                out,
+                "  {:<width$} {:>18} {:>18} {:>18}",
+                share.reform,
+                with_interval(&share.shapley, 2),
+                with_interval(&share.alone, 2),
+                with_interval(&share.last, 2)
+            );
+        }
+        if let Some(top) = ledger.interactions.first() {
+            let _ = writeln!(
+                out,
+                "  largest interaction: {} × {}: {}",
+                top.reforms[0],
+                top.reforms[1],
+                with_interval(&top.estimate, 2)
+            );
+        }
+    }
+    out
+}

@@ -44,7 +44,49 @@ pub(crate) fn parse_document(text: &str, file: &Path) -> Result<ImDocument<Strin
     })
 }
 
+impl Clone for Layer {
+    /// The same file; its document is parsed again when needed.
+    fn clone(&self) -> Layer {
+        Layer {
+            file: self.file.clone(),
+            text: self.text.clone(),
+            document: std::sync::OnceLock::new(),
+        }
+    }
+}
+
 impl Layer {
+    /// A reform of a ledger: a part of a scenario, merged onto the ledger's base as a file that
+    /// extends it would be. It may not extend a scenario itself.
+    pub(crate) fn overlay(text: String, file: &Path) -> Result<Layer, Problem> {
+        let layer = Layer::parse(text, file)?;
+        if layer.document().get(EXTENDS).is_some() {
+            let offset = layer
+                .locator()
+                .offset_of(&KeyPath::default().key(EXTENDS))
+                .unwrap_or(0);
+            let location = layer.location(offset);
+            return Err(Problem {
+                file: location.file,
+                line: location.line,
+                column: location.column,
+                key: EXTENDS.to_string(),
+                message: "a reform is merged onto the ledger's base scenario: it may not extend \
+another"
+                    .into(),
+            });
+        }
+        Ok(layer)
+    }
+
+    /// Where `path` is written in this file, if it is.
+    pub(crate) fn location_of(&self, path: &KeyPath) -> Option<Location> {
+        self.locator()
+            .find(path)
+            .filter(|&(depth, _)| depth == path.0.len())
+            .map(|(_, offset)| self.location(offset))
+    }
+
     fn parse(text: String, file: &Path) -> Result<Layer, Problem> {
         let document = parse_document(&text, file)?.into();
         Ok(Layer {
@@ -197,6 +239,28 @@ beside it, or make a standalone copy with `landport show`)",
             merged,
             overridden: None,
             shared: Arc::default(),
+        })
+    }
+
+    /// These layers with `overlays` merged over them in order, each as a file extending the one
+    /// before would be.
+    pub(crate) fn stacked(&self, overlays: &[&Layer]) -> Result<Layers, Problem> {
+        if overlays.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut files: Vec<Layer> = overlays
+            .iter()
+            .rev()
+            .map(|layer| (*layer).clone())
+            .collect();
+        files.extend(self.files.iter().cloned());
+        let merged = merge(&mut files)?;
+        Ok(Layers {
+            files: files.into(),
+            overrides: Vec::new(),
+            merged: Some(Arc::new(merged)),
+            overridden: None,
+            shared: self.shared.clone(),
         })
     }
 

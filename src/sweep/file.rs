@@ -351,6 +351,7 @@ pub(crate) fn assemble(
             .collect(),
         metrics: crate::experiment::metric_ids(first.stage_names()),
         fingerprint,
+        ledger: false,
     };
     let kept = if count <= CHECK_AHEAD && frame.check_every_point {
         scenarios
@@ -361,7 +362,170 @@ pub(crate) fn assemble(
         info,
         base,
         settings,
+        reforms: Vec::new(),
         kept,
+    })
+}
+
+/// A ledger's reform: its name, the overlay and where the ledger names it.
+pub(crate) struct NamedReform {
+    pub name: String,
+    pub reform: crate::scenario::Reform,
+    pub location: Location,
+}
+
+/// Makes the sweep of every combination of `reforms` over `base` (2^k points, the first reform
+/// the slowest): reforms that set a value two ways are refused, with both places, and every
+/// combination's scenario is checked.
+pub(crate) fn assemble_reforms(
+    checker: &mut Checker<'_>,
+    path: &Path,
+    (base, scenario_file): (Unchecked, PathBuf),
+    frame: Frame,
+    reforms: Vec<NamedReform>,
+) -> Option<Sweep> {
+    let settings: Vec<Vec<(String, String, Location)>> = reforms
+        .iter()
+        .map(|named| named.reform.settings())
+        .collect();
+    let mut clash = false;
+    for (b, later) in reforms.iter().enumerate() {
+        for (a, earlier) in reforms[..b].iter().enumerate() {
+            for (key, value, location) in &settings[b] {
+                let other = settings[a].iter().find(|(theirs, their_value, _)| {
+                    let same = theirs == key && their_value != value;
+                    // A stage removed by one and set by the other; a stage's staffing set as
+                    // servers by one and as shifts by the other.
+                    let inside = key.starts_with(&format!("{theirs}."))
+                        || theirs.starts_with(&format!("{key}."));
+                    fn staffing(k: &str) -> Option<&str> {
+                        k.strip_suffix(".servers")
+                            .or_else(|| k.split_once(".shifts").map(|(stage, _)| stage))
+                            .filter(|stage| stage.starts_with("stages."))
+                    }
+                    let alternative = staffing(key).is_some()
+                        && staffing(key) == staffing(theirs)
+                        && key.contains(".shifts") != theirs.contains(".shifts");
+                    same || inside || alternative
+                });
+                if let Some((theirs, their_value, their_location)) = other {
+                    checker.problems.push(Problem::at(
+                        location.clone(),
+                        key,
+                        format!(
+                            "reform `{}` sets `{key}` to {value}, but reform `{}` sets `{theirs}` \
+to {their_value} at {}:{}:{}: reforms must compose in any combination, so each value is set by \
+one reform only",
+                            later.name,
+                            earlier.name,
+                            their_location.file.display(),
+                            their_location.line,
+                            their_location.column
+                        ),
+                    ));
+                    clash = true;
+                }
+            }
+        }
+    }
+    if clash {
+        return None;
+    }
+    let k = reforms.len();
+    let count = 1usize << k;
+    let only: Vec<crate::scenario::Reform> =
+        reforms.iter().map(|named| named.reform.clone()).collect();
+    let checked: Vec<Result<Scenario, InputError>> = (0..count as u32)
+        .into_par_iter()
+        .map(|point| base.with_reforms(&super::reforms_of(&only, point)))
+        .collect();
+    let mut scenarios = Vec::with_capacity(count);
+    for (point, result) in checked.into_iter().enumerate() {
+        match result {
+            Ok(scenario) => scenarios.push(scenario),
+            Err(error) => {
+                let names: Vec<&str> = super::reforms_of(&only, point as u32)
+                    .iter()
+                    .map(|reform| {
+                        reforms
+                            .iter()
+                            .find(|named| named.reform.file() == reform.file())
+                            .map_or("?", |named| named.name.as_str())
+                    })
+                    .collect();
+                let with = if names.is_empty() {
+                    "the base alone".to_string()
+                } else {
+                    format!("reforms {}", names.join(" + "))
+                };
+                for problem in error.problems() {
+                    let mut problem = problem.clone();
+                    problem.message = format!("with {with}: {}", problem.message);
+                    checker.problems.push(problem);
+                }
+            }
+        }
+    }
+    if scenarios.len() < count {
+        return None;
+    }
+    let first = scenarios.first()?;
+    let mut parts = vec![env!("CARGO_PKG_VERSION"), checker.text, base.resolved()];
+    parts.extend(only.iter().map(crate::scenario::Reform::text));
+    let traces: Vec<String> = scenarios
+        .iter()
+        .filter_map(Scenario::trace_digest)
+        .map(|digest| format!("{digest:016x}"))
+        .collect();
+    parts.extend(traces.iter().map(String::as_str));
+    let fingerprint = runs::fingerprint(&parts);
+    let parameters: Vec<(String, Vec<(Value, Location)>)> = reforms
+        .iter()
+        .map(|named| {
+            (
+                named.name.clone(),
+                vec![
+                    (Value::from(false), named.location.clone()),
+                    (Value::from(true), named.location.clone()),
+                ],
+            )
+        })
+        .collect();
+    let info = SweepInfo {
+        file: path.to_path_buf(),
+        name: frame.name,
+        scenario_file,
+        base_seed: frame.seed.map_or(first.seed(), |seed| seed as u64),
+        replications: frame.replications.unwrap_or(first.replications()),
+        keys: reforms.iter().map(|named| named.name.clone()).collect(),
+        points: (0..count as u32)
+            .map(|point| runs::PointInfo {
+                values: (0..k)
+                    .map(|i| {
+                        if point >> (k - 1 - i) & 1 == 1 {
+                            "yes".to_string()
+                        } else {
+                            "no".to_string()
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        metrics: crate::experiment::Quantity::PORT
+            .map(crate::experiment::MetricId::port)
+            .to_vec(),
+        fingerprint,
+        ledger: true,
+    };
+    Some(Sweep {
+        info,
+        base,
+        settings: Settings {
+            parameters,
+            layout: Layout::Grid,
+        },
+        reforms: only,
+        kept: scenarios,
     })
 }
 

@@ -89,6 +89,10 @@ pub struct SweepInfo {
     /// A hash of the landport version, the sweep file and the base scenario with the files it
     /// extends: shards with different fingerprints do not merge.
     pub fingerprint: String,
+    /// A ledger: the keys are reforms, a point a combination of them ("yes"/"no"), and the
+    /// metrics the port's.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ledger: bool,
 }
 
 impl SweepInfo {
@@ -302,6 +306,7 @@ mod tests {
             ],
             metrics: Vec::new(),
             fingerprint: String::new(),
+            ledger: false,
         };
         let mut all: Vec<(u32, u32)> = Vec::new();
         for index in 1..=4 {
