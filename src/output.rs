@@ -577,6 +577,7 @@ mod tests {
             ],
             metrics: Vec::new(),
             fingerprint: String::new(),
+            ledger: false,
         };
         let point = |value: &str| PointResult {
             values: vec![value.into()],
