@@ -75,6 +75,8 @@ pub enum Chart {
         constraint: usize,
         metric: MetricId,
     },
+    /// A ledger's waterfall: the base, each reform's share, all reforms.
+    Waterfall(MetricId),
 }
 
 impl Chart {
@@ -89,6 +91,7 @@ impl Chart {
             Chart::SweepMetric(metric) => format!("sweep-{metric}"),
             Chart::SweepHeatmap(metric) => format!("sweep-heatmap-{metric}"),
             Chart::OptimizeFront { metric, .. } => format!("optimize-{metric}"),
+            Chart::Waterfall(metric) => format!("ledger-{metric}"),
         }
     }
 
@@ -110,6 +113,9 @@ impl Chart {
                 format!("{name}: {}", metric.label())
             }
             (Chart::SweepMetric(metric), _) => metric.label(),
+            (Chart::Waterfall(metric), _) => {
+                format!("{name}: who bought the change in {}", metric.label())
+            }
             (Chart::OptimizeFront { metric, .. }, _) => {
                 format!("{name}: cost against {}", metric.label())
             }
@@ -150,6 +156,13 @@ warm-up shaded. Cleared below arrived for days on end means the port falls behin
 its 95% interval; one line for each value of the second key. Where the line turns up steeply a \
 stage reaches its capacity."
             }
+            Chart::Waterfall(_) => {
+                "From the base (left) to all reforms together (right), each reform's Shapley share \
+of the change: the average, over every order in which the reforms could be added, of what adding \
+it changes, computed replication by replication on the same seeds. Green bars lower the metric, \
+red raise it; the whiskers are the 95% interval of each share. The shares add up exactly to the \
+change, whatever the interactions between reforms."
+            }
             Chart::OptimizeFront { .. } => {
                 "Every staffing the search ran: its cost per day (horizontal) and the \
 constraint's metric (vertical, the mean over the search's replications, with a thin bar to the \
@@ -172,6 +185,17 @@ see what one key buys with the other held fixed."
         options: &PlotOptions,
     ) -> Result<Vec<Chart>, ReportError> {
         let variants = results.variants();
+        if let Results::Ledger(file) = results {
+            return Ok([
+                crate::experiment::Quantity::DwellMean,
+                crate::experiment::Quantity::DwellP95,
+            ]
+            .into_iter()
+            .map(MetricId::port)
+            .filter(|metric| file.metric(metric).is_some())
+            .map(Chart::Waterfall)
+            .collect());
+        }
         if let Results::Optimize(file) = results {
             return Ok(file
                 .constraints
@@ -271,6 +295,11 @@ see what one key buys with the other held fixed."
             }
             (Chart::SweepHeatmap(metric), Results::Sweep(sweep)) => {
                 draw::sweep_heatmap(root, &title, sweep, metric)?
+            }
+            (Chart::Waterfall(metric), Results::Ledger(file)) => {
+                if let Some(ledger) = file.metric(metric) {
+                    draw::waterfall(root, &title, ledger)?
+                }
             }
             (Chart::OptimizeFront { constraint, .. }, Results::Optimize(file)) => {
                 draw::optimize_front(root, &title, file, *constraint)?

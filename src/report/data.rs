@@ -102,6 +102,8 @@ pub enum Results {
     Sweep(SweepResults),
     /// An optimisation (optimize.json).
     Optimize(Box<json::OptimizeFile>),
+    /// A ledger (ledger.json, beside the sweep of its combinations).
+    Ledger(Box<json::LedgerFile>),
 }
 
 impl Results {
@@ -113,6 +115,10 @@ impl Results {
                 dir: dir.to_path_buf(),
                 why: "no such folder".into(),
             });
+        }
+        if dir.join("ledger.json").is_file() {
+            let file: json::LedgerFile = json::read(&dir.join("ledger.json"))?;
+            return Ok(Results::Ledger(Box::new(file)));
         }
         if dir.join("optimize.json").is_file() {
             let file: json::OptimizeFile = json::read(&dir.join("optimize.json"))?;
@@ -155,7 +161,7 @@ impl Results {
         match self {
             Results::Run(variant) => std::slice::from_ref(&**variant),
             Results::Compare(variants) => variants,
-            Results::Sweep(_) | Results::Optimize(_) => &[],
+            Results::Sweep(_) | Results::Optimize(_) | Results::Ledger(_) => &[],
         }
     }
 
@@ -170,6 +176,7 @@ impl Results {
                 .join(" vs "),
             Results::Sweep(sweep) => format!("sweep {}", sweep.name),
             Results::Optimize(file) => format!("optimisation {}", file.optimization),
+            Results::Ledger(file) => format!("ledger {}", file.ledger),
         }
     }
 }

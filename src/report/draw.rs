@@ -1124,3 +1124,114 @@ pub fn optimize_front<DB: DrawingBackend>(
     legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND)?;
     Ok(())
 }
+
+/// Chart 8: a ledger's waterfall for one metric: the base's bar, each reform's share floating
+/// from where the ones before it left the metric (with its 95% whisker), and all reforms' bar.
+pub fn waterfall<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    ledger: &crate::ledger::MetricLedger,
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let k = ledger.reforms.len();
+    // (label, from, to, half-width): the base, each share, all reforms.
+    let mut bars: Vec<(String, f64, f64, Option<f64>)> =
+        vec![("base".into(), 0.0, ledger.base.mean, ledger.base.half_width)];
+    let mut level = ledger.base.mean;
+    for share in &ledger.reforms {
+        bars.push((
+            share.reform.clone(),
+            level,
+            level + share.shapley.mean,
+            share.shapley.half_width,
+        ));
+        level += share.shapley.mean;
+    }
+    bars.push((
+        "all reforms".into(),
+        0.0,
+        ledger.all.mean,
+        ledger.all.half_width,
+    ));
+    let high = bars
+        .iter()
+        .map(|(_, from, to, half)| from.max(*to) + half.unwrap_or(0.0))
+        .fold(0.0, f64::max);
+    let low = bars
+        .iter()
+        .map(|(_, from, to, half)| from.min(*to) - half.unwrap_or(0.0))
+        .fold(0.0, f64::min);
+    let labels: Vec<String> = bars.iter().map(|bar| bar.0.clone()).collect();
+    let mut chart = ChartBuilder::on(&body)
+        .margin(16)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(-0.6..(k as f64 + 1.6), low..nice_upper(high * 1.08))?;
+    let format_x = |x: &f64| {
+        let k = x.round();
+        if (x - k).abs() < 1e-9 && k >= 0.0 {
+            labels.get(k as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    mesh(&mut chart, AXIS, LABEL)
+        .x_labels(k + 2)
+        .x_label_formatter(&format_x)
+        .y_label_formatter(&tick)
+        .x_desc("reform (each bar its Shapley share, added left to right)")
+        .y_desc(ledger.metric.label())
+        .disable_x_mesh()
+        .draw()?;
+    let grey = RGBColor(120, 120, 120);
+    let green = RGBColor(44, 160, 44);
+    let red = RGBColor(214, 39, 40);
+    for (i, (_, from, to, half)) in bars.iter().enumerate() {
+        let x = i as f64;
+        let ends = i == 0 || i == k + 1;
+        let colour = if ends {
+            grey
+        } else if to < from {
+            green
+        } else {
+            red
+        };
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x - 0.35, *from), (x + 0.35, *to)],
+            colour.mix(0.85).filled(),
+        )))?;
+        if let Some(half) = half {
+            chart.draw_series(std::iter::once(PathElement::new(
+                [(x, to - half), (x, to + half)],
+                BLACK.stroke_width(2),
+            )))?;
+            for end in [to - half, to + half] {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    [(x - 0.1, end), (x + 0.1, end)],
+                    BLACK.stroke_width(2),
+                )))?;
+            }
+        }
+        // Dotted connector to the next bar's start.
+        if i + 1 < bars.len() && i < k {
+            chart.draw_series(DashedLineSeries::new(
+                [(x + 0.35, *to), (x + 0.65, *to)],
+                3,
+                3,
+                grey.stroke_width(1),
+            ))?;
+        }
+        let text = if ends {
+            hours_label(*to)
+        } else {
+            format!("{:+.2}", to - from)
+        };
+        let y = from.max(*to) + half.unwrap_or(0.0);
+        chart.draw_series(std::iter::once(Text::new(
+            text,
+            (x, y),
+            text_style(LABEL).pos(Pos::new(HPos::Center, VPos::Bottom)),
+        )))?;
+    }
+    Ok(())
+}

@@ -38,7 +38,7 @@ fn warnings_box(results: &Results) -> String {
             })
             .collect(),
         Results::Sweep(sweep) => sweep.warnings.clone(),
-        Results::Optimize(_) => Vec::new(),
+        Results::Optimize(_) | Results::Ledger(_) => Vec::new(),
     };
     if warnings.is_empty() {
         return String::new();
@@ -369,6 +369,78 @@ fn sweep_table(sweep: &SweepResults) -> String {
     table(&header, &rows)
 }
 
+/// The sections of a ledger: for each metric, the base, all reforms, the change, and each
+/// reform's Shapley share beside its effect alone and taken out last; the largest interactions;
+/// the inputs.
+fn ledger_sections(out: &mut String, file: &crate::output::json::LedgerFile) {
+    let _ = writeln!(
+        out,
+        "<h2>Which reform bought which hours</h2>\n<p>Every combination of the {} reforms ({} \
+scenarios) ran {} replications on the same seeds. A reform's <b>Shapley share</b> is the average, \
+over every order in which the reforms could be added, of what adding it changes; it is computed \
+replication by replication, so the shares add up to the change from the base to all reforms \
+exactly. Beside it: the reform <b>alone</b> on the base, and <b>last</b>, taken out of all the \
+others. Where these three differ, the order in which reforms are counted matters: the reforms \
+interact.</p>",
+        file.reforms.len(),
+        1usize << file.reforms.len(),
+        file.replications
+    );
+    for ledger in &file.metrics {
+        let _ = writeln!(
+            out,
+            "<h3>{}</h3>\n<p>Base {}, all reforms {}, change {}.</p>",
+            escape(&ledger.metric.label()),
+            rounded(ledger.base.mean, ledger.base.half_width),
+            rounded(ledger.all.mean, ledger.all.half_width),
+            rounded(ledger.total.mean, ledger.total.half_width)
+        );
+        let header = [
+            "reform",
+            "Shapley share",
+            "alone on the base",
+            "taken out last",
+        ]
+        .map(String::from);
+        let rows: Vec<Vec<(String, bool)>> = ledger
+            .reforms
+            .iter()
+            .map(|share| {
+                vec![
+                    text_cell(&share.reform),
+                    number_cell(rounded(share.shapley.mean, share.shapley.half_width)),
+                    number_cell(rounded(share.alone.mean, share.alone.half_width)),
+                    number_cell(rounded(share.last.mean, share.last.half_width)),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&header, &rows));
+        if let Some(top) = ledger.interactions.first() {
+            let _ = writeln!(
+                out,
+                "<p>Largest interaction on the base: {} × {}, {}.</p>",
+                escape(&top.reforms[0]),
+                escape(&top.reforms[1]),
+                rounded(top.estimate.mean, top.estimate.half_width)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "<h2>Inputs</h2>\n<ul>\n<li>ledger file <code>{}</code> over base scenario <code>{}</code> \
+(FNV-1a <code>{}</code> of the landport version, the ledger file, the merged base, the reforms and \
+the arrival traces); base seed {}, {} replications a combination; every combination's results are \
+in sweep.csv</li>\n<li>the same results again (on any number of threads): <code>landport ledger \
+{}</code></li>\n</ul>",
+        escape(&file.file.display().to_string()),
+        escape(&file.scenario.display().to_string()),
+        escape(&file.inputs_fnv1a_64),
+        file.base_seed,
+        file.replications,
+        escape(&file.file.display().to_string())
+    );
+}
+
 /// A key path escaped, with a line break allowed after each dot and before each index, so that a
 /// long key heads a narrow column.
 fn breakable(key: &str) -> String {
@@ -603,6 +675,7 @@ page.</p>",
     );
     out.push_str(&warnings_box(results));
     match results {
+        Results::Ledger(file) => ledger_sections(&mut out, file),
         Results::Optimize(file) => optimize_sections(&mut out, file),
         Results::Run(variant) => variant_sections(&mut out, std::slice::from_ref(&**variant)),
         Results::Compare(variants) => variant_sections(&mut out, variants),
