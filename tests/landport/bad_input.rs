@@ -1,5 +1,5 @@
-//! The catalogue of bad input: every file in tests/bad/scenarios (run), tests/bad/sweeps (sweep)
-//! and tests/bad/optimize (optimize) ends with `# expect: ` lines, the exact error it must print.
+//! The catalogue of bad input: every file in tests/bad/scenarios (run), tests/bad/sweeps (sweep),
+//! tests/bad/optimize (optimize) and tests/bad/ledgers (ledger) ends with `# expect: ` lines, the exact error it must print.
 //! Each must exit with code 2, print exactly that, and write nothing. A few cases no file in git can hold (a folder, a missing
 //! file, a 10 MB file, a dangling link) are made here.
 
@@ -61,6 +61,7 @@ fn every_bad_file_gives_its_exact_error_exit_2_and_no_results() {
         ("tests/bad/scenarios", "run"),
         ("tests/bad/sweeps", "sweep"),
         ("tests/bad/optimize", "optimize"),
+        ("tests/bad/ledgers", "ledger"),
     ] {
         for file in cases(folder) {
             // Bytes, not text: one case is not UTF-8 on purpose.

@@ -8,6 +8,7 @@ mod charts;
 mod cli;
 mod experiments;
 mod extends;
+mod ledger;
 mod optimize;
 mod properties;
 mod queueing;
