@@ -80,6 +80,14 @@ pub struct Measurement {
 pub fn metrics(result: &RunResult) -> Vec<Measurement> {
     let dwell = &result.dwell;
     let milestones = &result.milestones;
+    let costs = result.costs;
+    // A truck idles while it waits: for a server, while the stage is closed, and blocked.
+    let idling = |part: &crate::model::StageBreakdown| {
+        part.waiting_hours + part.closed_hours + part.blocked_hours
+    };
+    let idle_litres = |hours: f64| hours * costs.idle_litres_per_hour * costs.engine_on_share;
+    let cost_per_truck = costs.truck_hour * dwell.mean_hours + costs.fee;
+    let idle_fuel = idle_litres(result.breakdown.iter().map(idling).sum());
     let port = |quantity: Quantity| match quantity {
         Quantity::DwellMean => dwell.mean_hours,
         Quantity::DwellP50 => dwell.p50_hours,
@@ -93,6 +101,11 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
         Quantity::GreenShare => milestones.green_share,
         Quantity::YellowShare => milestones.yellow_share,
         Quantity::RedShare => milestones.red_share,
+        Quantity::CostPerTruck => cost_per_truck,
+        Quantity::CostPerDay => cost_per_truck * result.trucks.cleared_per_day,
+        Quantity::IdleFuel => idle_fuel,
+        Quantity::Co2 => idle_fuel * costs.co2_kg_per_litre,
+        Quantity::Co2PerDay => idle_fuel * costs.co2_kg_per_litre * result.trucks.cleared_per_day,
         _ => unreachable!("{quantity:?} is measured per stage"),
     };
     let mut metrics = Vec::with_capacity(Quantity::PORT.len() + 8 * result.stages.len());
@@ -128,6 +141,23 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
             });
         }
     }
+    for part in &result.breakdown {
+        let hours = part.waiting_hours
+            + part.closed_hours
+            + part.service_hours
+            + part.blocked_hours
+            + part.travel_hours;
+        for quantity in Quantity::STAGE_COSTS {
+            let value = match quantity {
+                Quantity::StageCost => costs.truck_hour * hours,
+                _ => idle_litres(idling(part)) * costs.co2_kg_per_litre,
+            };
+            metrics.push(Measurement {
+                id: MetricId::stage(&part.stage, quantity),
+                value,
+            });
+        }
+    }
     metrics
 }
 
@@ -145,7 +175,16 @@ pub fn metric_ids<'a>(stages: impl Iterator<Item = &'a str>) -> Vec<MetricId> {
             .into_iter()
             .map(move |quantity| MetricId::stage(stage, quantity))
     });
-    port.into_iter().chain(queues).chain(parts).collect()
+    let costs = stages.iter().flat_map(|&stage| {
+        Quantity::STAGE_COSTS
+            .into_iter()
+            .map(move |quantity| MetricId::stage(stage, quantity))
+    });
+    port.into_iter()
+        .chain(queues)
+        .chain(parts)
+        .chain(costs)
+        .collect()
 }
 
 /// The buffer index of FHWA's border-delay reporting: (p95 − mean) / mean, the extra time a

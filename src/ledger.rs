@@ -22,7 +22,7 @@ use crate::sweep::{RunRecord, SweepInfo};
 pub use file::{load, MAX_REFORMS};
 
 /// The metrics a ledger shares out.
-pub const METRICS: [Quantity; 7] = [
+pub const METRICS: [Quantity; 10] = [
     Quantity::DwellMean,
     Quantity::DwellP50,
     Quantity::DwellP95,
@@ -30,6 +30,9 @@ pub const METRICS: [Quantity; 7] = [
     Quantity::ToDeclaration,
     Quantity::ToRelease,
     Quantity::ClearedPerDay,
+    Quantity::CostPerTruck,
+    Quantity::IdleFuel,
+    Quantity::Co2,
 ];
 
 /// The point of a ledger's sweep where exactly the reforms in `mask` apply (bit i: reform i).

@@ -52,8 +52,40 @@ pub struct Scenario {
     pub(crate) entry: usize,
     pub(crate) stages: Vec<Stage>,
     pub(crate) limits: Limits,
+    pub(crate) costs: Costs,
     /// The files it was read from, its own first, each with the FNV-1a hash of its bytes.
     pub(crate) inputs: Vec<(std::path::PathBuf, u64)>,
+}
+
+/// What a truck's time in the port costs and emits: the `[costs]` of a scenario. Money is in
+/// the scenario's currency (US dollars for the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Costs {
+    /// A truck and its driver, an hour in the port.
+    pub truck_hour: f64,
+    /// Fees a truck pays to cross.
+    pub fee: f64,
+    /// Diesel a heavy truck burns idling, litres an hour.
+    pub idle_litres_per_hour: f64,
+    /// The share of waiting (queueing, closed, blocked) with the engine running.
+    pub engine_on_share: f64,
+    /// CO2 of burning a litre of diesel, kg.
+    pub co2_kg_per_litre: f64,
+}
+
+impl Default for Costs {
+    /// The defaults, each sourced or our estimate (scenarios/SOURCES.md): $20 a truck-hour [E],
+    /// $638 of fees [M: CPMM 2020, China–Kazakhstan], 3 litres an hour idling [R: Argonne],
+    /// the engine on half the waiting time [E], 2.69 kg of CO2 a litre [M: US EPA].
+    fn default() -> Self {
+        Costs {
+            truck_hour: 20.0,
+            fee: 638.0,
+            idle_litres_per_hour: 3.0,
+            engine_on_share: 0.5,
+            co2_kg_per_litre: 2.69,
+        }
+    }
 }
 
 /// Where a run stops early instead of growing without bound: at more trucks in the port, or more

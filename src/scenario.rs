@@ -575,6 +575,7 @@ names metrics, columns and the `path` column of trucks.csv)"
 
         let replications = self.replications(top.replications)?;
         let limits = self.limits(top.limits.as_ref())?;
+        let costs = self.costs(top.costs.as_ref())?;
         Some(Scenario {
             name: top.name?,
             seed: u64::try_from(top.seed?).ok()?,
@@ -586,8 +587,48 @@ names metrics, columns and the `path` column of trucks.csv)"
             entry: entry?,
             stages,
             limits,
+            costs,
             inputs: self.layers.inputs(),
         })
+    }
+
+    /// `[costs]`: each a finite number from 0, the engine-on share at most 1; the defaults for
+    /// the keys left out.
+    fn costs(&mut self, raw: Option<&raw::RawCosts>) -> Option<crate::model::Costs> {
+        let mut costs = crate::model::Costs::default();
+        let Some(raw) = raw else {
+            return Some(costs);
+        };
+        let mut ok = true;
+        for &(key, value) in &raw.values {
+            let Some(value) = value else { continue };
+            let most = if key == "engine_on_share" {
+                1.0
+            } else {
+                f64::MAX
+            };
+            if !(value.is_finite() && (0.0..=most).contains(&value)) {
+                let range = if key == "engine_on_share" {
+                    "between 0 and 1"
+                } else {
+                    "a finite number from 0"
+                };
+                self.report(
+                    &root().key("costs").key(key),
+                    format!("must be {range}, got {value}"),
+                );
+                ok = false;
+                continue;
+            }
+            match key {
+                "truck_hour" => costs.truck_hour = value,
+                "fee" => costs.fee = value,
+                "idle_litres_per_hour" => costs.idle_litres_per_hour = value,
+                "engine_on_share" => costs.engine_on_share = value,
+                _ => costs.co2_kg_per_litre = value,
+            }
+        }
+        ok.then_some(costs)
     }
 
     /// `[limits]`: each a whole number from 1 up.

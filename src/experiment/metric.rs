@@ -32,6 +32,13 @@ pub enum Quantity {
     Service,
     Blocked,
     Travel,
+    CostPerTruck,
+    CostPerDay,
+    IdleFuel,
+    Co2,
+    Co2PerDay,
+    StageCost,
+    StageCo2,
 }
 
 /// The unit of a quantity, as axis labels show it.
@@ -42,6 +49,10 @@ pub enum Unit {
     Trucks,
     /// A count per day, a share or a ratio: the label says what it counts.
     Plain,
+    /// Money, in the scenario's currency (`[costs]`).
+    Money,
+    Litres,
+    Kilograms,
 }
 
 impl Unit {
@@ -52,13 +63,16 @@ impl Unit {
             Unit::HoursPerTruck => " (h per truck)",
             Unit::Trucks => " (trucks)",
             Unit::Plain => "",
+            Unit::Money => " (currency of [costs])",
+            Unit::Litres => " (l)",
+            Unit::Kilograms => " (kg)",
         }
     }
 }
 
 impl Quantity {
     /// Port-wide quantities, in the order results list them.
-    pub const PORT: [Quantity; 12] = [
+    pub const PORT: [Quantity; 17] = [
         Quantity::DwellMean,
         Quantity::DwellP50,
         Quantity::DwellP90,
@@ -71,6 +85,11 @@ impl Quantity {
         Quantity::GreenShare,
         Quantity::YellowShare,
         Quantity::RedShare,
+        Quantity::CostPerTruck,
+        Quantity::CostPerDay,
+        Quantity::IdleFuel,
+        Quantity::Co2,
+        Quantity::Co2PerDay,
     ];
 
     /// Each stage's queue quantities.
@@ -89,12 +108,18 @@ impl Quantity {
         Quantity::Travel,
     ];
 
-    /// Every quantity: the port's, then each stage's queue quantities, then its time parts.
+    /// What a truck's time at a stage costs and emits (per truck), from the scenario's
+    /// `[costs]`: its hours there at the truck-hour rate, the CO2 of idling while it waits.
+    pub const STAGE_COSTS: [Quantity; 2] = [Quantity::StageCost, Quantity::StageCo2];
+
+    /// Every quantity: the port's, then each stage's queue quantities, its time parts and their
+    /// costs.
     pub fn all() -> impl Iterator<Item = Quantity> {
         Quantity::PORT
             .into_iter()
             .chain(Quantity::STAGE)
             .chain(Quantity::TIME_PARTS)
+            .chain(Quantity::STAGE_COSTS)
     }
 
     /// The name in result files.
@@ -120,6 +145,13 @@ impl Quantity {
             Quantity::Service => "service_h",
             Quantity::Blocked => "blocked_h",
             Quantity::Travel => "travel_h",
+            Quantity::CostPerTruck => "cost_per_truck",
+            Quantity::CostPerDay => "cost_per_day",
+            Quantity::IdleFuel => "idle_fuel_l",
+            Quantity::Co2 => "co2_kg",
+            Quantity::Co2PerDay => "co2_per_day_kg",
+            Quantity::StageCost => "cost",
+            Quantity::StageCo2 => "idle_co2_kg",
         }
     }
 
@@ -146,6 +178,13 @@ impl Quantity {
             Quantity::Service => "service",
             Quantity::Blocked => "blocked",
             Quantity::Travel => "travel",
+            Quantity::CostPerTruck => "cost per truck, its hours and fees",
+            Quantity::CostPerDay => "cost of a day's trucks, their hours and fees",
+            Quantity::IdleFuel => "diesel burnt idling per truck",
+            Quantity::Co2 => "CO2 of idling per truck",
+            Quantity::Co2PerDay => "CO2 of a day's trucks idling",
+            Quantity::StageCost => "cost of the hours per truck",
+            Quantity::StageCo2 => "CO2 of idling per truck",
         }
     }
 
@@ -173,6 +212,9 @@ impl Quantity {
             | Quantity::Blocked
             | Quantity::Travel => Unit::HoursPerTruck,
             Quantity::MaxQueue => Unit::Trucks,
+            Quantity::CostPerTruck | Quantity::CostPerDay | Quantity::StageCost => Unit::Money,
+            Quantity::IdleFuel => Unit::Litres,
+            Quantity::Co2 | Quantity::Co2PerDay | Quantity::StageCo2 => Unit::Kilograms,
             Quantity::BufferIndex
             | Quantity::ClearedPerDay
             | Quantity::GreenShare
@@ -185,6 +227,11 @@ impl Quantity {
     /// Whether it is measured per stage (else for the port as a whole).
     pub fn per_stage(self) -> bool {
         !Quantity::PORT.contains(&self)
+    }
+
+    /// Whether it is what a stage's time costs and emits.
+    pub fn is_stage_cost(self) -> bool {
+        Quantity::STAGE_COSTS.contains(&self)
     }
 
     /// Whether it is one of the parts of where the time goes.
@@ -332,8 +379,8 @@ mod tests {
         names.dedup();
         assert_eq!(
             (names.len(), count),
-            (20, 20),
-            "20 quantities, each its own name"
+            (27, 27),
+            "27 quantities, each its own name"
         );
         assert_eq!(
             MetricId::port(Quantity::DwellP95).label(),

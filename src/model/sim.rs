@@ -795,6 +795,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             trace,
             stopped: self.stopped,
             events: self.events_handled,
+            costs: self.scenario.costs,
             log: self.recorder.into_log(),
         }
     }

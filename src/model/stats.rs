@@ -592,6 +592,9 @@ pub struct RunResult {
     pub stopped: Option<Stopped>,
     /// Events handled: arrivals, service and travel ends, staffing changes, warm-up's end.
     pub events: u64,
+    /// What the scenario says an hour, a fee and idling cost and emit: the cost metrics follow.
+    #[serde(default)]
+    pub costs: super::Costs,
     /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
     #[serde(skip)]
     pub log: Option<TruckLog>,

@@ -112,6 +112,16 @@ their statistics cover the run up to the stop"
         port(Quantity::YellowShare, 3),
         port(Quantity::RedShare, 3),
     );
+    let _ = writeln!(
+        out,
+        "cost ([costs] currency): per truck {}  a day's trucks {}   idling per truck: diesel {} l, \
+CO2 {} kg; a day's trucks {} kg CO2",
+        port(Quantity::CostPerTruck, 0),
+        port(Quantity::CostPerDay, 0),
+        port(Quantity::IdleFuel, 2),
+        port(Quantity::Co2, 2),
+        port(Quantity::Co2PerDay, 0),
+    );
     let stages: Vec<&str> = first
         .map(|run| {
             run.stages
@@ -258,8 +268,8 @@ pub fn comparison_table(comparison: &Comparison) -> String {
     }
     out.push_str("\n(Δ: paired difference from the first variant, mean ± 95% interval)\n");
     for id in comparison.metric_ids() {
-        // Where the time goes has its own table.
-        if id.quantity.is_time_part() {
+        // Where the time goes has its own table; what it costs at each stage is in the files.
+        if id.quantity.is_time_part() || id.quantity.is_stage_cost() {
             continue;
         }
         let _ = write!(out, "{:<30}", id.to_string());

@@ -347,6 +347,7 @@ pub(crate) struct RawTop {
     pub(crate) horizon: Option<String>,
     pub(crate) replications: Option<i64>,
     pub(crate) limits: Option<RawLimits>,
+    pub(crate) costs: Option<RawCosts>,
 }
 
 impl RawTop {
@@ -358,6 +359,7 @@ impl RawTop {
         "horizon",
         "replications",
         "limits",
+        "costs",
         "arrivals",
         "stages",
     ];
@@ -374,11 +376,37 @@ impl RawTop {
             horizon: fields.require("horizon", horizon),
             replications: fields.integer("replications"),
             limits: fields.table("limits", RawLimits::KEYS, RawLimits::read),
+            costs: fields.table("costs", RawCosts::KEYS, RawCosts::read),
         };
         // Read section by section by the checks; required all the same.
         fields.expect("arrivals");
         fields.expect("stages");
         top
+    }
+}
+
+/// `[costs]`: what a truck's hour, its fees and its idling cost and emit.
+#[derive(Debug)]
+pub(crate) struct RawCosts {
+    pub(crate) values: Vec<(&'static str, Option<f64>)>,
+}
+
+impl RawCosts {
+    pub(crate) const KEYS: &'static [&'static str] = &[
+        "truck_hour",
+        "fee",
+        "idle_litres_per_hour",
+        "engine_on_share",
+        "co2_kg_per_litre",
+    ];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawCosts {
+        RawCosts {
+            values: Self::KEYS
+                .iter()
+                .map(|&key| (key, fields.number(key)))
+                .collect(),
+        }
     }
 }
 

@@ -621,3 +621,61 @@ fn records_written_during_the_run_are_those_kept() {
         );
     }
 }
+
+#[test]
+fn costs_and_idling_emissions_follow_a_hand_timeline() {
+    // Two trucks at 06:00 on a Monday; the desk opens at 08:00 with one server, 30 min a truck,
+    // then 15 min to a gate of 6 min. Truck 1: closed 2 h, served 08:00–08:30, gate 08:45–08:51,
+    // dwell 2.85 h. Truck 2: closed 2 h, waits 0.5 h, served 08:30–09:00, gate 09:15–09:21,
+    // dwell 3.35 h. Mean dwell 3.1 h; idling (closed and waiting) 2 h and 2.5 h, mean 2.25 h.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = traced(
+        dir.path(),
+        &[6.0, 6.0],
+        r#"
+[costs]
+truck_hour = 10
+fee = 100
+idle_litres_per_hour = 4
+engine_on_share = 0.25
+co2_kg_per_litre = 2.5
+[stages.first]
+servers = 1
+service = { dist = "constant", value = "30 min" }
+opening = { from = "08:00", to = "20:00" }
+routes = [{ to = "gate", travel = "15 min" }]
+[stages.gate]
+servers = 1
+service = { dist = "constant", value = "6 min" }
+routes = [{ to = "exit" }]
+"#,
+    );
+    let result = landport::run_summary(&scenario, 1);
+    let metrics = landport::experiment::metrics(&result);
+    let value = |name: &str| {
+        metrics
+            .iter()
+            .find(|metric| metric.id == crate::id(name))
+            .unwrap()
+            .value
+    };
+    let close = |name: &str, expected: f64| {
+        assert!(
+            (value(name) - expected).abs() < 1e-9,
+            "{name}: {} against {expected}",
+            value(name)
+        );
+    };
+    close("dwell_mean_h", 3.1);
+    // 10 an hour × 3.1 h + 100 of fees; two trucks in ten days: 0.2 a day.
+    close("cost_per_truck", 131.0);
+    close("cost_per_day", 131.0 * 0.2);
+    // 2.25 h idling × 4 l/h × 0.25 engine on; 2.5 kg a litre.
+    close("idle_fuel_l", 2.25);
+    close("co2_kg", 5.625);
+    close("co2_per_day_kg", 5.625 * 0.2);
+    // Per stage: the idling is all at the desk; the hours cost 10 each wherever they are spent.
+    close("first.idle_co2_kg", 5.625);
+    close("gate.idle_co2_kg", 0.0);
+    assert!((value("first.cost") + value("gate.cost") - 31.0).abs() < 1e-9);
+}

@@ -126,5 +126,5 @@ fn the_metrics_a_sweep_expects_are_those_a_run_measures() {
         measured,
         landport::experiment::metric_ids(scenario.stage_names())
     );
-    assert_eq!(measured.len(), 12 + 8 * scenario.stage_names().count());
+    assert_eq!(measured.len(), 17 + 10 * scenario.stage_names().count());
 }
