@@ -331,3 +331,33 @@ fn a_ledger_in_shards_merges_to_the_bytes_of_one_machine() {
         );
     }
 }
+
+#[test]
+fn the_alashankou_ledger_runs_from_exactly_the_legacy_port_to_exactly_the_reformed_one() {
+    let sweep = landport::ledger::load(Path::new("scenarios/ledgers/alashankou.toml")).unwrap();
+    let info = &sweep.info;
+    assert_eq!(info.keys.len(), 5);
+    let all = info.points.len() as u32 - 1;
+    for (point, shipped) in [(0, "alashankou-legacy"), (all, "alashankou-reformed")] {
+        // The combination's scenario as the ledger makes it, run as `landport run` runs the
+        // shipped file: the same seed and replications.
+        let scenario = sweep.scenario(point).unwrap();
+        let combination = Experiment::run(&scenario, info.base_seed, info.replications, false);
+        let file = PathBuf::from(format!("scenarios/{shipped}.toml"));
+        let shipped_scenario = landport::scenario::load(&file).unwrap();
+        assert_eq!(
+            (shipped_scenario.seed(), shipped_scenario.replications()),
+            (info.base_seed, info.replications)
+        );
+        let metrics_csv = |scenario: &landport::Scenario, experiment: &Experiment| {
+            let dir = tempfile::tempdir().unwrap();
+            landport::output::write_run(dir.path(), &file, scenario, experiment, None).unwrap();
+            fs::read(dir.path().join("metrics.csv")).unwrap()
+        };
+        assert!(
+            metrics_csv(&scenario, &combination)
+                == metrics_csv(&shipped_scenario, crate::shipped_experiment(shipped)),
+            "the ledger's point {point} is not {shipped} byte for byte"
+        );
+    }
+}
