@@ -238,3 +238,37 @@ fn readme_optimization_is_what_optimize_prints_and_draws() {
         assert!(readme.contains(&quoted), "README does not say: {quoted}");
     }
 }
+
+#[test]
+fn readme_ledger_is_what_ledger_prints_and_draws() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let shown = shown_outputs("ledger");
+    assert_eq!(shown.len(), 1, "the README shows one ledger");
+    let (args, lines) = &shown[0];
+    let sweep = landport::ledger::load(args[0].as_ref()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let prepared =
+        landport::driver::Prepared::open(&sweep, out.path(), landport::driver::Options::default())
+            .unwrap();
+    prepared
+        .run(&landport::engine::StopToken::new(), &|| {})
+        .unwrap();
+    let file: landport::output::json::LedgerFile =
+        landport::output::json::read(&out.path().join("ledger.json")).unwrap();
+    assert_printed(
+        lines,
+        &landport::output::table::ledger_table(&file),
+        &args[0],
+    );
+    landport::report::plot(out.path(), &landport::report::PlotOptions::default()).unwrap();
+    let committed = "output/ledger-alashankou/ledger-dwell_mean_h.png";
+    assert!(
+        readme.contains(&format!("]({committed})")),
+        "README shows {committed}"
+    );
+    assert!(
+        std::fs::read(committed).unwrap()
+            == std::fs::read(out.path().join("ledger-dwell_mean_h.png")).unwrap(),
+        "{committed} is stale: run the ledger command in the README"
+    );
+}
