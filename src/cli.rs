@@ -557,6 +557,8 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 Some("a sweep file")
             } else if sweep::is_optimization_file(&scenario) {
                 Some("an optimisation file")
+            } else if sweep::is_ledger_file(&scenario) {
+                Some("a ledger file")
             } else {
                 None
             };
@@ -697,7 +699,7 @@ results folder)"
 }
 
 fn validate(path: PathBuf) -> anyhow::Result<()> {
-    if sweep::is_sweep_file(&path) {
+    if sweep::is_sweep_file(&path) || sweep::is_ledger_file(&path) {
         return validate_sweep(&path);
     }
     if sweep::is_optimization_file(&path) {
@@ -764,6 +766,18 @@ fn validate_sweep(path: &Path) -> anyhow::Result<()> {
     let sweep = load_sweep(path)?;
     sweep.check_every_point()?;
     let info = &sweep.info;
+    if info.ledger {
+        return say(&format!(
+            "{}: valid ledger '{}': {} reforms, {} combinations × {} replications of {}, every \
+combination's scenario valid\n",
+            path.display(),
+            info.name,
+            info.keys.len(),
+            info.points.len(),
+            info.replications,
+            info.scenario_file.display()
+        ));
+    }
     say(&format!(
         "{}: valid sweep '{}': {} points × {} replications of {}, every point's scenario valid\n",
         path.display(),

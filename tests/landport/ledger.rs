@@ -361,3 +361,20 @@ fn the_alashankou_ledger_runs_from_exactly_the_legacy_port_to_exactly_the_reform
         );
     }
 }
+
+#[test]
+fn validate_checks_every_combination_of_a_ledger() {
+    let assert = Command::cargo_bin("landport")
+        .unwrap()
+        .args(["validate", "scenarios/ledgers/alashankou.toml"])
+        .assert()
+        .success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(
+        stdout.contains(
+            "valid ledger 'alashankou': 5 reforms, 32 combinations × 20 replications of \
+scenarios/alashankou-legacy.toml, every combination's scenario valid"
+        ),
+        "{stdout}"
+    );
+}
