@@ -74,9 +74,9 @@ pub struct Costs {
 }
 
 impl Default for Costs {
-    /// The defaults, each sourced or our estimate (scenarios/SOURCES.md): $20 a truck-hour [E],
-    /// $638 of fees [M: CPMM 2020, China–Kazakhstan], 3 litres an hour idling [R: Argonne],
-    /// the engine on half the waiting time [E], 2.69 kg of CO2 a litre [M: US EPA].
+    /// The defaults, each sourced or our estimate (scenarios/SOURCES.md): $20 a truck-hour (our
+    /// estimate), $638 of fees (CPMM 2020, China–Kazakhstan), 3 litres an hour idling (Argonne),
+    /// the engine on half the waiting time (our estimate), 2.69 kg of CO2 a litre (US EPA).
     fn default() -> Self {
         Costs {
             truck_hour: 20.0,
