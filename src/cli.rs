@@ -120,22 +120,7 @@ the merge command.\n  landport sweep scenarios/sweeps/reformed-inspection.toml -
         /// The sweep file (TOML).
         sweep: PathBuf,
         #[command(flatten)]
-        threads: Threads,
-        /// Directory for the result files [default: output/sweep-<name>, and
-        /// output/sweep-<name>/shard-I-of-N for a shard].
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Go on with a sweep that was interrupted: run only the runs its folder lacks.
-        #[arg(long)]
-        resume: bool,
-        /// Run only shard I of N: every N-th (point, replication) pair, from the I-th (1-based).
-        /// Writes a partial result for `landport merge`.
-        #[arg(long, value_name = "I/N", conflicts_with = "slurm")]
-        shard: Option<Shard>,
-        #[command(flatten)]
-        slurm: SlurmArgs,
-        #[command(flatten)]
-        plots: Plots,
+        run: SweepRun,
     },
     /// Find the cheapest staffing (servers, shift servers) whose constraints on the results hold
     /// with the confidence asked.
@@ -186,21 +171,7 @@ output/ledger-<name>/ (or --out DIR)."
         /// The ledger file (TOML).
         ledger: PathBuf,
         #[command(flatten)]
-        threads: Threads,
-        /// Directory for the result files [default: output/ledger-<name>, and
-        /// output/ledger-<name>/shard-I-of-N for a shard].
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Go on with a ledger that was interrupted: run only the runs its folder lacks.
-        #[arg(long)]
-        resume: bool,
-        /// Run only shard I of N of the (combination, replication) pairs, for `landport merge`.
-        #[arg(long, value_name = "I/N", conflicts_with = "slurm")]
-        shard: Option<Shard>,
-        #[command(flatten)]
-        slurm: SlurmArgs,
-        #[command(flatten)]
-        plots: Plots,
+        run: SweepRun,
     },
     /// Combine the shards of a sweep into its results, as one machine would have written them.
     #[command(
@@ -279,6 +250,28 @@ range, lower bound from stability and unit cost are printed."
         /// The scenario, sweep or optimisation file (TOML).
         scenario: PathBuf,
     },
+}
+
+/// How a sweep (or a ledger, whose combinations are a sweep's points) runs.
+#[derive(Debug, clap::Args)]
+struct SweepRun {
+    #[command(flatten)]
+    threads: Threads,
+    /// Directory for the result files [default: output/sweep-<name> (output/ledger-<name> for a
+    /// ledger), and its shard-I-of-N for a shard].
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Go on with a sweep that was interrupted: run only the runs its folder lacks.
+    #[arg(long)]
+    resume: bool,
+    /// Run only shard I of N: every N-th (point, replication) pair, from the I-th (1-based).
+    /// Writes a partial result for `landport merge`.
+    #[arg(long, value_name = "I/N", conflicts_with = "slurm")]
+    shard: Option<Shard>,
+    #[command(flatten)]
+    slurm: SlurmArgs,
+    #[command(flatten)]
+    plots: Plots,
 }
 
 /// `sweep --slurm`: write a Slurm job-array script instead of running.
@@ -498,21 +491,27 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Validate { scenario } => validate(scenario),
         Command::Sweep {
             sweep,
-            threads,
-            out,
-            resume,
-            shard,
-            slurm,
-            plots,
+            run:
+                SweepRun {
+                    threads,
+                    out,
+                    resume,
+                    shard,
+                    slurm,
+                    plots,
+                },
         }
         | Command::Ledger {
             ledger: sweep,
-            threads,
-            out,
-            resume,
-            shard,
-            slurm,
-            plots,
+            run:
+                SweepRun {
+                    threads,
+                    out,
+                    resume,
+                    shard,
+                    slurm,
+                    plots,
+                },
         } => {
             let options = SweepOptions {
                 quiet: cli.quiet,

@@ -5,8 +5,10 @@ use std::path::Path;
 
 use crate::scenario::locate::KeyPath;
 use crate::scenario::raw::Fields;
-use crate::scenario::{check_output_name, InputError, Reform, MAX_REPLICATIONS};
-use crate::sweep::file::{assemble_reforms, base_scenario, load_with, Checker, Frame, NamedReform};
+use crate::scenario::{check_output_name, InputError, Reform};
+use crate::sweep::file::{
+    assemble_reforms, load_with, Checked, Checker, Common, Frame, NamedReform,
+};
 use crate::sweep::Sweep;
 
 /// Most reforms a ledger takes: 2^10 = 1,024 combinations, each with every replication. More
@@ -19,29 +21,20 @@ pub fn load(path: &Path) -> Result<Sweep, InputError> {
 }
 
 struct RawLedger {
-    scenario: Option<String>,
-    name: Option<String>,
-    seed: Option<i64>,
-    replications: Option<i64>,
+    common: Common,
     reforms: Option<Vec<RawReform>>,
-    bad: Vec<&'static str>,
 }
 
 impl RawLedger {
     const KEYS: &'static [&'static str] = &["scenario", "name", "seed", "replications", "reforms"];
 
     fn read(fields: &mut Fields<'_, '_>) -> RawLedger {
+        let common = Common::read(fields);
         let reforms = fields.tables("reforms", RawReform::KEYS, RawReform::read);
-        let mut raw = RawLedger {
-            scenario: fields.string("scenario", "a file name in quotes"),
-            name: fields.string("name", "a string"),
-            seed: fields.integer("seed"),
-            replications: fields.integer("replications"),
+        RawLedger {
             reforms: fields.require("reforms", reforms),
-            bad: Vec::new(),
-        };
-        raw.bad = std::mem::take(&mut fields.bad);
-        raw
+            common: common.finish(fields),
+        }
     }
 }
 
@@ -64,19 +57,13 @@ impl RawReform {
 }
 
 fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
-    let document = checker.document;
-    let mut found = Vec::new();
-    let raw = RawLedger::read(&mut Fields::new(
-        document.as_table(),
-        KeyPath::default(),
-        RawLedger::KEYS,
-        &mut found,
-    ));
-    checker.report_found(found);
-    let base = base_scenario(checker, path, raw.scenario.as_ref(), &raw.bad);
-    let name = checker.output_name(path, raw.name.as_ref());
-    let seed = checker.in_range("seed", raw.seed, 0..=i64::MAX);
-    let replications = checker.in_range("replications", raw.replications, 2..=MAX_REPLICATIONS);
+    let raw = checker.read_top(RawLedger::KEYS, RawLedger::read, |_, _| {});
+    let Checked {
+        base,
+        name,
+        seed,
+        replications,
+    } = checker.common(path, &raw.common, 2);
     let raw_reforms = raw.reforms.unwrap_or_default();
     if raw_reforms.len() > MAX_REFORMS {
         let location = checker.top_location("reforms");

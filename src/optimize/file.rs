@@ -11,7 +11,7 @@ use crate::experiment::MetricId;
 use crate::scenario::locate::KeyPath;
 use crate::scenario::raw::Fields;
 use crate::scenario::{normal_key, InputError, Location, MAX_REPLICATIONS};
-use crate::sweep::file::{assemble, base_scenario, load_with, Checker, Frame, Parameter};
+use crate::sweep::file::{assemble, load_with, Checked, Checker, Common, Frame, Parameter};
 use crate::sweep::{Layout, MAX_POINTS};
 
 /// Most candidates a search confirms.
@@ -23,14 +23,10 @@ pub fn load(path: &Path) -> Result<Optimization, InputError> {
 }
 
 struct RawOptimization {
-    scenario: Option<String>,
-    name: Option<String>,
-    seed: Option<i64>,
-    replications: Option<i64>,
+    common: Common,
     confirm_replications: Option<i64>,
     candidates: Option<i64>,
     constraints: Option<Vec<RawConstraint>>,
-    bad: Vec<&'static str>,
 }
 
 impl RawOptimization {
@@ -46,23 +42,21 @@ impl RawOptimization {
     ];
 
     fn read(fields: &mut Fields<'_, '_>) -> RawOptimization {
-        let mut raw = RawOptimization {
-            scenario: fields.string("scenario", "a file name in quotes"),
-            name: fields.string("name", "a string"),
-            seed: fields.integer("seed"),
-            replications: fields.integer("replications"),
-            confirm_replications: fields.integer("confirm_replications"),
-            candidates: fields.integer("candidates"),
-            constraints: fields.tables("constraints", RawConstraint::KEYS, RawConstraint::read),
-            bad: Vec::new(),
-        };
+        let common = Common::read(fields);
+        let confirm_replications = fields.integer("confirm_replications");
+        let candidates = fields.integer("candidates");
+        let constraints = fields.tables("constraints", RawConstraint::KEYS, RawConstraint::read);
         fields.require::<()>("decisions", None);
         fields.require(
             "constraints",
-            raw.constraints.as_ref().filter(|c| !c.is_empty()),
+            constraints.as_ref().filter(|c| !c.is_empty()),
         );
-        raw.bad = std::mem::take(&mut fields.bad);
-        raw
+        RawOptimization {
+            common: common.finish(fields),
+            confirm_replications,
+            candidates,
+            constraints,
+        }
     }
 }
 
@@ -113,20 +107,20 @@ impl RawDecision {
 }
 
 fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Optimization> {
-    let document = checker.document;
-    let mut found = Vec::new();
-    let raw = RawOptimization::read(&mut Fields::new(
-        document.as_table(),
-        KeyPath::default(),
+    let mut decisions = None;
+    let raw = checker.read_top(
         RawOptimization::KEYS,
-        &mut found,
-    ));
-    let decisions = read_decisions(checker, &mut found);
-    checker.report_found(found);
-    let base = base_scenario(checker, path, raw.scenario.as_ref(), &raw.bad);
-    let name = checker.output_name(path, raw.name.as_ref());
-    let seed = checker.in_range("seed", raw.seed, 0..=i64::MAX);
-    let replications = checker.in_range("replications", raw.replications, 2..=MAX_REPLICATIONS);
+        RawOptimization::read,
+        |checker, found| {
+            decisions = read_decisions(checker, found);
+        },
+    );
+    let Checked {
+        base,
+        name,
+        seed,
+        replications,
+    } = checker.common(path, &raw.common, 2);
     let confirm = checker.in_range(
         "confirm_replications",
         raw.confirm_replications,

@@ -150,46 +150,96 @@ pub(crate) fn load_with<T>(
     }
 }
 
-/// A sweep file's own keys, read as a scenario's are (the grid and points are read below).
-struct RawSweep {
+/// The keys every sweep-like file (a sweep, an optimisation, a ledger) has at its top, as written.
+pub(crate) struct Common {
     scenario: Option<String>,
     name: Option<String>,
     seed: Option<i64>,
     replications: Option<i64>,
-    bad: Vec<&'static str>,
+    /// Keys there with a value that could not be read (of the whole top level).
+    pub bad: Vec<&'static str>,
 }
 
-impl RawSweep {
-    const KEYS: &'static [&'static str] =
-        &["scenario", "name", "seed", "replications", "grid", "points"];
-
-    fn read(fields: &mut Fields<'_, '_>) -> RawSweep {
-        let mut raw = RawSweep {
+impl Common {
+    pub(crate) fn read(fields: &mut Fields<'_, '_>) -> Common {
+        Common {
             scenario: fields.string("scenario", "a file name in quotes"),
             name: fields.string("name", "a string"),
             seed: fields.integer("seed"),
             replications: fields.integer("replications"),
             bad: Vec::new(),
-        };
-        raw.bad = std::mem::take(&mut fields.bad);
+        }
+    }
+
+    /// Takes the keys the top level's reader found bad; call once it has read every key.
+    pub(crate) fn finish(mut self, fields: &mut Fields<'_, '_>) -> Common {
+        self.bad = std::mem::take(&mut fields.bad);
+        self
+    }
+}
+
+/// The common keys checked: the base scenario read, the results' name, the seed and the
+/// replications.
+pub(crate) struct Checked {
+    pub base: Option<(Unchecked, PathBuf)>,
+    pub name: String,
+    pub seed: Option<i64>,
+    pub replications: Option<i64>,
+}
+
+impl Checker<'_> {
+    /// Reads the file's top level with `read` (a reader of `keys`); what it finds is reported
+    /// after `also` has read more with the same findings.
+    pub(crate) fn read_top<T>(
+        &mut self,
+        keys: &'static [&'static str],
+        read: crate::scenario::raw::Reader<T>,
+        also: impl FnOnce(&mut Self, &mut Vec<Found>),
+    ) -> T {
+        let mut found = Vec::new();
+        let raw = read(&mut Fields::new(
+            self.document.as_table(),
+            KeyPath::default(),
+            keys,
+            &mut found,
+        ));
+        also(self, &mut found);
+        self.report_found(found);
         raw
     }
+
+    /// Checks the common keys: replications from `fewest`.
+    pub(crate) fn common(&mut self, path: &Path, common: &Common, fewest: i64) -> Checked {
+        let base = base_scenario(self, path, common.scenario.as_ref(), &common.bad);
+        Checked {
+            base,
+            name: self.output_name(path, common.name.as_ref()),
+            seed: self.in_range("seed", common.seed, 0..=i64::MAX),
+            replications: self.in_range(
+                "replications",
+                common.replications,
+                fewest..=MAX_REPLICATIONS,
+            ),
+        }
+    }
+}
+
+/// A sweep file's own keys, read as a scenario's are (the grid and points are read below).
+const SWEEP_KEYS: &[&str] = &["scenario", "name", "seed", "replications", "grid", "points"];
+
+fn read_sweep(fields: &mut Fields<'_, '_>) -> Common {
+    Common::read(fields).finish(fields)
 }
 
 fn check(checker: &mut Checker<'_>, path: &Path) -> Option<Sweep> {
     let document = checker.document;
-    let mut found = Vec::new();
-    let raw = RawSweep::read(&mut Fields::new(
-        document.as_table(),
-        KeyPath::default(),
-        RawSweep::KEYS,
-        &mut found,
-    ));
-    checker.report_found(found);
-    let base = base_scenario(checker, path, raw.scenario.as_ref(), &raw.bad);
-    let name = checker.output_name(path, raw.name.as_ref());
-    let seed = checker.in_range("seed", raw.seed, 0..=i64::MAX);
-    let replications = checker.in_range("replications", raw.replications, 1..=MAX_REPLICATIONS);
+    let raw = checker.read_top(SWEEP_KEYS, read_sweep, |_, _| {});
+    let Checked {
+        base,
+        name,
+        seed,
+        replications,
+    } = checker.common(path, &raw, 1);
     let parameters = match (document.get("grid"), document.get("points")) {
         (Some(grid), None) => grid_parameters(checker, grid),
         (None, Some(points)) => point_parameters(checker, points),
