@@ -545,6 +545,13 @@ there is no stage to remove"
             None => None,
         };
 
+        let mut holidays = Vec::new();
+        for (i, date) in top.holidays.iter().flatten().enumerate() {
+            match units::date_range(date) {
+                Ok(range) => holidays.push(range),
+                Err(message) => self.report(&root().key("holidays").index(i), message),
+            }
+        }
         let mut stages = Vec::new();
         for &(name, item) in &stage_items {
             let path = root().key("stages").key(name);
@@ -563,7 +570,9 @@ names metrics, columns and the `path` column of trucks.csv)"
                 );
             }
             let raw: Option<RawStage> = self.read(item, &path, RawStage::KEYS, RawStage::read);
-            stages.push(raw.and_then(|raw| self.stage(name, raw, &path, &indices, start_day)));
+            stages.push(
+                raw.and_then(|raw| self.stage(name, raw, &path, &indices, start_day, &holidays)),
+            );
         }
 
         let (arrivals, entry) = match raw_arrivals {

@@ -19,9 +19,17 @@ impl Checker<'_> {
             .and_then(|to| self.time_of_day(to, &path.key("to")));
         let mut days = [raw.days.is_none(); 7];
         for (i, day) in raw.days.iter().flatten().enumerate() {
-            match units::weekday(day) {
-                Ok(index) => days[index] = true,
-                Err(message) => self.report(&path.key("days").index(i), message),
+            match units::weekdays(day) {
+                Ok(indices) => indices.into_iter().for_each(|index| days[index] = true),
+                Err(message) => {
+                    // A single string ("mon-fri") is reported at the key, a list at its element.
+                    let at = if raw.days_is_list {
+                        path.key("days").index(i)
+                    } else {
+                        path.key("days")
+                    };
+                    self.report(&at, message)
+                }
             }
         }
         if raw.days.as_ref().is_some_and(Vec::is_empty) {

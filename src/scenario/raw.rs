@@ -266,6 +266,13 @@ impl<'t, 'f> Fields<'t, 'f> {
         whole.then_some(values)
     }
 
+    /// Whether `key` holds a string (rather than another type, or nothing).
+    pub(crate) fn has_string(&self, key: &str) -> bool {
+        self.table
+            .get(key)
+            .is_some_and(|item| item.as_str().is_some())
+    }
+
     /// A sub-table read by `read`.
     pub(crate) fn table<T>(
         &mut self,
@@ -348,6 +355,8 @@ pub(crate) struct RawTop {
     pub(crate) replications: Option<i64>,
     pub(crate) limits: Option<RawLimits>,
     pub(crate) costs: Option<RawCosts>,
+    /// Port-wide closures: every stage with opening hours is closed on them.
+    pub(crate) holidays: Option<Vec<String>>,
 }
 
 impl RawTop {
@@ -360,6 +369,7 @@ impl RawTop {
         "replications",
         "limits",
         "costs",
+        "holidays",
         "arrivals",
         "stages",
     ];
@@ -377,6 +387,10 @@ impl RawTop {
             replications: fields.integer("replications"),
             limits: fields.table("limits", RawLimits::KEYS, RawLimits::read),
             costs: fields.table("costs", RawCosts::KEYS, RawCosts::read),
+            holidays: fields.strings(
+                "holidays",
+                "a date or a range of dates in quotes, such as \"2025-05-01..2025-05-05\"",
+            ),
         };
         // Read section by section by the checks; required all the same.
         fields.expect("arrivals");
@@ -512,7 +526,10 @@ impl RawStage {
             shifts: fields.tables("shifts", RawShift::KEYS, RawShift::read),
             service: fields.require("service", service),
             opening: fields.table("opening", RawOpening::KEYS, RawOpening::read),
-            closed_on: fields.strings("closed_on", "a date in quotes, such as \"2025-05-01\""),
+            closed_on: fields.strings(
+                "closed_on",
+                "a date or a range of dates in quotes, such as \"2025-05-01\" or \"2025-05-01..2025-05-05\"",
+            ),
             yard: fields.integer("yard"),
             daily_quota: fields.integer("daily_quota"),
             role: fields.string("role", "a string"),
@@ -551,6 +568,8 @@ pub(crate) struct RawOpening {
     pub(crate) from: Option<String>,
     pub(crate) to: Option<String>,
     pub(crate) days: Option<Vec<String>>,
+    /// `days` was a list (not one string such as "mon-fri").
+    pub(crate) days_is_list: bool,
 }
 
 impl RawOpening {
@@ -559,10 +578,22 @@ impl RawOpening {
     fn read(fields: &mut Fields<'_, '_>) -> RawOpening {
         let from = fields.time_of_day("from");
         let to = fields.time_of_day("to");
+        let days_is_list = !fields.has_string("days");
+        let days = if days_is_list {
+            fields.strings(
+                "days",
+                "a weekday or a range of them in quotes, such as \"mon\" or \"mon-fri\"",
+            )
+        } else {
+            fields
+                .string("days", "weekdays such as \"mon-fri\"")
+                .map(|days| vec![days])
+        };
         RawOpening {
             from: fields.require("from", from),
             to: fields.require("to", to),
-            days: fields.strings("days", "a weekday in quotes, such as \"mon\""),
+            days,
+            days_is_list,
         }
     }
 }

@@ -16,6 +16,7 @@ impl Checker<'_> {
         path: &KeyPath,
         indices: &HashMap<String, usize>,
         start_day: i64,
+        holidays: &[(i64, i64)],
     ) -> Option<Stage> {
         let staffing = self.staffing(&raw, path);
         let service = raw
@@ -26,14 +27,22 @@ impl Checker<'_> {
             Some(opening) => self.opening(opening, &path.key("opening")).map(Some),
             None => Some(None),
         };
-        let mut closed_days = Vec::new();
+        let mut closed = Vec::new();
         for (i, date) in raw.closed_on.iter().flatten().enumerate() {
-            match units::date(date) {
-                Ok(day) if day >= start_day => closed_days.push((day - start_day) as u64),
-                Ok(_) => {}
+            match units::date_range(date) {
+                Ok(range) => closed.push(range),
                 Err(message) => self.report(&path.key("closed_on").index(i), message),
             }
         }
+        // The port's holidays close the stages that keep opening hours.
+        if raw.opening.is_some() {
+            closed.extend_from_slice(holidays);
+        }
+        let closed_days: Vec<u64> = closed
+            .iter()
+            .flat_map(|&(first, last)| first.max(start_day)..=last)
+            .map(|day| (day - start_day) as u64)
+            .collect();
         let yard = self.optional_count(raw.yard, 0, &path.key("yard"), "waiting spaces");
         let daily_quota =
             self.optional_count(raw.daily_quota, 1, &path.key("daily_quota"), "trucks a day");

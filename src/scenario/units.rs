@@ -152,6 +152,42 @@ pub(crate) fn time_of_day(text: &str) -> Result<Span, String> {
     Ok(Span::HOUR * hours + Span::MINUTE * minutes)
 }
 
+/// The longest range of dates a closure may name: ten years.
+pub(crate) const MAX_CLOSED_DAYS: i64 = 3_660;
+
+/// Parses a date "2025-05-01" or an inclusive range of dates "2025-05-01..2025-05-05" into the
+/// first and last day (days since 1970-01-01).
+pub(crate) fn date_range(text: &str) -> Result<(i64, i64), String> {
+    let Some((first, last)) = text.split_once("..") else {
+        let day = date(text)?;
+        return Ok((day, day));
+    };
+    let (first, last) = (date(first)?, date(last)?);
+    if last < first {
+        return Err(format!(
+            "a range of dates runs forwards: \"{text}\" ends before it starts"
+        ));
+    }
+    if last - first >= MAX_CLOSED_DAYS {
+        return Err(format!(
+            "a range of dates is at most {MAX_CLOSED_DAYS} days, got \"{text}\""
+        ));
+    }
+    Ok((first, last))
+}
+
+/// Parses a weekday "mon" or a range of weekdays "mon-fri" (wrapping past Sunday: "fri-mon")
+/// into weekday numbers (Monday 0).
+pub(crate) fn weekdays(text: &str) -> Result<Vec<usize>, String> {
+    let Some((first, last)) = text.split_once('-') else {
+        return Ok(vec![weekday(text)?]);
+    };
+    let bad = |message: String| format!("{message} (a range of weekdays is written \"mon-fri\")");
+    let (first, last) = (weekday(first).map_err(bad)?, weekday(last).map_err(bad)?);
+    let count = (last + 7 - first) % 7 + 1;
+    Ok((0..count).map(|k| (first + k) % 7).collect())
+}
+
 /// Parses an ISO date "2025-10-01" into days since 1970-01-01.
 pub(crate) fn date(text: &str) -> Result<i64, String> {
     let bad = || format!("expected a date such as \"2025-10-01\", got \"{text}\"");

@@ -679,3 +679,81 @@ routes = [{ to = "exit" }]
     close("gate.idle_co2_kg", 0.0);
     assert!((value("first.cost") + value("gate.cost") - 31.0).abs() < 1e-9);
 }
+
+#[test]
+fn calendars_as_planners_write_them_are_the_calendars_written_out() {
+    // Weekday ranges ("mon-fri", wrapping "fri-mon") and ranges of dates in `closed_on` give the
+    // same runs as the days and dates listed one by one.
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals: Vec<f64> = (0..200).map(|k| f64::from(k) * 1.7).collect();
+    let desk = |days: &str, closed: &str| {
+        format!(
+            r#"
+[stages.first]
+servers = 1
+service = {{ dist = "constant", value = "20 min" }}
+opening = {{ from = "08:00", to = "18:00", days = {days} }}
+closed_on = {closed}
+routes = [{{ to = "exit" }}]
+"#
+        )
+    };
+    let same = |a: (&str, &str), b: (&str, &str)| {
+        let first = landport::run(&traced(dir.path(), &arrivals, &desk(a.0, a.1)), 1);
+        let second = landport::run(&traced(dir.path(), &arrivals, &desk(b.0, b.1)), 1);
+        assert_eq!(
+            visit_hours(&first),
+            visit_hours(&second),
+            "{a:?} against {b:?}"
+        );
+    };
+    let weekdays = r#"["mon", "tue", "wed", "thu", "fri"]"#;
+    same(("\"mon-fri\"", "[]"), (weekdays, "[]"));
+    same(
+        (r#"["fri-mon"]"#, "[]"),
+        (r#"["fri", "sat", "sun", "mon"]"#, "[]"),
+    );
+    same(
+        (weekdays, r#"["2025-03-04..2025-03-06"]"#),
+        (weekdays, r#"["2025-03-04", "2025-03-05", "2025-03-06"]"#),
+    );
+}
+
+#[test]
+fn the_ports_holidays_close_the_stages_with_opening_hours_only() {
+    // Monday 3 March 2025 is a holiday. A truck at 09:00 waits at the desk (open 08:00–20:00)
+    // until Tuesday 08:00, 23 h; the gate, open round the clock, does not close.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("trace.csv"), "arrival_hours\n9\n").unwrap();
+    let text = r#"
+name = "holiday"
+seed = 1
+start = "2025-03-03"
+horizon = "10 d"
+holidays = ["2025-03-03"]
+[arrivals]
+process = "trace"
+file = "trace.csv"
+to = "first"
+[stages.first]
+servers = 1
+service = { dist = "constant", value = "30 min" }
+opening = { from = "08:00", to = "20:00" }
+routes = [{ to = "gate" }]
+[stages.gate]
+servers = 1
+service = { dist = "constant", value = "6 min" }
+routes = [{ to = "exit" }]
+"#;
+    let scenario = landport::scenario::parse(text, &dir.path().join("holiday.toml")).unwrap();
+    let result = landport::run(&scenario, 1);
+    // Desk: queued 9, served 32–32.5; gate 32.5–32.6.
+    assert_eq!(
+        visit_hours(&result),
+        vec![vec![[9.0, 32.0, 32.5, 32.5], [32.5, 32.5, 32.6, 32.6]]]
+    );
+    // Without the holiday the desk serves the truck at once.
+    let ordinary = text.replace("holidays = [\"2025-03-03\"]\n", "");
+    let scenario = landport::scenario::parse(&ordinary, &dir.path().join("holiday.toml")).unwrap();
+    assert_eq!(visit_hours(&landport::run(&scenario, 1))[0][0][1], 9.0);
+}
