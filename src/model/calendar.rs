@@ -31,7 +31,9 @@ pub(crate) struct Opening {
 #[derive(Debug, Clone)]
 pub(crate) struct Calendar {
     staffing: Staffing,
-    opening: Option<Opening>,
+    /// The windows of the opening hours (a morning and an afternoon, shorter Saturdays); open
+    /// in any of them; none: never closes.
+    opening: Vec<Opening>,
     /// Whole days (numbered from the first simulated day) on which the stage is closed.
     closed_days: Vec<u64>,
     /// Weekday of the first simulated day, Monday = 0.
@@ -81,16 +83,14 @@ fn within(time_of_day: Span, from: Span, to: Span) -> bool {
 impl Calendar {
     pub(crate) fn new(
         staffing: Staffing,
-        opening: Option<Opening>,
+        opening: Vec<Opening>,
         mut closed_days: Vec<u64>,
         start_day: i64,
     ) -> Calendar {
         closed_days.sort_unstable();
         closed_days.dedup();
         let mut breakpoints = vec![Span::ZERO];
-        if let Some(opening) = &opening {
-            breakpoints.extend([opening.from, opening.to]);
-        }
+        breakpoints.extend(opening.iter().flat_map(|window| [window.from, window.to]));
         if let Staffing::Shifts(shifts) = &staffing {
             breakpoints.extend(shifts.iter().flat_map(|shift| [shift.from, shift.to]));
         }
@@ -108,7 +108,7 @@ impl Calendar {
 
     /// True when the number of servers never changes, so no staffing events are needed.
     pub(crate) fn is_constant(&self) -> bool {
-        self.opening.is_none()
+        self.opening.is_empty()
             && self.closed_days.is_empty()
             && matches!(self.staffing, Staffing::Fixed(_))
     }
@@ -121,9 +121,15 @@ impl Calendar {
 
     /// Whether `time` falls in the opening hours, dated closures aside.
     fn within_opening_hours(&self, time: Instant) -> bool {
-        let Some(opening) = &self.opening else {
-            return true;
-        };
+        self.opening.is_empty()
+            || self
+                .opening
+                .iter()
+                .any(|window| self.within_window(window, time))
+    }
+
+    /// Whether `time` falls in one window of the opening hours.
+    fn within_window(&self, opening: &Opening, time: Instant) -> bool {
         let day = time.day();
         let time_of_day = time.time_of_day();
         if opening.from < opening.to {
@@ -239,7 +245,7 @@ mod tests {
                 servers: 3,
             },
         ]);
-        let calendar = Calendar::new(staffing, None, vec![], days_from_civil(2025, 3, 3));
+        let calendar = Calendar::new(staffing, Vec::new(), vec![], days_from_civil(2025, 3, 3));
         assert_eq!(calendar.servers_at(at(0, 7)), 3);
         assert_eq!(calendar.servers_at(at(0, 8)), 5);
         assert_eq!(calendar.servers_at(at(0, 21)), 3);
@@ -258,7 +264,7 @@ mod tests {
         // Day 0 is Monday 2025-03-03; day 1 (Tuesday) is a holiday.
         let calendar = Calendar::new(
             Staffing::Fixed(2),
-            Some(opening),
+            vec![opening],
             vec![1],
             days_from_civil(2025, 3, 3),
         );
@@ -277,7 +283,7 @@ mod tests {
             to: hours(6),
             days: [true; 7],
         };
-        let calendar = Calendar::new(Staffing::Fixed(1), Some(opening), vec![], 0);
+        let calendar = Calendar::new(Staffing::Fixed(1), vec![opening], vec![], 0);
         assert_eq!(calendar.servers_at(at(0, 21)), 1);
         assert_eq!(calendar.servers_at(at(1, 5)), 1);
         assert_eq!(calendar.servers_at(at(0, 12)), 0);
@@ -288,7 +294,7 @@ mod tests {
             days: [false, false, false, false, false, false, true],
         };
         let monday = days_from_civil(2025, 3, 3);
-        let calendar = Calendar::new(Staffing::Fixed(1), Some(sunday_nights), vec![], monday);
+        let calendar = Calendar::new(Staffing::Fixed(1), vec![sunday_nights], vec![], monday);
         assert_eq!(
             calendar.servers_at(at(0, 5)),
             1,

@@ -266,6 +266,13 @@ impl<'t, 'f> Fields<'t, 'f> {
         whole.then_some(values)
     }
 
+    /// Whether `key` holds an array (of values, or of tables).
+    pub(crate) fn has_array(&self, key: &str) -> bool {
+        self.table
+            .get(key)
+            .is_some_and(|item| item.is_array() || item.is_array_of_tables())
+    }
+
     /// Whether `key` holds a string (rather than another type, or nothing).
     pub(crate) fn has_string(&self, key: &str) -> bool {
         self.table
@@ -495,7 +502,10 @@ pub(crate) struct RawStage {
     pub(crate) servers: Option<i64>,
     pub(crate) shifts: Option<Vec<RawShift>>,
     pub(crate) service: Option<RawService>,
-    pub(crate) opening: Option<RawOpening>,
+    /// One window, or several (`opening = [{ ... }, { ... }]`).
+    pub(crate) opening: Option<Vec<RawOpening>>,
+    /// `opening` was a list of windows.
+    pub(crate) opening_is_list: bool,
     pub(crate) closed_on: Option<Vec<String>>,
     pub(crate) yard: Option<i64>,
     pub(crate) daily_quota: Option<i64>,
@@ -525,7 +535,14 @@ impl RawStage {
             servers: fields.integer("servers"),
             shifts: fields.tables("shifts", RawShift::KEYS, RawShift::read),
             service: fields.require("service", service),
-            opening: fields.table("opening", RawOpening::KEYS, RawOpening::read),
+            opening: if fields.has_array("opening") {
+                fields.tables("opening", RawOpening::KEYS, RawOpening::read)
+            } else {
+                fields
+                    .table("opening", RawOpening::KEYS, RawOpening::read)
+                    .map(|window| vec![window])
+            },
+            opening_is_list: fields.has_array("opening"),
             closed_on: fields.strings(
                 "closed_on",
                 "a date or a range of dates in quotes, such as \"2025-05-01\" or \"2025-05-01..2025-05-05\"",

@@ -23,10 +23,25 @@ impl Checker<'_> {
             .service
             .as_ref()
             .and_then(|service| self.service(service, &path.key("service")));
-        let opening = match &raw.opening {
-            Some(opening) => self.opening(opening, &path.key("opening")).map(Some),
-            None => Some(None),
-        };
+        let mut opening = Some(Vec::new());
+        for (i, window) in raw.opening.iter().flatten().enumerate() {
+            let at = if raw.opening_is_list {
+                path.key("opening").index(i)
+            } else {
+                path.key("opening")
+            };
+            match (self.opening(window, &at), opening.as_mut()) {
+                (Some(window), Some(windows)) => windows.push(window),
+                _ => opening = None,
+            }
+        }
+        if raw.opening.as_ref().is_some_and(Vec::is_empty) {
+            self.report(
+                &path.key("opening"),
+                "names no window: leave out `opening` for a stage that never closes",
+            );
+            opening = None;
+        }
         let mut closed = Vec::new();
         for (i, date) in raw.closed_on.iter().flatten().enumerate() {
             match units::date_range(date) {

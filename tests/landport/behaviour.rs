@@ -757,3 +757,50 @@ routes = [{ to = "exit" }]
     let scenario = landport::scenario::parse(&ordinary, &dir.path().join("holiday.toml")).unwrap();
     assert_eq!(visit_hours(&landport::run(&scenario, 1))[0][0][1], 9.0);
 }
+
+#[test]
+fn several_opening_windows_a_day_close_a_stage_between_them() {
+    // A desk open 08:00–12:00 and 13:00–17:00 on weekdays, 08:00–12:00 on Saturdays. Monday
+    // 3 March 2025: a truck at 12:10 waits for 13:00. Saturday 8 March (day 5): a truck at 12:30
+    // waits for Monday 08:00 (day 7).
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = traced(
+        dir.path(),
+        &[12.0 + 10.0 / 60.0, 5.0 * 24.0 + 12.5],
+        r#"
+[stages.first]
+servers = 1
+service = { dist = "constant", value = "30 min" }
+opening = [
+  { from = "08:00", to = "12:00", days = "mon-fri" },
+  { from = "13:00", to = "17:00", days = "mon-fri" },
+  { from = "08:00", to = "12:00", days = "sat" },
+]
+routes = [{ to = "exit" }]
+"#,
+    );
+    let visits = visit_hours(&landport::run(&scenario, 1));
+    assert_eq!(visits[0][0][1], 13.0, "after the lunch break");
+    assert_eq!(
+        visits[1][0][1],
+        7.0 * 24.0 + 8.0,
+        "Monday morning after a short Saturday"
+    );
+    // One window in a list is the window as a table.
+    let table = traced(
+        dir.path(),
+        &[1.0, 9.5, 30.0],
+        "[stages.first]\nservers = 1\nservice = { dist = \"constant\", value = \"30 min\" }\n\
+opening = { from = \"08:00\", to = \"17:00\" }\nroutes = [{ to = \"exit\" }]\n",
+    );
+    let list = traced(
+        dir.path(),
+        &[1.0, 9.5, 30.0],
+        "[stages.first]\nservers = 1\nservice = { dist = \"constant\", value = \"30 min\" }\n\
+opening = [{ from = \"08:00\", to = \"17:00\" }]\nroutes = [{ to = \"exit\" }]\n",
+    );
+    assert_eq!(
+        visit_hours(&landport::run(&table, 1)),
+        visit_hours(&landport::run(&list, 1))
+    );
+}
