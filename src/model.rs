@@ -126,11 +126,19 @@ pub struct Stage {
 }
 
 /// Where a truck goes after a stage, with what probability, and how long it drives there.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Route {
     pub(crate) to: Destination,
     pub(crate) probability: f64,
-    pub(crate) travel: Span,
+    pub(crate) travel: Travel,
+}
+
+/// The drive along a route: a fixed time, or one drawn from a law for each truck (from the
+/// leaving stage's own travel stream, so that fixed travel times draw nothing).
+#[derive(Debug, Clone)]
+pub(crate) enum Travel {
+    Fixed(Span),
+    Random(service::Service),
 }
 
 /// A stage's part in clearance, for the milestones of a truck (WCO Time Release Study).

@@ -12,10 +12,12 @@ use super::stats::{
 use super::{Destination, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Instant, Rng, Span, StopToken};
 
-/// Stream purposes: arrivals have their own stream; each stage one for service and one for routing.
+/// Stream purposes: arrivals have their own stream; each stage one for service, one for routing
+/// and one for random travel times.
 const ARRIVAL_STREAM: u64 = 0;
 const SERVICE_STREAM: u64 = 1;
 const ROUTING_STREAM: u64 = 2;
+const TRAVEL_STREAM: u64 = 3;
 
 /// Everything that can happen. Trucks and stages are indices into the run's tables.
 #[derive(Debug, Clone, Copy)]
@@ -155,6 +157,8 @@ struct StageState {
     waiting_for_space: VecDeque<u32>,
     service_rng: Rng,
     routing_rng: Rng,
+    /// Drawn from only for a route with a random travel time.
+    travel_rng: Rng,
     /// Time closed (no server on duty, or the daily quota used up), up to `closed_since` when
     /// the stage is closed now.
     closed_total: Span,
@@ -301,6 +305,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 waiting_for_space: VecDeque::new(),
                 service_rng: stream(seed, stream_id(&stage.name, SERVICE_STREAM)),
                 routing_rng: stream(seed, stream_id(&stage.name, ROUTING_STREAM)),
+                travel_rng: stream(seed, stream_id(&stage.name, TRAVEL_STREAM)),
                 closed_total: Span::ZERO,
                 closed_since: None,
                 started_today: 0,
@@ -598,9 +603,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 draw < cumulative
             })
             .unwrap_or(&routes[routes.len() - 1]);
+        let travel = match &route.travel {
+            super::Travel::Fixed(travel) => *travel,
+            super::Travel::Random(law) => law.sample(&mut stage.travel_rng),
+        };
         let slot = &mut self.trucks[truck as usize];
         slot.next = route.to;
-        slot.travel = route.travel;
+        slot.travel = travel;
         let counted = slot.counted;
         let visit = slot.visit();
         visit.finished = now;

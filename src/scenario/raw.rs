@@ -266,6 +266,11 @@ impl<'t, 'f> Fields<'t, 'f> {
         whole.then_some(values)
     }
 
+    /// Whether `key` holds a table (inline or not).
+    pub(crate) fn has_table(&self, key: &str) -> bool {
+        self.table.get(key).is_some_and(|item| item.is_table_like())
+    }
+
     /// Whether `key` holds an array (of values, or of tables).
     pub(crate) fn has_array(&self, key: &str) -> bool {
         self.table
@@ -661,9 +666,16 @@ impl RawService {
 pub(crate) struct RawRoute {
     pub(crate) to: Option<String>,
     pub(crate) p: Option<f64>,
-    pub(crate) travel: Option<String>,
+    pub(crate) travel: Option<RawTravel>,
     /// Keys given with a value that could not be read.
     pub(crate) bad: Vec<&'static str>,
+}
+
+/// A route's `travel`: a duration, or a law to draw one from (`{ dist = "uniform", ... }`).
+#[derive(Debug)]
+pub(crate) enum RawTravel {
+    Fixed(String),
+    Random(RawService),
 }
 
 impl RawRoute {
@@ -674,7 +686,15 @@ impl RawRoute {
         let mut raw = RawRoute {
             to: fields.require("to", to),
             p: fields.probability("p"),
-            travel: fields.string("travel", DURATION),
+            travel: if fields.has_string("travel") {
+                fields.string("travel", DURATION).map(RawTravel::Fixed)
+            } else if fields.has_table("travel") {
+                fields
+                    .table("travel", RawService::KEYS, RawService::read)
+                    .map(RawTravel::Random)
+            } else {
+                fields.string("travel", DURATION).map(RawTravel::Fixed)
+            },
             bad: Vec::new(),
         };
         raw.bad = std::mem::take(&mut fields.bad);

@@ -4,10 +4,10 @@
 use std::collections::HashMap;
 
 use super::locate::KeyPath;
-use super::raw::RawStage;
+use super::raw::{RawStage, RawTravel};
 use super::{root, shown_number, Checker};
 use crate::engine::Span;
-use crate::model::{Destination, Route, Stage};
+use crate::model::{Destination, Route, Stage, Travel};
 
 impl Checker<'_> {
     pub(super) fn routes(
@@ -74,8 +74,13 @@ impl Checker<'_> {
                 None => None,
             };
             let travel = match &route.travel {
-                Some(text) => self.duration(text, &route_path.key("travel")),
-                None => Some(Span::ZERO),
+                Some(RawTravel::Fixed(text)) => self
+                    .duration(text, &route_path.key("travel"))
+                    .map(Travel::Fixed),
+                Some(RawTravel::Random(law)) => self
+                    .service(law, &route_path.key("travel"))
+                    .map(Travel::Random),
+                None => Some(Travel::Fixed(Span::ZERO)),
             };
             match (to, probability, travel) {
                 (Some(to), Some(probability), Some(travel)) => routes.push(Route {

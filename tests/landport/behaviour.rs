@@ -804,3 +804,72 @@ opening = [{ from = \"08:00\", to = \"17:00\" }]\nroutes = [{ to = \"exit\" }]\n
         visit_hours(&landport::run(&list, 1))
     );
 }
+
+#[test]
+fn a_travel_law_drawn_per_truck_has_its_mean_and_a_constant_law_is_the_fixed_time() {
+    // A constant law is the fixed travel time, to the millisecond.
+    let dir = tempfile::tempdir().unwrap();
+    let arrivals: Vec<f64> = (0..50).map(|k| f64::from(k) * 0.7).collect();
+    let route = |travel: &str| {
+        format!(
+            "[stages.first]\nservers = 1\nservice = {{ dist = \"constant\", value = \"20 min\" }}\n\
+routes = [{{ to = \"gate\", travel = {travel} }}]\n[stages.gate]\nservers = 1\n\
+service = {{ dist = \"constant\", value = \"5 min\" }}\nroutes = [{{ to = \"exit\" }}]\n"
+        )
+    };
+    let fixed = landport::run(&traced(dir.path(), &arrivals, &route("\"15 min\"")), 1);
+    let law = landport::run(
+        &traced(
+            dir.path(),
+            &arrivals,
+            &route("{ dist = \"constant\", value = \"15 min\" }"),
+        ),
+        1,
+    );
+    assert_eq!(visit_hours(&fixed), visit_hours(&law));
+
+    // Drawn per truck: the mean drive is the law's mean (exponential 30 min, uniform 10–50 min),
+    // within the tolerance the run length gives (99%, 8 replications), itself within 2%.
+    for (travel, mean) in [
+        ("{ dist = \"exponential\", mean = \"30 min\" }", 0.5),
+        (
+            "{ dist = \"uniform\", min = \"10 min\", max = \"50 min\" }",
+            0.5,
+        ),
+    ] {
+        let text = format!(
+            r#"
+name = "drive"
+seed = 1
+warmup = "1 d"
+horizon = "40 d"
+[arrivals]
+process = "poisson"
+rate = "20 trucks per hour"
+to = "desk"
+[stages.desk]
+servers = 50
+service = {{ dist = "constant", value = "1 min" }}
+routes = [{{ to = "exit", travel = {travel} }}]
+"#
+        );
+        let runs = crate::replicate(&crate::scenario(&text), 8);
+        let drives: Vec<f64> = runs
+            .iter()
+            .map(|run| run.breakdown[0].travel_hours)
+            .collect();
+        let (estimate, standard_error) = crate::mean_and_standard_error(&drives);
+        let tolerance = 3.499 * standard_error;
+        eprintln!(
+            "travel {travel}: mean {estimate:.5} h ± {tolerance:.5} (99%), law's mean {mean}"
+        );
+        assert!(
+            tolerance < 0.02 * mean,
+            "the run is too short to resolve 2%"
+        );
+        assert!(
+            (estimate - mean).abs() <= tolerance,
+            "{estimate} against {mean}"
+        );
+    }
+}
