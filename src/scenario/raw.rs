@@ -675,7 +675,7 @@ pub(crate) struct RawRoute {
 #[derive(Debug)]
 pub(crate) enum RawTravel {
     Fixed(String),
-    Random(RawService),
+    Random(Box<RawService>),
 }
 
 impl RawRoute {
@@ -691,7 +691,7 @@ impl RawRoute {
             } else if fields.has_table("travel") {
                 fields
                     .table("travel", RawService::KEYS, RawService::read)
-                    .map(RawTravel::Random)
+                    .map(|law| RawTravel::Random(Box::new(law)))
             } else {
                 fields.string("travel", DURATION).map(RawTravel::Fixed)
             },
