@@ -405,3 +405,78 @@ fn validate_checks_an_optimisation_file_and_prints_where_the_search_starts() {
     let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
     assert!(stderr.contains("is an optimisation file"), "{stderr}");
 }
+
+#[test]
+fn the_search_finds_the_optimum_of_a_known_function_and_reports_an_unconfirmed_choice() {
+    // The search alone, on a function of the decisions instead of runs: the dwell p95 is
+    // 20/documents + 12/inspection + 6/gate hours (every replication alike), for the tandem's
+    // decisions and costs; the cheapest point with a value of at most 9.5 is found by brute
+    // force over the stable points of the grid.
+    let dir = tempfile::tempdir().unwrap();
+    let file = files(
+        dir.path(),
+        TANDEM,
+        &tandem_optimization().replace("at_most = 0.9\n", "at_most = 9.5\n"),
+    );
+    let optimization = landport::optimize::load(&file).unwrap();
+    let value = |x: &[i64]| 20.0 / x[0] as f64 + 12.0 / x[1] as f64 + 6.0 / x[2] as f64;
+    let cost = |x: &[i64]| 100.0 * x[0] as f64 + 300.0 * x[1] as f64 + 50.0 * x[2] as f64;
+    let plan = optimization.plan().unwrap();
+    let mut best: Option<(f64, Vec<i64>)> = None;
+    for point in 0..optimization.grid_points() as u32 {
+        let x = optimization.values(point);
+        let stable = x
+            .iter()
+            .zip(&plan.lower)
+            .all(|(value, lower)| value >= lower);
+        if stable && value(&x) <= 9.5 && best.as_ref().is_none_or(|(c, _)| cost(&x) < *c) {
+            best = Some((cost(&x), x));
+        }
+    }
+    let (_, optimum) = best.unwrap();
+    let mut ran = 0;
+    let mut runner =
+        |pairs: &[(u32, u32)]| -> Result<Option<Vec<Vec<f64>>>, landport::sweep::InvalidPoint> {
+            ran += pairs.len();
+            Ok(Some(
+                pairs
+                    .iter()
+                    .map(|&(point, _)| vec![value(&optimization.values(point))])
+                    .collect(),
+            ))
+        };
+    let found = optimization
+        .search(plan.clone(), &mut runner)
+        .unwrap()
+        .unwrap();
+    let chosen = found.chosen().expect("a point meets the limit");
+    assert_eq!(chosen.values, optimum);
+    assert!(ran > 0);
+
+    // Values that hold in the search's replications and fail in the confirmation's: nothing is
+    // chosen, and the status says so.
+    let search_replications = optimization.search_replications;
+    let mut fickle =
+        |pairs: &[(u32, u32)]| -> Result<Option<Vec<Vec<f64>>>, landport::sweep::InvalidPoint> {
+            Ok(Some(
+                pairs
+                    .iter()
+                    .map(|&(point, replication)| {
+                        let v = value(&optimization.values(point));
+                        vec![if replication < search_replications {
+                            v
+                        } else {
+                            v + 100.0
+                        }]
+                    })
+                    .collect(),
+            ))
+        };
+    let found = optimization.search(plan, &mut fickle).unwrap().unwrap();
+    assert_eq!(found.status, landport::optimize::Status::Unconfirmed);
+    assert!(found.chosen().is_none());
+    assert!(found
+        .evaluations
+        .iter()
+        .any(|e| e.confirmed() == Some(false)));
+}
