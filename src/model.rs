@@ -12,7 +12,7 @@ mod sim;
 mod stats;
 
 pub(crate) use arrivals::Arrivals;
-pub(crate) use calendar::{days_from_civil, Calendar, Opening, Shift, Staffing};
+pub(crate) use calendar::{days_from_civil, Calendar, Maintenance, Opening, Shift, Staffing};
 pub use load::StageLoad;
 pub(crate) use service::Service;
 pub use sim::{run, run_into, run_summary, run_summary_until, run_traced, RecordSink};

@@ -27,6 +27,16 @@ pub(crate) struct Opening {
     pub(crate) days: [bool; 7],
 }
 
+/// Planned maintenance: `servers` withdrawn in `window` (on its weekdays), every week or only on
+/// the simulated days `days` (dated), as at a shift's end: a truck in service is finished first.
+#[derive(Debug, Clone)]
+pub(crate) struct Maintenance {
+    pub(crate) window: Opening,
+    /// Days of the run; `None`: every week.
+    pub(crate) dates: Option<Vec<u64>>,
+    pub(crate) servers: u32,
+}
+
 /// The servers on duty at any instant, as a step function of time.
 #[derive(Debug, Clone)]
 pub(crate) struct Calendar {
@@ -36,6 +46,7 @@ pub(crate) struct Calendar {
     opening: Vec<Opening>,
     /// Whole days (numbered from the first simulated day) on which the stage is closed.
     closed_days: Vec<u64>,
+    maintenance: Vec<Maintenance>,
     /// Weekday of the first simulated day, Monday = 0.
     first_weekday: u8,
     /// Times of day at which the number of servers may change, sorted, starting with midnight.
@@ -85,12 +96,18 @@ impl Calendar {
         staffing: Staffing,
         opening: Vec<Opening>,
         mut closed_days: Vec<u64>,
+        maintenance: Vec<Maintenance>,
         start_day: i64,
     ) -> Calendar {
         closed_days.sort_unstable();
         closed_days.dedup();
         let mut breakpoints = vec![Span::ZERO];
         breakpoints.extend(opening.iter().flat_map(|window| [window.from, window.to]));
+        breakpoints.extend(
+            maintenance
+                .iter()
+                .flat_map(|planned| [planned.window.from, planned.window.to]),
+        );
         if let Staffing::Shifts(shifts) = &staffing {
             breakpoints.extend(shifts.iter().flat_map(|shift| [shift.from, shift.to]));
         }
@@ -101,6 +118,7 @@ impl Calendar {
             staffing,
             opening,
             closed_days,
+            maintenance,
             first_weekday: weekday(start_day),
             breakpoints,
         }
@@ -110,6 +128,7 @@ impl Calendar {
     pub(crate) fn is_constant(&self) -> bool {
         self.opening.is_empty()
             && self.closed_days.is_empty()
+            && self.maintenance.is_empty()
             && matches!(self.staffing, Staffing::Fixed(_))
     }
 
@@ -144,13 +163,30 @@ impl Calendar {
         }
     }
 
+    /// Servers on duty at `time` on a day without a dated closure; `dated`: with the dated
+    /// maintenance windows too.
+    fn servers_in_a_week(&self, time: Instant, dated: bool) -> u32 {
+        if !self.within_opening_hours(time) {
+            return 0;
+        }
+        let withdrawn: u32 = self
+            .maintenance
+            .iter()
+            .filter(|planned| match &planned.dates {
+                None => true,
+                Some(days) => dated && days.binary_search(&time.day()).is_ok(),
+            })
+            .filter(|planned| self.within_window(&planned.window, time))
+            .map(|planned| planned.servers)
+            .sum();
+        self.staffing
+            .servers_at(time.time_of_day())
+            .saturating_sub(withdrawn)
+    }
+
     /// Servers on duty at `time` on a day without a dated closure.
     fn servers_in_a_normal_week(&self, time: Instant) -> u32 {
-        if self.within_opening_hours(time) {
-            self.staffing.servers_at(time.time_of_day())
-        } else {
-            0
-        }
+        self.servers_in_a_week(time, false)
     }
 
     /// Servers on duty at `time`: zero while closed.
@@ -158,7 +194,7 @@ impl Calendar {
         if self.closed_days.binary_search(&time.day()).is_ok() {
             0
         } else {
-            self.servers_in_a_normal_week(time)
+            self.servers_in_a_week(time, true)
         }
     }
 
@@ -245,7 +281,13 @@ mod tests {
                 servers: 3,
             },
         ]);
-        let calendar = Calendar::new(staffing, Vec::new(), vec![], days_from_civil(2025, 3, 3));
+        let calendar = Calendar::new(
+            staffing,
+            Vec::new(),
+            vec![],
+            Vec::new(),
+            days_from_civil(2025, 3, 3),
+        );
         assert_eq!(calendar.servers_at(at(0, 7)), 3);
         assert_eq!(calendar.servers_at(at(0, 8)), 5);
         assert_eq!(calendar.servers_at(at(0, 21)), 3);
@@ -266,6 +308,7 @@ mod tests {
             Staffing::Fixed(2),
             vec![opening],
             vec![1],
+            Vec::new(),
             days_from_civil(2025, 3, 3),
         );
         assert_eq!(calendar.servers_at(at(0, 9)), 2);
@@ -283,7 +326,7 @@ mod tests {
             to: hours(6),
             days: [true; 7],
         };
-        let calendar = Calendar::new(Staffing::Fixed(1), vec![opening], vec![], 0);
+        let calendar = Calendar::new(Staffing::Fixed(1), vec![opening], vec![], Vec::new(), 0);
         assert_eq!(calendar.servers_at(at(0, 21)), 1);
         assert_eq!(calendar.servers_at(at(1, 5)), 1);
         assert_eq!(calendar.servers_at(at(0, 12)), 0);
@@ -294,7 +337,13 @@ mod tests {
             days: [false, false, false, false, false, false, true],
         };
         let monday = days_from_civil(2025, 3, 3);
-        let calendar = Calendar::new(Staffing::Fixed(1), vec![sunday_nights], vec![], monday);
+        let calendar = Calendar::new(
+            Staffing::Fixed(1),
+            vec![sunday_nights],
+            vec![],
+            Vec::new(),
+            monday,
+        );
         assert_eq!(
             calendar.servers_at(at(0, 5)),
             1,

@@ -512,6 +512,7 @@ pub(crate) struct RawStage {
     /// `opening` was a list of windows.
     pub(crate) opening_is_list: bool,
     pub(crate) closed_on: Option<Vec<String>>,
+    pub(crate) maintenance: Option<Vec<RawMaintenance>>,
     pub(crate) yard: Option<i64>,
     pub(crate) daily_quota: Option<i64>,
     pub(crate) role: Option<String>,
@@ -527,6 +528,7 @@ impl RawStage {
         "service",
         "opening",
         "closed_on",
+        "maintenance",
         "yard",
         "daily_quota",
         "role",
@@ -552,6 +554,7 @@ impl RawStage {
                 "closed_on",
                 "a date or a range of dates in quotes, such as \"2025-05-01\" or \"2025-05-01..2025-05-05\"",
             ),
+            maintenance: fields.tables("maintenance", RawMaintenance::KEYS, RawMaintenance::read),
             yard: fields.integer("yard"),
             daily_quota: fields.integer("daily_quota"),
             role: fields.string("role", "a string"),
@@ -580,6 +583,32 @@ impl RawShift {
         RawShift {
             from: fields.require("from", from),
             to: fields.require("to", to),
+            servers: fields.require("servers", servers),
+        }
+    }
+}
+
+/// A planned maintenance window: `servers` withdrawn from `from` to `to`, every week on `days`
+/// or on the dates `on`.
+#[derive(Debug)]
+pub(crate) struct RawMaintenance {
+    pub(crate) window: RawOpening,
+    pub(crate) on: Option<Vec<String>>,
+    pub(crate) servers: Option<i64>,
+}
+
+impl RawMaintenance {
+    pub(crate) const KEYS: &'static [&'static str] = &["from", "to", "days", "on", "servers"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawMaintenance {
+        let window = RawOpening::read(fields);
+        let servers = fields.integer("servers");
+        RawMaintenance {
+            window,
+            on: fields.strings(
+                "on",
+                "a date or a range of dates in quotes, such as \"2025-03-10\"",
+            ),
             servers: fields.require("servers", servers),
         }
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use super::locate::KeyPath;
 use super::raw::RawStage;
 use super::{units, Checker};
-use crate::model::{Calendar, Role, Stage};
+use crate::model::{Calendar, Maintenance, Role, Stage};
 
 impl Checker<'_> {
     pub(super) fn stage(
@@ -58,6 +58,7 @@ impl Checker<'_> {
             .flat_map(|&(first, last)| first.max(start_day)..=last)
             .map(|day| (day - start_day) as u64)
             .collect();
+        let maintenance = self.maintenance(&raw, path, start_day);
         let yard = self.optional_count(raw.yard, 0, &path.key("yard"), "waiting spaces");
         let daily_quota =
             self.optional_count(raw.daily_quota, 1, &path.key("daily_quota"), "trucks a day");
@@ -82,13 +83,71 @@ impl Checker<'_> {
         let routes = self.routes(&raw, path, indices);
         Some(Stage {
             name: name.to_string(),
-            calendar: Calendar::new(staffing?, opening?, closed_days, start_day),
+            calendar: Calendar::new(staffing?, opening?, closed_days, maintenance?, start_day),
             service: service?,
             yard: yard?,
             daily_quota: daily_quota?,
             role: role?,
             routes: routes?,
         })
+    }
+
+    /// Planned maintenance windows: each a window as opening hours are, with the servers it
+    /// withdraws (at least 1) and, for dated ones, its dates.
+    fn maintenance(
+        &mut self,
+        raw: &RawStage,
+        path: &KeyPath,
+        start_day: i64,
+    ) -> Option<Vec<Maintenance>> {
+        let mut windows = Some(Vec::new());
+        for (i, planned) in raw.maintenance.iter().flatten().enumerate() {
+            let at = path.key("maintenance").index(i);
+            let window = self.opening(&planned.window, &at);
+            let servers = match planned.servers {
+                Some(n) if (1..=super::MAX_SERVERS).contains(&n) => Some(n as u32),
+                Some(n) => {
+                    self.report(
+                        &at.key("servers"),
+                        format!("must withdraw 1 to {} servers, got {n}", super::MAX_SERVERS),
+                    );
+                    None
+                }
+                None => None,
+            };
+            let mut dates = planned.on.as_ref().map(|_| Vec::new());
+            for (k, date) in planned.on.iter().flatten().enumerate() {
+                match units::date_range(date) {
+                    Ok((first, last)) => {
+                        if let Some(days) = dates.as_mut() {
+                            days.extend(
+                                (first.max(start_day)..=last).map(|day| (day - start_day) as u64),
+                            );
+                        }
+                    }
+                    Err(message) => {
+                        self.report(&at.key("on").index(k), message);
+                        dates = None;
+                    }
+                }
+            }
+            if let Some(days) = dates.as_mut() {
+                days.sort_unstable();
+                days.dedup();
+            }
+            let dated_but_bad = planned.on.is_some() && dates.is_none();
+            match (window, servers, windows.as_mut()) {
+                (Some(window), Some(servers), Some(list)) if !dated_but_bad => {
+                    list.push(Maintenance {
+                        window,
+                        dates,
+                        servers,
+                    })
+                }
+                _ => windows = None,
+            }
+        }
+        windows
     }
 
     /// An optional count of at least `min`: `Some(None)` when absent, `None` when out of range.

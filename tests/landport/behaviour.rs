@@ -873,3 +873,44 @@ routes = [{{ to = "exit", travel = {travel} }}]
         );
     }
 }
+
+#[test]
+fn planned_maintenance_withdraws_servers_as_a_shift_end_does() {
+    // Two desks, an hour a truck; on Monday 3 March one desk is serviced 08:00–10:00. Three
+    // trucks at 08:00: one desk serves the first two, 08–09 and 09–10, the third starts at 10:00
+    // when the second desk is back. Without the maintenance the third starts at 09:00.
+    let dir = tempfile::tempdir().unwrap();
+    let desk = |maintenance: &str| {
+        format!(
+            "[stages.first]\nservers = 2\nservice = {{ dist = \"constant\", value = \"1 h\" }}\n\
+{maintenance}\nroutes = [{{ to = \"exit\" }}]\n"
+        )
+    };
+    let starts = |maintenance: &str| -> Vec<f64> {
+        let scenario = traced(dir.path(), &[8.0, 8.0, 8.0], &desk(maintenance));
+        visit_hours(&landport::run(&scenario, 1))
+            .iter()
+            .map(|visits| visits[0][1])
+            .collect()
+    };
+    let dated =
+        "maintenance = [{ from = \"08:00\", to = \"10:00\", on = [\"2025-03-03\"], servers = 1 }]";
+    assert_eq!(starts(dated), vec![8.0, 9.0, 10.0]);
+    assert_eq!(starts(""), vec![8.0, 8.0, 9.0]);
+    // On another date it changes nothing.
+    assert_eq!(
+        starts(&dated.replace("2025-03-03", "2025-03-04")),
+        vec![8.0, 8.0, 9.0]
+    );
+    // Weekly, on Mondays: the same on day 0, and the week's mean servers count it (2 desks less
+    // one for two hours of the 168: 2 − 2/168).
+    let weekly =
+        "maintenance = [{ from = \"08:00\", to = \"10:00\", days = \"mon\", servers = 1 }]";
+    assert_eq!(starts(weekly), vec![8.0, 9.0, 10.0]);
+    let scenario = traced(dir.path(), &[8.0], &desk(weekly));
+    let mean_servers = scenario.offered_loads()[0].mean_servers;
+    assert!(
+        (mean_servers - (2.0 - 2.0 / 168.0)).abs() < 1e-12,
+        "{mean_servers}"
+    );
+}
