@@ -22,6 +22,11 @@ struct StageSpec {
     back: f64,
     back_to: usize,
     travel_minutes: u32,
+    /// The calendar as planners write it: a lunch break (two opening windows), a weekly
+    /// maintenance window withdrawing a server, a travel time drawn from a law.
+    lunch: bool,
+    maintenance: bool,
+    random_travel: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +50,11 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
         0.0..0.1f64,
         any::<usize>(),
         0u32..30,
+        (
+            any::<bool>(),
+            prop::bool::weighted(0.3),
+            prop::bool::weighted(0.3),
+        ),
     )
         .prop_map(
             |(
@@ -59,6 +69,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                 back,
                 back_to,
                 travel,
+                (lunch, maintenance, random_travel),
             )| {
                 StageSpec {
                     shifts,
@@ -72,6 +83,9 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                     back,
                     back_to,
                     travel_minutes: travel,
+                    lunch,
+                    maintenance,
+                    random_travel,
                 }
             },
         )
@@ -132,8 +146,17 @@ fn scenario_text(port: &PortSpec) -> String {
         if let Some(yard) = stage.yard {
             text.push_str(&format!("yard = {yard}\n"));
         }
-        if stage.opening {
+        if stage.opening && stage.lunch {
+            text.push_str(
+                "opening = [{ from = \"08:00\", to = \"12:00\" }, { from = \"13:00\", to = \"20:00\" }]\n",
+            );
+        } else if stage.opening {
             text.push_str("opening = { from = \"08:00\", to = \"20:00\" }\n");
+        }
+        if stage.maintenance {
+            text.push_str(
+                "maintenance = [{ from = \"02:00\", to = \"05:00\", days = \"tue-thu\", servers = 1 }]\n",
+            );
         }
         if let Some(quota) = stage.quota {
             text.push_str(&format!("daily_quota = {quota}\n"));
@@ -141,7 +164,14 @@ fn scenario_text(port: &PortSpec) -> String {
         if let Some(role) = stage.role {
             text.push_str(&format!("role = \"{}\"\n", ROLES[role]));
         }
-        let travel = format!("\"{} min\"", stage.travel_minutes);
+        let travel = if stage.random_travel {
+            format!(
+                "{{ dist = \"uniform\", min = \"1 min\", max = \"{} min\" }}",
+                stage.travel_minutes + 2
+            )
+        } else {
+            format!("\"{} min\"", stage.travel_minutes)
+        };
         let back = format!("s{}", stage.back_to % (i + 1));
         text.push_str(&format!(
             "routes = [{{ to = \"{}\", travel = {travel} }}, {{ to = \"{}\", p = {:.4} }}, \
@@ -187,9 +217,11 @@ proptest! {
                     "truck {}: {:?} after {:?}", truck.id, visit, previous
                 );
                 previous = visit.departed;
-                if port.stages[visit.stage].opening {
+                let stage = &port.stages[visit.stage];
+                if stage.opening {
                     let hour = visit.started.time_of_day().hours();
                     prop_assert!((8.0..20.0).contains(&hour), "{:?}", visit);
+                    prop_assert!(!(stage.lunch && (12.0..13.0).contains(&hour)), "{:?}", visit);
                 }
             }
             prop_assert!(previous <= truck.exit);
@@ -201,7 +233,8 @@ proptest! {
         prop_assert!((parts - dwell).abs() <= 1e-9 * dwell.max(1.0), "{} vs {}", parts, dwell);
         for (part, stage) in result.breakdown.iter().zip(&port.stages) {
             let empty_shift = stage.shifts.is_some_and(|(day, night)| day == 0 || night == 0);
-            if !(stage.opening || empty_shift || stage.quota.is_some()) {
+            // A maintenance window withdrawing a stage's only server closes it too.
+            if !(stage.opening || empty_shift || stage.quota.is_some() || stage.maintenance) {
                 prop_assert_eq!(part.closed_hours, 0.0, "{:?}", part);
             }
         }
