@@ -146,6 +146,19 @@ CO2 {} kg; a day's trucks {} kg CO2",
         );
     }
     out.push_str(&time_breakdown(&[experiment]));
+    let _ = writeln!(
+        out,
+        "\n{:<width$} {:>22} {:>26}",
+        "stage", "cost per truck", "idling CO2 per truck (kg)"
+    );
+    for stage in &stages {
+        let _ = writeln!(
+            out,
+            "{stage:<width$} {:>22} {:>26}",
+            metric(&MetricId::stage(stage, Quantity::StageCost), 1),
+            metric(&MetricId::stage(stage, Quantity::StageCo2), 2),
+        );
+    }
     out
 }
 

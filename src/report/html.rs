@@ -230,6 +230,7 @@ fn breakdown_table(variants: &[VariantResults]) -> String {
     let mut header = stage_headings(several);
     header.extend(Quantity::TIME_PARTS.map(|part| part.heading().to_string()));
     header.push("total".to_string());
+    header.extend(["cost of the hours", "CO2 of idling (kg)"].map(String::from));
     let mut rows = Vec::new();
     for variant in variants {
         let mut dwell = 0.0;
@@ -244,6 +245,14 @@ fn breakdown_table(variants: &[VariantResults]) -> String {
             for part in parts.iter().chain([&total]) {
                 row.push(number_cell(format!("{part:.3}")));
             }
+            // What the hours cost and emit there (absent from an older landport's files).
+            for quantity in Quantity::STAGE_COSTS {
+                row.push(number_cell(
+                    variant
+                        .metric(&MetricId::stage(stage, quantity))
+                        .map_or_else(|| "–".to_string(), |metric| format!("{:.2}", metric.mean)),
+                ));
+            }
             rows.push(row);
         }
         let mut row = stage_cells(
@@ -253,6 +262,7 @@ fn breakdown_table(variants: &[VariantResults]) -> String {
         );
         row.extend((0..Quantity::TIME_PARTS.len()).map(|_| (String::new(), false)));
         row.push((format!("<strong>{dwell:.3}</strong>"), true));
+        row.extend((0..Quantity::STAGE_COSTS.len()).map(|_| (String::new(), false)));
         rows.push(row);
     }
     table(&header, &rows)
@@ -636,7 +646,9 @@ duty; at 1 or more the queue grows without bound.</p>\n",
     out.push_str(&stages_table(variants));
     out.push_str(
         "<h2>Where the time goes</h2>\n<p>Hours per truck at each stage, means over \
-replications; the stages add up to the mean dwell.</p>\n",
+replications; the stages add up to the mean dwell. The last two columns are what those hours \
+cost at the scenario's truck-hour rate, and the CO2 of idling while waiting there, per truck \
+(<code>[costs]</code>).</p>\n",
     );
     out.push_str(&breakdown_table(variants));
     out.push_str("<h2>Inputs</h2>\n");
