@@ -829,7 +829,7 @@ service = {{ dist = \"constant\", value = \"5 min\" }}\nroutes = [{{ to = \"exit
     assert_eq!(visit_hours(&fixed), visit_hours(&law));
 
     // Drawn per truck: the mean drive is the law's mean (exponential 30 min, uniform 10–50 min),
-    // within the tolerance the run length gives (99%, 8 replications), itself within 2%.
+    // within the tolerance the run length gives (99%, 8 replications), itself within 1%.
     for (travel, mean) in [
         ("{ dist = \"exponential\", mean = \"30 min\" }", 0.5),
         (
@@ -842,7 +842,7 @@ service = {{ dist = \"constant\", value = \"5 min\" }}\nroutes = [{{ to = \"exit
 name = "drive"
 seed = 1
 warmup = "1 d"
-horizon = "40 d"
+horizon = "80 d"
 [arrivals]
 process = "poisson"
 rate = "20 trucks per hour"
@@ -864,8 +864,8 @@ routes = [{{ to = "exit", travel = {travel} }}]
             "travel {travel}: mean {estimate:.5} h ± {tolerance:.5} (99%), law's mean {mean}"
         );
         assert!(
-            tolerance < 0.02 * mean,
-            "the run is too short to resolve 2%"
+            tolerance < 0.01 * mean,
+            "the run is too short to resolve 1%"
         );
         assert!(
             (estimate - mean).abs() <= tolerance,
