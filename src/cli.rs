@@ -736,26 +736,18 @@ fn validate_optimization(path: &Path) -> anyhow::Result<()> {
             "s"
         }
     );
-    let width = optimization
+    let rows: Vec<table::DecisionRow> = optimization
         .decisions
         .iter()
-        .map(|decision| decision.key.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8);
-    text.push_str(&format!(
-        "{:<width$}  {:>7}  {:>11}  {:>14}\n",
-        "decision", "range", "lower bound", "cost/unit·day"
-    ));
-    for (d, decision) in optimization.decisions.iter().enumerate() {
-        text.push_str(&format!(
-            "{:<width$}  {:>7}  {:>11}  {:>14.2}\n",
-            decision.key,
-            format!("{}–{}", decision.from, decision.to),
-            plan.lower[d],
-            plan.unit_costs[d]
-        ));
-    }
+        .enumerate()
+        .map(|(d, decision)| table::DecisionRow {
+            key: &decision.key,
+            value: format!("{}–{}", decision.from, decision.to),
+            lower_bound: plan.lower[d],
+            unit_cost: plan.unit_costs[d],
+        })
+        .collect();
+    text.push_str(&table::decisions_table(("range", 7), &rows));
     say(&text)
 }
 

@@ -483,6 +483,39 @@ fn decision_values(file: &super::json::OptimizeFile, values: &[i64]) -> String {
         .join(", ")
 }
 
+/// A decision of an optimisation as its tables show it: its key, a value (the chosen one, or
+/// its range), stability's lower bound and the cost of a unit a day.
+pub struct DecisionRow<'a> {
+    pub key: &'a str,
+    pub value: String,
+    pub lower_bound: i64,
+    pub unit_cost: f64,
+}
+
+/// The decisions, a row each; the value column has `heading` and is `value_width` wide.
+pub fn decisions_table((heading, value_width): (&str, usize), rows: &[DecisionRow<'_>]) -> String {
+    let mut out = String::new();
+    let width = rows
+        .iter()
+        .map(|row| row.key.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(8);
+    let _ = writeln!(
+        out,
+        "{:<width$}  {heading:>value_width$}  {:>11}  {:>14}",
+        "decision", "lower bound", "cost/unit·day"
+    );
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "{:<width$}  {:>value_width$}  {:>11}  {:>14.2}",
+            row.key, row.value, row.lower_bound, row.unit_cost
+        );
+    }
+    out
+}
+
 /// What an optimisation chose: the decisions with their cost, and each constraint in the search
 /// and in the confirmation.
 pub fn optimize_table(file: &super::json::OptimizeFile) -> String {
@@ -508,25 +541,18 @@ replications each and {} more for {} candidates, of {} (base seed {})",
     let Some(chosen) = file.chosen() else {
         return out;
     };
-    let width = file
+    let rows: Vec<DecisionRow> = file
         .decisions
         .iter()
-        .map(|decision| decision.key.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(8);
-    let _ = writeln!(
-        out,
-        "{:<width$}  {:>6}  {:>11}  {:>14}",
-        "decision", "chosen", "lower bound", "cost/unit·day"
-    );
-    for (decision, value) in file.decisions.iter().zip(&chosen.values) {
-        let _ = writeln!(
-            out,
-            "{:<width$}  {value:>6}  {:>11}  {:>14.2}",
-            decision.key, decision.lower_bound, decision.unit_cost_per_day
-        );
-    }
+        .zip(&chosen.values)
+        .map(|(decision, value)| DecisionRow {
+            key: &decision.key,
+            value: value.to_string(),
+            lower_bound: decision.lower_bound,
+            unit_cost: decision.unit_cost_per_day,
+        })
+        .collect();
+    out.push_str(&decisions_table(("chosen", 6), &rows));
     let _ = writeln!(out, "cost per day: {:.2}", chosen.cost);
     let width = file
         .constraints

@@ -369,17 +369,8 @@ pub(crate) fn assemble(
         return None;
     }
     let first = scenarios.first()?;
-    // Every file a point reads, by content: the sweep file, the base scenario with the files it
-    // extends (merged), and each checked point's arrival trace (its arrival times, as read; the
-    // points checked ahead hold every value of every key, so every trace a point may read).
-    let traces: Vec<String> = scenarios
-        .iter()
-        .filter_map(Scenario::trace_digest)
-        .map(|digest| format!("{digest:016x}"))
-        .collect();
-    let mut parts = vec![env!("CARGO_PKG_VERSION"), checker.text, base.resolved()];
-    parts.extend(traces.iter().map(String::as_str));
-    let fingerprint = runs::fingerprint(&parts);
+    // The points checked ahead hold every value of every key, so every trace a point may read.
+    let fingerprint = inputs_fingerprint(checker.text, &base, &[], &scenarios);
     let info = SweepInfo {
         file: path.to_path_buf(),
         name: frame.name,
@@ -520,15 +511,8 @@ one reform only",
         return None;
     }
     let first = scenarios.first()?;
-    let mut parts = vec![env!("CARGO_PKG_VERSION"), checker.text, base.resolved()];
-    parts.extend(only.iter().map(crate::scenario::Reform::text));
-    let traces: Vec<String> = scenarios
-        .iter()
-        .filter_map(Scenario::trace_digest)
-        .map(|digest| format!("{digest:016x}"))
-        .collect();
-    parts.extend(traces.iter().map(String::as_str));
-    let fingerprint = runs::fingerprint(&parts);
+    let texts: Vec<&str> = only.iter().map(crate::scenario::Reform::text).collect();
+    let fingerprint = inputs_fingerprint(checker.text, &base, &texts, &scenarios);
     let parameters: Vec<(String, Vec<(Value, Location)>)> = reforms
         .iter()
         .map(|named| {
@@ -577,6 +561,26 @@ one reform only",
         reforms: only,
         kept: scenarios,
     })
+}
+
+/// The fingerprint of every file the runs read, by content: the landport version, the file
+/// itself, the base scenario with the files it extends (merged), `extra` texts (a ledger's
+/// reforms) and the arrival trace of each checked scenario (its arrival times, as read).
+fn inputs_fingerprint(
+    text: &str,
+    base: &Unchecked,
+    extra: &[&str],
+    scenarios: &[Scenario],
+) -> String {
+    let traces: Vec<String> = scenarios
+        .iter()
+        .filter_map(Scenario::trace_digest)
+        .map(|digest| format!("{digest:016x}"))
+        .collect();
+    let mut parts = vec![env!("CARGO_PKG_VERSION"), text, base.resolved()];
+    parts.extend_from_slice(extra);
+    parts.extend(traces.iter().map(String::as_str));
+    runs::fingerprint(&parts)
 }
 
 /// Reads the base scenario named by `scenario`, relative to the sweep file.
