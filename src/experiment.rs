@@ -81,9 +81,10 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
     let dwell = &result.dwell;
     let milestones = &result.milestones;
     let costs = result.costs;
-    // A truck idles while it waits: for a server, while the stage is closed, and blocked.
+    // A truck idles while it waits: for a server, while the stage is closed, for a repair,
+    // and blocked.
     let idling = |part: &crate::model::StageBreakdown| {
-        part.waiting_hours + part.closed_hours + part.blocked_hours
+        part.waiting_hours + part.closed_hours + part.down_hours.unwrap_or(0.0) + part.blocked_hours
     };
     let idle_litres = |hours: f64| hours * costs.idle_litres_per_hour * costs.engine_on_share;
     let cost_per_truck = costs.truck_hour * dwell.mean_hours + costs.fee;
@@ -125,13 +126,24 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
                 value,
             });
         }
+        if let (Some(availability), Some(lost)) =
+            (stage.availability, stage.lost_server_hours_per_day)
+        {
+            for (quantity, value) in Quantity::FAILURES.into_iter().zip([availability, lost]) {
+                metrics.push(Measurement {
+                    id: MetricId::stage(&stage.stage, quantity),
+                    value,
+                });
+            }
+        }
     }
     for part in &result.breakdown {
-        for quantity in Quantity::TIME_PARTS {
+        for quantity in Quantity::time_parts(part.down_hours.is_some()) {
             let value = match quantity {
                 Quantity::Waiting => part.waiting_hours,
                 Quantity::Closed => part.closed_hours,
                 Quantity::Service => part.service_hours,
+                Quantity::Down => part.down_hours.unwrap_or(0.0),
                 Quantity::Blocked => part.blocked_hours,
                 _ => part.travel_hours,
             };
@@ -142,11 +154,7 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
         }
     }
     for part in &result.breakdown {
-        let hours = part.waiting_hours
-            + part.closed_hours
-            + part.service_hours
-            + part.blocked_hours
-            + part.travel_hours;
+        let hours = part.total_hours();
         for quantity in Quantity::STAGE_COSTS {
             let value = match quantity {
                 Quantity::StageCost => costs.truck_hour * hours,
@@ -161,21 +169,21 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
     metrics
 }
 
-/// The metrics a run of a port with these stages measures, in the order of [`metrics`].
-pub fn metric_ids<'a>(stages: impl Iterator<Item = &'a str>) -> Vec<MetricId> {
-    let stages: Vec<&str> = stages.collect();
+/// The metrics a run of `scenario` measures, in the order of [`metrics`].
+pub fn metric_ids(scenario: &crate::Scenario) -> Vec<MetricId> {
+    let stages: Vec<(&str, bool)> = scenario.stage_names().zip(scenario.failing()).collect();
     let port = Quantity::PORT.map(MetricId::port);
-    let queues = stages.iter().flat_map(|&stage| {
+    let queues = stages.iter().flat_map(|&(stage, fails)| {
+        let failures = Quantity::FAILURES.into_iter().filter(move |_| fails);
         Quantity::STAGE
             .into_iter()
+            .chain(failures)
             .map(move |quantity| MetricId::stage(stage, quantity))
     });
-    let parts = stages.iter().flat_map(|&stage| {
-        Quantity::TIME_PARTS
-            .into_iter()
-            .map(move |quantity| MetricId::stage(stage, quantity))
+    let parts = stages.iter().flat_map(|&(stage, fails)| {
+        Quantity::time_parts(fails).map(move |quantity| MetricId::stage(stage, quantity))
     });
-    let costs = stages.iter().flat_map(|&stage| {
+    let costs = stages.iter().flat_map(|&(stage, _)| {
         Quantity::STAGE_COSTS
             .into_iter()
             .map(move |quantity| MetricId::stage(stage, quantity))

@@ -123,6 +123,44 @@ pub struct Stage {
     /// What the stage is in the WCO Time Release Study's milestones, if anything.
     pub(crate) role: Option<Role>,
     pub(crate) routes: Vec<Route>,
+    /// Unplanned failures of its servers; `None` is servers that never fail.
+    pub(crate) breakdowns: Option<Breakdowns>,
+}
+
+/// Unplanned failures of a stage's servers (lanes, scanners): each server fails after a time
+/// drawn from `between` and is repaired after a time drawn from `repair`. A truck on a server
+/// that fails stays there and resumes its service when the server is repaired (preemptive
+/// resume).
+#[derive(Debug, Clone)]
+pub(crate) struct Breakdowns {
+    pub(crate) between: service::Service,
+    pub(crate) repair: service::Service,
+    pub(crate) clock: FailureClock,
+}
+
+/// What the time between failures counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureClock {
+    /// Only the time a server serves: a server fails from wear, never while idle.
+    Operating,
+    /// All time, busy, idle or off duty: a server fails from outside causes.
+    Calendar,
+}
+
+impl FailureClock {
+    pub(crate) const NAMES: [(&'static str, FailureClock); 2] = [
+        ("operating", FailureClock::Operating),
+        ("calendar", FailureClock::Calendar),
+    ];
+}
+
+impl Breakdowns {
+    /// The factor by which repairs stretch the capacity a stage needs, 1 + mean repair / mean
+    /// time between failures: exact for the completion time of a service on the operating
+    /// clock, and the inverse of a server's availability on the calendar clock.
+    pub(crate) fn load_factor(&self) -> f64 {
+        1.0 + self.repair.mean() / self.between.mean()
+    }
 }
 
 /// Where a truck goes after a stage, with what probability, and how long it drives there.
@@ -191,6 +229,11 @@ impl Scenario {
 
     pub fn stage_names(&self) -> impl Iterator<Item = &str> {
         self.stages.iter().map(|stage| stage.name.as_str())
+    }
+
+    /// Whether each stage's servers can fail (it has `breakdowns`), in stage order.
+    pub fn failing(&self) -> impl Iterator<Item = bool> + '_ {
+        self.stages.iter().map(|stage| stage.breakdowns.is_some())
     }
 
     /// What is valid but probably not what the planner meant: see [`Caution`].

@@ -236,9 +236,10 @@ pub struct OutputError {
     pub source: io::Error,
 }
 /// Every file name landport writes into a results folder, charts aside.
-const RESULT_FILES: [&str; 17] = [
+const RESULT_FILES: [&str; 18] = [
     "trucks.csv",
     "stages.csv",
+    "failures.csv",
     "metrics.csv",
     "replications.csv",
     "dwell_histogram.csv",
@@ -354,6 +355,9 @@ pub fn write_run(
     let first = runs.first().unwrap_or(&no_records);
     let trucks_from_log: ResultFile<'_> =
         ("trucks.csv", &|w| csv::write_trucks(w, scenario, first));
+    let failures: ResultFile<'_> = ("failures.csv", &|w| {
+        csv::write_failures(w, runs, experiment.first_replication)
+    });
     let rest: [ResultFile<'_>; 7] = [
         ("stages.csv", &|w| {
             csv::write_stages(w, runs, experiment.first_replication)
@@ -375,22 +379,24 @@ pub fn write_run(
             json::write_summary(w, file, scenario, experiment)
         }),
     ];
+    // failures.csv only for a port with servers that can fail.
+    let rest = rest
+        .into_iter()
+        .chain(scenario.failing().any(|fails| fails).then_some(failures));
     let Some(records) = records else {
         // trucks.csv only when the first replication kept its records (not `--records none`).
-        let files: Vec<ResultFile<'_>> = first
+        let mut files: Vec<ResultFile<'_>> = first
             .log
             .is_some()
             .then_some(trucks_from_log)
             .into_iter()
             .chain(rest)
             .collect();
+        files.sort_by_key(|(name, _)| RESULT_FILES.iter().position(|known| known == name));
         return write_results(dir, &files);
     };
     // The other files, then the records renamed into place.
-    let others: Vec<ResultFile<'_>> = rest
-        .into_iter()
-        .filter(|(name, _)| *name != "queues.csv")
-        .collect();
+    let others: Vec<ResultFile<'_>> = rest.filter(|(name, _)| *name != "queues.csv").collect();
     let mut names: Vec<&str> = others.iter().map(|(name, _)| *name).collect();
     names.push("queues.csv");
     if records.trucks.is_some() {

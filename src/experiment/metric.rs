@@ -39,6 +39,9 @@ pub enum Quantity {
     Co2PerDay,
     StageCost,
     StageCo2,
+    Down,
+    Availability,
+    LostCapacity,
 }
 
 /// The unit of a quantity, as axis labels show it.
@@ -100,13 +103,25 @@ impl Quantity {
     ];
 
     /// Where a truck's time goes at a stage (hours per truck); they add up to the mean dwell.
-    pub const TIME_PARTS: [Quantity; 5] = [
+    /// [`Quantity::Down`] is measured only at a stage whose servers can fail.
+    pub const TIME_PARTS: [Quantity; 6] = [
         Quantity::Waiting,
         Quantity::Closed,
         Quantity::Service,
+        Quantity::Down,
         Quantity::Blocked,
         Quantity::Travel,
     ];
+
+    /// What a stage whose servers can fail measures beside its queue quantities.
+    pub const FAILURES: [Quantity; 2] = [Quantity::Availability, Quantity::LostCapacity];
+
+    /// The parts of where the time goes, with the time on failed servers or without it.
+    pub fn time_parts(down: bool) -> impl Iterator<Item = Quantity> {
+        Quantity::TIME_PARTS
+            .into_iter()
+            .filter(move |&part| down || part != Quantity::Down)
+    }
 
     /// What a truck's time at a stage costs and emits (per truck), from the scenario's
     /// `[costs]`: its hours there at the truck-hour rate, the CO2 of idling while it waits.
@@ -118,6 +133,7 @@ impl Quantity {
         Quantity::PORT
             .into_iter()
             .chain(Quantity::STAGE)
+            .chain(Quantity::FAILURES)
             .chain(Quantity::TIME_PARTS)
             .chain(Quantity::STAGE_COSTS)
     }
@@ -152,6 +168,9 @@ impl Quantity {
             Quantity::Co2PerDay => "co2_per_day_kg",
             Quantity::StageCost => "cost",
             Quantity::StageCo2 => "idle_co2_kg",
+            Quantity::Down => "down_h",
+            Quantity::Availability => "availability",
+            Quantity::LostCapacity => "lost_server_h_per_day",
         }
     }
 
@@ -185,6 +204,9 @@ impl Quantity {
             Quantity::Co2PerDay => "CO2 of a day's trucks idling",
             Quantity::StageCost => "cost of the hours per truck",
             Quantity::StageCo2 => "CO2 of idling per truck",
+            Quantity::Down => "on a failed server",
+            Quantity::Availability => "share of servers working",
+            Quantity::LostCapacity => "server-hours a day on duty with no working server",
         }
     }
 
@@ -192,6 +214,7 @@ impl Quantity {
     pub fn heading(self) -> &'static str {
         match self {
             Quantity::Closed => "closed",
+            Quantity::Down => "down",
             other => other.label(),
         }
     }
@@ -210,6 +233,7 @@ impl Quantity {
             | Quantity::Closed
             | Quantity::Service
             | Quantity::Blocked
+            | Quantity::Down
             | Quantity::Travel => Unit::HoursPerTruck,
             Quantity::MaxQueue => Unit::Trucks,
             Quantity::CostPerTruck | Quantity::CostPerDay | Quantity::StageCost => Unit::Money,
@@ -220,7 +244,9 @@ impl Quantity {
             | Quantity::GreenShare
             | Quantity::YellowShare
             | Quantity::RedShare
-            | Quantity::Utilization => Unit::Plain,
+            | Quantity::Availability
+            | Quantity::LostCapacity => Unit::Plain,
+            Quantity::Utilization => Unit::Plain,
         }
     }
 
@@ -379,8 +405,8 @@ mod tests {
         names.dedup();
         assert_eq!(
             (names.len(), count),
-            (27, 27),
-            "27 quantities, each its own name"
+            (30, 30),
+            "30 quantities, each its own name"
         );
         assert_eq!(
             MetricId::port(Quantity::DwellP95).label(),

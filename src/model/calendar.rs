@@ -124,6 +124,14 @@ impl Calendar {
         }
     }
 
+    /// The most servers ever on duty: the servers (lanes, scanners) the stage has.
+    pub(crate) fn max_servers(&self) -> u32 {
+        match &self.staffing {
+            Staffing::Fixed(servers) => *servers,
+            Staffing::Shifts(shifts) => shifts.iter().map(|shift| shift.servers).max().unwrap_or(0),
+        }
+    }
+
     /// True when the number of servers never changes, so no staffing events are needed.
     pub(crate) fn is_constant(&self) -> bool {
         self.opening.is_empty()

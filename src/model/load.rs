@@ -212,7 +212,9 @@ pub(crate) fn offered_loads(scenario: &Scenario) -> Vec<StageLoad> {
         .map(|(stage, rate)| {
             let mean_service_hours = stage.service.mean() / hour;
             let mean_servers = stage.calendar.mean_servers();
-            let demand = rate * mean_service_hours;
+            // Repairs hold servers as service does: a failing stage needs more server time.
+            let repairs = stage.breakdowns.as_ref().map_or(1.0, |b| b.load_factor());
+            let demand = rate * mean_service_hours * repairs;
             let offered_load = if demand == 0.0 {
                 0.0
             } else if mean_servers > 0.0 {

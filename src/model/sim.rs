@@ -9,7 +9,7 @@ use super::stats::{
     DayCount, HourlySeries, Limit, MilestoneSums, StageStats, Stopped, Tally, TimeSplit,
     TraceSeries, TruckCounts, TruckLog, Visit,
 };
-use super::{Destination, RunResult, Scenario};
+use super::{Breakdowns, Destination, FailureClock, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Instant, Rng, Span, StopToken};
 
 /// Stream purposes: arrivals have their own stream; each stage one for service, one for routing
@@ -18,6 +18,9 @@ const ARRIVAL_STREAM: u64 = 0;
 const SERVICE_STREAM: u64 = 1;
 const ROUTING_STREAM: u64 = 2;
 const TRAVEL_STREAM: u64 = 3;
+/// A failing stage's times between failures and repair times, each its own stream.
+const FAILURE_STREAM: u64 = 4;
+const REPAIR_STREAM: u64 = 5;
 
 /// Everything that can happen. Trucks and stages are indices into the run's tables.
 #[derive(Debug, Clone, Copy)]
@@ -37,6 +40,15 @@ enum Event {
     /// Midnight at a stage whose daily quota ran out: a new day's quota.
     QuotaReset {
         stage: u32,
+    },
+    /// A server of a stage with breakdowns fails, or is repaired.
+    Failure {
+        stage: u32,
+        server: u32,
+    },
+    Repair {
+        stage: u32,
+        server: u32,
     },
 }
 
@@ -136,6 +148,13 @@ struct Truck {
     /// not copied when it ends), for the time breakdown and the records. Reused with the slot:
     /// no allocation once warm.
     visits: Vec<Visit>,
+    /// At a stage with breakdowns: the server it holds, the service left when that server
+    /// failed, when its service ends (on the calendar clock), and how many of its scheduled
+    /// service ends a failure made void.
+    server: u32,
+    remaining: Span,
+    service_end: Instant,
+    void_ends: u32,
 }
 
 impl Truck {
@@ -144,6 +163,41 @@ impl Truck {
         self.visits
             .last_mut()
             .expect("a truck at a stage has a visit under way")
+    }
+}
+
+/// One server of a stage with breakdowns.
+#[derive(Debug, Clone, Copy)]
+struct Server {
+    up: bool,
+    /// The truck it holds: in service (perhaps interrupted by a failure), or blocked after it.
+    truck: Option<u32>,
+    /// The truck it holds is still in service.
+    serving: bool,
+    /// On the operating clock, the service time left before it fails.
+    to_failure: Span,
+    /// When it failed, while it is down.
+    failed_at: Instant,
+}
+
+/// The servers of a stage with breakdowns, one by one: which are up and what each holds.
+#[derive(Debug)]
+struct Servers {
+    servers: Vec<Server>,
+    failure_rng: Rng,
+    repair_rng: Rng,
+    /// Servers down.
+    down: u32,
+    /// Trucks whose service waits for a repair.
+    interrupted: u32,
+}
+
+impl Servers {
+    /// The first server that is up and holds no truck.
+    fn free(&self) -> Option<usize> {
+        self.servers
+            .iter()
+            .position(|server| server.up && server.truck.is_none())
     }
 }
 
@@ -172,6 +226,8 @@ struct StageState {
     stats: StageStats,
     /// The hourly trace, when the run keeps records.
     trace: Option<TraceSeries>,
+    /// Its servers one by one, when they can fail.
+    servers: Option<Servers>,
 }
 
 impl StageState {
@@ -182,6 +238,29 @@ impl StageState {
 
     fn on_duty(&self) -> u32 {
         self.stats.on_duty.value()
+    }
+
+    /// Whether a truck from the queue can start service: a server on duty is free and, when
+    /// servers fail, a working one is free for it (the staff of a failed server may move to
+    /// an idle working one).
+    #[inline]
+    fn can_start(&self) -> bool {
+        match &self.servers {
+            None => self.busy() < self.on_duty(),
+            Some(servers) => {
+                self.busy() - servers.interrupted < self.on_duty() && servers.free().is_some()
+            }
+        }
+    }
+
+    /// Sets the servers on duty that have no working server to work on, after the servers on
+    /// duty or the servers down changed.
+    fn update_lost(&mut self, now: Instant) {
+        if let Some(servers) = &self.servers {
+            let working = servers.servers.len() as u32 - servers.down;
+            let lost = self.on_duty().saturating_sub(working);
+            self.stats.lost.set(now, lost);
+        }
     }
 
     /// Starts or stops the closed clock after the servers on duty or the quota changed.
@@ -319,6 +398,22 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                         closed: HourlySeries::with_hours(kept),
                     }
                 }),
+                servers: stage.breakdowns.as_ref().map(|_| Servers {
+                    servers: vec![
+                        Server {
+                            up: true,
+                            truck: None,
+                            serving: false,
+                            to_failure: Span::ZERO,
+                            failed_at: Instant::START,
+                        };
+                        stage.calendar.max_servers() as usize
+                    ],
+                    failure_rng: stream(seed, stream_id(&stage.name, FAILURE_STREAM)),
+                    repair_rng: stream(seed, stream_id(&stage.name, REPAIR_STREAM)),
+                    down: 0,
+                    interrupted: 0,
+                }),
             })
             .collect();
         Simulation {
@@ -366,6 +461,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .schedule(Instant::after_start(self.scenario.warmup), Event::WarmupEnd);
         for stage_idx in 0..self.stages.len() {
             self.staffing_change(Instant::START, stage_idx);
+            self.first_failures(stage_idx);
         }
         if let Some(first) = self.arrivals.next_after(Instant::START) {
             self.events.schedule(first, Event::Arrival);
@@ -398,6 +494,12 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 Event::TravelEnd { truck } => self.travel_end(now, truck),
                 Event::StaffingChange { stage } => self.staffing_change(now, stage as usize),
                 Event::QuotaReset { stage } => self.quota_reset(now, stage as usize),
+                Event::Failure { stage, server } => {
+                    self.failure(now, stage as usize, server as usize);
+                }
+                Event::Repair { stage, server } => {
+                    self.repair(now, stage as usize, server as usize);
+                }
             }
             self.settle(now);
         }
@@ -487,6 +589,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             travel: Span::ZERO,
             holding: Holding::Road,
             visits: Vec::new(),
+            server: 0,
+            remaining: Span::ZERO,
+            service_end: Instant::START,
+            void_ends: 0,
         };
         match self.free_slots.pop() {
             Some(slot) => {
@@ -542,6 +648,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 let blocked = now - visit.finished;
                 self.stages[from].stats.blocked.record(blocked);
             }
+            let server = slot.server as usize;
+            if let Some(servers) = &mut self.stages[from].servers {
+                servers.servers[server].truck = None;
+            }
             self.unsettled.push(from);
         }
         let slot = &self.trucks[truck as usize];
@@ -590,7 +700,17 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     fn service_end(&mut self, now: Instant, stage_idx: usize, truck: u32) {
+        let slot = &mut self.trucks[truck as usize];
+        if slot.void_ends > 0 {
+            // Made void by a failure of its server: the service ends later.
+            slot.void_ends -= 1;
+            return;
+        }
+        let server = slot.server as usize;
         let stage = &mut self.stages[stage_idx];
+        if let Some(servers) = &mut stage.servers {
+            servers.servers[server].serving = false;
+        }
         stage.stats.in_service.decrement(now);
         let draw: f64 = stage.routing_rng.random();
         let routes = &self.scenario.stages[stage_idx].routes;
@@ -636,6 +756,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let stage = &mut self.stages[stage_idx];
         stage.stats.on_duty.set(now, on_duty);
         stage.update_closed(now);
+        stage.update_lost(now);
         self.unsettled.push(stage_idx);
     }
 
@@ -697,7 +818,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         while let Some(stage_idx) = self.unsettled.pop() {
             loop {
                 let stage = &self.stages[stage_idx];
-                if stage.busy() >= stage.on_duty() || stage.queue.is_empty() {
+                if !stage.can_start() || stage.queue.is_empty() {
                     break;
                 }
                 if !self.quota_allows(now, stage_idx) {
@@ -740,13 +861,159 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             let wait = now - visit.queued;
             self.stages[stage_idx].stats.wait.record(wait);
         }
+        match &mut self.stages[stage_idx].servers {
+            None => self.events.schedule(
+                now + service_time,
+                Event::ServiceEnd {
+                    stage: stage_idx as u32,
+                    truck,
+                },
+            ),
+            Some(servers) => {
+                let server = servers.free().expect("`can_start` found a free server");
+                servers.servers[server].truck = Some(truck);
+                servers.servers[server].serving = true;
+                self.trucks[truck as usize].server = server as u32;
+                self.serve(now, stage_idx, truck, service_time);
+            }
+        }
+    }
+
+    /// Serves `truck` for `time` on its server at a stage with breakdowns: until the service
+    /// ends or, on the operating clock, until the server fails first.
+    fn serve(&mut self, now: Instant, stage_idx: usize, truck: u32, time: Span) {
+        let breakdowns = self.breakdowns(stage_idx);
+        let slot = &mut self.trucks[truck as usize];
+        let server_idx = slot.server;
+        let stage = stage_idx as u32;
+        if breakdowns.clock == FailureClock::Operating {
+            let servers = self.stages[stage_idx]
+                .servers
+                .as_mut()
+                .expect("a stage with breakdowns has its servers");
+            let server = &mut servers.servers[server_idx as usize];
+            if server.to_failure < time {
+                slot.remaining = time - server.to_failure;
+                let at = now + server.to_failure;
+                server.to_failure = Span::ZERO;
+                self.events.schedule(
+                    at,
+                    Event::Failure {
+                        stage,
+                        server: server_idx,
+                    },
+                );
+                return;
+            }
+            server.to_failure = server.to_failure - time;
+        }
+        slot.service_end = now + time;
+        self.events
+            .schedule(now + time, Event::ServiceEnd { stage, truck });
+    }
+
+    fn breakdowns(&self, stage_idx: usize) -> &'a Breakdowns {
+        self.scenario.stages[stage_idx]
+            .breakdowns
+            .as_ref()
+            .expect("only a stage with breakdowns has failure events")
+    }
+
+    /// Draws each server's first failure at a stage with breakdowns.
+    fn first_failures(&mut self, stage_idx: usize) {
+        let Some(breakdowns) = &self.scenario.stages[stage_idx].breakdowns else {
+            return;
+        };
+        let servers = self.stages[stage_idx]
+            .servers
+            .as_mut()
+            .expect("a stage with breakdowns has its servers");
+        for (server_idx, server) in servers.servers.iter_mut().enumerate() {
+            let between = breakdowns.between.sample(&mut servers.failure_rng);
+            match breakdowns.clock {
+                FailureClock::Operating => server.to_failure = between,
+                FailureClock::Calendar => self.events.schedule(
+                    Instant::START + between,
+                    Event::Failure {
+                        stage: stage_idx as u32,
+                        server: server_idx as u32,
+                    },
+                ),
+            }
+        }
+    }
+
+    /// A server fails: it is down until repaired, and a truck in service on it waits there.
+    fn failure(&mut self, now: Instant, stage_idx: usize, server_idx: usize) {
+        let breakdowns = self.breakdowns(stage_idx);
+        let stage = &mut self.stages[stage_idx];
+        let servers = stage
+            .servers
+            .as_mut()
+            .expect("a stage with breakdowns has its servers");
+        let repair = breakdowns.repair.sample(&mut servers.repair_rng);
+        let server = &mut servers.servers[server_idx];
+        server.up = false;
+        server.failed_at = now;
+        servers.down += 1;
+        if let (Some(truck), true) = (server.truck, server.serving) {
+            servers.interrupted += 1;
+            if breakdowns.clock == FailureClock::Calendar {
+                let slot = &mut self.trucks[truck as usize];
+                slot.remaining = slot.service_end - now;
+                slot.void_ends += 1;
+            }
+        }
+        stage.stats.down.set(now, servers.down);
+        if self.warm {
+            stage.stats.failures += 1;
+        }
+        stage.update_lost(now);
         self.events.schedule(
-            now + service_time,
-            Event::ServiceEnd {
+            now + repair,
+            Event::Repair {
                 stage: stage_idx as u32,
-                truck,
+                server: server_idx as u32,
             },
         );
+    }
+
+    /// A server is repaired: it works again, and resumes the service it was giving.
+    fn repair(&mut self, now: Instant, stage_idx: usize, server_idx: usize) {
+        let breakdowns = self.breakdowns(stage_idx);
+        let stage = &mut self.stages[stage_idx];
+        let servers = stage
+            .servers
+            .as_mut()
+            .expect("a stage with breakdowns has its servers");
+        let between = breakdowns.between.sample(&mut servers.failure_rng);
+        let server = &mut servers.servers[server_idx];
+        server.up = true;
+        let down_since = server.failed_at;
+        let resumed = server.truck.filter(|_| server.serving);
+        match breakdowns.clock {
+            FailureClock::Operating => server.to_failure = between,
+            FailureClock::Calendar => self.events.schedule(
+                now + between,
+                Event::Failure {
+                    stage: stage_idx as u32,
+                    server: server_idx as u32,
+                },
+            ),
+        }
+        servers.down -= 1;
+        if resumed.is_some() {
+            servers.interrupted -= 1;
+        }
+        stage.stats.down.set(now, servers.down);
+        stage.update_lost(now);
+        if let Some(truck) = resumed {
+            let slot = &mut self.trucks[truck as usize];
+            slot.visit().down += now - down_since;
+            let remaining = slot.remaining;
+            self.serve(now, stage_idx, truck, remaining);
+        }
+        self.unsettled.push(stage_idx);
     }
 
     fn finish(mut self) -> RunResult {
@@ -759,7 +1026,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .stages
             .iter_mut()
             .zip(&self.scenario.stages)
-            .map(|(state, stage)| state.stats.finish(&stage.name, end, window))
+            .map(|(state, stage)| {
+                let servers = state.servers.as_ref().map(|s| s.servers.len() as u32);
+                state.stats.finish(&stage.name, end, window, servers)
+            })
             .collect();
         if R::STREAMS_HOURS {
             self.hand_on_hours(end);
@@ -776,7 +1046,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .splits
             .iter()
             .zip(&self.scenario.stages)
-            .map(|(split, stage)| split.finish(&stage.name, trucks))
+            .map(|(split, stage)| split.finish(&stage.name, trucks, stage.breakdowns.is_some()))
             .collect();
         let mut counts = self.counts;
         // Counted from the truck table, independently of the arrival and exit counters.

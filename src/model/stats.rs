@@ -324,6 +324,7 @@ pub(crate) struct TimeSplit {
     pub(crate) waiting: u128,
     pub(crate) closed: u128,
     pub(crate) service: u128,
+    pub(crate) down: u128,
     pub(crate) blocked: u128,
     pub(crate) travel: u128,
 }
@@ -347,19 +348,22 @@ impl TimeSplit {
             let wait = visit.started - ready;
             split.waiting += u128::from((wait - visit.closed).millis());
             split.closed += u128::from(visit.closed.millis());
-            split.service += ms(visit.started, visit.finished);
+            split.service += u128::from((visit.finished - visit.started - visit.down).millis());
+            split.down += u128::from(visit.down.millis());
             split.blocked += ms(visit.finished, visit.departed);
             split.travel += ms(visit.departed, next);
             ready = next;
         }
     }
 
-    pub(crate) fn finish(&self, stage: &str, trucks: u64) -> StageBreakdown {
+    /// `fails`: the stage's servers can fail, so the time on a failed server is a part.
+    pub(crate) fn finish(&self, stage: &str, trucks: u64, fails: bool) -> StageBreakdown {
         StageBreakdown {
             stage: stage.to_string(),
             waiting_hours: mean_hours(self.waiting, trucks),
             closed_hours: mean_hours(self.closed, trucks),
             service_hours: mean_hours(self.service, trucks),
+            down_hours: fails.then(|| mean_hours(self.down, trucks)),
             blocked_hours: mean_hours(self.blocked, trucks),
             travel_hours: mean_hours(self.travel, trucks),
         }
@@ -378,6 +382,10 @@ pub struct StageBreakdown {
     /// opening hours or for the next day.
     pub closed_hours: f64,
     pub service_hours: f64,
+    /// On a failed server, waiting for its repair to resume service; `None` at a stage whose
+    /// servers never fail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub down_hours: Option<f64>,
     /// On the server after service, waiting for space downstream.
     pub blocked_hours: f64,
     /// Driving from this stage to the next one (or to the exit).
@@ -389,6 +397,7 @@ impl StageBreakdown {
         self.waiting_hours
             + self.closed_hours
             + self.service_hours
+            + self.down_hours.unwrap_or(0.0)
             + self.blocked_hours
             + self.travel_hours
     }
@@ -518,6 +527,11 @@ pub(crate) struct StageStats {
     pub(crate) in_service: Level,
     pub(crate) blocked_servers: Level,
     pub(crate) on_duty: Level,
+    /// At a stage with breakdowns: servers down, and servers on duty without a working server.
+    pub(crate) down: Level,
+    pub(crate) lost: Level,
+    /// Failures of its servers since warm-up.
+    pub(crate) failures: u64,
 }
 
 impl StageStats {
@@ -527,12 +541,25 @@ impl StageStats {
             &mut self.in_service,
             &mut self.blocked_servers,
             &mut self.on_duty,
+            &mut self.down,
+            &mut self.lost,
         ] {
             level.reset(now);
         }
     }
 
-    pub(crate) fn finish(&mut self, name: &str, end: Instant, window: Span) -> StageSummary {
+    /// `servers`: how many servers a stage with breakdowns has.
+    pub(crate) fn finish(
+        &mut self,
+        name: &str,
+        end: Instant,
+        window: Span,
+        servers: Option<u32>,
+    ) -> StageSummary {
+        let (mean_down, _) = self.down.finish(end, window);
+        let (mean_lost, _) = self.lost.finish(end, window);
+        let availability = servers.map(|servers| 1.0 - mean_down / f64::from(servers.max(1)));
+        let lost_server_hours_per_day = servers.map(|_| mean_lost * 24.0);
         let (mean_queue, max_queue) = self.queue.finish(end, window);
         let (mean_in_service, _) = self.in_service.finish(end, window);
         let (mean_blocked_servers, _) = self.blocked_servers.finish(end, window);
@@ -556,6 +583,9 @@ impl StageStats {
             mean_blocked_servers,
             mean_queue,
             max_queue,
+            availability,
+            lost_server_hours_per_day,
+            failures: servers.map(|_| self.failures),
         }
     }
 }
@@ -663,6 +693,16 @@ pub struct StageSummary {
     /// Time-average number of trucks waiting (not in service).
     pub mean_queue: f64,
     pub max_queue: u32,
+    /// At a stage whose servers can fail: the time-average share of its servers that work.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<f64>,
+    /// At a stage whose servers can fail: server-hours a day on duty with no working server to
+    /// work on (staff idle for want of a lane or a scanner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_server_hours_per_day: Option<f64>,
+    /// At a stage whose servers can fail: failures after warm-up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failures: Option<u64>,
 }
 
 /// One truck's pass through one stage.
@@ -677,6 +717,8 @@ pub struct Visit {
     pub departed: Instant,
     /// Part of the wait (queued to started) during which the stage had no server on duty.
     pub closed: Span,
+    /// Part of the service (started to finished) spent on a failed server, waiting for repair.
+    pub down: Span,
 }
 
 /// One truck that arrived after warm-up and exited before the end.

@@ -430,6 +430,65 @@ pub fn write_stages(
     write_rows(writer, rows)
 }
 
+/// A row of failures.csv: one replication at one stage whose servers can fail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailureRow {
+    pub replication: u32,
+    pub seed: u64,
+    pub stage: String,
+    /// Failures of its servers after warm-up.
+    pub failures: u64,
+    /// Time-average share of its servers working.
+    #[serde(serialize_with = "six_decimals")]
+    pub availability: f64,
+    /// Server-hours a day on duty with no working server.
+    #[serde(serialize_with = "six_decimals")]
+    pub lost_server_h_per_day: f64,
+    /// Hours per truck on a failed server (a part of where the time goes).
+    #[serde(serialize_with = "six_decimals")]
+    pub down_h: f64,
+}
+
+impl CsvRow for FailureRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "replication",
+        "seed",
+        "stage",
+        "failures",
+        "availability",
+        "lost_server_h_per_day",
+        "down_h",
+    ];
+}
+
+/// failures.csv: each replication at each stage whose servers can fail; replications are
+/// numbered from `first_replication`.
+pub fn write_failures(
+    writer: impl Write,
+    runs: &[RunResult],
+    first_replication: u32,
+) -> io::Result<()> {
+    let rows = (first_replication..)
+        .zip(runs)
+        .flat_map(|(replication, run)| {
+            run.stages
+                .iter()
+                .zip(&run.breakdown)
+                .filter_map(move |(stage, part)| {
+                    Some(FailureRow {
+                        replication,
+                        seed: run.seed,
+                        stage: stage.stage.clone(),
+                        failures: stage.failures?,
+                        availability: stage.availability?,
+                        lost_server_h_per_day: stage.lost_server_hours_per_day?,
+                        down_h: part.down_hours?,
+                    })
+                })
+        });
+    write_rows(writer, rows)
+}
+
 /// A row of dwell_histogram.csv: one bin of the pooled dwell times.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DwellBinRow {
@@ -983,6 +1042,15 @@ mod tests {
     #[test]
     fn every_row_type_writes_its_columns_and_reads_back() {
         let d = |x: f64| x;
+        round_trip(FailureRow {
+            replication: 0,
+            seed: 3,
+            stage: "xray".into(),
+            failures: 12,
+            availability: d(0.875),
+            lost_server_h_per_day: d(3.0),
+            down_h: d(0.25),
+        });
         round_trip(StageRow {
             replication: 1,
             seed: 7,

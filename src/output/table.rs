@@ -145,6 +145,32 @@ CO2 {} kg; a day's trucks {} kg CO2",
             metric(&MetricId::stage(stage, Quantity::MaxQueue), 1),
         );
     }
+    let failing: Vec<&str> = stages
+        .iter()
+        .copied()
+        .filter(|stage| {
+            experiment
+                .metric(&MetricId::stage(stage, Quantity::Availability))
+                .is_some()
+        })
+        .collect();
+    if !failing.is_empty() {
+        let heading = "servers that fail";
+        let wide = width.max(heading.len());
+        let _ = writeln!(
+            out,
+            "\n{heading:<wide$} {:>18} {:>30}",
+            "availability", "server-hours lost a day"
+        );
+        for stage in failing {
+            let _ = writeln!(
+                out,
+                "{stage:<wide$} {:>18} {:>30}",
+                metric(&MetricId::stage(stage, Quantity::Availability), 3),
+                metric(&MetricId::stage(stage, Quantity::LostCapacity), 2),
+            );
+        }
+    }
     out.push_str(&time_breakdown(&[experiment]));
     let _ = writeln!(
         out,
@@ -171,8 +197,14 @@ pub fn time_breakdown(experiments: &[&Experiment]) -> String {
         "\nwhere the time goes (h per truck, mean over replications)\n{:<20} {:<20}",
         "scenario", "stage"
     );
-    let headings = Quantity::TIME_PARTS.map(Quantity::heading);
-    for heading in headings.iter().chain([&"total"]) {
+    let down = experiments.iter().any(|experiment| {
+        experiment
+            .runs
+            .first()
+            .is_some_and(|run| run.breakdown.iter().any(|part| part.down_hours.is_some()))
+    });
+    let kinds: Vec<Quantity> = Quantity::time_parts(down).collect();
+    for heading in kinds.iter().map(|part| part.heading()).chain(["total"]) {
         let _ = write!(out, " {heading:>9}");
     }
     out.push('\n');
@@ -187,7 +219,7 @@ pub fn time_breakdown(experiments: &[&Experiment]) -> String {
         let mut dwell = 0.0;
         for stage in stages {
             let stage = &stage.stage;
-            let parts: Vec<f64> = Quantity::TIME_PARTS
+            let parts: Vec<f64> = kinds
                 .iter()
                 .map(|&part| mean(MetricId::stage(stage, part)))
                 .collect();
@@ -199,7 +231,13 @@ pub fn time_breakdown(experiments: &[&Experiment]) -> String {
             }
             out.push('\n');
         }
-        let _ = writeln!(out, "{name:<20} {:<20} {dwell:>59.3}", "all (= mean dwell)");
+        // Right under the total column: ten characters a part and the total's nine.
+        let width = 10 * kinds.len() + 9;
+        let _ = writeln!(
+            out,
+            "{name:<20} {:<20} {dwell:>width$.3}",
+            "all (= mean dwell)"
+        );
     }
     out
 }

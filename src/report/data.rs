@@ -56,6 +56,15 @@ impl VariantResults {
         self.metric(id).map_or(0.0, |metric| metric.mean)
     }
 
+    /// Whether a stage of these results has servers that can fail: where the time goes then
+    /// has a part on failed servers.
+    pub fn has_failures(&self) -> bool {
+        self.stages.iter().any(|stage| {
+            self.metric(&MetricId::stage(stage, Quantity::Down))
+                .is_some()
+        })
+    }
+
     /// The mean of a port-wide metric, 0 when the results do not have it.
     pub fn port_mean(&self, quantity: Quantity) -> f64 {
         self.mean(&MetricId::port(quantity))

@@ -56,13 +56,23 @@ pub fn colour(index: usize) -> RGBColor {
 }
 
 /// The parts of where the time goes, in [`Quantity::TIME_PARTS`] order.
-const PART_COLOURS: [RGBColor; 5] = [
+const PART_COLOURS: [RGBColor; 6] = [
     RGBColor(116, 169, 207),
     RGBColor(160, 160, 160),
     RGBColor(120, 198, 121),
+    RGBColor(215, 48, 39),
     RGBColor(253, 141, 60),
     RGBColor(188, 128, 189),
 ];
+
+/// The colour of a part of where the time goes.
+fn part_colour(part: Quantity) -> RGBColor {
+    let index = Quantity::TIME_PARTS
+        .iter()
+        .position(|&known| known == part)
+        .expect("a part of where the time goes");
+    PART_COLOURS[index]
+}
 
 type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 type Area<DB> = DrawingArea<DB, Shift>;
@@ -329,13 +339,14 @@ pub fn dwell_distribution<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The mean hours per truck of each stage of `variant` in each part of where the time goes.
-fn time_parts(variant: &VariantResults) -> Vec<Vec<f64>> {
+/// The mean hours per truck of each stage of `variant` in each of `parts` of where the time
+/// goes.
+fn time_parts(variant: &VariantResults, parts: &[Quantity]) -> Vec<Vec<f64>> {
     variant
         .stages
         .iter()
         .map(|stage| {
-            Quantity::TIME_PARTS
+            parts
                 .iter()
                 .map(|&part| variant.mean(&MetricId::stage(stage, part)))
                 .collect()
@@ -362,12 +373,14 @@ pub fn time_breakdown<DB: DrawingBackend>(
 ) -> Drawn<DB> {
     let body = root.titled(title, text_style(TITLE))?;
     let panels = body.split_evenly((1, variants.len().max(1)));
+    let down = variants.iter().any(VariantResults::has_failures);
+    let kinds: Vec<Quantity> = Quantity::time_parts(down).collect();
     let widest_of_all = variants
         .iter()
-        .map(|variant| widest_stage(&time_parts(variant)))
+        .map(|variant| widest_stage(&time_parts(variant, &kinds)))
         .fold(0.0, f64::max);
     for (index, (variant, panel)) in variants.iter().zip(&panels).enumerate() {
-        let parts = time_parts(variant);
+        let parts = time_parts(variant, &kinds);
         let widest = if shared {
             widest_of_all
         } else {
@@ -394,8 +407,8 @@ pub fn time_breakdown<DB: DrawingBackend>(
             .x_label_formatter(&tick)
             .x_desc("hours per truck")
             .draw()?;
-        for (part, quantity) in Quantity::TIME_PARTS.iter().enumerate() {
-            let fill = PART_COLOURS[part];
+        for (part, quantity) in kinds.iter().enumerate() {
+            let fill = part_colour(*quantity);
             let series = chart.draw_series(parts.iter().enumerate().map(|(k, hours)| {
                 let start: f64 = hours[..part].iter().sum();
                 Rectangle::new(

@@ -227,8 +227,9 @@ fn stages_table(variants: &[VariantResults]) -> String {
 /// Where the time goes: hours per truck at each stage in each part, and the total.
 fn breakdown_table(variants: &[VariantResults]) -> String {
     let several = variants.len() > 1;
+    let down = variants.iter().any(VariantResults::has_failures);
     let mut header = stage_headings(several);
-    header.extend(Quantity::TIME_PARTS.map(|part| part.heading().to_string()));
+    header.extend(Quantity::time_parts(down).map(|part| part.heading().to_string()));
     header.push("total".to_string());
     header.extend(["cost of the hours", "CO2 of idling (kg)"].map(String::from));
     let mut rows = Vec::new();
@@ -236,9 +237,8 @@ fn breakdown_table(variants: &[VariantResults]) -> String {
         let mut dwell = 0.0;
         for stage in &variant.stages {
             let mut row = stage_cells(several, &variant.name, &escape(stage));
-            let parts: Vec<f64> = Quantity::TIME_PARTS
-                .iter()
-                .map(|&part| variant.mean(&MetricId::stage(stage, part)))
+            let parts: Vec<f64> = Quantity::time_parts(down)
+                .map(|part| variant.mean(&MetricId::stage(stage, part)))
                 .collect();
             let total: f64 = parts.iter().sum();
             dwell += total;
@@ -260,7 +260,7 @@ fn breakdown_table(variants: &[VariantResults]) -> String {
             &variant.name,
             "<strong>all stages (= mean dwell)</strong>",
         );
-        row.extend((0..Quantity::TIME_PARTS.len()).map(|_| (String::new(), false)));
+        row.extend(Quantity::time_parts(down).map(|_| (String::new(), false)));
         row.push((format!("<strong>{dwell:.3}</strong>"), true));
         row.extend((0..Quantity::STAGE_COSTS.len()).map(|_| (String::new(), false)));
         rows.push(row);

@@ -517,8 +517,32 @@ pub(crate) struct RawStage {
     pub(crate) daily_quota: Option<i64>,
     pub(crate) role: Option<String>,
     pub(crate) routes: Option<Vec<RawRoute>>,
+    pub(crate) breakdowns: Option<RawBreakdowns>,
     /// Keys given with a value that could not be read.
     pub(crate) bad: Vec<&'static str>,
+}
+
+/// A stage's `breakdowns`: the law of the time between failures, of the repair time, and the
+/// clock the first counts.
+#[derive(Debug)]
+pub(crate) struct RawBreakdowns {
+    pub(crate) between: Option<RawService>,
+    pub(crate) repair: Option<RawService>,
+    pub(crate) clock: Option<String>,
+}
+
+impl RawBreakdowns {
+    pub(crate) const KEYS: &'static [&'static str] = &["between", "repair", "clock"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawBreakdowns {
+        let between = fields.table("between", RawService::KEYS, RawService::read);
+        let repair = fields.table("repair", RawService::KEYS, RawService::read);
+        RawBreakdowns {
+            between: fields.require("between", between),
+            repair: fields.require("repair", repair),
+            clock: fields.string("clock", "\"operating\" or \"calendar\", in quotes"),
+        }
+    }
 }
 
 impl RawStage {
@@ -533,6 +557,7 @@ impl RawStage {
         "daily_quota",
         "role",
         "routes",
+        "breakdowns",
     ];
 
     pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawStage {
@@ -559,6 +584,7 @@ impl RawStage {
             daily_quota: fields.integer("daily_quota"),
             role: fields.string("role", "a string"),
             routes: fields.require("routes", routes),
+            breakdowns: fields.table("breakdowns", RawBreakdowns::KEYS, RawBreakdowns::read),
             bad: Vec::new(),
         };
         raw.bad = std::mem::take(&mut fields.bad);

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use super::locate::KeyPath;
-use super::raw::RawStage;
+use super::raw::{RawBreakdowns, RawStage};
 use super::{units, Checker};
-use crate::model::{Calendar, Maintenance, Role, Stage};
+use crate::model::{Breakdowns, Calendar, FailureClock, Maintenance, Role, Stage};
 
 impl Checker<'_> {
     pub(super) fn stage(
@@ -81,6 +81,10 @@ impl Checker<'_> {
             },
         };
         let routes = self.routes(&raw, path, indices);
+        let breakdowns = match &raw.breakdowns {
+            None => Some(None),
+            Some(failures) => self.breakdowns(failures, &path.key("breakdowns")).map(Some),
+        };
         Some(Stage {
             name: name.to_string(),
             calendar: Calendar::new(staffing?, opening?, closed_days, maintenance?, start_day),
@@ -89,6 +93,40 @@ impl Checker<'_> {
             daily_quota: daily_quota?,
             role: role?,
             routes: routes?,
+            breakdowns: breakdowns?,
+        })
+    }
+
+    /// Unplanned failures: the two laws, and the clock (operating time unless told).
+    fn breakdowns(&mut self, raw: &RawBreakdowns, path: &KeyPath) -> Option<Breakdowns> {
+        let between = raw
+            .between
+            .as_ref()
+            .and_then(|law| self.service(law, &path.key("between")));
+        let repair = raw
+            .repair
+            .as_ref()
+            .and_then(|law| self.service(law, &path.key("repair")));
+        let clock = match raw.clock.as_deref() {
+            None => Some(FailureClock::Operating),
+            Some(text) => match FailureClock::NAMES.iter().find(|(name, _)| *name == text) {
+                Some((_, clock)) => Some(*clock),
+                None => {
+                    self.report(
+                        &path.key("clock"),
+                        format!(
+                            "unknown clock \"{text}\", expected \"operating\" (time between \
+                             failures counts service only) or \"calendar\" (all time)"
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        Some(Breakdowns {
+            between: between?,
+            repair: repair?,
+            clock: clock?,
         })
     }
 

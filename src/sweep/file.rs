@@ -390,7 +390,7 @@ pub(crate) fn assemble(
                     .collect(),
             })
             .collect(),
-        metrics: crate::experiment::metric_ids(first.stage_names()),
+        metrics: crate::experiment::metric_ids(first),
         fingerprint,
         ledger: false,
     };

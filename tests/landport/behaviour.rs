@@ -8,7 +8,7 @@ use landport::{RunResult, Scenario};
 use crate::scenario;
 
 /// A scenario whose trucks arrive at the given hours (a trace file written beside it).
-fn traced(dir: &Path, arrival_hours: &[f64], body: &str) -> Scenario {
+pub(crate) fn traced(dir: &Path, arrival_hours: &[f64], body: &str) -> Scenario {
     let trace: String = std::iter::once("arrival_hours".to_string())
         .chain(arrival_hours.iter().map(f64::to_string))
         .collect::<Vec<_>>()
@@ -35,7 +35,7 @@ to = "first"
 }
 
 /// (queued, started, finished, departed) in hours, for each visit of each truck in id order.
-fn visit_hours(result: &RunResult) -> Vec<Vec<[f64; 4]>> {
+pub(crate) fn visit_hours(result: &RunResult) -> Vec<Vec<[f64; 4]>> {
     let log = result.log.as_ref().expect("run keeps the truck log");
     let mut trucks = log.trucks.clone();
     trucks.sort_by_key(|truck| truck.id);

@@ -122,9 +122,6 @@ fn the_metrics_a_sweep_expects_are_those_a_run_measures() {
         .into_iter()
         .map(|metric| metric.id)
         .collect();
-    assert_eq!(
-        measured,
-        landport::experiment::metric_ids(scenario.stage_names())
-    );
+    assert_eq!(measured, landport::experiment::metric_ids(&scenario));
     assert_eq!(measured.len(), 17 + 10 * scenario.stage_names().count());
 }

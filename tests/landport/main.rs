@@ -3,6 +3,7 @@
 mod allocation;
 mod bad_input;
 mod behaviour;
+mod breakdowns;
 mod calibration;
 mod charts;
 mod cli;

@@ -9,7 +9,7 @@ use crate::{mean_and_standard_error, mmc, replicate, scenario};
 
 /// Student t quantile 0.995 with 7 degrees of freedom (8 replications): a 99% two-sided bound.
 const T99_7DF: f64 = 3.499;
-const REPLICATIONS: u64 = 8;
+pub(crate) const REPLICATIONS: u64 = 8;
 
 /// Mean wait in queue of M/M/c (Erlang C), in the time unit of 1/lambda and 1/mu.
 pub(crate) fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
@@ -30,7 +30,7 @@ pub(crate) fn erlang_c_wait(lambda: f64, mu: f64, c: u32) -> f64 {
 
 /// Checks an estimate against the exact value: within the run-length tolerance and within
 /// `accuracy` (relative).
-fn check(what: &str, estimates: &[f64], exact: f64, accuracy: f64) {
+pub(crate) fn check(what: &str, estimates: &[f64], exact: f64, accuracy: f64) {
     let (mean, standard_error) = mean_and_standard_error(estimates);
     let tolerance = T99_7DF * standard_error;
     let error = (mean - exact).abs();
