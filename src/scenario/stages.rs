@@ -102,7 +102,18 @@ impl Checker<'_> {
         let between = raw
             .between
             .as_ref()
-            .and_then(|law| self.service(law, &path.key("between")));
+            .and_then(|law| self.service(law, &path.key("between")))
+            .filter(|law| {
+                // Servers failing at every instant would never serve.
+                let positive = law.mean() > 0.0;
+                if !positive {
+                    self.report(
+                        &path.key("between"),
+                        "must have a mean above zero: servers would fail again at once",
+                    );
+                }
+                positive
+            });
         let repair = raw
             .repair
             .as_ref()

@@ -27,15 +27,16 @@ use landport::{RunResult, Scenario};
 /// check the published figures, the README and the committed charts.
 pub fn shipped_experiment(name: &str) -> &'static landport::experiment::Experiment {
     use std::sync::OnceLock;
-    const NAMES: [&str; 5] = [
+    const NAMES: [&str; 6] = [
         "alashankou-legacy",
         "alashankou-reformed",
         "horgos-legacy",
         "horgos-reformed",
         "variants/reformed-exit-24h",
+        "variants/reformed-scanner-failures",
     ];
-    static EXPERIMENTS: [OnceLock<landport::experiment::Experiment>; 5] =
-        [const { OnceLock::new() }; 5];
+    static EXPERIMENTS: [OnceLock<landport::experiment::Experiment>; 6] =
+        [const { OnceLock::new() }; 6];
     let index = NAMES
         .iter()
         .position(|known| *known == name)

@@ -1,6 +1,6 @@
 //! Property tests (proptest) over random valid ports: no panic, time never goes back, every truck
 //! that arrived has exited or is still in the port, each truck's stage times and milestones come
-//! in order, no service starts outside opening hours, where the time goes adds up to the dwell
+//! in order, no service starts outside opening hours (servers may fail), where the time goes adds up to the dwell
 //! and shows no closed time at a stage that never closes, and the same seed gives the same
 //! trucks. proptest shrinks a failing port to a small one before reporting it.
 
@@ -27,6 +27,8 @@ struct StageSpec {
     lunch: bool,
     maintenance: bool,
     random_travel: bool,
+    /// Servers that fail: `Some(true)` on the calendar clock, `Some(false)` on the operating one.
+    failures: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +56,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
             any::<bool>(),
             prop::bool::weighted(0.3),
             prop::bool::weighted(0.3),
+            prop::option::weighted(0.3, any::<bool>()),
         ),
     )
         .prop_map(
@@ -69,7 +72,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                 back,
                 back_to,
                 travel,
-                (lunch, maintenance, random_travel),
+                (lunch, maintenance, random_travel, failures),
             )| {
                 StageSpec {
                     shifts,
@@ -86,6 +89,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                     lunch,
                     maintenance,
                     random_travel,
+                    failures,
                 }
             },
         )
@@ -158,6 +162,14 @@ fn scenario_text(port: &PortSpec) -> String {
                 "maintenance = [{ from = \"02:00\", to = \"05:00\", days = \"tue-thu\", servers = 1 }]\n",
             );
         }
+        if let Some(calendar) = stage.failures {
+            text.push_str(&format!(
+                "breakdowns = {{ between = {{ dist = \"exponential\", mean = \"3 h\" }}, \
+                 repair = {{ dist = \"uniform\", min = \"5 min\", max = \"40 min\" }}, \
+                 clock = \"{}\" }}\n",
+                if calendar { "calendar" } else { "operating" }
+            ));
+        }
         if let Some(quota) = stage.quota {
             text.push_str(&format!("daily_quota = {quota}\n"));
         }
@@ -216,6 +228,11 @@ proptest! {
                         && visit.finished <= visit.departed,
                     "truck {}: {:?} after {:?}", truck.id, visit, previous
                 );
+                // Time on a failed server is within the service, and only where servers fail.
+                prop_assert!(visit.down <= visit.finished - visit.started, "{:?}", visit);
+                prop_assert!(
+                    port.stages[visit.stage].failures.is_some() || visit.down == landport::engine::Span::ZERO
+                );
                 previous = visit.departed;
                 let stage = &port.stages[visit.stage];
                 if stage.opening {
@@ -231,7 +248,11 @@ proptest! {
         let parts: f64 = result.breakdown.iter().map(|part| part.total_hours()).sum();
         let dwell = result.dwell.mean_hours;
         prop_assert!((parts - dwell).abs() <= 1e-9 * dwell.max(1.0), "{} vs {}", parts, dwell);
-        for (part, stage) in result.breakdown.iter().zip(&port.stages) {
+        for ((part, summary), stage) in result.breakdown.iter().zip(&result.stages).zip(&port.stages) {
+            prop_assert_eq!(part.down_hours.is_some(), stage.failures.is_some());
+            if let Some(availability) = summary.availability {
+                prop_assert!((0.0..=1.0).contains(&availability), "{:?}", summary);
+            }
             let empty_shift = stage.shifts.is_some_and(|(day, night)| day == 0 || night == 0);
             // A maintenance window withdrawing a stage's only server closes it too.
             if !(stage.opening || empty_shift || stage.quota.is_some() || stage.maintenance) {
