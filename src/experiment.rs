@@ -74,21 +74,28 @@ pub struct Measurement {
     pub value: f64,
 }
 
-/// What each run measured, in a fixed order: port-wide metrics ([`Quantity::PORT`]), then per
-/// stage its queue metrics ([`Quantity::STAGE`]), then per stage where the time goes
-/// ([`Quantity::TIME_PARTS`], hours per truck).
-pub fn metrics(result: &RunResult) -> Vec<Measurement> {
-    let dwell = &result.dwell;
-    let milestones = &result.milestones;
-    let costs = result.costs;
-    // A truck idles while it waits: for a server, while the stage is closed, for a repair,
-    // and blocked.
-    let idling = |part: &crate::model::StageBreakdown| {
-        part.waiting_hours + part.closed_hours + part.down_hours.unwrap_or(0.0) + part.blocked_hours
-    };
-    let idle_litres = |hours: f64| hours * costs.idle_litres_per_hour * costs.engine_on_share;
+/// A truck idles while it waits: for a server, while the stage is closed, for a repair, and
+/// blocked.
+fn idling(part: &crate::model::StageBreakdown) -> f64 {
+    part.waiting_hours + part.closed_hours + part.down_hours.unwrap_or(0.0) + part.blocked_hours
+}
+
+/// Litres of diesel burnt idling for `hours` of waiting.
+fn idle_litres(costs: &crate::model::Costs, hours: f64) -> f64 {
+    hours * costs.idle_litres_per_hour * costs.engine_on_share
+}
+
+/// The value of each port-wide quantity ([`Quantity::PORT`]) over a set of trucks: their dwell,
+/// milestones, trucks cleared a day and where their time goes.
+fn port_values(
+    dwell: &crate::model::DwellSummary,
+    milestones: &crate::model::Milestones,
+    cleared_per_day: f64,
+    breakdown: &[crate::model::StageBreakdown],
+    costs: &crate::model::Costs,
+) -> [Measurement; 17] {
     let cost_per_truck = costs.truck_hour * dwell.mean_hours + costs.fee;
-    let idle_fuel = idle_litres(result.breakdown.iter().map(idling).sum());
+    let idle_fuel = idle_litres(costs, breakdown.iter().map(idling).sum());
     let port = |quantity: Quantity| match quantity {
         Quantity::DwellMean => dwell.mean_hours,
         Quantity::DwellP50 => dwell.p50_hours,
@@ -96,24 +103,63 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
         Quantity::DwellP95 => dwell.p95_hours,
         Quantity::DwellP99 => dwell.p99_hours,
         Quantity::BufferIndex => buffer_index(dwell.p95_hours, dwell.mean_hours),
-        Quantity::ClearedPerDay => result.trucks.cleared_per_day,
+        Quantity::ClearedPerDay => cleared_per_day,
         Quantity::ToDeclaration => milestones.to_declaration_hours,
         Quantity::ToRelease => milestones.to_release_hours,
         Quantity::GreenShare => milestones.green_share,
         Quantity::YellowShare => milestones.yellow_share,
         Quantity::RedShare => milestones.red_share,
         Quantity::CostPerTruck => cost_per_truck,
-        Quantity::CostPerDay => cost_per_truck * result.trucks.cleared_per_day,
+        Quantity::CostPerDay => cost_per_truck * cleared_per_day,
         Quantity::IdleFuel => idle_fuel,
         Quantity::Co2 => idle_fuel * costs.co2_kg_per_litre,
-        Quantity::Co2PerDay => idle_fuel * costs.co2_kg_per_litre * result.trucks.cleared_per_day,
+        Quantity::Co2PerDay => idle_fuel * costs.co2_kg_per_litre * cleared_per_day,
         _ => unreachable!("{quantity:?} is measured per stage"),
     };
-    let mut metrics = Vec::with_capacity(Quantity::PORT.len() + 8 * result.stages.len());
-    metrics.extend(Quantity::PORT.map(|quantity| Measurement {
+    Quantity::PORT.map(|quantity| Measurement {
         id: MetricId::port(quantity),
         value: port(quantity),
-    }));
+    })
+}
+
+/// Where the time goes at each stage ([`Quantity::TIME_PARTS`], with the time on failed servers
+/// where servers fail), in stage order.
+fn time_part_values(breakdown: &[crate::model::StageBreakdown]) -> Vec<Measurement> {
+    let mut metrics = Vec::new();
+    for part in breakdown {
+        for quantity in Quantity::time_parts(part.down_hours.is_some()) {
+            let value = match quantity {
+                Quantity::Waiting => part.waiting_hours,
+                Quantity::Closed => part.closed_hours,
+                Quantity::Service => part.service_hours,
+                Quantity::Down => part.down_hours.unwrap_or(0.0),
+                Quantity::Blocked => part.blocked_hours,
+                _ => part.travel_hours,
+            };
+            metrics.push(Measurement {
+                id: MetricId::stage(&part.stage, quantity),
+                value,
+            });
+        }
+    }
+    metrics
+}
+
+/// What each run measured, in a fixed order: port-wide metrics ([`Quantity::PORT`]), then per
+/// stage its queue metrics ([`Quantity::STAGE`], and [`Quantity::FAILURES`] where servers
+/// fail), then per stage where the time goes ([`Quantity::TIME_PARTS`], hours per truck), what
+/// it costs ([`Quantity::STAGE_COSTS`]); then for each truck class its port-wide metrics and
+/// where its time goes.
+pub fn metrics(result: &RunResult) -> Vec<Measurement> {
+    let costs = &result.costs;
+    let mut metrics = Vec::with_capacity(Quantity::PORT.len() + 8 * result.stages.len());
+    metrics.extend(port_values(
+        &result.dwell,
+        &result.milestones,
+        result.trucks.cleared_per_day,
+        &result.breakdown,
+        costs,
+    ));
     for stage in &result.stages {
         for quantity in Quantity::STAGE {
             let value = match quantity {
@@ -137,15 +183,13 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
             }
         }
     }
+    metrics.extend(time_part_values(&result.breakdown));
     for part in &result.breakdown {
-        for quantity in Quantity::time_parts(part.down_hours.is_some()) {
+        let hours = part.total_hours();
+        for quantity in Quantity::STAGE_COSTS {
             let value = match quantity {
-                Quantity::Waiting => part.waiting_hours,
-                Quantity::Closed => part.closed_hours,
-                Quantity::Service => part.service_hours,
-                Quantity::Down => part.down_hours.unwrap_or(0.0),
-                Quantity::Blocked => part.blocked_hours,
-                _ => part.travel_hours,
+                Quantity::StageCost => costs.truck_hour * hours,
+                _ => idle_litres(costs, idling(part)) * costs.co2_kg_per_litre,
             };
             metrics.push(Measurement {
                 id: MetricId::stage(&part.stage, quantity),
@@ -153,18 +197,19 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
             });
         }
     }
-    for part in &result.breakdown {
-        let hours = part.total_hours();
-        for quantity in Quantity::STAGE_COSTS {
-            let value = match quantity {
-                Quantity::StageCost => costs.truck_hour * hours,
-                _ => idle_litres(idling(part)) * costs.co2_kg_per_litre,
-            };
-            metrics.push(Measurement {
-                id: MetricId::stage(&part.stage, quantity),
-                value,
-            });
-        }
+    for class in &result.classes {
+        let port = port_values(
+            &class.dwell,
+            &class.milestones,
+            class.cleared_per_day,
+            &class.breakdown,
+            costs,
+        );
+        let parts = time_part_values(&class.breakdown);
+        metrics.extend(port.into_iter().chain(parts).map(|metric| Measurement {
+            id: metric.id.of_class(&class.class),
+            value: metric.value,
+        }));
     }
     metrics
 }
@@ -188,10 +233,21 @@ pub fn metric_ids(scenario: &crate::Scenario) -> Vec<MetricId> {
             .into_iter()
             .map(move |quantity| MetricId::stage(stage, quantity))
     });
+    let of_classes = scenario.class_names().flat_map(|class| {
+        let parts = stages.iter().flat_map(|&(stage, fails)| {
+            Quantity::time_parts(fails).map(move |quantity| MetricId::stage(stage, quantity))
+        });
+        Quantity::PORT
+            .map(MetricId::port)
+            .into_iter()
+            .chain(parts)
+            .map(move |id| id.of_class(class))
+    });
     port.into_iter()
         .chain(queues)
         .chain(parts)
         .chain(costs)
+        .chain(of_classes)
         .collect()
 }
 

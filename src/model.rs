@@ -17,8 +17,9 @@ pub use load::StageLoad;
 pub(crate) use service::Service;
 pub use sim::{run, run_into, run_summary, run_summary_until, run_traced, RecordSink};
 pub use stats::{
-    Channel, DayCount, DwellHistogram, DwellSummary, Limit, Milestones, RunResult, StageBreakdown,
-    StageSummary, StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Visit,
+    Channel, ClassResult, DayCount, DwellHistogram, DwellSummary, Limit, Milestones, RunResult,
+    StageBreakdown, StageSummary, StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones,
+    TruckRecord, Visit,
 };
 
 use crate::engine::Span;
@@ -51,6 +52,8 @@ pub struct Scenario {
     pub(crate) arrivals: Arrivals,
     pub(crate) entry: usize,
     pub(crate) stages: Vec<Stage>,
+    /// Truck classes; empty when the scenario declares none (every truck alike).
+    pub(crate) classes: Vec<Class>,
     pub(crate) limits: Limits,
     pub(crate) costs: Costs,
     /// The files it was read from, its own first, each with the FNV-1a hash of its bytes.
@@ -125,6 +128,82 @@ pub struct Stage {
     pub(crate) routes: Vec<Route>,
     /// Unplanned failures of its servers; `None` is servers that never fail.
     pub(crate) breakdowns: Option<Breakdowns>,
+    /// Which waiting truck a free server takes.
+    pub(crate) discipline: Discipline,
+    /// Servers only some classes may use.
+    pub(crate) reserved: Option<Reserved>,
+    /// Per class, what differs here from the stage's own law and routes; empty when nothing
+    /// does.
+    pub(crate) by_class: Vec<ClassStage>,
+}
+
+/// A kind of truck (perishables, empties, car carriers, trusted traders): its share of the
+/// arrivals or its own, its priority, and what it does differently at some stages.
+#[derive(Debug, Clone)]
+pub(crate) struct Class {
+    pub(crate) name: String,
+    /// Its share of the scenario's `[arrivals]`; 0 for a class that arrives on its own.
+    pub(crate) share: f64,
+    /// Its own arrival process and first stage.
+    pub(crate) arrivals: Option<(Arrivals, usize)>,
+    /// At a stage with priority discipline, a truck of a higher priority is served first.
+    pub(crate) priority: i64,
+}
+
+/// What a class does differently at one stage.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClassStage {
+    pub(crate) service: Option<service::Service>,
+    pub(crate) routes: Option<Vec<Route>>,
+}
+
+/// Which waiting truck a free server takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Discipline {
+    /// The first to arrive at the stage.
+    Fifo,
+    /// The first of the highest priority; a service under way is never interrupted.
+    Priority,
+}
+
+impl Discipline {
+    pub(crate) const NAMES: [(&'static str, Discipline); 2] = [
+        ("fifo", Discipline::Fifo),
+        ("priority", Discipline::Priority),
+    ];
+}
+
+/// Servers of a stage reserved for some classes: the first `servers` of those on duty.
+#[derive(Debug, Clone)]
+pub(crate) struct Reserved {
+    pub(crate) servers: u32,
+    /// Per class, whether it may use them.
+    pub(crate) classes: Vec<bool>,
+}
+
+impl Stage {
+    /// The service law of a truck of `class` here.
+    #[inline]
+    pub(crate) fn service_of(&self, class: usize) -> &service::Service {
+        self.by_class
+            .get(class)
+            .and_then(|own| own.service.as_ref())
+            .unwrap_or(&self.service)
+    }
+
+    /// The routes of a truck of `class` from here.
+    #[inline]
+    pub(crate) fn routes_of(&self, class: usize) -> &[Route] {
+        self.by_class
+            .get(class)
+            .and_then(|own| own.routes.as_deref())
+            .unwrap_or(&self.routes)
+    }
+
+    /// Whether a free server takes the first truck in the queue, as at a stage without classes.
+    pub(crate) fn first_come_first_served(&self) -> bool {
+        self.discipline == Discipline::Fifo && self.reserved.is_none()
+    }
 }
 
 /// Unplanned failures of a stage's servers (lanes, scanners): each server fails after a time
@@ -225,6 +304,11 @@ impl Scenario {
     /// The number of replications named in the scenario file (1 when it names none).
     pub fn replications(&self) -> u32 {
         self.replications
+    }
+
+    /// The truck classes' names, in the order of the file; none when it declares none.
+    pub fn class_names(&self) -> impl Iterator<Item = &str> {
+        self.classes.iter().map(|class| class.name.as_str())
     }
 
     pub fn stage_names(&self) -> impl Iterator<Item = &str> {

@@ -541,9 +541,9 @@ impl<'a> RecordFiles<'a> {
 }
 
 impl RecordSink for RecordFiles<'_> {
-    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
+    fn exited(&mut self, id: u64, class: u32, arrival: Instant, exit: Instant, visits: &[Visit]) {
         if let Some(trucks) = &mut self.trucks {
-            trucks.rows().push(id, arrival, exit, visits);
+            trucks.rows().push(id, class, arrival, exit, visits);
         }
     }
 

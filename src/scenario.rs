@@ -8,6 +8,7 @@
 
 mod arrivals;
 mod calendars;
+mod classes;
 mod layers;
 pub(crate) mod locate;
 pub(crate) mod raw;
@@ -552,6 +553,13 @@ there is no stage to remove"
                 Err(message) => self.report(&root().key("holidays").index(i), message),
             }
         }
+        let class_indices = Self::class_indices(document);
+        let port = stages::Port {
+            indices: &indices,
+            classes: &class_indices,
+            start_day,
+            holidays: &holidays,
+        };
         let mut stages = Vec::new();
         for &(name, item) in &stage_items {
             let path = root().key("stages").key(name);
@@ -570,17 +578,17 @@ names metrics, columns and the `path` column of trucks.csv)"
                 );
             }
             let raw: Option<RawStage> = self.read(item, &path, RawStage::KEYS, RawStage::read);
-            stages.push(
-                raw.and_then(|raw| self.stage(name, raw, &path, &indices, start_day, &holidays)),
-            );
+            stages.push(raw.and_then(|raw| self.stage(name, raw, &path, &port)));
         }
 
         let (arrivals, entry) = match raw_arrivals {
             Some(raw) => self.arrivals(raw, &arrivals_path, &indices),
             None => (None, None),
         };
+        let classes = self.classes(document, &indices, &mut stages);
         let stages: Vec<Stage> = stages.into_iter().collect::<Option<_>>()?;
-        self.check_exit_reachable(&stages);
+        let classes = classes?;
+        self.check_exit_reachable(&stages, &classes);
 
         let replications = self.replications(top.replications)?;
         let limits = self.limits(top.limits.as_ref())?;
@@ -595,6 +603,7 @@ names metrics, columns and the `path` column of trucks.csv)"
             arrivals: arrivals?,
             entry: entry?,
             stages,
+            classes,
             limits,
             costs,
             inputs: self.layers.inputs(),

@@ -273,11 +273,14 @@ pub enum Scope {
     Stage(String),
 }
 
-/// One metric: a quantity in a scope.
+/// One metric: a quantity in a scope, over every truck or over the trucks of one class
+/// (`fruit/dwell_mean_h`, `fruit/xray.waiting_h`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MetricId {
     pub scope: Scope,
     pub quantity: Quantity,
+    /// The truck class it is measured over; `None`: every truck.
+    pub class: Option<String>,
 }
 
 impl MetricId {
@@ -286,6 +289,7 @@ impl MetricId {
         MetricId {
             scope: Scope::Port,
             quantity,
+            class: None,
         }
     }
 
@@ -294,7 +298,21 @@ impl MetricId {
         MetricId {
             scope: Scope::Stage(stage.to_string()),
             quantity,
+            class: None,
         }
+    }
+
+    /// The same metric over the trucks of `class` only.
+    pub fn of_class(self, class: &str) -> MetricId {
+        MetricId {
+            class: Some(class.to_string()),
+            ..self
+        }
+    }
+
+    /// The class it is measured over, if one.
+    pub fn class(&self) -> Option<&str> {
+        self.class.as_deref()
     }
 
     /// The stage it is measured at, if any.
@@ -305,13 +323,22 @@ impl MetricId {
         }
     }
 
-    /// For axes and tables: `mean dwell time (h)`, `xray: mean wait (h)`.
+    /// For axes and tables: `mean dwell time (h)`, `xray: mean wait (h)`, `fruit trucks: mean
+    /// dwell time (h)`.
     pub fn label(&self) -> String {
         let quantity = self.quantity;
+        let class = self
+            .class
+            .as_ref()
+            .map_or_else(String::new, |class| format!("{class} trucks: "));
         match &self.scope {
-            Scope::Port => format!("{}{}", quantity.label(), quantity.unit().suffix()),
+            Scope::Port => format!("{class}{}{}", quantity.label(), quantity.unit().suffix()),
             Scope::Stage(stage) => {
-                format!("{stage}: {}{}", quantity.label(), quantity.unit().suffix())
+                format!(
+                    "{class}{stage}: {}{}",
+                    quantity.label(),
+                    quantity.unit().suffix()
+                )
             }
         }
     }
@@ -319,6 +346,9 @@ impl MetricId {
 
 impl fmt::Display for MetricId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(class) = &self.class {
+            write!(f, "{class}/")?;
+        }
         match &self.scope {
             Scope::Port => f.write_str(self.quantity.name()),
             Scope::Stage(stage) => write!(f, "{stage}.{}", self.quantity.name()),
@@ -337,6 +367,15 @@ impl FromStr for MetricId {
     /// The metric whose [`Display`](fmt::Display) is `name`: a port quantity's name, or a stage
     /// name, a dot and a stage quantity's name.
     fn from_str(name: &str) -> Result<MetricId, UnknownMetric> {
+        // A class's metric: its name, a slash and a metric over every truck.
+        if let Some((class, metric)) = name.split_once('/') {
+            if crate::scenario::is_stage_name(class) && !metric.contains('/') {
+                if let Ok(id) = metric.parse::<MetricId>() {
+                    return Ok(id.of_class(class));
+                }
+            }
+            return Err(UnknownMetric(name.to_string()));
+        }
         for quantity in Quantity::all() {
             if quantity.per_stage() {
                 let stage = name
@@ -384,6 +423,17 @@ mod tests {
             "xray.mean_wait_h".parse(),
             Ok(MetricId::stage("xray", Quantity::MeanWait))
         );
+        // Over one class's trucks.
+        assert_eq!(
+            "fruit/xray.waiting_h".parse(),
+            Ok(MetricId::stage("xray", Quantity::Waiting).of_class("fruit"))
+        );
+        assert_eq!(
+            "fruit/dwell_p95_h"
+                .parse::<MetricId>()
+                .map(|id| id.to_string()),
+            Ok("fruit/dwell_p95_h".to_string())
+        );
         // A stage quantity without a stage, a port quantity with one, and strangers.
         for name in [
             "mean_wait_h",
@@ -392,6 +442,10 @@ mod tests {
             "x.ray.mean_wait_h",
             "dwell",
             "",
+            "fruit/",
+            "/dwell_mean_h",
+            "a/b/dwell_mean_h",
+            "fr.uit/dwell_mean_h",
         ] {
             assert!(name.parse::<MetricId>().is_err(), "{name}");
         }

@@ -82,6 +82,16 @@ impl Staffing {
     }
 }
 
+impl Staffing {
+    /// The most servers it ever puts on duty.
+    pub(crate) fn max_servers(&self) -> u32 {
+        match self {
+            Staffing::Fixed(servers) => *servers,
+            Staffing::Shifts(shifts) => shifts.iter().map(|shift| shift.servers).max().unwrap_or(0),
+        }
+    }
+}
+
 /// Whether a time of day lies in [from, to), wrapping past midnight when `to <= from`.
 fn within(time_of_day: Span, from: Span, to: Span) -> bool {
     if from < to {
@@ -126,10 +136,7 @@ impl Calendar {
 
     /// The most servers ever on duty: the servers (lanes, scanners) the stage has.
     pub(crate) fn max_servers(&self) -> u32 {
-        match &self.staffing {
-            Staffing::Fixed(servers) => *servers,
-            Staffing::Shifts(shifts) => shifts.iter().map(|shift| shift.servers).max().unwrap_or(0),
-        }
+        self.staffing.max_servers()
     }
 
     /// True when the number of servers never changes, so no staffing events are needed.

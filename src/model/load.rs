@@ -25,25 +25,35 @@ const DENSE_STAGES: usize = 64;
 /// Solves λ = λ₀·e_entry + Pᵀλ, the traffic equations of the routing network.
 ///
 /// Validation guarantees every stage reaches the exit, so I − Pᵀ is non-singular.
-fn visit_rates(scenario: &Scenario, external_rate: f64) -> Vec<f64> {
+/// `flow`: the external rate, the stage it enters, and the class whose routes it follows (0
+/// without classes, where every stage's own routes apply).
+fn visit_rates(scenario: &Scenario, flow: Flow) -> Vec<f64> {
     if scenario.stages.len() <= DENSE_STAGES {
-        visit_rates_dense(scenario, external_rate)
+        visit_rates_dense(scenario, flow)
     } else {
-        visit_rates_by_component(scenario, external_rate)
+        visit_rates_by_component(scenario, flow)
     }
 }
 
+/// Trucks entering the network: at what rate, at which stage, along the routes of which class.
+#[derive(Debug, Clone, Copy)]
+struct Flow {
+    rate: f64,
+    entry: usize,
+    class: usize,
+}
+
 /// The traffic equations as one dense system: O(n³) in the stages.
-fn visit_rates_dense(scenario: &Scenario, external_rate: f64) -> Vec<f64> {
+fn visit_rates_dense(scenario: &Scenario, flow: Flow) -> Vec<f64> {
     let n = scenario.stages.len();
     // Augmented matrix [I − Pᵀ | λ₀].
     let mut a = vec![vec![0.0; n + 1]; n];
     for (i, row) in a.iter_mut().enumerate() {
         row[i] = 1.0;
     }
-    a[scenario.entry][n] = external_rate;
+    a[flow.entry][n] = flow.rate;
     for (from, stage) in scenario.stages.iter().enumerate() {
-        for route in &stage.routes {
+        for route in stage.routes_of(flow.class) {
             if let Destination::Stage(to) = route.to {
                 a[to][from] -= route.probability;
             }
@@ -55,14 +65,14 @@ fn visit_rates_dense(scenario: &Scenario, external_rate: f64) -> Vec<f64> {
 /// The traffic equations strongly connected component by component, sources first: each
 /// component's rates from a dense system of its own size, given the flow into it. Linear in the
 /// stages for a port without loops (a chain of 11,000 stages), cubic only in the largest loop.
-fn visit_rates_by_component(scenario: &Scenario, external_rate: f64) -> Vec<f64> {
+fn visit_rates_by_component(scenario: &Scenario, flow: Flow) -> Vec<f64> {
     let stages = &scenario.stages;
     let n = stages.len();
     let successors: Vec<Vec<usize>> = stages
         .iter()
         .map(|stage| {
             stage
-                .routes
+                .routes_of(flow.class)
                 .iter()
                 .filter_map(|route| match route.to {
                     Destination::Stage(to) => Some(to),
@@ -79,7 +89,7 @@ fn visit_rates_by_component(scenario: &Scenario, external_rate: f64) -> Vec<f64>
         }
     }
     let mut inflow = vec![0.0; n];
-    inflow[scenario.entry] = external_rate;
+    inflow[flow.entry] = flow.rate;
     let mut rates = vec![0.0; n];
     let mut local = vec![0; n];
     // Tarjan's order puts a component after every component it leads to: reversed, sources first.
@@ -94,7 +104,7 @@ fn visit_rates_by_component(scenario: &Scenario, external_rate: f64) -> Vec<f64>
             a[i][k] = inflow[stage];
         }
         for (i, &from) in component.iter().enumerate() {
-            for route in &stages[from].routes {
+            for route in stages[from].routes_of(flow.class) {
                 if let Destination::Stage(to) = route.to {
                     if component_of[to] == c {
                         a[local[to]][i] -= route.probability;
@@ -106,7 +116,7 @@ fn visit_rates_by_component(scenario: &Scenario, external_rate: f64) -> Vec<f64>
             rates[stage] = rate;
         }
         for &from in component {
-            for route in &stages[from].routes {
+            for route in stages[from].routes_of(flow.class) {
                 if let Destination::Stage(to) = route.to {
                     if component_of[to] != c {
                         inflow[to] += rates[from] * route.probability;
@@ -204,17 +214,56 @@ fn solve(mut a: Vec<Vec<f64>>) -> Vec<f64> {
 
 pub(crate) fn offered_loads(scenario: &Scenario) -> Vec<StageLoad> {
     let hour = Span::HOUR.millis() as f64;
-    let rates = visit_rates(scenario, scenario.arrivals.mean_rate() * hour);
+    let external = scenario.arrivals.mean_rate() * hour;
+    // Per stage: visits an hour, and service hours demanded an hour (each class with its law).
+    let (rates, demands): (Vec<f64>, Vec<f64>) = if scenario.classes.is_empty() {
+        let flow = Flow {
+            rate: external,
+            entry: scenario.entry,
+            class: 0,
+        };
+        let rates = visit_rates(scenario, flow);
+        let demands = rates
+            .iter()
+            .zip(&scenario.stages)
+            .map(|(rate, stage)| rate * (stage.service.mean() / hour))
+            .collect();
+        (rates, demands)
+    } else {
+        let n = scenario.stages.len();
+        let (mut rates, mut demands) = (vec![0.0; n], vec![0.0; n]);
+        for (class_idx, class) in scenario.classes.iter().enumerate() {
+            let (rate, entry) = match &class.arrivals {
+                Some((arrivals, entry)) => (arrivals.mean_rate() * hour, *entry),
+                None => (external * class.share, scenario.entry),
+            };
+            let flow = Flow {
+                rate,
+                entry,
+                class: class_idx,
+            };
+            for (k, visits) in visit_rates(scenario, flow).into_iter().enumerate() {
+                rates[k] += visits;
+                demands[k] += visits * (scenario.stages[k].service_of(class_idx).mean() / hour);
+            }
+        }
+        (rates, demands)
+    };
     scenario
         .stages
         .iter()
-        .zip(rates)
-        .map(|(stage, rate)| {
-            let mean_service_hours = stage.service.mean() / hour;
+        .zip(rates.into_iter().zip(demands))
+        .map(|(stage, (rate, demand))| {
+            // The mean over the trucks that come, each class with its own law.
+            let mean_service_hours = if scenario.classes.is_empty() || rate == 0.0 {
+                stage.service.mean() / hour
+            } else {
+                demand / rate
+            };
             let mean_servers = stage.calendar.mean_servers();
             // Repairs hold servers as service does: a failing stage needs more server time.
             let repairs = stage.breakdowns.as_ref().map_or(1.0, |b| b.load_factor());
-            let demand = rate * mean_service_hours * repairs;
+            let demand = demand * repairs;
             let offered_load = if demand == 0.0 {
                 0.0
             } else if mean_servers > 0.0 {
@@ -266,8 +315,13 @@ routes = [{{ to = \"s{a}\", p = 0.3 }}, {{ to = \"s{b}\", p = 0.2 }}, {{ to = \"
     fn components_give_the_rates_of_the_dense_system() {
         for (n, seed) in [(5, 1), (40, 2), (120, 3)] {
             let scenario = tangled(n, seed);
-            let dense = visit_rates_dense(&scenario, 5.0);
-            let by_component = visit_rates_by_component(&scenario, 5.0);
+            let flow = Flow {
+                rate: 5.0,
+                entry: scenario.entry,
+                class: 0,
+            };
+            let dense = visit_rates_dense(&scenario, flow);
+            let by_component = visit_rates_by_component(&scenario, flow);
             for (a, b) in dense.iter().zip(&by_component) {
                 assert!(
                     (a - b).abs() <= 1e-9 * a.abs().max(1.0),

@@ -6,8 +6,8 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    DayCount, HourlySeries, Limit, MilestoneSums, StageStats, Stopped, Tally, TimeSplit,
-    TraceSeries, TruckCounts, TruckLog, Visit,
+    ClassResult, ClassStats, DayCount, HourlySeries, Limit, MilestoneSums, StageStats, Stopped,
+    Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog, Visit,
 };
 use super::{Breakdowns, Destination, FailureClock, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Instant, Rng, Span, StopToken};
@@ -21,12 +21,18 @@ const TRAVEL_STREAM: u64 = 3;
 /// A failing stage's times between failures and repair times, each its own stream.
 const FAILURE_STREAM: u64 = 4;
 const REPAIR_STREAM: u64 = 5;
+/// With classes: the class of each truck of the scenario's arrivals (stream "classes").
+const CLASS_STREAM: u64 = 6;
 
 /// Everything that can happen. Trucks and stages are indices into the run's tables.
 #[derive(Debug, Clone, Copy)]
 enum Event {
     WarmupEnd,
     Arrival,
+    /// A truck of a class with its own arrival process.
+    ClassArrival {
+        class: u32,
+    },
     ServiceEnd {
         stage: u32,
         truck: u32,
@@ -68,7 +74,7 @@ trait Recorder {
     const TRACES: bool;
     /// Whether the traces' hours go to the recorder as they end (and are not kept).
     const STREAMS_HOURS: bool = false;
-    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]);
+    fn exited(&mut self, id: u64, class: u32, arrival: Instant, exit: Instant, visits: &[Visit]);
     fn hour_ended(&mut self, _hour: u64, _stages: &[(f64, f64)]) {}
     fn into_log(self) -> Option<TruckLog>;
 }
@@ -77,7 +83,7 @@ struct NoRecords;
 
 impl Recorder for NoRecords {
     const TRACES: bool = false;
-    fn exited(&mut self, _: u64, _: Instant, _: Instant, _: &[Visit]) {}
+    fn exited(&mut self, _: u64, _: u32, _: Instant, _: Instant, _: &[Visit]) {}
     fn into_log(self) -> Option<TruckLog> {
         None
     }
@@ -88,7 +94,7 @@ struct TracesOnly;
 
 impl Recorder for TracesOnly {
     const TRACES: bool = true;
-    fn exited(&mut self, _: u64, _: Instant, _: Instant, _: &[Visit]) {}
+    fn exited(&mut self, _: u64, _: u32, _: Instant, _: Instant, _: &[Visit]) {}
     fn into_log(self) -> Option<TruckLog> {
         None
     }
@@ -96,8 +102,8 @@ impl Recorder for TracesOnly {
 
 impl Recorder for TruckLog {
     const TRACES: bool = true;
-    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
-        self.push(id, arrival, exit, visits);
+    fn exited(&mut self, id: u64, class: u32, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        self.push(id, class, arrival, exit, visits);
     }
     fn into_log(self) -> Option<TruckLog> {
         Some(self)
@@ -109,7 +115,7 @@ impl Recorder for TruckLog {
 pub trait RecordSink: Send {
     /// A truck that arrived after warm-up left the port before the end; in the order trucks
     /// leave.
-    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]);
+    fn exited(&mut self, id: u64, class: u32, arrival: Instant, exit: Instant, visits: &[Visit]);
     /// Hour `hour` of the run (0 the first, warm-up included) ended: each stage's time-average
     /// queue and share of the hour closed, in stage order. Every hour that ends by the end of the
     /// run, in order.
@@ -122,8 +128,8 @@ struct Sink<'s>(&'s mut dyn RecordSink);
 impl Recorder for Sink<'_> {
     const TRACES: bool = true;
     const STREAMS_HOURS: bool = true;
-    fn exited(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
-        self.0.exited(id, arrival, exit, visits);
+    fn exited(&mut self, id: u64, class: u32, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        self.0.exited(id, class, arrival, exit, visits);
     }
     fn hour_ended(&mut self, hour: u64, stages: &[(f64, f64)]) {
         self.0.hour_ended(hour, stages);
@@ -155,6 +161,9 @@ struct Truck {
     remaining: Span,
     service_end: Instant,
     void_ends: u32,
+    /// Its class (0 without classes), and whether it holds a reserved server.
+    class: u32,
+    on_reserved: bool,
 }
 
 impl Truck {
@@ -228,6 +237,8 @@ struct StageState {
     trace: Option<TraceSeries>,
     /// Its servers one by one, when they can fail.
     servers: Option<Servers>,
+    /// Trucks in service or blocked on its reserved servers.
+    busy_reserved: u32,
 }
 
 impl StageState {
@@ -340,6 +351,11 @@ struct Simulation<'a, R: Recorder> {
     next_hour: Instant,
     /// One hour of every stage's trace, handed on.
     hour_row: Vec<(f64, f64)>,
+    /// With classes: the class draw of the scenario's arrivals, each class's own arrivals, and
+    /// each class's statistics.
+    class_rng: Option<Rng>,
+    class_arrivals: Vec<Option<ArrivalStream<'a>>>,
+    class_stats: Vec<ClassStats>,
 }
 
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
@@ -414,6 +430,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     down: 0,
                     interrupted: 0,
                 }),
+                busy_reserved: 0,
             })
             .collect();
         Simulation {
@@ -445,6 +462,29 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             stop,
             next_hour: Instant::after_start(Span::HOUR),
             hour_row: Vec::new(),
+            class_rng: (!scenario.classes.is_empty())
+                .then(|| stream(seed, stream_id("classes", CLASS_STREAM))),
+            class_arrivals: scenario
+                .classes
+                .iter()
+                .map(|class| {
+                    class.arrivals.as_ref().map(|(arrivals, _)| {
+                        ArrivalStream::new(
+                            arrivals,
+                            scenario.start_day,
+                            stream(seed, stream_id(&class.name, ARRIVAL_STREAM)),
+                        )
+                    })
+                })
+                .collect(),
+            class_stats: scenario
+                .classes
+                .iter()
+                .map(|_| ClassStats {
+                    splits: vec![TimeSplit::default(); scenario.stages.len()],
+                    ..ClassStats::default()
+                })
+                .collect(),
         }
     }
 
@@ -465,6 +505,16 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
         if let Some(first) = self.arrivals.next_after(Instant::START) {
             self.events.schedule(first, Event::Arrival);
+        }
+        for (class, stream) in self.class_arrivals.iter_mut().enumerate() {
+            if let Some(first) = stream.as_mut().and_then(|s| s.next_after(Instant::START)) {
+                self.events.schedule(
+                    first,
+                    Event::ClassArrival {
+                        class: class as u32,
+                    },
+                );
+            }
         }
         while let Some((now, event)) = self.events.pop() {
             if now >= self.end {
@@ -490,6 +540,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             match event {
                 Event::WarmupEnd => self.warmup_end(now),
                 Event::Arrival => self.arrival(now),
+                Event::ClassArrival { class } => self.class_arrival(now, class as usize),
                 Event::ServiceEnd { stage, truck } => self.service_end(now, stage as usize, truck),
                 Event::TravelEnd { truck } => self.travel_end(now, truck),
                 Event::StaffingChange { stage } => self.staffing_change(now, stage as usize),
@@ -564,15 +615,67 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 self.events.schedule(next, Event::Arrival);
             }
         }
+        // With classes, each truck of the scenario's arrivals draws its class by the shares.
+        let class = match &mut self.class_rng {
+            None => 0,
+            Some(rng) => {
+                let draw: f64 = rng.random();
+                let classes = &self.scenario.classes;
+                let mut cumulative = 0.0;
+                classes
+                    .iter()
+                    .position(|class| {
+                        cumulative += class.share;
+                        class.share > 0.0 && draw < cumulative
+                    })
+                    // Rounding slack goes to the last class with a share.
+                    .unwrap_or_else(|| {
+                        classes
+                            .iter()
+                            .rposition(|class| class.share > 0.0)
+                            .unwrap_or(0)
+                    })
+            }
+        };
+        self.admit(now, class, self.scenario.entry);
+    }
+
+    /// A truck of a class with its own arrivals.
+    fn class_arrival(&mut self, now: Instant, class: usize) {
+        let stream = self.class_arrivals[class]
+            .as_mut()
+            .expect("only a class with its own arrivals has class arrival events");
+        if let Some(next) = stream.next_after(now) {
+            if next < self.end {
+                self.events.schedule(
+                    next,
+                    Event::ClassArrival {
+                        class: class as u32,
+                    },
+                );
+            }
+        }
+        let entry = self.scenario.classes[class]
+            .arrivals
+            .as_ref()
+            .map_or(self.scenario.entry, |(_, entry)| *entry);
+        self.admit(now, class, entry);
+    }
+
+    /// A new truck of `class` arrives at the port, bound for `entry`.
+    fn admit(&mut self, now: Instant, class: usize, entry: usize) {
         let truck = self.new_truck(now);
         self.counts.arrived += 1;
         self.daily[now.day() as usize].arrived += 1;
         self.in_port.set(now, self.in_port.value() + 1);
         if self.warm {
             self.counts.arrived_after_warmup += 1;
+            if let Some(stats) = self.class_stats.get_mut(class) {
+                stats.arrived_after_warmup += 1;
+            }
         }
-        let entry = self.scenario.entry;
         let slot = &mut self.trucks[truck as usize];
+        slot.class = class as u32;
         slot.next = Destination::Stage(entry);
         slot.travel = Span::ZERO;
         self.leave(now, truck, Holding::Road);
@@ -593,6 +696,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             remaining: Span::ZERO,
             service_end: Instant::START,
             void_ends: 0,
+            class: 0,
+            on_reserved: false,
         };
         match self.free_slots.pop() {
             Some(slot) => {
@@ -652,6 +757,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             if let Some(servers) = &mut self.stages[from].servers {
                 servers.servers[server].truck = None;
             }
+            if slot.on_reserved {
+                slot.on_reserved = false;
+                self.stages[from].busy_reserved -= 1;
+            }
             self.unsettled.push(from);
         }
         let slot = &self.trucks[truck as usize];
@@ -707,13 +816,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             return;
         }
         let server = slot.server as usize;
+        let class = slot.class as usize;
         let stage = &mut self.stages[stage_idx];
         if let Some(servers) = &mut stage.servers {
             servers.servers[server].serving = false;
         }
         stage.stats.in_service.decrement(now);
         let draw: f64 = stage.routing_rng.random();
-        let routes = &self.scenario.stages[stage_idx].routes;
+        let routes = self.scenario.stages[stage_idx].routes_of(class);
         let mut cumulative = 0.0;
         // Validation makes the probabilities sum to one; the last route takes any rounding slack.
         let route = routes
@@ -801,13 +911,25 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             self.cleared_after_warmup += 1;
         }
         let slot = &self.trucks[truck as usize];
+        if let Some(stats) = self.class_stats.get_mut(slot.class as usize) {
+            if self.warm {
+                stats.cleared_after_warmup += 1;
+            }
+            if slot.counted {
+                stats.dwell.record(now - slot.arrival);
+                TimeSplit::add_truck(&mut stats.splits, slot.arrival, now, &slot.visits);
+                stats
+                    .milestones
+                    .add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
+            }
+        }
         if slot.counted {
             self.dwell.record(now - slot.arrival);
             TimeSplit::add_truck(&mut self.splits, slot.arrival, now, &slot.visits);
             self.milestones
                 .add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
             self.recorder
-                .exited(slot.id, slot.arrival, now, &slot.visits);
+                .exited(slot.id, slot.class, slot.arrival, now, &slot.visits);
         }
         self.free_slots.push(truck);
     }
@@ -816,17 +938,36 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// changes. Freeing a server upstream can free another further up: the work list follows it.
     fn settle(&mut self, now: Instant) {
         while let Some(stage_idx) = self.unsettled.pop() {
+            let first_come = self.scenario.stages[stage_idx].first_come_first_served();
             loop {
                 let stage = &self.stages[stage_idx];
                 if !stage.can_start() || stage.queue.is_empty() {
                     break;
                 }
+                let (position, reserved) = if first_come {
+                    (0, false)
+                } else {
+                    match self.pick(stage_idx) {
+                        Some(pick) => pick,
+                        None => break,
+                    }
+                };
                 if !self.quota_allows(now, stage_idx) {
                     break;
                 }
-                let Some(truck) = self.stages[stage_idx].queue.pop_front() else {
+                let queue = &mut self.stages[stage_idx].queue;
+                let taken = if position == 0 {
+                    queue.pop_front()
+                } else {
+                    queue.remove(position)
+                };
+                let Some(truck) = taken else {
                     break;
                 };
+                if reserved {
+                    self.trucks[truck as usize].on_reserved = true;
+                    self.stages[stage_idx].busy_reserved += 1;
+                }
                 self.start_service(now, stage_idx, truck);
             }
             while self.has_space(stage_idx) {
@@ -842,13 +983,62 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
     }
 
+    /// At a stage that is not first come, first served (priorities, reserved servers): the
+    /// waiting truck a free server takes, by its place in the queue, and whether it goes to a
+    /// reserved server; `None` when no waiting truck may use a free server.
+    fn pick(&self, stage_idx: usize) -> Option<(usize, bool)> {
+        let stage = &self.stages[stage_idx];
+        let model = &self.scenario.stages[stage_idx];
+        // Free reserved and general servers: the reserved ones are the first on duty.
+        let on_duty = stage.on_duty();
+        let (free_reserved, free_general) = match &model.reserved {
+            None => (0, 1),
+            Some(reserved) => {
+                let reserved_on_duty = reserved.servers.min(on_duty);
+                let busy_general = stage.busy() - stage.busy_reserved;
+                (
+                    reserved_on_duty.saturating_sub(stage.busy_reserved),
+                    (on_duty - reserved_on_duty).saturating_sub(busy_general),
+                )
+            }
+        };
+        let priority = model.discipline == super::Discipline::Priority;
+        let mut best: Option<(usize, i64, bool)> = None;
+        for (position, &truck) in stage.queue.iter().enumerate() {
+            let class = self.trucks[truck as usize].class as usize;
+            let may_reserve = model
+                .reserved
+                .as_ref()
+                .is_some_and(|reserved| reserved.classes[class]);
+            // A truck that may use a reserved server takes one when one is free, else a
+            // general one; the others take only general servers.
+            let reserved = may_reserve && free_reserved > 0;
+            if !reserved && free_general == 0 {
+                continue;
+            }
+            let rank = if priority {
+                self.scenario.classes[class].priority
+            } else {
+                0
+            };
+            if best.is_none_or(|(_, best_rank, _)| rank > best_rank) {
+                best = Some((position, rank, reserved));
+                if !priority {
+                    break;
+                }
+            }
+        }
+        best.map(|(position, _, reserved)| (position, reserved))
+    }
+
     fn start_service(&mut self, now: Instant, stage_idx: usize, truck: u32) {
+        let class = self.trucks[truck as usize].class as usize;
         let service_time = {
             let stage = &mut self.stages[stage_idx];
             stage.queue_changed(now);
             stage.stats.in_service.increment(now);
             self.scenario.stages[stage_idx]
-                .service
+                .service_of(class)
                 .sample(&mut stage.service_rng)
         };
         let closed_clock = self.stages[stage_idx].closed_clock(now);
@@ -1058,6 +1248,34 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         };
         let milestones = self.milestones.finish(&self.dwell);
         let dwell = self.dwell.dwell_summary();
+        let days = window.hours() / 24.0;
+        let classes = std::mem::take(&mut self.class_stats)
+            .into_iter()
+            .zip(&self.scenario.classes)
+            .map(|(mut stats, class)| {
+                let trucks = stats.dwell.count();
+                ClassResult {
+                    class: class.name.clone(),
+                    arrived_after_warmup: stats.arrived_after_warmup,
+                    cleared_per_day: if window == Span::ZERO {
+                        0.0
+                    } else {
+                        stats.cleared_after_warmup as f64 / days
+                    },
+                    milestones: stats.milestones.finish(&stats.dwell),
+                    dwell: stats.dwell.dwell_summary(),
+                    breakdown: stats
+                        .splits
+                        .iter()
+                        .zip(&self.scenario.stages)
+                        .map(|(split, stage)| {
+                            split.finish(&stage.name, trucks, stage.breakdowns.is_some())
+                        })
+                        .collect(),
+                    dwell_histogram: stats.dwell.into_histogram(),
+                }
+            })
+            .collect();
         RunResult {
             scenario: self.scenario.name.clone(),
             seed: self.seed,
@@ -1075,6 +1293,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             stopped: self.stopped,
             events: self.events_handled,
             costs: self.scenario.costs,
+            classes,
             log: self.recorder.into_log(),
         }
     }

@@ -625,9 +625,39 @@ pub struct RunResult {
     /// What the scenario says an hour, a fee and idling cost and emit: the cost metrics follow.
     #[serde(default)]
     pub costs: super::Costs,
+    /// Per truck class, in the order of the scenario; empty without classes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassResult>,
     /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
     #[serde(skip)]
     pub log: Option<TruckLog>,
+}
+
+/// What one run measured of the trucks of one class: the port-wide per-truck results, over
+/// its trucks only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ClassResult {
+    pub class: String,
+    /// Trucks of the class that arrived after warm-up.
+    pub arrived_after_warmup: u64,
+    /// Trucks of the class that left the port after warm-up, per day of horizon.
+    pub cleared_per_day: f64,
+    pub dwell: DwellSummary,
+    pub milestones: Milestones,
+    /// Where the dwell of its trucks goes, per stage (hours per truck of the class).
+    pub breakdown: Vec<StageBreakdown>,
+    #[serde(skip)]
+    pub dwell_histogram: DwellHistogram,
+}
+
+/// Accumulators of one class's trucks.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClassStats {
+    pub(crate) dwell: Tally,
+    pub(crate) splits: Vec<TimeSplit>,
+    pub(crate) milestones: MilestoneSums,
+    pub(crate) arrived_after_warmup: u64,
+    pub(crate) cleared_after_warmup: u64,
 }
 
 /// Why and when a run stopped before its end.
@@ -725,6 +755,8 @@ pub struct Visit {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TruckRecord {
     pub id: u64,
+    /// Its class, by its place in the scenario's classes (0 without classes).
+    pub class: u32,
     pub arrival: Instant,
     pub exit: Instant,
     first_visit: usize,
@@ -739,9 +771,17 @@ pub struct TruckLog {
 }
 
 impl TruckLog {
-    pub(crate) fn push(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
+    pub(crate) fn push(
+        &mut self,
+        id: u64,
+        class: u32,
+        arrival: Instant,
+        exit: Instant,
+        visits: &[Visit],
+    ) {
         self.trucks.push(TruckRecord {
             id,
+            class,
             arrival,
             exit,
             first_visit: self.visits.len(),

@@ -189,7 +189,13 @@ pub fn write_trucks(writer: impl Write, scenario: &Scenario, result: &RunResult)
     let mut rows = TruckRows::new(writer, scenario)?;
     if let Some(log) = &result.log {
         for truck in &log.trucks {
-            rows.push(truck.id, truck.arrival, truck.exit, log.visits(truck));
+            rows.push(
+                truck.id,
+                truck.class,
+                truck.arrival,
+                truck.exit,
+                log.visits(truck),
+            );
         }
     }
     rows.finish().map(drop)
@@ -250,7 +256,12 @@ pub struct TruckRows<'a, W: Write> {
 impl<'a, W: Write> TruckRows<'a, W> {
     /// Writes the header.
     pub fn new(writer: W, scenario: &'a Scenario) -> io::Result<Self> {
-        let mut header = vec!["truck".to_string(), "arrival_h".to_string()];
+        let mut header = vec!["truck".to_string()];
+        // Each truck's class, for a port with classes.
+        if !scenario.classes.is_empty() {
+            header.push("class".to_string());
+        }
+        header.push("arrival_h".to_string());
         for stage in scenario.stage_names() {
             for column in ["queued_h", "started_h", "finished_h", "departed_h"] {
                 header.push(format!("{stage}.{column}"));
@@ -275,11 +286,17 @@ impl<'a, W: Write> TruckRows<'a, W> {
     }
 
     /// Writes the row of a truck that left.
-    pub fn push(&mut self, id: u64, arrival: Instant, exit: Instant, visits: &[Visit]) {
-        let stages = &self.scenario.stages;
+    pub fn push(&mut self, id: u64, class: u32, arrival: Instant, exit: Instant, visits: &[Visit]) {
+        let scenario = self.scenario;
         let hours = &mut self.hours;
-        self.rows
-            .write(|row| truck_row(row, hours, stages, id, arrival, exit, visits));
+        self.rows.write(|row| {
+            push_uint(row, id);
+            if let Some(class) = scenario.classes.get(class as usize) {
+                row.push(b',');
+                row.extend_from_slice(class.name.as_bytes());
+            }
+            truck_row(row, hours, &scenario.stages, arrival, exit, visits);
+        });
     }
 
     /// Flushes the rows; the writer, or the first error a row met.
@@ -288,13 +305,12 @@ impl<'a, W: Write> TruckRows<'a, W> {
     }
 }
 
-/// The row of one truck: numbers, a channel name and stage names joined by `>` (stage names are
-/// letters, digits, `-` and `_`), nothing CSV would quote.
+/// The row of one truck after its id (and class): numbers, a channel name and stage names joined
+/// by `>` (stage names are letters, digits, `-` and `_`), nothing CSV would quote.
 fn truck_row(
     row: &mut Vec<u8>,
     hours: &mut HoursCache,
     stages: &[Stage],
-    id: u64,
     arrival: Instant,
     exit: Instant,
     visits: &[Visit],
@@ -303,7 +319,6 @@ fn truck_row(
         row.push(b',');
         hours.push(row, time);
     };
-    push_uint(row, id);
     time(row, arrival.since_start());
     for stage_idx in 0..stages.len() {
         // A stage visited twice shows its first visit; `path` lists every visit.

@@ -384,6 +384,7 @@ impl RawTop {
         "holidays",
         "arrivals",
         "stages",
+        "classes",
     ];
 
     pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawTop {
@@ -518,8 +519,74 @@ pub(crate) struct RawStage {
     pub(crate) role: Option<String>,
     pub(crate) routes: Option<Vec<RawRoute>>,
     pub(crate) breakdowns: Option<RawBreakdowns>,
+    pub(crate) discipline: Option<String>,
+    pub(crate) reserved: Option<RawReserved>,
     /// Keys given with a value that could not be read.
     pub(crate) bad: Vec<&'static str>,
+}
+
+/// A stage's `reserved`: servers only some classes may use.
+#[derive(Debug)]
+pub(crate) struct RawReserved {
+    pub(crate) servers: Option<i64>,
+    pub(crate) classes: Option<Vec<String>>,
+}
+
+impl RawReserved {
+    pub(crate) const KEYS: &'static [&'static str] = &["servers", "classes"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawReserved {
+        let servers = fields.integer("servers");
+        let classes = fields.strings("classes", "a list of class names in quotes");
+        RawReserved {
+            servers: fields.require("servers", servers),
+            classes: fields.require("classes", classes),
+        }
+    }
+}
+
+/// A `[classes.<name>]` table: its share of the arrivals or its own, its priority; its
+/// `stages` are read one by one as [`RawClassStage`].
+#[derive(Debug)]
+pub(crate) struct RawClass {
+    pub(crate) share: Option<f64>,
+    pub(crate) arrivals: Option<RawArrivals>,
+    pub(crate) priority: Option<i64>,
+    /// Keys given with a value that could not be read.
+    pub(crate) bad: Vec<&'static str>,
+}
+
+impl RawClass {
+    pub(crate) const KEYS: &'static [&'static str] = &["share", "arrivals", "priority", "stages"];
+
+    pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawClass {
+        let mut raw = RawClass {
+            share: fields.probability("share"),
+            arrivals: fields.table("arrivals", RawArrivals::KEYS, RawArrivals::read),
+            priority: fields.integer("priority"),
+            bad: Vec::new(),
+        };
+        raw.bad = std::mem::take(&mut fields.bad);
+        raw
+    }
+}
+
+/// What a class does differently at one stage: `[classes.<name>.stages.<stage>]`.
+#[derive(Debug)]
+pub(crate) struct RawClassStage {
+    pub(crate) service: Option<RawService>,
+    pub(crate) routes: Option<Vec<RawRoute>>,
+}
+
+impl RawClassStage {
+    pub(crate) const KEYS: &'static [&'static str] = &["service", "routes"];
+
+    pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawClassStage {
+        RawClassStage {
+            service: fields.table("service", RawService::KEYS, RawService::read),
+            routes: fields.tables("routes", RawRoute::KEYS, RawRoute::read),
+        }
+    }
 }
 
 /// A stage's `breakdowns`: the law of the time between failures, of the repair time, and the
@@ -558,6 +625,8 @@ impl RawStage {
         "role",
         "routes",
         "breakdowns",
+        "discipline",
+        "reserved",
     ];
 
     pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawStage {
@@ -585,6 +654,8 @@ impl RawStage {
             role: fields.string("role", "a string"),
             routes: fields.require("routes", routes),
             breakdowns: fields.table("breakdowns", RawBreakdowns::KEYS, RawBreakdowns::read),
+            discipline: fields.string("discipline", "\"fifo\" or \"priority\", in quotes"),
+            reserved: fields.table("reserved", RawReserved::KEYS, RawReserved::read),
             bad: Vec::new(),
         };
         raw.bad = std::mem::take(&mut fields.bad);

@@ -4,21 +4,21 @@
 use std::collections::HashMap;
 
 use super::locate::KeyPath;
-use super::raw::{RawStage, RawTravel};
+use super::raw::{RawRoute, RawTravel};
 use super::{root, shown_number, Checker};
 use crate::engine::Span;
-use crate::model::{Destination, Route, Stage, Travel};
+use crate::model::{Class, Destination, Route, Stage, Travel};
 
 impl Checker<'_> {
     pub(super) fn routes(
         &mut self,
-        raw: &RawStage,
+        raw_routes: Option<&[RawRoute]>,
         path: &KeyPath,
         indices: &HashMap<String, usize>,
     ) -> Option<Vec<Route>> {
         let routes_path = path.key("routes");
         // Routes left out or not readable are reported when read.
-        let raw_routes = raw.routes.as_deref()?;
+        let raw_routes = raw_routes?;
         if raw_routes.is_empty() {
             self.report(
                 &routes_path,
@@ -115,8 +115,26 @@ takes the rest"
         Some(routes)
     }
 
-    /// Every stage must lead to the exit along routes of positive probability.
-    pub(super) fn check_exit_reachable(&mut self, stages: &[Stage]) {
+    /// Every stage must lead to the exit along routes of positive probability, for trucks of
+    /// every class.
+    pub(super) fn check_exit_reachable(&mut self, stages: &[Stage], classes: &[Class]) {
+        self.check_exit_reachable_for(stages, None);
+        for (class_idx, class) in classes.iter().enumerate() {
+            // A class that changes no route goes where every truck goes.
+            let own_routes = stages.iter().any(|stage| {
+                stage
+                    .by_class
+                    .get(class_idx)
+                    .is_some_and(|own| own.routes.is_some())
+            });
+            if own_routes {
+                self.check_exit_reachable_for(stages, Some((class_idx, &class.name)));
+            }
+        }
+    }
+
+    /// [`Checker::check_exit_reachable`] for the routes of one class, or for the stages' own.
+    fn check_exit_reachable_for(&mut self, stages: &[Stage], class: Option<(usize, &str)>) {
         let n = stages.len();
         let mut reaches = vec![false; n];
         let mut changed = true;
@@ -126,7 +144,11 @@ takes the rest"
                 if reaches[i] {
                     continue;
                 }
-                let leads_out = stages[i].routes.iter().any(|route| {
+                let routes = match class {
+                    Some((class_idx, _)) => stages[i].routes_of(class_idx),
+                    None => &stages[i].routes,
+                };
+                let leads_out = routes.iter().any(|route| {
                     route.probability > 0.0
                         && match route.to {
                             Destination::Exit => true,
@@ -141,10 +163,20 @@ takes the rest"
         }
         for (stage, reaches) in stages.iter().zip(reaches) {
             if !reaches {
-                self.report(
-                    &root().key("stages").key(&stage.name).key("routes"),
-                    "trucks here can never reach the exit: every route with p > 0 leads back into a loop",
-                );
+                match class {
+                    None => self.report(
+                        &root().key("stages").key(&stage.name).key("routes"),
+                        "trucks here can never reach the exit: every route with p > 0 leads back into a loop",
+                    ),
+                    Some((_, name)) => self.report(
+                        &root().key("classes").key(name),
+                        format!(
+                            "trucks of this class at stage \"{}\" can never reach the exit: \
+                             every route with p > 0 leads back into a loop",
+                            stage.name
+                        ),
+                    ),
+                }
             }
         }
     }

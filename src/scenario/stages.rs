@@ -4,9 +4,20 @@
 use std::collections::HashMap;
 
 use super::locate::KeyPath;
-use super::raw::{RawBreakdowns, RawStage};
+use super::raw::{RawBreakdowns, RawReserved, RawStage};
 use super::{units, Checker};
-use crate::model::{Breakdowns, Calendar, FailureClock, Maintenance, Role, Stage};
+use crate::model::{
+    Breakdowns, Calendar, Discipline, FailureClock, Maintenance, Reserved, Role, Staffing, Stage,
+};
+
+/// What every stage is read against: the stages' and classes' indices by name, the first
+/// simulated day and the port's holidays.
+pub(super) struct Port<'p> {
+    pub(super) indices: &'p HashMap<String, usize>,
+    pub(super) classes: &'p HashMap<String, usize>,
+    pub(super) start_day: i64,
+    pub(super) holidays: &'p [(i64, i64)],
+}
 
 impl Checker<'_> {
     pub(super) fn stage(
@@ -14,10 +25,14 @@ impl Checker<'_> {
         name: &str,
         raw: RawStage,
         path: &KeyPath,
-        indices: &HashMap<String, usize>,
-        start_day: i64,
-        holidays: &[(i64, i64)],
+        port: &Port<'_>,
     ) -> Option<Stage> {
+        let Port {
+            indices,
+            classes,
+            start_day,
+            holidays,
+        } = *port;
         let staffing = self.staffing(&raw, path);
         let service = raw
             .service
@@ -80,7 +95,38 @@ impl Checker<'_> {
                 }
             },
         };
-        let routes = self.routes(&raw, path, indices);
+        let routes = self.routes(raw.routes.as_deref(), path, indices);
+        let discipline = match raw.discipline.as_deref() {
+            None => Some(Discipline::Fifo),
+            Some(text) => match Discipline::NAMES.iter().find(|(name, _)| *name == text) {
+                Some((_, discipline)) => Some(*discipline),
+                None => {
+                    self.report(
+                        &path.key("discipline"),
+                        format!("unknown discipline \"{text}\", expected \"fifo\" or \"priority\""),
+                    );
+                    None
+                }
+            },
+        };
+        if discipline == Some(Discipline::Priority) && classes.is_empty() {
+            self.report(
+                &path.key("discipline"),
+                "\"priority\" orders trucks by their class's priority: declare [classes] first",
+            );
+        }
+        let reserved = match &raw.reserved {
+            None => Some(None),
+            Some(reserved) => self
+                .reserved(
+                    reserved,
+                    &path.key("reserved"),
+                    classes,
+                    &staffing,
+                    raw.breakdowns.is_some(),
+                )
+                .map(Some),
+        };
         let breakdowns = match &raw.breakdowns {
             None => Some(None),
             Some(failures) => self.breakdowns(failures, &path.key("breakdowns")).map(Some),
@@ -94,6 +140,66 @@ impl Checker<'_> {
             role: role?,
             routes: routes?,
             breakdowns: breakdowns?,
+            discipline: discipline?,
+            reserved: reserved?,
+            by_class: Vec::new(),
+        })
+    }
+
+    /// Servers reserved for some classes: at least one, fewer than the stage's most servers (so
+    /// that some remain for the others), for classes that exist.
+    fn reserved(
+        &mut self,
+        raw: &RawReserved,
+        path: &KeyPath,
+        classes: &HashMap<String, usize>,
+        staffing: &Option<Staffing>,
+        fails: bool,
+    ) -> Option<Reserved> {
+        if fails {
+            self.report(
+                path,
+                "a stage cannot yet both reserve servers and have `breakdowns`",
+            );
+            return None;
+        }
+        let most = staffing.as_ref().map(Staffing::max_servers);
+        let servers = match (raw.servers, most) {
+            (Some(n), Some(most)) if n >= 1 && n < i64::from(most) => Some(n as u32),
+            (Some(n), Some(most)) => {
+                self.report(
+                    &path.key("servers"),
+                    format!(
+                        "must reserve 1 to {} of the stage's {most} servers (some must stay \
+                         for the other classes), got {n}",
+                        i64::from(most) - 1
+                    ),
+                );
+                None
+            }
+            _ => None,
+        };
+        let mut eligible = Some(vec![false; classes.len()]);
+        for (i, name) in raw.classes.iter().flatten().enumerate() {
+            match (classes.get(name), eligible.as_mut()) {
+                (Some(&class), Some(flags)) => flags[class] = true,
+                (None, _) => {
+                    self.report(
+                        &path.key("classes").index(i),
+                        format!("no class named \"{name}\""),
+                    );
+                    eligible = None;
+                }
+                _ => {}
+            }
+        }
+        if raw.classes.as_ref().is_some_and(Vec::is_empty) {
+            self.report(&path.key("classes"), "names no class");
+            eligible = None;
+        }
+        Some(Reserved {
+            servers: servers?,
+            classes: eligible?,
         })
     }
 

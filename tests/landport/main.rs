@@ -6,6 +6,7 @@ mod behaviour;
 mod breakdowns;
 mod calibration;
 mod charts;
+mod classes;
 mod cli;
 mod experiments;
 mod extends;
