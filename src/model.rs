@@ -323,7 +323,13 @@ impl Scenario {
     /// What is valid but probably not what the planner meant: see [`Caution`].
     pub fn cautions(&self) -> Vec<Caution> {
         let mut cautions = Vec::new();
-        let expected = self.arrivals.mean_rate() * self.horizon.millis() as f64;
+        let own: f64 = self
+            .classes
+            .iter()
+            .filter_map(|class| class.arrivals.as_ref())
+            .map(|(arrivals, _)| arrivals.mean_rate())
+            .sum();
+        let expected = (self.arrivals.mean_rate() + own) * self.horizon.millis() as f64;
         if expected < 1.0 {
             cautions.push(Caution::FewArrivals { expected });
         }
@@ -333,17 +339,41 @@ impl Scenario {
                 horizon_hours: self.horizon.hours(),
             });
         }
+        // Reached by the trucks of some class (or by every truck, without classes).
         let mut reached = vec![false; self.stages.len()];
-        let mut frontier = vec![self.entry];
-        reached[self.entry] = true;
-        while let Some(stage) = frontier.pop() {
-            for route in &self.stages[stage].routes {
-                if let Destination::Stage(next) = route.to {
-                    if route.probability > 0.0 && !reached[next] {
-                        reached[next] = true;
-                        frontier.push(next);
+        let flows: Vec<(usize, usize)> = if self.classes.is_empty() {
+            vec![(self.entry, 0)]
+        } else {
+            self.classes
+                .iter()
+                .enumerate()
+                .map(|(k, class)| {
+                    (
+                        class
+                            .arrivals
+                            .as_ref()
+                            .map_or(self.entry, |(_, entry)| *entry),
+                        k,
+                    )
+                })
+                .collect()
+        };
+        for (entry, class) in flows {
+            let mut seen = vec![false; self.stages.len()];
+            let mut frontier = vec![entry];
+            seen[entry] = true;
+            while let Some(stage) = frontier.pop() {
+                for route in self.stages[stage].routes_of(class) {
+                    if let Destination::Stage(next) = route.to {
+                        if route.probability > 0.0 && !seen[next] {
+                            seen[next] = true;
+                            frontier.push(next);
+                        }
                     }
                 }
+            }
+            for (reached, seen) in reached.iter_mut().zip(seen) {
+                *reached |= seen;
             }
         }
         for (stage, reached) in self.stages.iter().zip(reached) {

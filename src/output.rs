@@ -236,13 +236,14 @@ pub struct OutputError {
     pub source: io::Error,
 }
 /// Every file name landport writes into a results folder, charts aside.
-const RESULT_FILES: [&str; 18] = [
+const RESULT_FILES: [&str; 19] = [
     "trucks.csv",
     "stages.csv",
     "failures.csv",
     "metrics.csv",
     "replications.csv",
     "dwell_histogram.csv",
+    "dwell_histogram_by_class.csv",
     "daily.csv",
     "queues.csv",
     "summary.json",
@@ -258,9 +259,11 @@ const RESULT_FILES: [&str; 18] = [
 ];
 
 /// The charts of a run or comparison; a sweep's are `sweep-<metric>` and `sweep-heatmap-<metric>`.
-const CHART_STEMS: [&str; 5] = [
+const CHART_STEMS: [&str; 7] = [
     "dwell-distribution",
+    "dwell-distribution-by-class",
     "time-breakdown",
+    "time-breakdown-by-class",
     "queues",
     "utilization",
     "cleared-per-day",
@@ -379,10 +382,15 @@ pub fn write_run(
             json::write_summary(w, file, scenario, experiment)
         }),
     ];
-    // failures.csv only for a port with servers that can fail.
+    let by_class: ResultFile<'_> = ("dwell_histogram_by_class.csv", &|w| {
+        csv::write_dwell_histogram_by_class(w, runs)
+    });
+    // failures.csv only for a port with servers that can fail; the classes' dwell only for a
+    // port with classes.
     let rest = rest
         .into_iter()
-        .chain(scenario.failing().any(|fails| fails).then_some(failures));
+        .chain(scenario.failing().any(|fails| fails).then_some(failures))
+        .chain((!scenario.classes.is_empty()).then_some(by_class));
     let Some(records) = records else {
         // trucks.csv only when the first replication kept its records (not `--records none`).
         let mut files: Vec<ResultFile<'_>> = first

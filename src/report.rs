@@ -77,6 +77,9 @@ pub enum Chart {
     },
     /// A ledger's waterfall: the base, each reform's share, all reforms.
     Waterfall(MetricId),
+    /// A run's truck classes side by side: their dwell times, and where their time goes.
+    DwellByClass(TimeAxis),
+    TimeBreakdownByClass,
 }
 
 impl Chart {
@@ -92,6 +95,8 @@ impl Chart {
             Chart::SweepHeatmap(metric) => format!("sweep-heatmap-{metric}"),
             Chart::OptimizeFront { metric, .. } => format!("optimize-{metric}"),
             Chart::Waterfall(metric) => format!("ledger-{metric}"),
+            Chart::DwellByClass(_) => "dwell-distribution-by-class".into(),
+            Chart::TimeBreakdownByClass => "time-breakdown-by-class".into(),
         }
     }
 
@@ -118,6 +123,10 @@ impl Chart {
             }
             (Chart::OptimizeFront { metric, .. }, _) => {
                 format!("{name}: cost against {}", metric.label())
+            }
+            (Chart::DwellByClass(_), _) => format!("Dwell time by truck class: {name}"),
+            (Chart::TimeBreakdownByClass, _) => {
+                format!("Where the time goes, by truck class: {name}")
             }
         }
     }
@@ -170,6 +179,16 @@ one-sided bound the constraint is tested on). Blue points meet every constraint,
 miss this one, grey rings meet it but miss another; the blue line joins the cheapest feasible point at each level, and the red ring marks \
 the chosen one, confirmed on replications the search did not use. Points to the left of the \
 chosen one are cheaper but miss a constraint."
+            }
+            Chart::DwellByClass(_) => {
+                "The dwell distribution of each truck class, as the chart of all trucks shows it: \
+the share of the class's trucks in each band of hours, with each class's median and 95th \
+percentile dashed. A class with its own lane or a priority sits to the left of the others."
+            }
+            Chart::TimeBreakdownByClass => {
+                "One panel per truck class: each stage's share of the class's mean dwell, split as \
+for all trucks, all panels on one hours scale. The panels show where each class waits, and what \
+a reserved lane or a priority moves from one class to another."
             }
             Chart::SweepHeatmap(_) => {
                 "The metric's mean for each combination of the two varied keys, coloured from \
@@ -269,6 +288,15 @@ see what one key buys with the other held fixed."
         if variants.iter().any(|variant| variant.daily.is_some()) {
             charts.push(Chart::ClearedPerDay);
         }
+        if let Results::Run(variant) = results {
+            if !variant.classes.is_empty() {
+                let classes = variant.by_class();
+                if variant.class_bins.is_some() {
+                    charts.push(Chart::DwellByClass(options.time_axis.resolve(&classes)));
+                }
+                charts.push(Chart::TimeBreakdownByClass);
+            }
+        }
         Ok(charts)
     }
 
@@ -303,6 +331,12 @@ see what one key buys with the other held fixed."
             }
             (Chart::OptimizeFront { constraint, .. }, Results::Optimize(file)) => {
                 draw::optimize_front(root, &title, file, *constraint)?
+            }
+            (Chart::DwellByClass(axis), Results::Run(variant)) => {
+                draw::dwell_distribution(root, &title, &variant.by_class(), *axis)?
+            }
+            (Chart::TimeBreakdownByClass, Results::Run(variant)) => {
+                draw::time_breakdown(root, &title, &variant.by_class(), true)?
             }
             _ => {}
         }
@@ -400,6 +434,8 @@ mod tests {
             Chart::ClearedPerDay,
             Chart::SweepMetric(metric.clone()),
             Chart::SweepHeatmap(metric),
+            Chart::DwellByClass(TimeAxis::Log),
+            Chart::TimeBreakdownByClass,
         ];
         for chart in charts {
             for extension in ["png", "svg"] {

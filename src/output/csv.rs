@@ -13,7 +13,7 @@ use super::ReadError;
 use crate::compare::Comparison;
 use crate::engine::{Instant, Span};
 use crate::experiment::{Experiment, MetricEstimate, MetricId};
-use crate::model::{RunResult, Scenario, Stage, TruckMilestones, Visit};
+use crate::model::{DwellHistogram, RunResult, Scenario, Stage, TruckMilestones, Visit};
 use crate::sweep::{PointResult, SweepInfo};
 
 /// A number for CSV cells: six decimals, empty when there is none.
@@ -549,34 +549,84 @@ impl DwellBins {
 
     /// Adds a run's dwell times to `counts` (one count per bin), each histogram bucket by its
     /// middle value.
-    pub fn count(counts: &mut [u64], run: &RunResult) {
+    pub fn count(counts: &mut [u64], histogram: &DwellHistogram) {
         let upper = Self::upper_millis();
-        for (middle, trucks) in run.dwell_histogram.buckets() {
+        for (middle, trucks) in histogram.buckets() {
             let bin = upper.partition_point(|&edge| edge <= middle);
             counts[bin.min(Self::COUNT - 1)] += trucks;
         }
+    }
+
+    /// The bins of the dwell times of `histograms` summed, from the first bin with a truck to
+    /// the last.
+    fn rows<'h>(histograms: impl Iterator<Item = &'h DwellHistogram>) -> Vec<DwellBinRow> {
+        let mut counts = vec![0u64; Self::COUNT];
+        for histogram in histograms {
+            Self::count(&mut counts, histogram);
+        }
+        let first = counts.iter().position(|&count| count > 0).unwrap_or(0);
+        let last = counts
+            .iter()
+            .rposition(|&count| count > 0)
+            .map_or(0, |k| k + 1);
+        (first..last)
+            .map(|k| {
+                let (lower, upper) = Self::edges_hours(k);
+                DwellBinRow {
+                    lower_h: lower,
+                    upper_h: upper,
+                    trucks: counts[k],
+                }
+            })
+            .collect()
     }
 }
 
 /// dwell_histogram.csv: the dwell times of every replication's counted trucks in [`DwellBins`],
 /// summed over replications; from the first bin with a truck to the last.
 pub fn write_dwell_histogram(writer: impl Write, runs: &[RunResult]) -> io::Result<()> {
-    let mut counts = vec![0u64; DwellBins::COUNT];
-    for run in runs {
-        DwellBins::count(&mut counts, run);
-    }
-    let first = counts.iter().position(|&count| count > 0).unwrap_or(0);
-    let last = counts
-        .iter()
-        .rposition(|&count| count > 0)
-        .map_or(0, |k| k + 1);
-    let rows = (first..last).map(|k| {
-        let (lower, upper) = DwellBins::edges_hours(k);
-        DwellBinRow {
-            lower_h: lower,
-            upper_h: upper,
-            trucks: counts[k],
-        }
+    write_rows(
+        writer,
+        DwellBins::rows(runs.iter().map(|run| &run.dwell_histogram)),
+    )
+}
+
+/// A row of dwell_histogram_by_class.csv: one bin of the pooled dwell times of one class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassDwellBinRow {
+    pub class: String,
+    #[serde(serialize_with = "six_decimals")]
+    pub lower_h: f64,
+    #[serde(serialize_with = "six_decimals")]
+    pub upper_h: f64,
+    pub trucks: u64,
+}
+
+impl CsvRow for ClassDwellBinRow {
+    const COLUMNS: &'static [&'static str] = &["class", "lower_h", "upper_h", "trucks"];
+}
+
+/// dwell_histogram_by_class.csv: for each truck class in turn, the bins of dwell_histogram.csv
+/// over its trucks only.
+pub fn write_dwell_histogram_by_class(writer: impl Write, runs: &[RunResult]) -> io::Result<()> {
+    let classes: Vec<&str> = runs.first().map_or_else(Vec::new, |run| {
+        run.classes
+            .iter()
+            .map(|class| class.class.as_str())
+            .collect()
+    });
+    let rows = classes.iter().enumerate().flat_map(|(k, &class)| {
+        let histograms = runs
+            .iter()
+            .filter_map(move |run| run.classes.get(k).map(|class| &class.dwell_histogram));
+        DwellBins::rows(histograms)
+            .into_iter()
+            .map(move |bin| ClassDwellBinRow {
+                class: class.to_string(),
+                lower_h: bin.lower_h,
+                upper_h: bin.upper_h,
+                trucks: bin.trucks,
+            })
     });
     write_rows(writer, rows)
 }

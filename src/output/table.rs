@@ -171,6 +171,7 @@ CO2 {} kg; a day's trucks {} kg CO2",
             );
         }
     }
+    out.push_str(&class_table(experiment));
     out.push_str(&time_breakdown(&[experiment]));
     let _ = writeln!(
         out,
@@ -184,6 +185,80 @@ CO2 {} kg; a day's trucks {} kg CO2",
             metric(&MetricId::stage(stage, Quantity::StageCost), 1),
             metric(&MetricId::stage(stage, Quantity::StageCo2), 2),
         );
+    }
+    out
+}
+
+/// For a port with truck classes: each class's trucks a day, dwell, release and red channel,
+/// and where its time goes over all stages; empty without classes.
+fn class_table(experiment: &Experiment) -> String {
+    let mut out = String::new();
+    let Some(run) = experiment.runs.first() else {
+        return out;
+    };
+    if run.classes.is_empty() {
+        return out;
+    }
+    let metric = |id: MetricId, decimals: usize| {
+        experiment
+            .metric(&id)
+            .map_or_else(|| "-".to_string(), |m| with_interval(&m.estimate, decimals))
+    };
+    let classes: Vec<&str> = run
+        .classes
+        .iter()
+        .map(|class| class.class.as_str())
+        .collect();
+    let width = classes
+        .iter()
+        .map(|class| class.chars().count())
+        .fold("class".len(), usize::max);
+    let _ = writeln!(
+        out,
+        "\n{:<width$} {:>18} {:>16} {:>16} {:>16} {:>16}",
+        "class", "cleared per day", "dwell mean h", "dwell p95 h", "to release h", "red share"
+    );
+    for class in &classes {
+        let of = |quantity: Quantity| MetricId::port(quantity).of_class(class);
+        let _ = writeln!(
+            out,
+            "{class:<width$} {:>18} {:>16} {:>16} {:>16} {:>16}",
+            metric(of(Quantity::ClearedPerDay), 1),
+            metric(of(Quantity::DwellMean), 2),
+            metric(of(Quantity::DwellP95), 2),
+            metric(of(Quantity::ToRelease), 2),
+            metric(of(Quantity::RedShare), 3),
+        );
+    }
+    // Where each class's time goes, summed over the stages.
+    let down = run.breakdown.iter().any(|part| part.down_hours.is_some());
+    let kinds: Vec<Quantity> = Quantity::time_parts(down).collect();
+    let _ = write!(
+        out,
+        "\nwhere the time goes by class (h per truck of the class, all stages)\n{:<width$}",
+        "class"
+    );
+    for heading in kinds.iter().map(|part| part.heading()).chain(["total"]) {
+        let _ = write!(out, " {heading:>9}");
+    }
+    out.push('\n');
+    for class in &classes {
+        let _ = write!(out, "{class:<width$}");
+        let mean = |id: MetricId| experiment.metric(&id).map_or(0.0, |m| m.estimate.mean);
+        let parts: Vec<f64> = kinds
+            .iter()
+            .map(|&part| {
+                run.stages
+                    .iter()
+                    .map(|stage| mean(MetricId::stage(&stage.stage, part).of_class(class)))
+                    .sum()
+            })
+            .collect();
+        let total: f64 = parts.iter().sum();
+        for part in parts.iter().chain([&total]) {
+            let _ = write!(out, " {part:>9.3}");
+        }
+        out.push('\n');
     }
     out
 }

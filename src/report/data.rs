@@ -15,7 +15,7 @@ use crate::output::csv::{
 use crate::output::json::{self, ComparisonFile, InputFile, Summary, SweepFile};
 use crate::output::ReadError;
 
-pub use crate::output::csv::{DayRow, DwellBinRow as DwellBin};
+pub use crate::output::csv::{ClassDwellBinRow as ClassDwellBin, DayRow, DwellBinRow as DwellBin};
 
 /// One stage's hourly trace, read back from queues.csv.
 pub use crate::model::StageTrace as QueueTrace;
@@ -44,9 +44,52 @@ pub struct VariantResults {
     pub inputs: Vec<InputFile>,
     /// In a comparison, the paired differences from the first variant (none for the first).
     pub differences: Vec<Difference>,
+    /// The truck classes, in the scenario's order (none without classes), and their dwell
+    /// times from dwell_histogram_by_class.csv.
+    pub classes: Vec<String>,
+    pub class_bins: Option<Vec<ClassDwellBin>>,
 }
 
 impl VariantResults {
+    /// Each truck class as results of its own, named after it: its dwell times and its metrics
+    /// over every truck, so that the charts of variants draw the classes side by side.
+    pub fn by_class(&self) -> Vec<VariantResults> {
+        self.classes
+            .iter()
+            .map(|class| VariantResults {
+                name: class.clone(),
+                metrics: self
+                    .metrics
+                    .iter()
+                    .filter(|row| row.metric.class() == Some(class.as_str()))
+                    .map(|row| MetricRow {
+                        metric: MetricId {
+                            class: None,
+                            ..row.metric.clone()
+                        },
+                        ..row.clone()
+                    })
+                    .collect(),
+                dwell_bins: self.class_bins.as_ref().map(|bins| {
+                    bins.iter()
+                        .filter(|bin| bin.class == *class)
+                        .map(|bin| DwellBin {
+                            lower_h: bin.lower_h,
+                            upper_h: bin.upper_h,
+                            trucks: bin.trucks,
+                        })
+                        .collect()
+                }),
+                daily: None,
+                queues: None,
+                classes: Vec::new(),
+                class_bins: None,
+                differences: Vec::new(),
+                ..self.clone()
+            })
+            .collect()
+    }
+
     pub fn metric(&self, id: &MetricId) -> Option<&MetricRow> {
         self.metrics.iter().find(|metric| metric.metric == *id)
     }
@@ -205,6 +248,12 @@ fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
         run.stages.iter().map(|stage| stage.stage.clone()).collect()
     });
     let queues = read_queues(&dir.join("queues.csv"), &stages)?;
+    let classes = first_run.map_or_else(Vec::new, |run| {
+        run.classes
+            .iter()
+            .map(|class| class.class.clone())
+            .collect()
+    });
     Ok(VariantResults {
         name: experiment.scenario.clone(),
         dir: dir.to_path_buf(),
@@ -221,6 +270,8 @@ fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
         file,
         inputs,
         differences: Vec::new(),
+        classes,
+        class_bins: read_rows(&dir.join("dwell_histogram_by_class.csv"))?,
     })
 }
 

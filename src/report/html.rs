@@ -164,6 +164,44 @@ fn metrics_table(variants: &[VariantResults]) -> String {
     table(&header, &rows)
 }
 
+/// Each truck class's headline results, a row per class (and variant).
+fn classes_table(variants: &[VariantResults]) -> String {
+    let several = variants.len() > 1;
+    let quantities = [
+        Quantity::ClearedPerDay,
+        Quantity::DwellMean,
+        Quantity::DwellP95,
+        Quantity::ToRelease,
+        Quantity::RedShare,
+    ];
+    let mut header = if several {
+        vec!["variant".to_string()]
+    } else {
+        Vec::new()
+    };
+    header.push("class".to_string());
+    header.extend(quantities.map(|quantity| MetricId::port(quantity).label()));
+    let mut rows = Vec::new();
+    for variant in variants {
+        for class in &variant.classes {
+            let mut row = Vec::new();
+            if several {
+                row.push(text_cell(&variant.name));
+            }
+            row.push(text_cell(class));
+            for quantity in quantities {
+                let id = MetricId::port(quantity).of_class(class);
+                row.push(number_cell(variant.experiment.metric(&id).map_or_else(
+                    || "–".to_string(),
+                    |metric| rounded(metric.estimate.mean, metric.estimate.half_width),
+                )));
+            }
+            rows.push(row);
+        }
+    }
+    table(&header, &rows)
+}
+
 /// The first cells of a stage's row: the variant (when there are several) and the stage's
 /// cell, in HTML.
 fn stage_cells(several: bool, variant: &str, stage: &str) -> Vec<(String, bool)> {
@@ -639,6 +677,14 @@ difference; change is Δ relative to the first variant's mean.</p>\n",
         out.push_str("<h2>Results</h2>\n");
     }
     out.push_str(&metrics_table(variants));
+    if variants.iter().any(|variant| !variant.classes.is_empty()) {
+        out.push_str(
+            "<h2>Truck classes</h2>\n<p>The port-wide results over the trucks of each class \
+only (mean ± the half-width of its 95% interval); every class metric is in metrics.csv, named \
+<code>&lt;class&gt;/&lt;metric&gt;</code>.</p>\n",
+        );
+        out.push_str(&classes_table(variants));
+    }
     out.push_str(
         "<h2>Stages</h2>\n<p>Offered load: trucks arriving × mean service ÷ mean servers on \
 duty; at 1 or more the queue grows without bound.</p>\n",
