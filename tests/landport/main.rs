@@ -28,16 +28,19 @@ use landport::{RunResult, Scenario};
 /// check the published figures, the README and the committed charts.
 pub fn shipped_experiment(name: &str) -> &'static landport::experiment::Experiment {
     use std::sync::OnceLock;
-    const NAMES: [&str; 6] = [
+    const NAMES: [&str; 9] = [
         "alashankou-legacy",
         "alashankou-reformed",
         "horgos-legacy",
         "horgos-reformed",
         "variants/reformed-exit-24h",
         "variants/reformed-scanner-failures",
+        "variants/horgos-fresh-goods",
+        "variants/horgos-green-lane",
+        "variants/horgos-fresh-priority",
     ];
-    static EXPERIMENTS: [OnceLock<landport::experiment::Experiment>; 6] =
-        [const { OnceLock::new() }; 6];
+    static EXPERIMENTS: [OnceLock<landport::experiment::Experiment>; 9] =
+        [const { OnceLock::new() }; 9];
     let index = NAMES
         .iter()
         .position(|known| *known == name)

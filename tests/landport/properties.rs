@@ -29,10 +29,16 @@ struct StageSpec {
     random_travel: bool,
     /// Servers that fail: `Some(true)` on the calendar clock, `Some(false)` on the operating one.
     failures: Option<bool>,
+    /// With classes: priority discipline, and a server reserved for class `b`.
+    priority: bool,
+    reserve: bool,
 }
 
 #[derive(Debug, Clone)]
 struct PortSpec {
+    /// Two classes, `a` and `b` (this share, priority 1, its own service law at the first stage
+    /// and half of it leaving from there).
+    classes: Option<f64>,
     rate: f64,
     warmup_hours: u32,
     horizon_days: u32,
@@ -57,6 +63,8 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
             prop::bool::weighted(0.3),
             prop::bool::weighted(0.3),
             prop::option::weighted(0.3, any::<bool>()),
+            any::<bool>(),
+            any::<bool>(),
         ),
     )
         .prop_map(
@@ -72,7 +80,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                 back,
                 back_to,
                 travel,
-                (lunch, maintenance, random_travel, failures),
+                (lunch, maintenance, random_travel, failures, priority, reserve),
             )| {
                 StageSpec {
                     shifts,
@@ -90,6 +98,8 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                     maintenance,
                     random_travel,
                     failures,
+                    priority,
+                    reserve,
                 }
             },
         )
@@ -97,17 +107,21 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
 
 fn port_spec() -> impl Strategy<Value = PortSpec> {
     (
+        prop::option::weighted(0.4, 0.05..0.95f64),
         0.5..20.0f64,
         0u32..48,
         1u32..4,
         prop::collection::vec(stage_spec(), 1..=5),
     )
-        .prop_map(|(rate, warmup_hours, horizon_days, stages)| PortSpec {
-            rate,
-            warmup_hours,
-            horizon_days,
-            stages,
-        })
+        .prop_map(
+            |(classes, rate, warmup_hours, horizon_days, stages)| PortSpec {
+                classes,
+                rate,
+                warmup_hours,
+                horizon_days,
+                stages,
+            },
+        )
 }
 
 const SERVICES: [&str; 6] = [
@@ -129,6 +143,14 @@ fn scenario_text(port: &PortSpec) -> String {
         port.warmup_hours, port.horizon_days, port.rate
     );
     let n = port.stages.len();
+    if let Some(share) = port.classes {
+        text.push_str(&format!(
+            "[classes.a]\n[classes.b]\nshare = {share:.4}\npriority = 1\n\
+             [classes.b.stages.s0]\nservice = {{ dist = \"constant\", value = \"3 min\" }}\n\
+             routes = [{{ to = \"{}\", p = 0.5 }}, {{ to = \"exit\" }}]\n",
+            if n > 1 { "s1" } else { "exit" }
+        ));
+    }
     let name = |i: usize| {
         if i < n {
             format!("s{i}")
@@ -169,6 +191,18 @@ fn scenario_text(port: &PortSpec) -> String {
                  clock = \"{}\" }}\n",
                 if calendar { "calendar" } else { "operating" }
             ));
+        }
+        if port.classes.is_some() && stage.priority {
+            text.push_str("discipline = \"priority\"\n");
+        }
+        // A reserved server needs another one for the others, and no breakdowns.
+        if port.classes.is_some()
+            && stage.reserve
+            && stage.shifts.is_none()
+            && stage.servers >= 2
+            && stage.failures.is_none()
+        {
+            text.push_str("reserved = { servers = 1, classes = [\"b\"] }\n");
         }
         if let Some(quota) = stage.quota {
             text.push_str(&format!("daily_quota = {quota}\n"));
@@ -257,6 +291,16 @@ proptest! {
             // A maintenance window withdrawing a stage's only server closes it too.
             if !(stage.opening || empty_shift || stage.quota.is_some() || stage.maintenance) {
                 prop_assert_eq!(part.closed_hours, 0.0, "{:?}", part);
+            }
+        }
+        // The classes' trucks are the port's trucks.
+        if port.classes.is_some() {
+            let trucks: u64 = result.classes.iter().map(|class| class.dwell.trucks).sum();
+            prop_assert_eq!(trucks, result.dwell.trucks);
+            for class in &result.classes {
+                let parts: f64 = class.breakdown.iter().map(|part| part.total_hours()).sum();
+                let dwell = class.dwell.mean_hours;
+                prop_assert!((parts - dwell).abs() <= 1e-9 * dwell.max(1.0), "{} vs {}", parts, dwell);
             }
         }
         let again = landport::run(&scenario, seed);

@@ -114,7 +114,7 @@ fn shipped_comparison(files: &[(std::path::PathBuf, landport::Scenario)]) -> Com
 #[test]
 fn readme_comparisons_are_what_compare_prints() {
     let shown = shown_outputs("compare");
-    assert_eq!(shown.len(), 4, "the README shows four comparisons");
+    assert_eq!(shown.len(), 5, "the README shows five comparisons");
     for (args, lines) in shown {
         let files: Vec<_> = args
             .iter()
