@@ -389,11 +389,36 @@ impl Scenario {
     /// The FNV-1a hash of the arrival trace's times, when arrivals come from a trace: what
     /// identifies the trace file's content in a sweep's fingerprint.
     pub fn trace_digest(&self) -> Option<u64> {
-        match &self.arrivals {
-            Arrivals::Trace { times } => Some(crate::engine::fnv1a(
+        let times_of = |arrivals: &Arrivals| match arrivals {
+            Arrivals::Trace { times } => Some(times.clone()),
+            _ => None,
+        };
+        // The scenario's trace, then the traces of the classes with their own arrivals.
+        let traces: Vec<Option<std::sync::Arc<[crate::engine::Instant]>>> =
+            std::iter::once(times_of(&self.arrivals))
+                .chain(
+                    self.classes
+                        .iter()
+                        .filter_map(|class| class.arrivals.as_ref())
+                        .map(|(arrivals, _)| times_of(arrivals)),
+                )
+                .collect();
+        match &traces[..] {
+            [None] => None,
+            // Without classes' traces, as before classes existed.
+            [Some(times)] => Some(crate::engine::fnv1a(
                 times.iter().flat_map(|time| time.millis().to_le_bytes()),
             )),
-            _ => None,
+            _ if traces.iter().all(Option::is_none) => None,
+            _ => Some(crate::engine::fnv1a(traces.iter().flat_map(|trace| {
+                // Each trace's length first, so that the same times split otherwise differ.
+                let times = trace.as_deref().unwrap_or(&[]);
+                (times.len() as u64)
+                    .to_le_bytes()
+                    .into_iter()
+                    .chain(times.iter().flat_map(|time| time.millis().to_le_bytes()))
+                    .collect::<Vec<u8>>()
+            }))),
         }
     }
 

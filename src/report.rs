@@ -91,10 +91,12 @@ impl Chart {
             Chart::Queues => "queues".into(),
             Chart::Utilization => "utilization".into(),
             Chart::ClearedPerDay => "cleared-per-day".into(),
-            Chart::SweepMetric(metric) => format!("sweep-{metric}"),
-            Chart::SweepHeatmap(metric) => format!("sweep-heatmap-{metric}"),
-            Chart::OptimizeFront { metric, .. } => format!("optimize-{metric}"),
-            Chart::Waterfall(metric) => format!("ledger-{metric}"),
+            Chart::SweepMetric(metric) => format!("sweep-{}", in_file_name(metric)),
+            Chart::SweepHeatmap(metric) => format!("sweep-heatmap-{}", in_file_name(metric)),
+            Chart::OptimizeFront { metric, .. } => {
+                format!("optimize-{}", in_file_name(metric))
+            }
+            Chart::Waterfall(metric) => format!("ledger-{}", in_file_name(metric)),
             Chart::DwellByClass(_) => "dwell-distribution-by-class".into(),
             Chart::TimeBreakdownByClass => "time-breakdown-by-class".into(),
         }
@@ -386,6 +388,12 @@ see what one key buys with the other held fixed."
     }
 }
 
+/// A metric's name as part of a file name: a class's metric (`fresh/dwell_mean_h`) with a dot
+/// for the slash (`fresh.dwell_mean_h`).
+fn in_file_name(metric: &MetricId) -> String {
+    metric.to_string().replace('/', ".")
+}
+
 fn write(path: &Path, bytes: &[u8]) -> Result<PathBuf, ReportError> {
     write_file_atomically(path, |w| w.write_all(bytes)).map_err(|source| ReportError::Write {
         path: path.to_path_buf(),
@@ -436,11 +444,16 @@ mod tests {
             Chart::SweepHeatmap(metric),
             Chart::DwellByClass(TimeAxis::Log),
             Chart::TimeBreakdownByClass,
+            // A class's metric names a file with a dot for its slash.
+            Chart::SweepMetric(
+                MetricId::port(crate::experiment::Quantity::DwellP95).of_class("fresh"),
+            ),
         ];
         for chart in charts {
             for extension in ["png", "svg"] {
                 let name = format!("{}.{extension}", chart.stem());
                 assert!(crate::output::is_chart_file(&name), "{name}");
+                assert!(!name.contains('/'), "{name}");
             }
         }
         assert!(!crate::output::is_chart_file("photo.png"));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # report.html as people see it: headless Chromium renders the report of a run, a compare of three
-# variants, a sweep, an optimisation and a ledger in a 1280-px window. A copy of each page gets a script that measures the
+# variants, a sweep, an optimisation, a ledger and a run with truck classes in a 1280-px window. A copy of each page gets a script that measures the
 # layout once the page has loaded; the test fails when a table or chart has no size on screen,
 # when anything reaches past the window, or when a table is wider than its box (cut off behind a
 # scroll bar). Needs Debian's chromium (.ci/run installs it) and a built landport.
@@ -19,6 +19,7 @@ trap 'rm -rf "$work"' EXIT
 "$landport" sweep scenarios/sweeps/reformed-inspection.toml --out "$work/sweep" --quiet 2>/dev/null
 "$landport" optimize scenarios/optimize/alashankou-1.5x.toml --out "$work/optimize" --quiet
 "$landport" ledger scenarios/ledgers/alashankou.toml --out "$work/ledger" --quiet
+"$landport" run scenarios/variants/horgos-green-lane.toml -n 2 --out "$work/classes" --quiet
 
 measure='<script>
 window.addEventListener("load", () => {
@@ -90,4 +91,6 @@ check "$work/sweep" 1 4
 check "$work/optimize" 3 2
 # A ledger: a table of shares for each of its ten metrics; a waterfall for the mean and the p95.
 check "$work/ledger" 10 2
-echo "report test: report.html of a run, a compare, a sweep, an optimisation and a ledger rendered in Chromium, all visible within 1280 px"
+# A run with truck classes: the classes' table too, and their dwell and where their time goes.
+check "$work/classes" 4 7
+echo "report test: report.html of a run, a compare, a sweep, an optimisation, a ledger and a run with truck classes rendered in Chromium, all visible within 1280 px"
