@@ -290,14 +290,12 @@ see what one key buys with the other held fixed."
         if variants.iter().any(|variant| variant.daily.is_some()) {
             charts.push(Chart::ClearedPerDay);
         }
-        if let Results::Run(variant) = results {
-            if !variant.classes.is_empty() {
-                let classes = variant.by_class();
-                if variant.class_bins.is_some() {
-                    charts.push(Chart::DwellByClass(options.time_axis.resolve(&classes)));
-                }
-                charts.push(Chart::TimeBreakdownByClass);
+        let classes = class_variants(results);
+        if !classes.is_empty() {
+            if classes.iter().any(|class| class.dwell_bins.is_some()) {
+                charts.push(Chart::DwellByClass(options.time_axis.resolve(&classes)));
             }
+            charts.push(Chart::TimeBreakdownByClass);
         }
         Ok(charts)
     }
@@ -315,7 +313,7 @@ see what one key buys with the other held fixed."
                 draw::dwell_distribution(root, &title, variants, *axis)?
             }
             (Chart::TimeBreakdown { shared }, _) => {
-                draw::time_breakdown(root, &title, variants, *shared)?
+                draw::time_breakdown(root, &title, variants, *shared, None)?
             }
             (Chart::Queues, _) => draw::queues(root, &title, variants)?,
             (Chart::Utilization, _) => draw::utilization(root, &title, variants)?,
@@ -334,11 +332,13 @@ see what one key buys with the other held fixed."
             (Chart::OptimizeFront { constraint, .. }, Results::Optimize(file)) => {
                 draw::optimize_front(root, &title, file, *constraint)?
             }
-            (Chart::DwellByClass(axis), Results::Run(variant)) => {
-                draw::dwell_distribution(root, &title, &variant.by_class(), *axis)?
+            (Chart::DwellByClass(axis), _) => {
+                draw::dwell_distribution(root, &title, &class_variants(results), *axis)?
             }
-            (Chart::TimeBreakdownByClass, Results::Run(variant)) => {
-                draw::time_breakdown(root, &title, &variant.by_class(), true)?
+            (Chart::TimeBreakdownByClass, _) => {
+                // A row of classes for each variant.
+                let classes = variants.iter().map(|v| v.classes.len()).max();
+                draw::time_breakdown(root, &title, &class_variants(results), true, classes)?
             }
             _ => {}
         }
@@ -385,6 +385,24 @@ see what one key buys with the other held fixed."
             chart: self.stem(),
             why: error.to_string(),
         }
+    }
+}
+
+/// The truck classes of a run, or of every variant of a comparison (named `variant: class`),
+/// each as results of its own; none without classes.
+fn class_variants(results: &Results) -> Vec<data::VariantResults> {
+    match results {
+        Results::Run(variant) => variant.by_class(),
+        Results::Compare(variants) => variants
+            .iter()
+            .flat_map(|variant| {
+                variant.by_class().into_iter().map(|mut class| {
+                    class.name = format!("{}: {}", variant.name, class.name);
+                    class
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

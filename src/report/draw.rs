@@ -364,15 +364,19 @@ fn widest_stage(parts: &[Vec<f64>]) -> f64 {
 
 /// Chart 2: where the time goes: one panel per variant, a stacked bar per stage of the mean
 /// hours per truck in each part; `shared`: every panel on the scale of the longest bar of all,
-/// so that the same hours are the same length in each (else each on its own scale).
+/// so that the same hours are the same length in each (else each on its own scale). The panels
+/// stand in a row, or in rows of `columns` (the classes of each variant of a comparison).
 pub fn time_breakdown<DB: DrawingBackend>(
     root: &Area<DB>,
     title: &str,
     variants: &[VariantResults],
     shared: bool,
+    columns: Option<usize>,
 ) -> Drawn<DB> {
     let body = root.titled(title, text_style(TITLE))?;
-    let panels = body.split_evenly((1, variants.len().max(1)));
+    let columns = columns.unwrap_or(variants.len()).max(1);
+    let rows = variants.len().div_ceil(columns).max(1);
+    let panels = body.split_evenly((rows, columns));
     let down = variants.iter().any(VariantResults::has_failures);
     let kinds: Vec<Quantity> = Quantity::time_parts(down).collect();
     let widest_of_all = variants

@@ -531,3 +531,82 @@ fn no_plots_writes_no_charts_and_plot_refuses_a_folder_without_results() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_run_and_a_compare_with_truck_classes_draw_them_side_by_side() {
+    let dir = tempfile::tempdir().unwrap();
+    landport()
+        .args([
+            "run",
+            "scenarios/variants/horgos-green-lane.toml",
+            "-n",
+            "2",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    check_chart(
+        dir.path(),
+        "dwell-distribution-by-class",
+        &["Dwell time by truck class", "general", "fresh"],
+    );
+    check_chart(
+        dir.path(),
+        "time-breakdown-by-class",
+        &[
+            "Where the time goes, by truck class",
+            "hours per truck",
+            "exit-gate",
+        ],
+    );
+    // Each class's bins hold its trucks, and they make the port's.
+    let bins = rows(&dir.path().join("dwell_histogram_by_class.csv"));
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let runs = summary["runs"].as_array().unwrap();
+    let mut port = 0.0;
+    for class in ["general", "fresh"] {
+        let binned: f64 = bins
+            .iter()
+            .filter(|row| row["class"] == class)
+            .map(|row| number(row, "trucks"))
+            .sum();
+        let counted: f64 = runs
+            .iter()
+            .map(|run| {
+                let classes = run["classes"].as_array().unwrap();
+                let found = classes.iter().find(|c| c["class"] == class).unwrap();
+                found["dwell"]["trucks"].as_f64().unwrap()
+            })
+            .sum();
+        assert_eq!(binned, counted, "{class}");
+        port += binned;
+    }
+    let all: f64 = rows(&dir.path().join("dwell_histogram.csv"))
+        .iter()
+        .map(|row| number(row, "trucks"))
+        .sum();
+    assert_eq!(port, all);
+
+    // A compare: each variant's classes, a row of panels per variant.
+    let compare = tempfile::tempdir().unwrap();
+    landport()
+        .args([
+            "compare",
+            "scenarios/variants/horgos-fresh-goods.toml",
+            "scenarios/variants/horgos-green-lane.toml",
+            "-n",
+            "2",
+            "--out",
+        ])
+        .arg(compare.path())
+        .assert()
+        .success();
+    check_chart(
+        compare.path(),
+        "time-breakdown-by-class",
+        &["horgos-fresh-goods: general", "horgos-green-lane: fresh"],
+    );
+}
