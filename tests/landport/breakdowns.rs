@@ -111,43 +111,55 @@ routes = [{ to = "exit" }]
 #[test]
 fn an_mm1_stage_with_failures_matches_pollaczek_khinchine_on_its_completion_times() {
     let (lambda, service, xi, repair) = (4.0, 0.1, 1.0, 0.2);
-    // A service of length S meets Poisson(ξS) failures, each adding a repair R: the completion
-    // time C = S + ΣR has E[C] = E[S](1 + ξE[R]) and E[C²] = E[S²](1 + ξE[R])² + ξE[S]E[R²]
-    // (Avi-Itzhak and Naor, 1963). Exponential S: E[S²] = 2E[S]²; constant R: E[R²] = R².
-    let stretch = 1.0 + xi * repair;
-    let mean_c = service * stretch;
-    let second_c = 2.0 * service * service * stretch * stretch + xi * service * repair * repair;
-    let rho = lambda * mean_c;
-    let wait = lambda * second_c / (2.0 * (1.0 - rho));
-    let runs = replicate(&scenario(FAILING_MM1), REPLICATIONS);
-    let of = |value: fn(&RunResult) -> f64| runs.iter().map(value).collect::<Vec<f64>>();
-    check(
-        "M/G/1 with failures: mean wait",
-        &of(|run| run.stages[0].mean_wait_hours),
-        wait,
-        0.03,
+    // Exponential repairs (the M/M/1 queue with exponential failures and repairs), then constant
+    // ones: E[R²] = 2E[R]² and E[R²] = E[R]².
+    let exponential = FAILING_MM1.replace(
+        r#"repair = { dist = "constant", value = "12 min" }"#,
+        r#"repair = { dist = "exponential", mean = "12 min" }"#,
     );
-    check(
-        "M/G/1 with failures: mean time in system",
-        &of(|run| run.dwell.mean_hours),
-        wait + mean_c,
-        0.02,
-    );
-    // The time on the failed server: ξE[S] failures per service, each E[R] long.
-    check(
-        "M/G/1 with failures: down hours per truck",
-        &of(|run| run.breakdown[0].down_hours.unwrap()),
-        xi * service * repair,
-        0.02,
-    );
-    // Down while serving: the server serves a share ρ₀ = λE[S] of the time and is down ξE[R]
-    // for each hour served.
-    check(
-        "M/G/1 with failures: availability",
-        &of(|run| run.stages[0].availability.unwrap()),
-        1.0 - lambda * service * xi * repair,
-        0.01,
-    );
+    for (law, text, second_r) in [
+        ("exponential", exponential.as_str(), 2.0 * repair * repair),
+        ("constant", FAILING_MM1, repair * repair),
+    ] {
+        // A service of length S meets Poisson(ξS) failures, each adding a repair R: the
+        // completion time C = S + ΣR has E[C] = E[S](1 + ξE[R]) and
+        // E[C²] = E[S²](1 + ξE[R])² + ξE[S]E[R²] (Avi-Itzhak and Naor, 1963); exponential S:
+        // E[S²] = 2E[S]². Pollaczek–Khinchine on C gives the wait.
+        let stretch = 1.0 + xi * repair;
+        let mean_c = service * stretch;
+        let second_c = 2.0 * service * service * stretch * stretch + xi * service * second_r;
+        let rho = lambda * mean_c;
+        let wait = lambda * second_c / (2.0 * (1.0 - rho));
+        let runs = replicate(&scenario(text), REPLICATIONS);
+        let of = |value: fn(&RunResult) -> f64| runs.iter().map(value).collect::<Vec<f64>>();
+        check(
+            &format!("M/G/1 with failures, {law} repairs: mean wait"),
+            &of(|run| run.stages[0].mean_wait_hours),
+            wait,
+            0.03,
+        );
+        check(
+            &format!("M/G/1 with failures, {law} repairs: mean time in system"),
+            &of(|run| run.dwell.mean_hours),
+            wait + mean_c,
+            0.02,
+        );
+        // The time on the failed server: ξE[S] failures per service, each E[R] long.
+        check(
+            &format!("M/G/1 with failures, {law} repairs: down hours per truck"),
+            &of(|run| run.breakdown[0].down_hours.unwrap()),
+            xi * service * repair,
+            0.02,
+        );
+        // Down while serving: the server serves a share λE[S] of the time and is down ξE[R]
+        // for each hour served.
+        check(
+            &format!("M/G/1 with failures, {law} repairs: availability"),
+            &of(|run| run.stages[0].availability.unwrap()),
+            1.0 - lambda * service * xi * repair,
+            0.01,
+        );
+    }
 }
 
 #[test]

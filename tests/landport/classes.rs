@@ -36,29 +36,55 @@ routes = [{ to = "exit" }]
 
 #[test]
 fn two_priority_classes_at_one_server_match_cobham() {
-    // Cobham (1954): W_k = W0 / ((1 - σ_{k-1})(1 - σ_k)), W0 = Σ λ_i E[S_i²] / 2, σ_k the load
-    // of the classes of priority k and higher.
-    let (lambda_urgent, lambda_normal) = (6.0 / 3.0, 6.0 * 2.0 / 3.0);
-    let (second_urgent, second_normal) = (0.1 * 0.1, 2.0 * 0.1 * 0.1);
-    let w0 = (lambda_urgent * second_urgent + lambda_normal * second_normal) / 2.0;
-    let (rho_urgent, rho_normal) = (lambda_urgent * 0.1, lambda_normal * 0.1);
-    let urgent = w0 / (1.0 - rho_urgent);
-    let normal = w0 / ((1.0 - rho_urgent) * (1.0 - rho_urgent - rho_normal));
-    let runs = replicate(&scenario(PRIORITY_MG1), REPLICATIONS);
-    let wait = |class: usize| -> Vec<f64> {
-        runs.iter()
-            .map(|run| run.classes[class].breakdown[0].waiting_hours)
-            .collect()
-    };
-    check("Cobham: urgent class mean wait", &wait(0), urgent, 0.03);
-    check("Cobham: normal class mean wait", &wait(1), normal, 0.03);
-    // Each class's share of the trucks, and its own service law.
-    let share: Vec<f64> = runs
-        .iter()
-        .map(|run| run.classes[0].dwell.trucks as f64 / run.dwell.trucks as f64)
-        .collect();
-    check("urgent share of the trucks", &share, 1.0 / 3.0, 0.01);
-    for run in &runs {
+    // M/M/1 (both classes exponential), then M/G/1 with the urgent class's own constant law.
+    let mm1 = PRIORITY_MG1.replace(
+        r#"service = { dist = "constant", value = "6 min" }"#,
+        r#"service = { dist = "exponential", mean = "6 min" }"#,
+    );
+    for (queue, text, second_urgent) in [
+        ("M/M/1", mm1.as_str(), 2.0 * 0.1 * 0.1),
+        ("M/G/1", PRIORITY_MG1, 0.1 * 0.1),
+    ] {
+        // Cobham (1954): W_k = W0 / ((1 - σ_{k-1})(1 - σ_k)), W0 = Σ λ_i E[S_i²] / 2, σ_k the
+        // load of the classes of priority k and higher.
+        let (lambda_urgent, lambda_normal) = (6.0 / 3.0, 6.0 * 2.0 / 3.0);
+        let second_normal = 2.0 * 0.1 * 0.1;
+        let w0 = (lambda_urgent * second_urgent + lambda_normal * second_normal) / 2.0;
+        let (rho_urgent, rho_normal) = (lambda_urgent * 0.1, lambda_normal * 0.1);
+        let urgent = w0 / (1.0 - rho_urgent);
+        let normal = w0 / ((1.0 - rho_urgent) * (1.0 - rho_urgent - rho_normal));
+        let runs = replicate(&scenario(text), REPLICATIONS);
+        let wait = |class: usize| -> Vec<f64> {
+            runs.iter()
+                .map(|run| run.classes[class].breakdown[0].waiting_hours)
+                .collect()
+        };
+        check(
+            &format!("Cobham, {queue}: urgent class mean wait"),
+            &wait(0),
+            urgent,
+            0.03,
+        );
+        check(
+            &format!("Cobham, {queue}: normal class mean wait"),
+            &wait(1),
+            normal,
+            0.03,
+        );
+        // Each class's share of the trucks.
+        let share: Vec<f64> = runs
+            .iter()
+            .map(|run| run.classes[0].dwell.trucks as f64 / run.dwell.trucks as f64)
+            .collect();
+        check(
+            &format!("{queue}: urgent share of the trucks"),
+            &share,
+            1.0 / 3.0,
+            0.01,
+        );
+    }
+    // The urgent class's own law at the desk.
+    for run in replicate(&scenario(PRIORITY_MG1), 2) {
         assert_eq!(run.classes[0].breakdown[0].service_hours, 0.1);
     }
 }
