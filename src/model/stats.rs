@@ -86,53 +86,80 @@ fn mean_hours(sum: u128, count: u64) -> f64 {
     }
 }
 
-/// Per-truck times whose quantiles are reported too: a [`Sum`] for the exact mean, and a
-/// histogram for quantiles (3 significant digits). Zeros (no wait at all, the common case at a
-/// stage with free servers) are counted apart and added to the histogram when it is read.
-#[derive(Debug, Clone)]
+/// Per-truck times whose quantiles are reported too: a [`Sum`] for the exact mean, and counts in
+/// the buckets of an HdrHistogram of 3 significant digits, kept by the histogram's own index in a
+/// plain vector (an increment per time recorded) and put into a [`Histogram`] when read: the same
+/// buckets, so the same quantiles, as recording each time into the histogram.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Tally {
     sum: Sum,
-    histogram: Histogram<u64>,
-    zeros: u64,
+    /// Times recorded in each bucket, by [`bucket_of`]; grown to the largest bucket recorded.
+    buckets: Vec<u64>,
 }
 
-impl Default for Tally {
-    fn default() -> Self {
-        Tally {
-            sum: Sum::default(),
-            histogram: Histogram::new(3).expect("3 significant digits is a valid precision"),
-            zeros: 0,
-        }
+/// The buckets of an HdrHistogram with 3 significant digits and a lowest discernible value of 1:
+/// 2,048 sub-buckets, the lower half used only by the first bucket.
+const SUB_BUCKET_HALF_MAGNITUDE: u32 = 10;
+const SUB_BUCKET_MASK: u64 = (1 << (SUB_BUCKET_HALF_MAGNITUDE + 1)) - 1;
+const LEADING_ZERO_BASE: u32 = 64 - SUB_BUCKET_HALF_MAGNITUDE - 1;
+
+/// The index of the bucket of `value` (`Histogram::new(3)`'s own counts index).
+#[inline]
+fn bucket_of(value: u64) -> usize {
+    let bucket = LEADING_ZERO_BASE - (value | SUB_BUCKET_MASK).leading_zeros();
+    let sub_bucket = (value >> bucket) as usize;
+    ((bucket as usize + 1) << SUB_BUCKET_HALF_MAGNITUDE) + sub_bucket
+        - (1 << SUB_BUCKET_HALF_MAGNITUDE)
+}
+
+/// The lowest value in the bucket of index `index`.
+fn lowest_in_bucket(index: usize) -> u64 {
+    let half = 1usize << SUB_BUCKET_HALF_MAGNITUDE;
+    let bucket = (index >> SUB_BUCKET_HALF_MAGNITUDE) as i64 - 1;
+    let sub_bucket = (index & (half - 1)) + half;
+    if bucket < 0 {
+        (sub_bucket - half) as u64
+    } else {
+        (sub_bucket as u64) << bucket
     }
 }
 
 impl Tally {
+    #[inline]
     pub(crate) fn record(&mut self, value: Span) {
         self.sum.record(value);
-        if value == Span::ZERO {
-            self.zeros += 1;
-            return;
-        }
-        // The histogram grows to fit (auto-resize); saturate only if growing fails.
-        if self.histogram.record(value.millis()).is_err() {
-            self.histogram.saturating_record(value.millis());
+        let bucket = bucket_of(value.millis());
+        match self.buckets.get_mut(bucket) {
+            Some(count) => *count += 1,
+            None => self.grow(bucket),
         }
     }
 
-    /// Moves the zeros counted apart into the histogram, before it is read.
-    fn settle(&mut self) {
-        if self.zeros > 0 {
-            let zeros = std::mem::take(&mut self.zeros);
-            if self.histogram.record_n(0, zeros).is_err() {
-                self.histogram.saturating_record_n(0, zeros);
+    /// Grows the buckets to hold `bucket` and counts one time in it.
+    #[cold]
+    fn grow(&mut self, bucket: usize) {
+        self.buckets.resize(bucket + 1, 0);
+        self.buckets[bucket] += 1;
+    }
+
+    /// The recorded times as a histogram of 3 significant digits.
+    fn histogram(&self) -> Histogram<u64> {
+        let mut histogram = Histogram::new(3).expect("3 significant digits is a valid precision");
+        for (index, &count) in self.buckets.iter().enumerate() {
+            if count > 0 {
+                let value = lowest_in_bucket(index);
+                // The histogram grows to fit (auto-resize); saturate only if growing fails.
+                if histogram.record_n(value, count).is_err() {
+                    histogram.saturating_record_n(value, count);
+                }
             }
         }
+        histogram
     }
 
-    /// The recorded times, with the zeros counted apart.
-    pub(crate) fn into_histogram(mut self) -> DwellHistogram {
-        self.settle();
-        DwellHistogram(Some(self.histogram))
+    /// The recorded times.
+    pub(crate) fn into_histogram(self) -> DwellHistogram {
+        DwellHistogram(Some(self.histogram()))
     }
 
     pub(crate) fn count(&self) -> u64 {
@@ -143,30 +170,32 @@ impl Tally {
         self.sum.mean_hours()
     }
 
-    fn quantile_hours(&mut self, q: f64) -> f64 {
-        self.settle();
-        if self.count() == 0 {
+    /// The time at quantile `q` of the recorded ones, in hours (0 without any).
+    fn quantile_hours(histogram: &Histogram<u64>, q: f64) -> f64 {
+        if histogram.is_empty() {
             0.0
         } else {
-            Span::from_millis(self.histogram.value_at_quantile(q)).hours()
+            Span::from_millis(histogram.value_at_quantile(q)).hours()
         }
     }
 
-    fn max_hours(&mut self) -> f64 {
-        self.settle();
-        Span::from_millis(self.histogram.max()).hours()
+    /// The 95th percentile in hours.
+    fn p95_hours(&self) -> f64 {
+        Self::quantile_hours(&self.histogram(), 0.95)
     }
 
     /// Mean, percentiles and maximum, as reported for dwell times.
     pub(crate) fn dwell_summary(&mut self) -> DwellSummary {
+        let histogram = self.histogram();
+        let quantile = |q: f64| Self::quantile_hours(&histogram, q);
         DwellSummary {
             trucks: self.count(),
             mean_hours: self.mean_hours(),
-            p50_hours: self.quantile_hours(0.50),
-            p90_hours: self.quantile_hours(0.90),
-            p95_hours: self.quantile_hours(0.95),
-            p99_hours: self.quantile_hours(0.99),
-            max_hours: self.max_hours(),
+            p50_hours: quantile(0.50),
+            p90_hours: quantile(0.90),
+            p95_hours: quantile(0.95),
+            p99_hours: quantile(0.99),
+            max_hours: Span::from_millis(histogram.max()).hours(),
         }
     }
 }
@@ -574,7 +603,7 @@ impl StageStats {
             entered: self.entered,
             served: self.service.count(),
             mean_wait_hours: self.wait.mean_hours(),
-            p95_wait_hours: self.wait.quantile_hours(0.95),
+            p95_wait_hours: self.wait.p95_hours(),
             mean_service_hours: self.service.mean_hours(),
             mean_blocked_hours: self.blocked.mean_hours(),
             utilization,
@@ -799,6 +828,62 @@ impl TruckLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tally_buckets_are_the_histograms_buckets() {
+        let histogram: Histogram<u64> = Histogram::new(3).unwrap();
+        // Every value up to 2^16, then values around every power of two up to 2^62.
+        let mut values: Vec<u64> = (0..1 << 16).collect();
+        for shift in 16..62 {
+            let power = 1u64 << shift;
+            values.extend([power - 1, power, power + 1, power + power / 3]);
+        }
+        for value in values {
+            let bucket = bucket_of(value);
+            assert_eq!(
+                lowest_in_bucket(bucket),
+                histogram.lowest_equivalent(value),
+                "{value}"
+            );
+            // Neighbouring buckets hold neighbouring values.
+            assert!(lowest_in_bucket(bucket + 1) > value, "{value}");
+        }
+    }
+
+    #[test]
+    fn a_tally_reads_as_recording_each_time_into_the_histogram() {
+        use rand::Rng as _;
+        let mut rng = crate::engine::stream(7, 1);
+        let mut tally = Tally::default();
+        let mut direct: Histogram<u64> = Histogram::new(3).unwrap();
+        for k in 0..200_000u64 {
+            // Zeros, short waits and a long tail up to weeks.
+            let millis = match k % 5 {
+                0 => 0,
+                1 => rng.random_range(0..60_000),
+                _ => (rng.random::<f64>().powi(4) * 2.0e9) as u64,
+            };
+            tally.record(Span::from_millis(millis));
+            direct.record(millis).unwrap();
+        }
+        let built = tally.histogram();
+        assert_eq!(built.len(), direct.len());
+        assert_eq!(built.max(), direct.max());
+        assert_eq!(built.min_nz(), direct.min_nz());
+        for q in [0.0, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0] {
+            assert_eq!(
+                built.value_at_quantile(q),
+                direct.value_at_quantile(q),
+                "{q}"
+            );
+        }
+        let buckets = |h: &Histogram<u64>| -> Vec<(u64, u64)> {
+            h.iter_recorded()
+                .map(|b| (b.value_iterated_to(), b.count_at_value()))
+                .collect()
+        };
+        assert_eq!(buckets(&built), buckets(&direct));
+    }
 
     #[test]
     fn hourly_series_splits_a_level_at_hour_boundaries() {
