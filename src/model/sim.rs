@@ -58,6 +58,16 @@ enum Event {
     },
 }
 
+impl Event {
+    /// A server of a stage fails.
+    fn failure(stage: usize, server: usize) -> Event {
+        Event::Failure {
+            stage: stage as u32,
+            server: server as u32,
+        }
+    }
+}
+
 /// What a truck occupies while it waits for space at its next stage.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Holding {
@@ -202,6 +212,13 @@ struct Servers {
 }
 
 impl Servers {
+    /// The servers of a stage with breakdowns, which every such stage has.
+    fn of(servers: &mut Option<Servers>) -> &mut Servers {
+        servers
+            .as_mut()
+            .expect("a stage with breakdowns has its servers")
+    }
+
     /// The first server that is up and holds no truck.
     fn free(&self) -> Option<usize> {
         self.servers
@@ -1077,22 +1094,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let server_idx = slot.server;
         let stage = stage_idx as u32;
         if breakdowns.clock == FailureClock::Operating {
-            let servers = self.stages[stage_idx]
-                .servers
-                .as_mut()
-                .expect("a stage with breakdowns has its servers");
+            let servers = Servers::of(&mut self.stages[stage_idx].servers);
             let server = &mut servers.servers[server_idx as usize];
             if server.to_failure < time {
                 slot.remaining = time - server.to_failure;
                 let at = now + server.to_failure;
                 server.to_failure = Span::ZERO;
-                self.events.schedule(
-                    at,
-                    Event::Failure {
-                        stage,
-                        server: server_idx,
-                    },
-                );
+                self.events
+                    .schedule(at, Event::failure(stage_idx, server_idx as usize));
                 return;
             }
             server.to_failure = server.to_failure - time;
@@ -1114,21 +1123,15 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let Some(breakdowns) = &self.scenario.stages[stage_idx].breakdowns else {
             return;
         };
-        let servers = self.stages[stage_idx]
-            .servers
-            .as_mut()
-            .expect("a stage with breakdowns has its servers");
+        let servers = Servers::of(&mut self.stages[stage_idx].servers);
         for (server_idx, server) in servers.servers.iter_mut().enumerate() {
             let between = breakdowns.between.sample(&mut servers.failure_rng);
             match breakdowns.clock {
                 FailureClock::Operating => server.to_failure = between,
-                FailureClock::Calendar => self.events.schedule(
-                    Instant::START + between,
-                    Event::Failure {
-                        stage: stage_idx as u32,
-                        server: server_idx as u32,
-                    },
-                ),
+                FailureClock::Calendar => {
+                    let failure = Event::failure(stage_idx, server_idx);
+                    self.events.schedule(Instant::START + between, failure);
+                }
             }
         }
     }
@@ -1137,10 +1140,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     fn failure(&mut self, now: Instant, stage_idx: usize, server_idx: usize) {
         let breakdowns = self.breakdowns(stage_idx);
         let stage = &mut self.stages[stage_idx];
-        let servers = stage
-            .servers
-            .as_mut()
-            .expect("a stage with breakdowns has its servers");
+        let servers = Servers::of(&mut stage.servers);
         let repair = breakdowns.repair.sample(&mut servers.repair_rng);
         let server = &mut servers.servers[server_idx];
         server.up = false;
@@ -1172,10 +1172,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     fn repair(&mut self, now: Instant, stage_idx: usize, server_idx: usize) {
         let breakdowns = self.breakdowns(stage_idx);
         let stage = &mut self.stages[stage_idx];
-        let servers = stage
-            .servers
-            .as_mut()
-            .expect("a stage with breakdowns has its servers");
+        let servers = Servers::of(&mut stage.servers);
         let between = breakdowns.between.sample(&mut servers.failure_rng);
         let server = &mut servers.servers[server_idx];
         server.up = true;
@@ -1183,13 +1180,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let resumed = server.truck.filter(|_| server.serving);
         match breakdowns.clock {
             FailureClock::Operating => server.to_failure = between,
-            FailureClock::Calendar => self.events.schedule(
-                now + between,
-                Event::Failure {
-                    stage: stage_idx as u32,
-                    server: server_idx as u32,
-                },
-            ),
+            FailureClock::Calendar => self
+                .events
+                .schedule(now + between, Event::failure(stage_idx, server_idx)),
         }
         servers.down -= 1;
         if resumed.is_some() {
