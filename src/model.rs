@@ -135,6 +135,25 @@ pub struct Stage {
     /// Per class, what differs here from the stage's own law and routes; empty when nothing
     /// does.
     pub(crate) by_class: Vec<ClassStage>,
+    /// How a truck chooses among the routes.
+    pub(crate) choice: RouteChoice,
+}
+
+/// How a truck leaving a stage chooses its route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RouteChoice {
+    /// At random, by the routes' probabilities.
+    Shares,
+    /// The route of the shortest expected time: the drive, the wait for the trucks ahead at the
+    /// next stage and its service (crossings, lanes or warehouses a driver can see).
+    ShortestTime,
+}
+
+impl RouteChoice {
+    pub(crate) const NAMES: [(&'static str, RouteChoice); 2] = [
+        ("shares", RouteChoice::Shares),
+        ("shortest-time", RouteChoice::ShortestTime),
+    ];
 }
 
 /// A kind of truck (perishables, empties, car carriers, trusted traders): its share of the

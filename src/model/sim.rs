@@ -839,17 +839,25 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             servers.servers[server].serving = false;
         }
         stage.stats.in_service.decrement(now);
-        let draw: f64 = stage.routing_rng.random();
-        let routes = self.scenario.stages[stage_idx].routes_of(class);
-        let mut cumulative = 0.0;
-        // Validation makes the probabilities sum to one; the last route takes any rounding slack.
-        let route = routes
-            .iter()
-            .find(|route| {
-                cumulative += route.probability;
-                draw < cumulative
-            })
-            .unwrap_or(&routes[routes.len() - 1]);
+        let model = &self.scenario.stages[stage_idx];
+        let routes = model.routes_of(class);
+        let route = match model.choice {
+            super::RouteChoice::Shares => {
+                let draw: f64 = stage.routing_rng.random();
+                let mut cumulative = 0.0;
+                // Validation makes the probabilities sum to one; the last route takes any
+                // rounding slack.
+                routes
+                    .iter()
+                    .find(|route| {
+                        cumulative += route.probability;
+                        draw < cumulative
+                    })
+                    .unwrap_or(&routes[routes.len() - 1])
+            }
+            super::RouteChoice::ShortestTime => &routes[self.shortest(routes, class)],
+        };
+        let stage = &mut self.stages[stage_idx];
         let travel = match &route.travel {
             super::Travel::Fixed(travel) => *travel,
             super::Travel::Random(law) => law.sample(&mut stage.travel_rng),
@@ -998,6 +1006,43 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 self.depart(now, truck, holding);
             }
         }
+    }
+
+    /// The route of the shortest expected time for a truck of `class` leaving now: the drive
+    /// (its mean), the wait for the trucks ahead of it at the stage it leads to (those waiting,
+    /// in service, blocked, driving there or waiting for space, beyond the servers on duty, at
+    /// the servers' rate), and the service; the first of equal ones. A stage with no server on
+    /// duty is the longest.
+    fn shortest(&self, routes: &[super::Route], class: usize) -> usize {
+        let expected = |route: &super::Route| -> f64 {
+            let drive = match &route.travel {
+                super::Travel::Fixed(travel) => travel.millis() as f64,
+                super::Travel::Random(law) => law.mean(),
+            };
+            let Destination::Stage(to) = route.to else {
+                return drive;
+            };
+            let state = &self.stages[to];
+            let servers = f64::from(state.on_duty());
+            if servers == 0.0 {
+                return f64::INFINITY;
+            }
+            let service = self.scenario.stages[to].service_of(class).mean();
+            let there = state.queue.len() as f64
+                + f64::from(state.busy())
+                + f64::from(state.inbound)
+                + state.waiting_for_space.len() as f64;
+            let ahead = (there + 1.0 - servers).max(0.0);
+            drive + ahead * service / servers + service
+        };
+        let mut best = (0, f64::INFINITY);
+        for (k, route) in routes.iter().enumerate() {
+            let time = expected(route);
+            if time < best.1 {
+                best = (k, time);
+            }
+        }
+        best.0
     }
 
     /// At a stage that is not first come, first served (priorities, reserved servers): the

@@ -9,7 +9,7 @@ use toml_edit::Item;
 use super::locate::KeyPath;
 use super::raw::{RawClass, RawClassStage};
 use super::{is_stage_name, root, shown_number, Checker};
-use crate::model::{Class, ClassStage, Stage};
+use crate::model::{Class, ClassStage, RouteChoice, Stage};
 
 impl Checker<'_> {
     /// The classes' names in the order of the file, each with its index: read before the
@@ -231,10 +231,14 @@ impl Checker<'_> {
                 .service
                 .as_ref()
                 .map(|law| self.service(law, &stage_path.key("service")));
+            // The stage's choice applies to the class's routes too.
+            let choice = stages[stage_idx]
+                .as_ref()
+                .is_some_and(|stage| stage.choice == RouteChoice::ShortestTime);
             let routes = raw
                 .routes
                 .as_ref()
-                .map(|routes| self.routes(Some(routes), &stage_path, indices));
+                .map(|routes| self.routes(Some(routes), &stage_path, indices, choice));
             if service.as_ref().is_some_and(Option::is_none)
                 || routes.as_ref().is_some_and(Option::is_none)
             {

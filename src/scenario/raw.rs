@@ -521,6 +521,7 @@ pub(crate) struct RawStage {
     pub(crate) breakdowns: Option<RawBreakdowns>,
     pub(crate) discipline: Option<String>,
     pub(crate) reserved: Option<RawReserved>,
+    pub(crate) choice: Option<String>,
     /// Keys given with a value that could not be read.
     pub(crate) bad: Vec<&'static str>,
 }
@@ -627,6 +628,7 @@ impl RawStage {
         "breakdowns",
         "discipline",
         "reserved",
+        "choice",
     ];
 
     pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawStage {
@@ -656,6 +658,7 @@ impl RawStage {
             breakdowns: fields.table("breakdowns", RawBreakdowns::KEYS, RawBreakdowns::read),
             discipline: fields.string("discipline", "\"fifo\" or \"priority\", in quotes"),
             reserved: fields.table("reserved", RawReserved::KEYS, RawReserved::read),
+            choice: fields.string("choice", "\"shares\" or \"shortest-time\", in quotes"),
             bad: Vec::new(),
         };
         raw.bad = std::mem::take(&mut fields.bad);

@@ -10,15 +10,21 @@ use crate::engine::Span;
 use crate::model::{Class, Destination, Route, Stage, Travel};
 
 impl Checker<'_> {
+    /// `choice`: trucks take the route of the shortest expected time, so no route has a `p`;
+    /// each counts as an even share in the traffic equations.
     pub(super) fn routes(
         &mut self,
         raw_routes: Option<&[RawRoute]>,
         path: &KeyPath,
         indices: &HashMap<String, usize>,
+        choice: bool,
     ) -> Option<Vec<Route>> {
         let routes_path = path.key("routes");
         // Routes left out or not readable are reported when read.
         let raw_routes = raw_routes?;
+        if choice {
+            return self.chosen_routes(raw_routes, &routes_path, indices);
+        }
         if raw_routes.is_empty() {
             self.report(
                 &routes_path,
@@ -43,20 +49,7 @@ impl Checker<'_> {
         let mut ok = true;
         for (i, route) in raw_routes.iter().enumerate() {
             let route_path = routes_path.index(i);
-            let to = match route.to.as_deref() {
-                Some("exit") => Some(Destination::Exit),
-                Some(to) => match indices.get(to) {
-                    Some(&index) => Some(Destination::Stage(index)),
-                    None => {
-                        self.report(
-                            &route_path.key("to"),
-                            format!("no stage named \"{to}\" (use \"exit\" to leave the port)"),
-                        );
-                        None
-                    }
-                },
-                None => None,
-            };
+            let to = self.destination(route, &route_path, indices);
             let probability = match route.p {
                 Some(p) if (0.0..=1.0).contains(&p) => Some(p),
                 Some(p) => {
@@ -73,15 +66,7 @@ impl Checker<'_> {
                 None if rest_route == Some(i) => Some((1.0 - given).max(0.0)),
                 None => None,
             };
-            let travel = match &route.travel {
-                Some(RawTravel::Fixed(text)) => self
-                    .duration(text, &route_path.key("travel"))
-                    .map(Travel::Fixed),
-                Some(RawTravel::Random(law)) => self
-                    .service(law, &route_path.key("travel"))
-                    .map(Travel::Random),
-                None => Some(Travel::Fixed(Span::ZERO)),
-            };
+            let travel = self.travel(route, &route_path);
             match (to, probability, travel) {
                 (Some(to), Some(probability), Some(travel)) => routes.push(Route {
                     to,
@@ -113,6 +98,77 @@ takes the rest"
             return None;
         }
         Some(routes)
+    }
+
+    /// The routes of a stage whose trucks take the one of the shortest expected time: none with a
+    /// `p`, each an even share for the traffic equations.
+    fn chosen_routes(
+        &mut self,
+        raw_routes: &[RawRoute],
+        routes_path: &KeyPath,
+        indices: &HashMap<String, usize>,
+    ) -> Option<Vec<Route>> {
+        let share = 1.0 / raw_routes.len() as f64;
+        let mut routes = Vec::new();
+        let mut ok = true;
+        for (i, route) in raw_routes.iter().enumerate() {
+            let route_path = routes_path.index(i);
+            if route.p.is_some() {
+                self.report(
+                    &route_path.key("p"),
+                    "with choice = \"shortest-time\" a truck takes the route of the shortest \
+                     expected time: leave out `p`",
+                );
+                ok = false;
+            }
+            let to = self.destination(route, &route_path, indices);
+            let travel = self.travel(route, &route_path);
+            match (to, travel) {
+                (Some(to), Some(travel)) => routes.push(Route {
+                    to,
+                    probability: share,
+                    travel,
+                }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(routes)
+    }
+
+    /// Where a route leads: a stage or the exit.
+    fn destination(
+        &mut self,
+        route: &RawRoute,
+        route_path: &KeyPath,
+        indices: &HashMap<String, usize>,
+    ) -> Option<Destination> {
+        match route.to.as_deref() {
+            Some("exit") => Some(Destination::Exit),
+            Some(to) => match indices.get(to) {
+                Some(&index) => Some(Destination::Stage(index)),
+                None => {
+                    self.report(
+                        &route_path.key("to"),
+                        format!("no stage named \"{to}\" (use \"exit\" to leave the port)"),
+                    );
+                    None
+                }
+            },
+            None => None,
+        }
+    }
+
+    /// A route's drive: none, a duration or a law.
+    fn travel(&mut self, route: &RawRoute, route_path: &KeyPath) -> Option<Travel> {
+        match &route.travel {
+            Some(RawTravel::Fixed(text)) => self
+                .duration(text, &route_path.key("travel"))
+                .map(Travel::Fixed),
+            Some(RawTravel::Random(law)) => self
+                .service(law, &route_path.key("travel"))
+                .map(Travel::Random),
+            None => Some(Travel::Fixed(Span::ZERO)),
+        }
     }
 
     /// Every stage must lead to the exit along routes of positive probability, for trucks of

@@ -7,7 +7,8 @@ use super::locate::KeyPath;
 use super::raw::{RawBreakdowns, RawReserved, RawStage};
 use super::{units, Checker};
 use crate::model::{
-    Breakdowns, Calendar, Discipline, FailureClock, Maintenance, Reserved, Role, Staffing, Stage,
+    Breakdowns, Calendar, Discipline, FailureClock, Maintenance, Reserved, Role, RouteChoice,
+    Staffing, Stage,
 };
 
 /// What every stage is read against: the stages' and classes' indices by name, the first
@@ -95,7 +96,28 @@ impl Checker<'_> {
                 }
             },
         };
-        let routes = self.routes(raw.routes.as_deref(), path, indices);
+        let choice = match raw.choice.as_deref() {
+            None => Some(RouteChoice::Shares),
+            Some(text) => match RouteChoice::NAMES.iter().find(|(name, _)| *name == text) {
+                Some((_, choice)) => Some(*choice),
+                None => {
+                    self.report(
+                        &path.key("choice"),
+                        format!(
+                            "unknown choice \"{text}\", expected \"shares\" (at random, by the \
+                             routes' p) or \"shortest-time\""
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let routes = self.routes(
+            raw.routes.as_deref(),
+            path,
+            indices,
+            choice == Some(RouteChoice::ShortestTime),
+        );
         let discipline = match raw.discipline.as_deref() {
             None => Some(Discipline::Fifo),
             Some(text) => match Discipline::NAMES.iter().find(|(name, _)| *name == text) {
@@ -143,6 +165,7 @@ impl Checker<'_> {
             discipline: discipline?,
             reserved: reserved?,
             by_class: Vec::new(),
+            choice: choice?,
         })
     }
 

@@ -6,6 +6,7 @@ mod behaviour;
 mod breakdowns;
 mod calibration;
 mod charts;
+mod choice;
 mod classes;
 mod cli;
 mod experiments;
