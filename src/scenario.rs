@@ -11,6 +11,7 @@ mod calendars;
 mod classes;
 mod layers;
 pub(crate) mod locate;
+mod ports;
 pub(crate) mod raw;
 mod routes;
 mod services;
@@ -546,19 +547,15 @@ there is no stage to remove"
             None => None,
         };
 
-        let mut holidays = Vec::new();
-        for (i, date) in top.holidays.iter().flatten().enumerate() {
-            match units::date_range(date) {
-                Ok(range) => holidays.push(range),
-                Err(message) => self.report(&root().key("holidays").index(i), message),
-            }
-        }
+        let holidays = self.holidays(top.holidays.as_deref(), &root().key("holidays"));
+        let clocks = self.clocks(document, top.time_zone.as_deref(), &indices, start_day);
         let class_indices = Self::class_indices(document);
         let port = stages::Port {
             indices: &indices,
             classes: &class_indices,
             start_day,
             holidays: &holidays,
+            clocks: &clocks,
         };
         let mut stages = Vec::new();
         for &(name, item) in &stage_items {

@@ -51,6 +51,10 @@ pub(crate) struct Calendar {
     first_weekday: u8,
     /// Times of day at which the number of servers may change, sorted, starting with midnight.
     breakpoints: Vec<Span>,
+    /// The stage's local clock ahead of the scenario's, less whole days (its time zone against
+    /// the scenario's, from 0 up to a day): its hours and days are read at `time + shift`, and
+    /// its days numbered from the local day of the run's start.
+    shift: Span,
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
@@ -131,7 +135,26 @@ impl Calendar {
             maintenance,
             first_weekday: weekday(start_day),
             breakpoints,
+            shift: Span::ZERO,
         }
+    }
+
+    /// The same calendar read on a local clock `shift` ahead of the scenario's (less than a
+    /// day); `start_day` given to [`Calendar::new`] must then be the local date of the run's
+    /// first instant.
+    pub(crate) fn shifted(self, shift: Span) -> Calendar {
+        Calendar { shift, ..self }
+    }
+
+    /// The local day (numbered from the first local day of the run) at `time`.
+    pub(crate) fn local_day(&self, time: Instant) -> u64 {
+        (time + self.shift).day()
+    }
+
+    /// The next local midnight after `time`, on the scenario's clock.
+    pub(crate) fn next_midnight(&self, time: Instant) -> Instant {
+        let local = Instant::start_of_day(self.local_day(time) + 1);
+        Instant::from_millis(local.millis() - self.shift.millis())
     }
 
     /// The most servers ever on duty: the servers (lanes, scanners) the stage has.
@@ -206,6 +229,11 @@ impl Calendar {
 
     /// Servers on duty at `time`: zero while closed.
     pub(crate) fn servers_at(&self, time: Instant) -> u32 {
+        self.servers_at_local(time + self.shift)
+    }
+
+    /// Servers on duty at the local instant `time`.
+    fn servers_at_local(&self, time: Instant) -> u32 {
         if self.closed_days.binary_search(&time.day()).is_ok() {
             0
         } else {
@@ -215,7 +243,13 @@ impl Calendar {
 
     /// The first instant after `time` and before `until` at which the servers on duty change.
     pub(crate) fn next_change(&self, time: Instant, until: Instant) -> Option<Instant> {
-        let current = self.servers_at(time);
+        let change = self.next_change_local(time + self.shift, until + self.shift)?;
+        Some(Instant::from_millis(change.millis() - self.shift.millis()))
+    }
+
+    /// [`Calendar::next_change`] on the local clock.
+    fn next_change_local(&self, time: Instant, until: Instant) -> Option<Instant> {
+        let current = self.servers_at_local(time);
         let mut day = time.day();
         loop {
             let day_start = Instant::start_of_day(day);
@@ -230,7 +264,7 @@ impl Calendar {
                 if candidate >= until {
                     return None;
                 }
-                if self.servers_at(candidate) != current {
+                if self.servers_at_local(candidate) != current {
                     return Some(candidate);
                 }
             }

@@ -307,10 +307,10 @@ impl StageState {
         }
     }
 
-    /// Starts a new quota day when `now` is on another day than the count so far.
-    fn roll_quota_day(&mut self, now: Instant) {
-        if self.quota_day != now.day() {
-            self.quota_day = now.day();
+    /// Starts a new quota day when `now` is on another (local) day, `day`, than the count so far.
+    fn roll_quota_day(&mut self, now: Instant, day: u64) {
+        if self.quota_day != day {
+            self.quota_day = day;
             self.started_today = 0;
             self.quota_used_up = false;
             self.update_closed(now);
@@ -896,7 +896,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     fn quota_reset(&mut self, now: Instant, stage_idx: usize) {
-        self.stages[stage_idx].roll_quota_day(now);
+        let day = self.scenario.stages[stage_idx].calendar.local_day(now);
+        self.stages[stage_idx].roll_quota_day(now, day);
         self.unsettled.push(stage_idx);
     }
 
@@ -906,8 +907,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let Some(quota) = self.scenario.stages[stage_idx].daily_quota else {
             return true;
         };
+        let calendar = &self.scenario.stages[stage_idx].calendar;
         let stage = &mut self.stages[stage_idx];
-        stage.roll_quota_day(now);
+        stage.roll_quota_day(now, calendar.local_day(now));
         if stage.started_today < quota {
             stage.started_today += 1;
             return true;
@@ -915,7 +917,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if !stage.quota_used_up {
             stage.quota_used_up = true;
             stage.update_closed(now);
-            let midnight = Instant::start_of_day(now.day() + 1);
+            let midnight = calendar.next_midnight(now);
             if midnight < self.end {
                 self.events.schedule(
                     midnight,

@@ -369,7 +369,38 @@ pub(crate) struct RawTop {
     pub(crate) costs: Option<RawCosts>,
     /// Port-wide closures: every stage with opening hours is closed on them.
     pub(crate) holidays: Option<Vec<String>>,
+    /// The time zone of the scenario's clock ("+08:00").
+    pub(crate) time_zone: Option<String>,
 }
+
+/// A `[ports.<name>]` table: a group of stages (one side of a border) with its own time zone and
+/// holidays.
+#[derive(Debug)]
+pub(crate) struct RawPort {
+    pub(crate) time_zone: Option<String>,
+    pub(crate) stages: Option<Vec<String>>,
+    pub(crate) holidays: Option<Vec<String>>,
+}
+
+impl RawPort {
+    pub(crate) const KEYS: &'static [&'static str] = &["time_zone", "stages", "holidays"];
+
+    pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawPort {
+        let time_zone = fields.string("time_zone", ZONE);
+        let stages = fields.strings("stages", "a list of stage names in quotes");
+        RawPort {
+            time_zone: fields.require("time_zone", time_zone),
+            stages: fields.require("stages", stages),
+            holidays: fields.strings(
+                "holidays",
+                "a date or a range of dates in quotes, such as \"2025-05-01..2025-05-05\"",
+            ),
+        }
+    }
+}
+
+/// What a time zone looks like.
+const ZONE: &str = "a time zone against UTC in quotes, such as \"+08:00\" or \"-03:30\"";
 
 impl RawTop {
     pub(crate) const KEYS: &'static [&'static str] = &[
@@ -385,6 +416,8 @@ impl RawTop {
         "arrivals",
         "stages",
         "classes",
+        "time_zone",
+        "ports",
     ];
 
     pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawTop {
@@ -404,6 +437,7 @@ impl RawTop {
                 "holidays",
                 "a date or a range of dates in quotes, such as \"2025-05-01..2025-05-05\"",
             ),
+            time_zone: fields.string("time_zone", ZONE),
         };
         // Read section by section by the checks; required all the same.
         fields.expect("arrivals");

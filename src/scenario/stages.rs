@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use super::locate::KeyPath;
 use super::raw::{RawBreakdowns, RawReserved, RawStage};
 use super::{units, Checker};
+use crate::engine::Span;
 use crate::model::{
     Breakdowns, Calendar, Discipline, FailureClock, Maintenance, Reserved, Role, RouteChoice,
     Staffing, Stage,
@@ -18,6 +19,8 @@ pub(super) struct Port<'p> {
     pub(super) classes: &'p HashMap<String, usize>,
     pub(super) start_day: i64,
     pub(super) holidays: &'p [(i64, i64)],
+    /// The clocks of the stages in `[ports]`, by name; the others keep the scenario's.
+    pub(super) clocks: &'p HashMap<String, super::ports::Clock>,
 }
 
 impl Checker<'_> {
@@ -33,7 +36,13 @@ impl Checker<'_> {
             classes,
             start_day,
             holidays,
+            clocks,
         } = *port;
+        // A stage in a port reads its hours, dates and holidays on the port's local clock.
+        let (shift, start_day, holidays) = match clocks.get(name) {
+            Some(clock) => (clock.shift, clock.start_day, &clock.holidays[..]),
+            None => (Span::ZERO, start_day, holidays),
+        };
         let staffing = self.staffing(&raw, path);
         let service = raw
             .service
@@ -155,7 +164,8 @@ impl Checker<'_> {
         };
         Some(Stage {
             name: name.to_string(),
-            calendar: Calendar::new(staffing?, opening?, closed_days, maintenance?, start_day),
+            calendar: Calendar::new(staffing?, opening?, closed_days, maintenance?, start_day)
+                .shifted(shift),
             service: service?,
             yard: yard?,
             daily_quota: daily_quota?,

@@ -188,6 +188,30 @@ pub(crate) fn weekdays(text: &str) -> Result<Vec<usize>, String> {
     Ok((0..count).map(|k| (first + k) % 7).collect())
 }
 
+/// Parses a time zone against UTC, "+08:00" or "-03:30", into minutes (−12:00 to +14:00).
+pub(crate) fn time_zone(text: &str) -> Result<i64, String> {
+    let bad = || {
+        format!("expected a time zone against UTC such as \"+08:00\" or \"-03:30\", got \"{text}\"")
+    };
+    let text = text.trim();
+    let (sign, rest) = match text.as_bytes().first() {
+        Some(b'+') => (1, &text[1..]),
+        Some(b'-') => (-1, &text[1..]),
+        _ => return Err(bad()),
+    };
+    let (hours, minutes) = rest.split_once(':').ok_or_else(bad)?;
+    if hours.len() != 2 || minutes.len() != 2 {
+        return Err(bad());
+    }
+    let hours: i64 = hours.parse().map_err(|_| bad())?;
+    let minutes: i64 = minutes.parse().map_err(|_| bad())?;
+    let offset = sign * (hours * 60 + minutes);
+    if minutes >= 60 || !(-12 * 60..=14 * 60).contains(&offset) {
+        return Err(bad());
+    }
+    Ok(offset)
+}
+
 /// Parses an ISO date "2025-10-01" into days since 1970-01-01.
 pub(crate) fn date(text: &str) -> Result<i64, String> {
     let bad = || format!("expected a date such as \"2025-10-01\", got \"{text}\"");

@@ -130,7 +130,7 @@ fn errors_name_the_file_and_line_each_key_came_from() {
         [
             format!("{p}:18:40: stages.xray.service.value: must be a finite duration >= 0, got \"-2 min\" \
 (the value comes from {p}, which {v} extends: set `stages.xray.service.value` in {v} to change it)"),
-            format!("{v}:4:1: colour: unknown key `colour`, expected one of `name`, `seed`, `start`, `warmup`, `horizon`, `replications`, `limits`, `costs`, `holidays`, `arrivals`, `stages`, `classes`"),
+            format!("{v}:4:1: colour: unknown key `colour`, expected one of `name`, `seed`, `start`, `warmup`, `horizon`, `replications`, `limits`, `costs`, `holidays`, `arrivals`, `stages`, `classes`, `time_zone`, `ports`"),
             format!("{v}:7:11: stages.desk.servers: must be at least 1, got 0"),
         ],
         "{problems:#?}"

@@ -19,6 +19,7 @@ mod readme;
 mod shards;
 mod sweeps;
 mod validation;
+mod zones;
 
 use std::path::Path;
 
