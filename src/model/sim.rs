@@ -1014,7 +1014,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// (its mean), the wait for the trucks ahead of it at the stage it leads to (those waiting,
     /// in service, blocked, driving there or waiting for space, beyond the servers on duty, at
     /// the servers' rate), and the service; the first of equal ones. A stage with no server on
-    /// duty is the longest.
+    /// duty is the longest. Kept out of the event loop's code, which most stages never need it in.
+    #[inline(never)]
     fn shortest(&self, routes: &[super::Route], class: usize) -> usize {
         let expected = |route: &super::Route| -> f64 {
             let drive = match &route.travel {
