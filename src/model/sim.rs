@@ -164,12 +164,9 @@ struct Truck {
     /// not copied when it ends), for the time breakdown and the records. Reused with the slot:
     /// no allocation once warm.
     visits: Vec<Visit>,
-    /// At a stage with breakdowns: the server it holds, the service left when that server
-    /// failed, when its service ends (on the calendar clock), and how many of its scheduled
-    /// service ends a failure made void.
+    /// At a stage with breakdowns: the server it holds, and how many of its scheduled service
+    /// ends a failure made void.
     server: u32,
-    remaining: Span,
-    service_end: Instant,
     void_ends: u32,
     /// Its class (0 without classes), and whether it holds a reserved server.
     class: u32,
@@ -197,6 +194,10 @@ struct Server {
     to_failure: Span,
     /// When it failed, while it is down.
     failed_at: Instant,
+    /// The service it gives: when it ends (on the calendar clock), and what is left of it when
+    /// the server fails.
+    service_end: Instant,
+    remaining: Span,
 }
 
 /// The servers of a stage with breakdowns, one by one: which are up and what each holds.
@@ -439,6 +440,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                             serving: false,
                             to_failure: Span::ZERO,
                             failed_at: Instant::START,
+                            service_end: Instant::START,
+                            remaining: Span::ZERO,
                         };
                         stage.calendar.max_servers() as usize
                     ],
@@ -710,8 +713,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             holding: Holding::Road,
             visits: Vec::new(),
             server: 0,
-            remaining: Span::ZERO,
-            service_end: Instant::START,
             void_ends: 0,
             class: 0,
             on_reserved: false,
@@ -1145,7 +1146,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             let servers = Servers::of(&mut self.stages[stage_idx].servers);
             let server = &mut servers.servers[server_idx as usize];
             if server.to_failure < time {
-                slot.remaining = time - server.to_failure;
+                server.remaining = time - server.to_failure;
                 let at = now + server.to_failure;
                 server.to_failure = Span::ZERO;
                 self.events
@@ -1154,7 +1155,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             }
             server.to_failure = server.to_failure - time;
         }
-        slot.service_end = now + time;
+        Servers::of(&mut self.stages[stage_idx].servers).servers[server_idx as usize].service_end =
+            now + time;
         self.events
             .schedule(now + time, Event::ServiceEnd { stage, truck });
     }
@@ -1197,9 +1199,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if let (Some(truck), true) = (server.truck, server.serving) {
             servers.interrupted += 1;
             if breakdowns.clock == FailureClock::Calendar {
-                let slot = &mut self.trucks[truck as usize];
-                slot.remaining = slot.service_end - now;
-                slot.void_ends += 1;
+                server.remaining = server.service_end - now;
+                self.trucks[truck as usize].void_ends += 1;
             }
         }
         stage.stats.down.set(now, servers.down);
@@ -1225,6 +1226,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let server = &mut servers.servers[server_idx];
         server.up = true;
         let down_since = server.failed_at;
+        let remaining = server.remaining;
         let resumed = server.truck.filter(|_| server.serving);
         match breakdowns.clock {
             FailureClock::Operating => server.to_failure = between,
@@ -1241,7 +1243,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if let Some(truck) = resumed {
             let slot = &mut self.trucks[truck as usize];
             slot.visit().down += now - down_since;
-            let remaining = slot.remaining;
             self.serve(now, stage_idx, truck, remaining);
         }
         self.unsettled.push(stage_idx);
