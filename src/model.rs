@@ -408,37 +408,39 @@ impl Scenario {
     /// The FNV-1a hash of the arrival trace's times, when arrivals come from a trace: what
     /// identifies the trace file's content in a sweep's fingerprint.
     pub fn trace_digest(&self) -> Option<u64> {
-        let times_of = |arrivals: &Arrivals| match arrivals {
-            Arrivals::Trace { times } => Some(times.clone()),
-            _ => None,
-        };
-        // The scenario's trace, then the traces of the classes with their own arrivals.
-        let traces: Vec<Option<std::sync::Arc<[crate::engine::Instant]>>> =
-            std::iter::once(times_of(&self.arrivals))
-                .chain(
-                    self.classes
-                        .iter()
-                        .filter_map(|class| class.arrivals.as_ref())
-                        .map(|(arrivals, _)| times_of(arrivals)),
-                )
-                .collect();
-        match &traces[..] {
-            [None] => None,
-            // Without classes' traces, as before classes existed.
-            [Some(times)] => Some(crate::engine::fnv1a(
-                times.iter().flat_map(|time| time.millis().to_le_bytes()),
-            )),
-            _ if traces.iter().all(Option::is_none) => None,
-            _ => Some(crate::engine::fnv1a(traces.iter().flat_map(|trace| {
-                // Each trace's length first, so that the same times split otherwise differ.
-                let times = trace.as_deref().unwrap_or(&[]);
-                (times.len() as u64)
-                    .to_le_bytes()
-                    .into_iter()
-                    .chain(times.iter().flat_map(|time| time.millis().to_le_bytes()))
-                    .collect::<Vec<u8>>()
-            }))),
+        fn times_of(arrivals: &Arrivals) -> &[crate::engine::Instant] {
+            match arrivals {
+                Arrivals::Trace { times } => times,
+                _ => &[],
+            }
         }
+        let bytes = |times: &[crate::engine::Instant]| {
+            times
+                .iter()
+                .flat_map(|time| time.millis().to_le_bytes())
+                .collect::<Vec<u8>>()
+        };
+        let main = times_of(&self.arrivals);
+        let own: Vec<&[crate::engine::Instant]> = self
+            .classes
+            .iter()
+            .filter_map(|class| class.arrivals.as_ref())
+            .map(|(arrivals, _)| times_of(arrivals))
+            .collect();
+        if own.iter().all(|times| times.is_empty()) {
+            // The scenario's trace alone, as before classes existed.
+            return matches!(self.arrivals, Arrivals::Trace { .. })
+                .then(|| crate::engine::fnv1a(bytes(main)));
+        }
+        // Each trace, the scenario's then the classes', after its length (so that the same
+        // times split otherwise differ).
+        Some(crate::engine::fnv1a(
+            std::iter::once(main).chain(own).flat_map(|times| {
+                let mut trace = (times.len() as u64).to_le_bytes().to_vec();
+                trace.extend(bytes(times));
+                trace
+            }),
+        ))
     }
 
     /// Offered load of every stage, from the traffic equations of the routing network.

@@ -1138,25 +1138,22 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// Serves `truck` for `time` on its server at a stage with breakdowns: until the service
     /// ends or, on the operating clock, until the server fails first.
     fn serve(&mut self, now: Instant, stage_idx: usize, truck: u32, time: Span) {
-        let breakdowns = self.breakdowns(stage_idx);
-        let slot = &mut self.trucks[truck as usize];
-        let server_idx = slot.server;
-        let stage = stage_idx as u32;
-        if breakdowns.clock == FailureClock::Operating {
-            let servers = Servers::of(&mut self.stages[stage_idx].servers);
-            let server = &mut servers.servers[server_idx as usize];
+        let operating = self.breakdowns(stage_idx).clock == FailureClock::Operating;
+        let server_idx = self.trucks[truck as usize].server as usize;
+        let server = &mut Servers::of(&mut self.stages[stage_idx].servers).servers[server_idx];
+        if operating {
             if server.to_failure < time {
                 server.remaining = time - server.to_failure;
                 let at = now + server.to_failure;
                 server.to_failure = Span::ZERO;
                 self.events
-                    .schedule(at, Event::failure(stage_idx, server_idx as usize));
+                    .schedule(at, Event::failure(stage_idx, server_idx));
                 return;
             }
             server.to_failure = server.to_failure - time;
         }
-        Servers::of(&mut self.stages[stage_idx].servers).servers[server_idx as usize].service_end =
-            now + time;
+        server.service_end = now + time;
+        let stage = stage_idx as u32;
         self.events
             .schedule(now + time, Event::ServiceEnd { stage, truck });
     }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use landport::engine::{Instant, Span};
+use landport::model::{TruckRecord, Visit};
 use landport::{RunResult, Scenario};
 
 use crate::scenario;
@@ -32,6 +33,31 @@ to = "first"
         Ok(scenario) => scenario,
         Err(error) => panic!("{error}"),
     }
+}
+
+/// Each truck that left, in id order (the order of arrival), with its visit to stage `stage`.
+pub(crate) fn visits_to(result: &RunResult, stage: usize) -> Vec<(TruckRecord, Visit)> {
+    let log = result.log.as_ref().expect("run keeps the truck log");
+    let mut trucks = log.trucks.clone();
+    trucks.sort_by_key(|truck| truck.id);
+    trucks
+        .into_iter()
+        .map(|truck| {
+            let visit = *log
+                .visits(&truck)
+                .iter()
+                .find(|visit| visit.stage == stage)
+                .expect("the truck visited the stage");
+            (truck, visit)
+        })
+        .collect()
+}
+
+/// An instant in minutes from the start, which must be a whole number of them.
+pub(crate) fn whole_minutes(at: Instant) -> u64 {
+    let millis = at.since_start().millis();
+    assert_eq!(millis % 60_000, 0, "{at:?} is not a whole minute");
+    millis / 60_000
 }
 
 /// (queued, started, finished, departed) in hours, for each visit of each truck in id order.

@@ -3,19 +3,15 @@
 
 use landport::RunResult;
 
-use crate::behaviour::traced;
+use crate::behaviour::{traced, visits_to};
 use crate::queueing::{check, REPLICATIONS};
 use crate::{replicate, scenario};
 
 /// (started, finished, down) in hours of each truck's one visit, in id order.
 fn services(result: &RunResult) -> Vec<[f64; 3]> {
-    let log = result.log.as_ref().expect("run keeps the truck log");
-    let mut trucks = log.trucks.clone();
-    trucks.sort_by_key(|truck| truck.id);
-    trucks
+    visits_to(result, 0)
         .iter()
-        .map(|truck| {
-            let visit = log.visits(truck)[0];
+        .map(|(_, visit)| {
             [
                 visit.started.hours(),
                 visit.finished.hours(),

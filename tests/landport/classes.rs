@@ -5,7 +5,7 @@ use std::path::Path;
 
 use landport::RunResult;
 
-use crate::behaviour::traced;
+use crate::behaviour::{traced, visits_to, whole_minutes};
 use crate::queueing::{check, REPLICATIONS};
 use crate::{replicate, scenario};
 
@@ -91,20 +91,15 @@ fn two_priority_classes_at_one_server_match_cobham() {
 
 /// (arrival, started, finished) in minutes of each truck, with its class, in arrival order.
 fn starts(result: &RunResult) -> Vec<(u32, [u64; 3])> {
-    let log = result.log.as_ref().expect("run keeps the truck log");
-    let mut trucks = log.trucks.clone();
-    trucks.sort_by_key(|truck| (truck.arrival, truck.id));
-    trucks
+    visits_to(result, 0)
         .iter()
-        .map(|truck| {
-            let visit = log.visits(truck)[0];
-            let minutes = |at: landport::engine::Instant| at.since_start().millis() / 60_000;
+        .map(|(truck, visit)| {
             (
                 truck.class,
                 [
-                    minutes(truck.arrival),
-                    minutes(visit.started),
-                    minutes(visit.finished),
+                    whole_minutes(truck.arrival),
+                    whole_minutes(visit.started),
+                    whole_minutes(visit.finished),
                 ],
             )
         })

@@ -3,24 +3,13 @@
 
 use landport::RunResult;
 
-use crate::behaviour::traced;
+use crate::behaviour::{traced, visits_to, whole_minutes};
 
 /// (started, finished) in minutes of each truck's visit to `stage`, in id order.
 fn at_stage(result: &RunResult, stage: usize) -> Vec<(u64, u64)> {
-    let log = result.log.as_ref().expect("run keeps the truck log");
-    let mut trucks = log.trucks.clone();
-    trucks.sort_by_key(|truck| truck.id);
-    let minutes = |at: landport::engine::Instant| at.since_start().millis() / 60_000;
-    trucks
+    visits_to(result, stage)
         .iter()
-        .map(|truck| {
-            let visit = log
-                .visits(truck)
-                .iter()
-                .find(|visit| visit.stage == stage)
-                .unwrap();
-            (minutes(visit.started), minutes(visit.finished))
-        })
+        .map(|(_, visit)| (whole_minutes(visit.started), whole_minutes(visit.finished)))
         .collect()
 }
 
