@@ -939,23 +939,21 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             self.cleared_after_warmup += 1;
         }
         let slot = &self.trucks[truck as usize];
-        if let Some(stats) = self.class_stats.get_mut(slot.class as usize) {
-            if self.warm {
-                stats.cleared_after_warmup += 1;
+        // With classes, a truck counts in its class's statistics only: the port's are their sum
+        // (`finish`).
+        let (dwell, splits, milestones) = match self.class_stats.get_mut(slot.class as usize) {
+            Some(stats) => {
+                if self.warm {
+                    stats.cleared_after_warmup += 1;
+                }
+                (&mut stats.dwell, &mut stats.splits, &mut stats.milestones)
             }
-            if slot.counted {
-                stats.dwell.record(now - slot.arrival);
-                TimeSplit::add_truck(&mut stats.splits, slot.arrival, now, &slot.visits);
-                stats
-                    .milestones
-                    .add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
-            }
-        }
+            None => (&mut self.dwell, &mut self.splits, &mut self.milestones),
+        };
         if slot.counted {
-            self.dwell.record(now - slot.arrival);
-            TimeSplit::add_truck(&mut self.splits, slot.arrival, now, &slot.visits);
-            self.milestones
-                .add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
+            dwell.record(now - slot.arrival);
+            TimeSplit::add_truck(splits, slot.arrival, now, &slot.visits);
+            milestones.add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
             self.recorder
                 .exited(slot.id, slot.class, slot.arrival, now, &slot.visits);
         }
@@ -1270,6 +1268,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 .filter_map(|(state, stage)| Some(state.trace.take()?.finish(&stage.name, end)))
                 .collect()
         });
+        // With classes, the port's statistics are the sum of its classes'.
+        for stats in &self.class_stats {
+            self.dwell.add(&stats.dwell);
+            for (port, class) in self.splits.iter_mut().zip(&stats.splits) {
+                port.add(class);
+            }
+            self.milestones.add(&stats.milestones);
+        }
         let trucks = self.dwell.count();
         let breakdown = self
             .splits

@@ -63,6 +63,12 @@ pub(crate) struct Sum {
 }
 
 impl Sum {
+    /// Adds the times `other` counted.
+    pub(crate) fn add(&mut self, other: &Sum) {
+        self.count += other.count;
+        self.sum += other.sum;
+    }
+
     pub(crate) fn record(&mut self, value: Span) {
         self.count += 1;
         self.sum += u128::from(value.millis());
@@ -132,6 +138,17 @@ impl Tally {
         match self.buckets.get_mut(bucket) {
             Some(count) => *count += 1,
             None => self.grow(bucket),
+        }
+    }
+
+    /// Adds the times `other` recorded.
+    pub(crate) fn add(&mut self, other: &Tally) {
+        self.sum.add(&other.sum);
+        if self.buckets.len() < other.buckets.len() {
+            self.buckets.resize(other.buckets.len(), 0);
+        }
+        for (count, other) in self.buckets.iter_mut().zip(&other.buckets) {
+            *count += other;
         }
     }
 
@@ -359,6 +376,16 @@ pub(crate) struct TimeSplit {
 }
 
 impl TimeSplit {
+    /// Adds the times `other` summed.
+    pub(crate) fn add(&mut self, other: &TimeSplit) {
+        self.waiting += other.waiting;
+        self.closed += other.closed;
+        self.service += other.service;
+        self.down += other.down;
+        self.blocked += other.blocked;
+        self.travel += other.travel;
+    }
+
     /// Adds one truck's visits, in order: each visit's states, and the drive to the next visit
     /// (or to the exit). The wait of the first visit starts at arrival, so the parts of a truck
     /// sum to its dwell exactly.
@@ -497,6 +524,15 @@ pub(crate) struct MilestoneSums {
 }
 
 impl MilestoneSums {
+    /// Adds the trucks `other` counted.
+    pub(crate) fn add(&mut self, other: &MilestoneSums) {
+        self.to_declaration.add(&other.to_declaration);
+        self.to_release.add(&other.to_release);
+        for (count, other) in self.channels.iter_mut().zip(other.channels) {
+            *count += other;
+        }
+    }
+
     pub(crate) fn add_truck(&mut self, stages: &[Stage], arrival: Instant, visits: &[Visit]) {
         let truck = TruckMilestones::of(stages, visits);
         if let Some(accepted) = truck.declaration_accepted {
