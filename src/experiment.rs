@@ -160,6 +160,12 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
         &result.breakdown,
         costs,
     ));
+    if let Some(lost) = result.trucks.lost_per_day {
+        metrics.push(Measurement {
+            id: MetricId::port(Quantity::LostPerDay),
+            value: lost,
+        });
+    }
     for stage in &result.stages {
         for quantity in Quantity::STAGE {
             let value = match quantity {
@@ -182,6 +188,29 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
                 });
             }
         }
+        let road = stage
+            .road
+            .map(|road| (Quantity::ROAD, [road.mean_km, road.max_km]));
+        let turned = stage.turned.map(|turned| {
+            (
+                Quantity::TURNED,
+                [turned.diverted_per_day, turned.gave_up_per_day],
+            )
+        });
+        let booking = stage.booking.map(|booking| {
+            (
+                Quantity::BOOKING,
+                [booking.no_shows_per_day, booking.mean_slot_wait_hours],
+            )
+        });
+        for (quantities, values) in [road, turned, booking].into_iter().flatten() {
+            for (quantity, value) in quantities.into_iter().zip(values) {
+                metrics.push(Measurement {
+                    id: MetricId::stage(&stage.stage, quantity),
+                    value,
+                });
+            }
+        }
     }
     metrics.extend(time_part_values(&result.breakdown));
     for part in &result.breakdown {
@@ -193,6 +222,19 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
             };
             metrics.push(Measurement {
                 id: MetricId::stage(&part.stage, quantity),
+                value,
+            });
+        }
+    }
+    for side in &result.sides {
+        let values = [
+            side.cross.mean_hours,
+            side.cross.p95_hours,
+            side.crossed_per_day,
+        ];
+        for (quantity, value) in Quantity::SIDE.into_iter().zip(values) {
+            metrics.push(Measurement {
+                id: MetricId::side(&side.port, quantity),
                 value,
             });
         }
@@ -217,14 +259,28 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
 /// The metrics a run of `scenario` measures, in the order of [`metrics`].
 pub fn metric_ids(scenario: &crate::Scenario) -> Vec<MetricId> {
     let stages: Vec<(&str, bool)> = scenario.stage_names().zip(scenario.failing()).collect();
-    let port = Quantity::PORT.map(MetricId::port);
-    let queues = stages.iter().flat_map(|&(stage, fails)| {
-        let failures = Quantity::FAILURES.into_iter().filter(move |_| fails);
-        Quantity::STAGE
-            .into_iter()
-            .chain(failures)
-            .map(move |quantity| MetricId::stage(stage, quantity))
-    });
+    let kinds: Vec<(bool, bool, bool)> = scenario.road_kinds().collect();
+    let losses = Quantity::LOSSES
+        .into_iter()
+        .filter(|_| scenario.loses_trucks())
+        .map(MetricId::port);
+    let port = Quantity::PORT.map(MetricId::port).into_iter().chain(losses);
+    let queues = stages
+        .iter()
+        .zip(&kinds)
+        .flat_map(|(&(stage, fails), &(road, turns, books))| {
+            let failures = Quantity::FAILURES.into_iter().filter(move |_| fails);
+            let road = Quantity::ROAD.into_iter().filter(move |_| road);
+            let turned = Quantity::TURNED.into_iter().filter(move |_| turns);
+            let booking = Quantity::BOOKING.into_iter().filter(move |_| books);
+            Quantity::STAGE
+                .into_iter()
+                .chain(failures)
+                .chain(road)
+                .chain(turned)
+                .chain(booking)
+                .map(move |quantity| MetricId::stage(stage, quantity))
+        });
     let parts = stages.iter().flat_map(|&(stage, fails)| {
         Quantity::time_parts(fails).map(move |quantity| MetricId::stage(stage, quantity))
     });
@@ -243,10 +299,15 @@ pub fn metric_ids(scenario: &crate::Scenario) -> Vec<MetricId> {
             .chain(parts)
             .map(move |id| id.of_class(class))
     });
-    port.into_iter()
-        .chain(queues)
+    let sides = scenario.port_names().flat_map(|port| {
+        Quantity::SIDE
+            .into_iter()
+            .map(move |quantity| MetricId::side(port, quantity))
+    });
+    port.chain(queues)
         .chain(parts)
         .chain(costs)
+        .chain(sides)
         .chain(of_classes)
         .collect()
 }

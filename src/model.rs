@@ -17,9 +17,9 @@ pub use load::StageLoad;
 pub(crate) use service::Service;
 pub use sim::{run, run_into, run_summary, run_summary_until, run_traced, RecordSink};
 pub use stats::{
-    Channel, ClassResult, DayCount, DwellHistogram, DwellSummary, Limit, Milestones, RunResult,
-    StageBreakdown, StageSummary, StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones,
-    TruckRecord, Visit,
+    BookingSummary, Channel, ClassResult, DayCount, DwellHistogram, DwellSummary, Limit,
+    Milestones, RoadSummary, RunResult, SideResult, StageBreakdown, StageSummary, StageTrace,
+    Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Turned, Visit,
 };
 
 use crate::engine::Span;
@@ -54,6 +54,8 @@ pub struct Scenario {
     pub(crate) stages: Vec<Stage>,
     /// Truck classes; empty when the scenario declares none (every truck alike).
     pub(crate) classes: Vec<Class>,
+    /// The names of the ports (sides of a border) of `[ports]`, in the order of the file.
+    pub(crate) ports: Vec<String>,
     pub(crate) limits: Limits,
     pub(crate) costs: Costs,
     /// The files it was read from, its own first, each with the FNV-1a hash of its bytes.
@@ -137,6 +139,50 @@ pub struct Stage {
     pub(crate) by_class: Vec<ClassStage>,
     /// How a truck chooses among the routes.
     pub(crate) choice: RouteChoice,
+    /// Its queue is a road: the length of road a waiting truck takes, in metres.
+    pub(crate) metres_per_truck: Option<f64>,
+    /// Arriving trucks that turn away from a long queue.
+    pub(crate) balking: Option<Balking>,
+    /// Its electronic queue: trucks book a slot and come at their time.
+    pub(crate) booking: Option<Booking>,
+    /// The port (side of a border) it belongs to, by its place in [`Scenario::ports`].
+    pub(crate) port: Option<usize>,
+}
+
+/// Arriving trucks that turn away when a stage's queue is long: a share of them drive to
+/// another stage (another crossing) or give up.
+#[derive(Debug, Clone)]
+pub(crate) struct Balking {
+    pub(crate) when: BalkWhen,
+    /// The share of the trucks arriving while the queue is long that turn away.
+    pub(crate) share: f64,
+    /// Where they drive, and the drive; `None`: they give up (lost to the port).
+    pub(crate) to: Option<(usize, Travel)>,
+}
+
+/// When a queue is long enough for arriving trucks to turn away.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum BalkWhen {
+    /// At least this many trucks waiting (not in service).
+    Queue(u32),
+    /// An expected wait of at least this: the trucks ahead beyond the servers on duty at the
+    /// servers' mean rate, as a driver reads a sign.
+    Wait(Span),
+}
+
+/// An electronic queue in front of a stage: a truck reaching the stage books the first hour
+/// from now with a free slot, waits away from the road, and comes within `early` before to
+/// `late` after the slot's start (uniformly), or never (a no-show, lost; the slot is wasted).
+#[derive(Debug, Clone)]
+pub(crate) struct Booking {
+    /// Slots an hour of each pool: the slots in turn, then the paid out-of-turn slots.
+    pub(crate) slots_per_hour: [u32; 2],
+    pub(crate) early: Span,
+    pub(crate) late: Span,
+    pub(crate) no_show: f64,
+    /// Per class (one entry without classes): the pool it books from, `None` if it books no
+    /// slot and joins the queue on arrival.
+    pub(crate) pools: Vec<Option<usize>>,
 }
 
 /// How a truck leaving a stage chooses its route.
@@ -147,12 +193,16 @@ pub(crate) enum RouteChoice {
     /// The route of the shortest expected time: the drive, the wait for the trucks ahead at the
     /// next stage and its service (crossings, lanes or warehouses a driver can see).
     ShortestTime,
+    /// The route that reaches its stage's first free booking slot soonest (the drive, then the
+    /// slot); a stage without booking counts the drive alone.
+    FirstSlot,
 }
 
 impl RouteChoice {
-    pub(crate) const NAMES: [(&'static str, RouteChoice); 2] = [
+    pub(crate) const NAMES: [(&'static str, RouteChoice); 3] = [
         ("shares", RouteChoice::Shares),
         ("shortest-time", RouteChoice::ShortestTime),
+        ("first-slot", RouteChoice::FirstSlot),
     ];
 }
 
@@ -332,6 +382,30 @@ impl Scenario {
 
     pub fn stage_names(&self) -> impl Iterator<Item = &str> {
         self.stages.iter().map(|stage| stage.name.as_str())
+    }
+
+    /// The ports (sides of a border) of `[ports]`, in the order of the file.
+    pub fn port_names(&self) -> impl Iterator<Item = &str> {
+        self.ports.iter().map(String::as_str)
+    }
+
+    /// Whether trucks may leave without crossing: some stage turns trucks away or books slots
+    /// (which may go unused).
+    pub fn loses_trucks(&self) -> bool {
+        self.stages
+            .iter()
+            .any(|stage| stage.balking.is_some() || stage.booking.is_some())
+    }
+
+    /// Per stage, in stage order: whether its queue is a road, turns trucks away, books slots.
+    pub fn road_kinds(&self) -> impl Iterator<Item = (bool, bool, bool)> + '_ {
+        self.stages.iter().map(|stage| {
+            (
+                stage.metres_per_truck.is_some(),
+                stage.balking.is_some(),
+                stage.booking.is_some(),
+            )
+        })
     }
 
     /// Whether each stage's servers can fail (it has `breakdowns`), in stage order.

@@ -548,7 +548,7 @@ there is no stage to remove"
         };
 
         let holidays = self.holidays(top.holidays.as_deref(), &root().key("holidays"));
-        let clocks = self.clocks(document, top.time_zone.as_deref(), &indices, start_day);
+        let (clocks, ports) = self.clocks(document, top.time_zone.as_deref(), &indices, start_day);
         let class_indices = Self::class_indices(document);
         let port = stages::Port {
             indices: &indices,
@@ -583,7 +583,12 @@ names metrics, columns and the `path` column of trucks.csv)"
             None => (None, None),
         };
         let classes = self.classes(document, &indices, &mut stages);
-        let stages: Vec<Stage> = stages.into_iter().collect::<Option<_>>()?;
+        let mut stages: Vec<Stage> = stages.into_iter().collect::<Option<_>>()?;
+        for (port, (_, members)) in ports.iter().enumerate() {
+            for &stage in members {
+                stages[stage].port = Some(port);
+            }
+        }
         let classes = classes?;
         self.check_exit_reachable(&stages, &classes);
 
@@ -601,6 +606,7 @@ names metrics, columns and the `path` column of trucks.csv)"
             entry: entry?,
             stages,
             classes,
+            ports: ports.into_iter().map(|(name, _)| name).collect(),
             limits,
             costs,
             inputs: self.layers.inputs(),

@@ -144,6 +144,19 @@ impl Sub for Instant {
     }
 }
 
+impl Sub<Span> for Instant {
+    type Output = Instant;
+    /// The instant `span` before `self`; one before the start is an accounting error (it
+    /// panics).
+    #[inline]
+    fn sub(self, span: Span) -> Instant {
+        match self.0.checked_sub(span.0) {
+            Some(ms) => Instant(ms),
+            None => negative("instant", self.0, span.0),
+        }
+    }
+}
+
 impl Add for Span {
     type Output = Span;
     /// Saturates at `u64::MAX` ms.

@@ -42,6 +42,16 @@ pub enum Quantity {
     Down,
     Availability,
     LostCapacity,
+    LostPerDay,
+    RoadKmMean,
+    RoadKmMax,
+    DivertedPerDay,
+    GaveUpPerDay,
+    NoShowsPerDay,
+    SlotWait,
+    CrossMean,
+    CrossP95,
+    CrossedPerDay,
 }
 
 /// The unit of a quantity, as axis labels show it.
@@ -56,6 +66,7 @@ pub enum Unit {
     Money,
     Litres,
     Kilograms,
+    Kilometres,
 }
 
 impl Unit {
@@ -69,6 +80,7 @@ impl Unit {
             Unit::Money => " (currency of [costs])",
             Unit::Litres => " (l)",
             Unit::Kilograms => " (kg)",
+            Unit::Kilometres => " (km)",
         }
     }
 }
@@ -116,6 +128,25 @@ impl Quantity {
     /// What a stage whose servers can fail measures beside its queue quantities.
     pub const FAILURES: [Quantity; 2] = [Quantity::Availability, Quantity::LostCapacity];
 
+    /// Port-wide, in a scenario whose trucks may leave without crossing.
+    pub const LOSSES: [Quantity; 1] = [Quantity::LostPerDay];
+
+    /// A stage whose queue is a road (`metres_per_truck`): its length.
+    pub const ROAD: [Quantity; 2] = [Quantity::RoadKmMean, Quantity::RoadKmMax];
+
+    /// A stage whose arriving trucks turn away from a long queue (`balking`).
+    pub const TURNED: [Quantity; 2] = [Quantity::DivertedPerDay, Quantity::GaveUpPerDay];
+
+    /// A stage with an electronic queue (`booking`).
+    pub const BOOKING: [Quantity; 2] = [Quantity::NoShowsPerDay, Quantity::SlotWait];
+
+    /// Each port (side of a border) of `[ports]`: the CPMM time to cross it and its throughput.
+    pub const SIDE: [Quantity; 3] = [
+        Quantity::CrossMean,
+        Quantity::CrossP95,
+        Quantity::CrossedPerDay,
+    ];
+
     /// The parts of where the time goes, with the time on failed servers or without it.
     pub fn time_parts(down: bool) -> impl Iterator<Item = Quantity> {
         Quantity::TIME_PARTS
@@ -132,10 +163,15 @@ impl Quantity {
     pub fn all() -> impl Iterator<Item = Quantity> {
         Quantity::PORT
             .into_iter()
+            .chain(Quantity::LOSSES)
             .chain(Quantity::STAGE)
             .chain(Quantity::FAILURES)
+            .chain(Quantity::ROAD)
+            .chain(Quantity::TURNED)
+            .chain(Quantity::BOOKING)
             .chain(Quantity::TIME_PARTS)
             .chain(Quantity::STAGE_COSTS)
+            .chain(Quantity::SIDE)
     }
 
     /// The name in result files.
@@ -171,6 +207,16 @@ impl Quantity {
             Quantity::Down => "down_h",
             Quantity::Availability => "availability",
             Quantity::LostCapacity => "lost_server_h_per_day",
+            Quantity::LostPerDay => "lost_per_day",
+            Quantity::RoadKmMean => "road_km_mean",
+            Quantity::RoadKmMax => "road_km_max",
+            Quantity::DivertedPerDay => "diverted_per_day",
+            Quantity::GaveUpPerDay => "gave_up_per_day",
+            Quantity::NoShowsPerDay => "no_shows_per_day",
+            Quantity::SlotWait => "slot_wait_h",
+            Quantity::CrossMean => "cross_mean_h",
+            Quantity::CrossP95 => "cross_p95_h",
+            Quantity::CrossedPerDay => "crossed_per_day",
         }
     }
 
@@ -207,6 +253,16 @@ impl Quantity {
             Quantity::Down => "on a failed server",
             Quantity::Availability => "share of servers working",
             Quantity::LostCapacity => "server-hours a day on duty with no working server",
+            Quantity::LostPerDay => "trucks a day that left without crossing",
+            Quantity::RoadKmMean => "mean queue on the road",
+            Quantity::RoadKmMax => "longest queue on the road",
+            Quantity::DivertedPerDay => "trucks a day turned away to another crossing",
+            Quantity::GaveUpPerDay => "trucks a day that gave up",
+            Quantity::NoShowsPerDay => "booked trucks a day that never came",
+            Quantity::SlotWait => "mean wait for a booked slot",
+            Quantity::CrossMean => "mean time to cross",
+            Quantity::CrossP95 => "95th percentile time to cross",
+            Quantity::CrossedPerDay => "trucks crossed per day",
         }
     }
 
@@ -228,7 +284,11 @@ impl Quantity {
             | Quantity::DwellP99
             | Quantity::ToDeclaration
             | Quantity::ToRelease
-            | Quantity::MeanWait => Unit::Hours,
+            | Quantity::MeanWait
+            | Quantity::SlotWait
+            | Quantity::CrossMean
+            | Quantity::CrossP95 => Unit::Hours,
+            Quantity::RoadKmMean | Quantity::RoadKmMax => Unit::Kilometres,
             Quantity::Waiting
             | Quantity::Closed
             | Quantity::Service
@@ -245,14 +305,26 @@ impl Quantity {
             | Quantity::YellowShare
             | Quantity::RedShare
             | Quantity::Availability
-            | Quantity::LostCapacity => Unit::Plain,
+            | Quantity::LostCapacity
+            | Quantity::LostPerDay
+            | Quantity::DivertedPerDay
+            | Quantity::GaveUpPerDay
+            | Quantity::NoShowsPerDay
+            | Quantity::CrossedPerDay => Unit::Plain,
             Quantity::Utilization => Unit::Plain,
         }
     }
 
-    /// Whether it is measured per stage (else for the port as a whole).
+    /// Whether it is measured per stage (else for the port as a whole, or per side).
     pub fn per_stage(self) -> bool {
         !Quantity::PORT.contains(&self)
+            && !Quantity::LOSSES.contains(&self)
+            && !Quantity::SIDE.contains(&self)
+    }
+
+    /// Whether it is measured per port (side of a border) of `[ports]`.
+    pub fn per_side(self) -> bool {
+        Quantity::SIDE.contains(&self)
     }
 
     /// Whether it is what a stage's time costs and emits.
@@ -271,6 +343,8 @@ impl Quantity {
 pub enum Scope {
     Port,
     Stage(String),
+    /// A port (side of a border) of `[ports]`.
+    Side(String),
 }
 
 /// One metric: a quantity in a scope, over every truck or over the trucks of one class
@@ -302,6 +376,15 @@ impl MetricId {
         }
     }
 
+    /// A metric of the port (side of a border) `port` of `[ports]`.
+    pub fn side(port: &str, quantity: Quantity) -> MetricId {
+        MetricId {
+            scope: Scope::Side(port.to_string()),
+            quantity,
+            class: None,
+        }
+    }
+
     /// The same metric over the trucks of `class` only.
     pub fn of_class(self, class: &str) -> MetricId {
         MetricId {
@@ -318,7 +401,7 @@ impl MetricId {
     /// The stage it is measured at, if any.
     pub fn stage_name(&self) -> Option<&str> {
         match &self.scope {
-            Scope::Port => None,
+            Scope::Port | Scope::Side(_) => None,
             Scope::Stage(stage) => Some(stage),
         }
     }
@@ -333,9 +416,9 @@ impl MetricId {
             .map_or_else(String::new, |class| format!("{class} trucks: "));
         match &self.scope {
             Scope::Port => format!("{class}{}{}", quantity.label(), quantity.unit().suffix()),
-            Scope::Stage(stage) => {
+            Scope::Stage(place) | Scope::Side(place) => {
                 format!(
-                    "{class}{stage}: {}{}",
+                    "{class}{place}: {}{}",
                     quantity.label(),
                     quantity.unit().suffix()
                 )
@@ -351,7 +434,9 @@ impl fmt::Display for MetricId {
         }
         match &self.scope {
             Scope::Port => f.write_str(self.quantity.name()),
-            Scope::Stage(stage) => write!(f, "{stage}.{}", self.quantity.name()),
+            Scope::Stage(place) | Scope::Side(place) => {
+                write!(f, "{place}.{}", self.quantity.name())
+            }
         }
     }
 }
@@ -377,12 +462,16 @@ impl FromStr for MetricId {
             return Err(UnknownMetric(name.to_string()));
         }
         for quantity in Quantity::all() {
-            if quantity.per_stage() {
-                let stage = name
+            if quantity.per_stage() || quantity.per_side() {
+                let place = name
                     .strip_suffix(quantity.name())
                     .and_then(|prefix| prefix.strip_suffix('.'));
-                if let Some(stage) = stage.filter(|stage| crate::scenario::is_stage_name(stage)) {
-                    return Ok(MetricId::stage(stage, quantity));
+                if let Some(place) = place.filter(|place| crate::scenario::is_stage_name(place)) {
+                    return Ok(if quantity.per_side() {
+                        MetricId::side(place, quantity)
+                    } else {
+                        MetricId::stage(place, quantity)
+                    });
                 }
             } else if name == quantity.name() {
                 return Ok(MetricId::port(quantity));
@@ -414,6 +503,8 @@ mod tests {
         for quantity in Quantity::all() {
             let id = if quantity.per_stage() {
                 MetricId::stage("x-ray_2", quantity)
+            } else if quantity.per_side() {
+                MetricId::side("nur-zholy", quantity)
             } else {
                 MetricId::port(quantity)
             };
@@ -459,8 +550,8 @@ mod tests {
         names.dedup();
         assert_eq!(
             (names.len(), count),
-            (30, 30),
-            "30 quantities, each its own name"
+            (40, 40),
+            "40 quantities, each its own name"
         );
         assert_eq!(
             MetricId::port(Quantity::DwellP95).label(),

@@ -6,8 +6,8 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    ClassResult, ClassStats, DayCount, HourlySeries, Limit, MilestoneSums, StageStats, Stopped,
-    Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog, Visit,
+    ClassResult, ClassStats, DayCount, HourlySeries, Limit, MilestoneSums, SideStats, StageStats,
+    Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog, Visit,
 };
 use super::{Breakdowns, Destination, FailureClock, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Instant, Rng, Span, StopToken};
@@ -23,6 +23,10 @@ const FAILURE_STREAM: u64 = 4;
 const REPAIR_STREAM: u64 = 5;
 /// With classes: the class of each truck of the scenario's arrivals (stream "classes").
 const CLASS_STREAM: u64 = 6;
+/// A stage's electronic queue (no-shows and the spread around the slot), and its trucks that
+/// turn away from a long queue.
+const BOOKING_STREAM: u64 = 7;
+const BALKING_STREAM: u64 = 8;
 
 /// Everything that can happen. Trucks and stages are indices into the run's tables.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +42,10 @@ enum Event {
         truck: u32,
     },
     TravelEnd {
+        truck: u32,
+    },
+    /// A truck that booked a slot at its next stage comes to the queue.
+    SlotArrival {
         truck: u32,
     },
     StaffingChange {
@@ -171,6 +179,13 @@ struct Truck {
     /// Its class (0 without classes), and whether it holds a reserved server.
     class: u32,
     on_reserved: bool,
+    /// Waiting for its booked slot before it comes to its next stage's queue (zero when it
+    /// booked none).
+    booked: Span,
+    /// It turned away from one queue already: it waits at the next.
+    diverted: bool,
+    /// When it came to the first queue of the port (side of a border) it is in.
+    port_since: Instant,
 }
 
 impl Truck {
@@ -257,6 +272,70 @@ struct StageState {
     servers: Option<Servers>,
     /// Trucks in service or blocked on its reserved servers.
     busy_reserved: u32,
+    /// Its electronic queue, when it has one.
+    booking: Option<Bookings>,
+    /// Drawn from only at a stage whose trucks may turn away.
+    balking_rng: Rng,
+}
+
+/// The slots of a pool of an electronic queue booked so far, hour by hour from the hour of the
+/// last booking (earlier hours are past and forgotten: memory follows the hours booked ahead).
+#[derive(Debug, Default)]
+struct Slots {
+    /// Hour of the run (0 the first) of `taken[0]`.
+    first_hour: u64,
+    taken: VecDeque<u32>,
+    /// Every hour before this one is full.
+    first_open: u64,
+}
+
+impl Slots {
+    /// The first hour from `hour` with a slot free, and whether it is free (false: every hour is
+    /// full, only with no slots at all, which validation rules out).
+    fn first_free(&self, hour: u64, capacity: u32) -> u64 {
+        let mut at = hour.max(self.first_open);
+        while at >= self.first_hour
+            && self
+                .taken
+                .get((at - self.first_hour) as usize)
+                .is_some_and(|&taken| taken >= capacity)
+        {
+            at += 1;
+        }
+        at
+    }
+
+    /// Books the first free slot from `hour` (the hour of now: hours only grow) and returns its
+    /// hour.
+    fn book(&mut self, hour: u64, capacity: u32) -> u64 {
+        while self.first_hour < hour && !self.taken.is_empty() {
+            self.taken.pop_front();
+            self.first_hour += 1;
+        }
+        if self.taken.is_empty() {
+            self.first_hour = hour;
+        }
+        let at = self.first_free(hour, capacity);
+        let index = (at - self.first_hour) as usize;
+        if self.taken.len() <= index {
+            self.taken.resize(index + 1, 0);
+        }
+        self.taken[index] += 1;
+        // Every hour from `hour` to `at` is full, and `at` too when this filled it.
+        self.first_open = if self.taken[index] >= capacity {
+            at + 1
+        } else {
+            at
+        };
+        at
+    }
+}
+
+/// The electronic queue of a stage: each pool's slots, and its stream.
+#[derive(Debug)]
+struct Bookings {
+    pools: [Slots; 2],
+    rng: Rng,
 }
 
 impl StageState {
@@ -374,6 +453,12 @@ struct Simulation<'a, R: Recorder> {
     class_rng: Option<Rng>,
     class_arrivals: Vec<Option<ArrivalStream<'a>>>,
     class_stats: Vec<ClassStats>,
+    /// Trucks that left without crossing (gave up, or never came to their slot): all, and
+    /// since warm-up.
+    lost: u64,
+    lost_after_warmup: u64,
+    /// Per port (side of a border): its times to cross and trucks that crossed since warm-up.
+    sides: Vec<SideStats>,
 }
 
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
@@ -451,6 +536,11 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     interrupted: 0,
                 }),
                 busy_reserved: 0,
+                booking: stage.booking.as_ref().map(|_| Bookings {
+                    pools: Default::default(),
+                    rng: stream(seed, stream_id(&stage.name, BOOKING_STREAM)),
+                }),
+                balking_rng: stream(seed, stream_id(&stage.name, BALKING_STREAM)),
             })
             .collect();
         Simulation {
@@ -504,6 +594,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     splits: vec![TimeSplit::default(); scenario.stages.len()],
                     ..ClassStats::default()
                 })
+                .collect(),
+            lost: 0,
+            lost_after_warmup: 0,
+            sides: scenario
+                .ports
+                .iter()
+                .map(|_| SideStats::default())
                 .collect(),
         }
     }
@@ -563,6 +660,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 Event::ClassArrival { class } => self.class_arrival(now, class as usize),
                 Event::ServiceEnd { stage, truck } => self.service_end(now, stage as usize, truck),
                 Event::TravelEnd { truck } => self.travel_end(now, truck),
+                Event::SlotArrival { truck } => self.slot_arrival(now, truck),
                 Event::StaffingChange { stage } => self.staffing_change(now, stage as usize),
                 Event::QuotaReset { stage } => self.quota_reset(now, stage as usize),
                 Event::Failure { stage, server } => {
@@ -716,6 +814,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             void_ends: 0,
             class: 0,
             on_reserved: false,
+            booked: Span::ZERO,
+            diverted: false,
+            port_since: now,
         };
         match self.free_slots.pop() {
             Some(slot) => {
@@ -780,11 +881,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 self.stages[from].busy_reserved -= 1;
             }
             self.unsettled.push(from);
+            if let Some(port) = self.scenario.stages[from].port {
+                self.leave_port(now, truck, port);
+            }
         }
         let slot = &self.trucks[truck as usize];
         let (next, travel) = (slot.next, slot.travel);
         match next {
-            Destination::Stage(to) if travel == Span::ZERO => self.enqueue(now, to, truck),
+            Destination::Stage(to) if travel == Span::ZERO => self.reach(now, to, truck),
             Destination::Stage(to) => {
                 self.stages[to].inbound += 1;
                 self.events
@@ -797,13 +901,171 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
     }
 
+    /// A truck leaving a stage of `port` for a stage of another port, or none, has crossed it:
+    /// from its first queue there to now.
+    fn leave_port(&mut self, now: Instant, truck: u32, port: usize) {
+        let slot = &self.trucks[truck as usize];
+        let stays = match slot.next {
+            Destination::Stage(to) => self.scenario.stages[to].port == Some(port),
+            Destination::Exit => false,
+        };
+        if stays {
+            return;
+        }
+        let side = &mut self.sides[port];
+        if slot.counted {
+            side.cross.record(now - slot.port_since);
+        }
+        if self.warm {
+            side.crossed_after_warmup += 1;
+        }
+    }
+
+    /// A truck reaches a stage: it books a slot there and comes later, turns away from a long
+    /// queue, or joins the queue.
+    fn reach(&mut self, now: Instant, stage_idx: usize, truck: u32) {
+        let model = &self.scenario.stages[stage_idx];
+        if model.booking.is_some() || model.balking.is_some() {
+            self.reach_road(now, stage_idx, truck);
+        } else {
+            self.enqueue(now, stage_idx, truck);
+        }
+    }
+
+    /// [`Simulation::reach`] at a stage with an electronic queue or trucks that turn away: out of
+    /// the event loop's way.
+    #[inline(never)]
+    fn reach_road(&mut self, now: Instant, stage_idx: usize, truck: u32) {
+        let model = &self.scenario.stages[stage_idx];
+        let class = self.trucks[truck as usize].class as usize;
+        let warm = self.warm;
+        if let Some(booking) = &model.booking {
+            if let Some(pool) = booking.pools[class] {
+                let state = &mut self.stages[stage_idx];
+                let bookings = state
+                    .booking
+                    .as_mut()
+                    .expect("a stage with booking has its slots");
+                let hour = now.millis() / Span::HOUR.millis();
+                let slot_hour = bookings.pools[pool].book(hour, booking.slots_per_hour[pool]);
+                let no_show =
+                    booking.no_show > 0.0 && bookings.rng.random::<f64>() < booking.no_show;
+                if no_show {
+                    if warm {
+                        state.stats.no_shows += 1;
+                    }
+                    self.lose(now, truck);
+                    return;
+                }
+                let spread = (booking.early + booking.late).millis();
+                let offset = if spread > 0 {
+                    bookings.rng.random_range(0..=spread)
+                } else {
+                    0
+                };
+                // The slot's start, less `early`, plus the draw: not before now.
+                let at = (slot_hour * Span::HOUR.millis() + offset)
+                    .saturating_sub(booking.early.millis())
+                    .max(now.millis());
+                let at = Instant::from_millis(at);
+                self.trucks[truck as usize].booked = at - now;
+                self.events.schedule(at, Event::SlotArrival { truck });
+                return;
+            }
+        }
+        if let Some(balking) = &model.balking {
+            let slot = &self.trucks[truck as usize];
+            if !slot.diverted && self.queue_too_long(stage_idx, balking.when, class) {
+                let state = &mut self.stages[stage_idx];
+                let turns =
+                    balking.share >= 1.0 || state.balking_rng.random::<f64>() < balking.share;
+                if turns {
+                    match &balking.to {
+                        None => {
+                            if warm {
+                                state.stats.gave_up += 1;
+                            }
+                            self.lose(now, truck);
+                        }
+                        Some((to, travel)) => {
+                            if warm {
+                                state.stats.diverted += 1;
+                            }
+                            let travel = match travel {
+                                super::Travel::Fixed(travel) => *travel,
+                                super::Travel::Random(law) => law.sample(&mut state.travel_rng),
+                            };
+                            let slot = &mut self.trucks[truck as usize];
+                            slot.diverted = true;
+                            slot.next = Destination::Stage(*to);
+                            slot.travel = travel;
+                            self.leave(now, truck, Holding::Road);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+        self.enqueue(now, stage_idx, truck);
+    }
+
+    /// Whether the queue of a stage is long enough for an arriving truck of `class` to turn
+    /// away: trucks waiting, or the expected wait (the trucks ahead beyond the servers on duty
+    /// at their mean rate; a stage with no server on duty has no end to its wait).
+    fn queue_too_long(&self, stage_idx: usize, when: super::BalkWhen, class: usize) -> bool {
+        let state = &self.stages[stage_idx];
+        match when {
+            super::BalkWhen::Queue(trucks) => state.queue.len() >= trucks as usize,
+            super::BalkWhen::Wait(limit) => {
+                let servers = f64::from(state.on_duty());
+                if servers == 0.0 {
+                    return true;
+                }
+                let service = self.scenario.stages[stage_idx].service_of(class).mean();
+                let there = state.queue.len() as f64 + f64::from(state.busy());
+                let ahead = (there + 1.0 - servers).max(0.0);
+                ahead * service / servers >= limit.millis() as f64
+            }
+        }
+    }
+
+    /// A truck leaves without crossing (it gave up, or never came to its slot).
+    fn lose(&mut self, now: Instant, truck: u32) {
+        self.lost += 1;
+        if self.warm {
+            self.lost_after_warmup += 1;
+        }
+        self.in_port.set(now, self.in_port.value() - 1);
+        self.free_slots.push(truck);
+    }
+
+    /// A truck that booked a slot comes to its stage's queue.
+    fn slot_arrival(&mut self, now: Instant, truck: u32) {
+        let Destination::Stage(stage_idx) = self.trucks[truck as usize].next else {
+            unreachable!("a truck with a slot is bound for the stage it booked");
+        };
+        self.enqueue(now, stage_idx, truck);
+    }
+
     fn enqueue(&mut self, now: Instant, stage_idx: usize, truck: u32) {
+        let port = self.scenario.stages[stage_idx].port;
         let slot = &mut self.trucks[truck as usize];
+        // Its first queue in a port starts its crossing of it.
+        if port.is_some()
+            && slot
+                .visits
+                .last()
+                .is_none_or(|last| self.scenario.stages[last.stage].port != port)
+        {
+            slot.port_since = now;
+        }
+        let booked = std::mem::replace(&mut slot.booked, Span::ZERO);
         slot.visits.push(Visit {
             stage: stage_idx,
             queued: now,
             // The closed clock for now; `start_service` turns it into the closed part of the wait.
             closed: self.stages[stage_idx].closed_clock(now),
+            booked,
             ..Visit::default()
         });
         let counted = slot.counted;
@@ -812,6 +1074,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         stage.queue_changed(now);
         if counted {
             stage.stats.entered += 1;
+            if booked > Span::ZERO {
+                stage.stats.slot_wait.record(booked);
+            }
         }
         self.unsettled.push(stage_idx);
     }
@@ -820,7 +1085,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         match self.trucks[truck as usize].next {
             Destination::Stage(to) => {
                 self.stages[to].inbound -= 1;
-                self.enqueue(now, to, truck);
+                self.reach(now, to, truck);
             }
             Destination::Exit => self.exit(now, truck),
         }
@@ -857,6 +1122,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     .unwrap_or(&routes[routes.len() - 1])
             }
             super::RouteChoice::ShortestTime => &routes[self.shortest(routes, class)],
+            super::RouteChoice::FirstSlot => &routes[self.first_slot(now, routes, class)],
         };
         let stage = &mut self.stages[stage_idx];
         let travel = match &route.travel {
@@ -1040,6 +1306,42 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let mut best = (0, f64::INFINITY);
         for (k, route) in routes.iter().enumerate() {
             let time = expected(route);
+            if time < best.1 {
+                best = (k, time);
+            }
+        }
+        best.0
+    }
+
+    /// The route that reaches its stage's first free slot soonest for a truck of `class`
+    /// leaving now: the drive (its mean), then the wait for the first hour with a free slot in
+    /// the class's pool from the hour it arrives in; a stage where it books nothing counts the
+    /// drive alone. The first of equal ones.
+    #[inline(never)]
+    fn first_slot(&self, now: Instant, routes: &[super::Route], class: usize) -> usize {
+        let soonest = |route: &super::Route| -> f64 {
+            let drive = match &route.travel {
+                super::Travel::Fixed(travel) => travel.millis() as f64,
+                super::Travel::Random(law) => law.mean(),
+            };
+            let there = now.millis() as f64 + drive;
+            let Destination::Stage(to) = route.to else {
+                return there;
+            };
+            let booking = &self.scenario.stages[to].booking;
+            let (Some(booking), Some(bookings)) = (booking, &self.stages[to].booking) else {
+                return there;
+            };
+            let Some(pool) = booking.pools[class] else {
+                return there;
+            };
+            let hour = (there / Span::HOUR.millis() as f64) as u64;
+            let slot = bookings.pools[pool].first_free(hour, booking.slots_per_hour[pool]);
+            there.max((slot * Span::HOUR.millis()) as f64)
+        };
+        let mut best = (0, f64::INFINITY);
+        for (k, route) in routes.iter().enumerate() {
+            let time = soonest(route);
             if time < best.1 {
                 best = (k, time);
             }
@@ -1255,7 +1557,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .zip(&self.scenario.stages)
             .map(|(state, stage)| {
                 let servers = state.servers.as_ref().map(|s| s.servers.len() as u32);
-                state.stats.finish(&stage.name, end, window, servers)
+                state.stats.finish(stage, end, window, servers)
             })
             .collect();
         if R::STREAMS_HOURS {
@@ -1294,6 +1596,20 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let milestones = self.milestones.finish(&self.dwell);
         let dwell = self.dwell.dwell_summary();
         let days = window.hours() / 24.0;
+        if self.scenario.loses_trucks() {
+            counts.lost = Some(self.lost);
+            counts.lost_per_day = Some(if days > 0.0 {
+                self.lost_after_warmup as f64 / days
+            } else {
+                0.0
+            });
+        }
+        let sides = self
+            .sides
+            .iter_mut()
+            .zip(&self.scenario.ports)
+            .map(|(side, port)| side.finish(port, days))
+            .collect();
         let classes = std::mem::take(&mut self.class_stats)
             .into_iter()
             .zip(&self.scenario.classes)
@@ -1339,6 +1655,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             events: self.events_handled,
             costs: self.scenario.costs,
             classes,
+            sides,
             log: self.recorder.into_log(),
         }
     }

@@ -397,7 +397,10 @@ impl TimeSplit {
     ) {
         let mut ready = arrival;
         for (k, visit) in visits.iter().enumerate() {
-            let next = visits.get(k + 1).map_or(exit, |next| next.queued);
+            // The next stage was reached when its slot was booked, if it has one.
+            let next = visits
+                .get(k + 1)
+                .map_or(exit, |next| next.queued - next.booked);
             let split = &mut splits[visit.stage];
             let ms = |from: Instant, to: Instant| u128::from((to - from).millis());
             // The closed part of the wait is within it: a negative open part is an error.
@@ -597,6 +600,48 @@ pub(crate) struct StageStats {
     pub(crate) lost: Level,
     /// Failures of its servers since warm-up.
     pub(crate) failures: u64,
+    /// Since warm-up: trucks that turned away from its queue to another stage, that gave up,
+    /// and that booked a slot and never came.
+    pub(crate) diverted: u64,
+    pub(crate) gave_up: u64,
+    pub(crate) no_shows: u64,
+    /// Waits for a booked slot, from booking to coming to the queue.
+    pub(crate) slot_wait: Sum,
+}
+
+/// Accumulators of one port (side of a border).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SideStats {
+    /// Times to cross: from its first queue to leaving its last stage.
+    pub(crate) cross: Tally,
+    /// Trucks that left it since warm-up.
+    pub(crate) crossed_after_warmup: u64,
+}
+
+impl SideStats {
+    pub(crate) fn finish(&mut self, port: &str, days: f64) -> SideResult {
+        let cross = self.cross.dwell_summary();
+        SideResult {
+            port: port.to_string(),
+            crossed_per_day: if days > 0.0 {
+                self.crossed_after_warmup as f64 / days
+            } else {
+                0.0
+            },
+            cross,
+        }
+    }
+}
+
+/// What one run measured of one port (side of a border) of `[ports]`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SideResult {
+    pub port: String,
+    /// Trucks that left it after warm-up, per day: its throughput.
+    pub crossed_per_day: f64,
+    /// The CPMM time to cross it: from coming to its first queue to leaving its last stage, of
+    /// the trucks that arrived after warm-up and left it before the end.
+    pub cross: DwellSummary,
 }
 
 impl StageStats {
@@ -616,16 +661,31 @@ impl StageStats {
     /// `servers`: how many servers a stage with breakdowns has.
     pub(crate) fn finish(
         &mut self,
-        name: &str,
+        stage: &super::Stage,
         end: Instant,
         window: Span,
         servers: Option<u32>,
     ) -> StageSummary {
+        let name = &stage.name;
+        let days = window.hours() / 24.0;
+        let per_day = |count: u64| if days > 0.0 { count as f64 / days } else { 0.0 };
         let (mean_down, _) = self.down.finish(end, window);
         let (mean_lost, _) = self.lost.finish(end, window);
         let availability = servers.map(|servers| 1.0 - mean_down / f64::from(servers.max(1)));
         let lost_server_hours_per_day = servers.map(|_| mean_lost * 24.0);
         let (mean_queue, max_queue) = self.queue.finish(end, window);
+        let road = stage.metres_per_truck.map(|metres| RoadSummary {
+            mean_km: mean_queue * metres / 1000.0,
+            max_km: f64::from(max_queue) * metres / 1000.0,
+        });
+        let turned = stage.balking.as_ref().map(|_| Turned {
+            diverted_per_day: per_day(self.diverted),
+            gave_up_per_day: per_day(self.gave_up),
+        });
+        let booking = stage.booking.as_ref().map(|_| BookingSummary {
+            no_shows_per_day: per_day(self.no_shows),
+            mean_slot_wait_hours: self.slot_wait.mean_hours(),
+        });
         let (mean_in_service, _) = self.in_service.finish(end, window);
         let (mean_blocked_servers, _) = self.blocked_servers.finish(end, window);
         let (mean_servers_on_duty, _) = self.on_duty.finish(end, window);
@@ -651,8 +711,35 @@ impl StageStats {
             availability,
             lost_server_hours_per_day,
             failures: servers.map(|_| self.failures),
+            road,
+            turned,
+            booking,
         }
     }
+}
+
+/// A stage whose queue is a road: its length.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RoadSummary {
+    /// Time-average kilometres of trucks waiting.
+    pub mean_km: f64,
+    pub max_km: f64,
+}
+
+/// A stage whose trucks turn away from a long queue: how many, per day after warm-up.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Turned {
+    pub diverted_per_day: f64,
+    pub gave_up_per_day: f64,
+}
+
+/// A stage with an electronic queue.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BookingSummary {
+    /// Trucks that booked a slot and never came, per day after warm-up.
+    pub no_shows_per_day: f64,
+    /// Mean wait from booking to coming to the queue, of the trucks that came.
+    pub mean_slot_wait_hours: f64,
 }
 
 /// What one run measured. Times are in hours.
@@ -693,6 +780,9 @@ pub struct RunResult {
     /// Per truck class, in the order of the scenario; empty without classes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<ClassResult>,
+    /// Per port (side of a border) of `[ports]`, in the order of the file; empty without.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sides: Vec<SideResult>,
     /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
     #[serde(skip)]
     pub log: Option<TruckLog>,
@@ -752,6 +842,14 @@ pub struct TruckCounts {
     pub arrived_after_warmup: u64,
     /// Trucks that left the port after warm-up (whenever they arrived), per day of horizon.
     pub cleared_per_day: f64,
+    /// In a scenario whose trucks may leave without crossing (`balking`, `booking`): those that
+    /// did (gave up, or never came to their slot), warm-up included; then arrived = exited +
+    /// lost + in port at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost: Option<u64>,
+    /// Those lost after warm-up, per day of horizon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lost_per_day: Option<f64>,
 }
 
 /// Dwell (arrival to exit) of trucks that arrived after warm-up and exited before the end.
@@ -798,6 +896,15 @@ pub struct StageSummary {
     /// At a stage whose servers can fail: failures after warm-up.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failures: Option<u64>,
+    /// At a stage whose queue is a road (`metres_per_truck`): its length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub road: Option<RoadSummary>,
+    /// At a stage with `balking`: the trucks that turned away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turned: Option<Turned>,
+    /// At a stage with `booking`: its electronic queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<BookingSummary>,
 }
 
 /// One truck's pass through one stage.
@@ -814,6 +921,9 @@ pub struct Visit {
     pub closed: Span,
     /// Part of the service (started to finished) spent on a failed server, waiting for repair.
     pub down: Span,
+    /// Waiting for a booked slot before coming to the queue at `queued` (zero without one): the
+    /// stage was reached at `queued - booked`.
+    pub booked: Span,
 }
 
 /// One truck that arrived after warm-up and exited before the end.

@@ -18,6 +18,9 @@ pub(super) struct Clock {
     pub(super) holidays: Vec<(i64, i64)>,
 }
 
+/// A port of `[ports]`: its name and its stages' indices.
+pub(super) type Group = (String, Vec<usize>);
+
 impl Checker<'_> {
     /// The clock of each stage in a port, by stage name; the stages in no port keep the
     /// scenario's (no entry).
@@ -27,7 +30,7 @@ impl Checker<'_> {
         zone: Option<&str>,
         indices: &HashMap<String, usize>,
         start_day: i64,
-    ) -> HashMap<String, Clock> {
+    ) -> (HashMap<String, Clock>, Vec<Group>) {
         let home = match zone {
             None => Some(0),
             Some(text) => units::time_zone(text)
@@ -35,17 +38,31 @@ impl Checker<'_> {
                 .ok(),
         };
         let mut clocks = HashMap::new();
+        let mut groups = Vec::new();
         let path = root().key("ports");
         let Some(item) = document.get("ports") else {
-            return clocks;
+            return (clocks, groups);
         };
         let Some(table) = item.as_table_like() else {
             self.report(&path, format!("expected a table, got {}", item.type_name()));
-            return clocks;
+            return (clocks, groups);
         };
         let mut owner: HashMap<String, String> = HashMap::new();
         for (name, item) in table.iter() {
             let port_path = path.key(name);
+            // A port names metrics as a stage does (`horgos.cross_mean_h`).
+            if !super::is_stage_name(name) {
+                self.report(
+                    &port_path,
+                    format!("port name \"{name}\" may hold only letters, digits, '-' and '_'"),
+                );
+            } else if indices.contains_key(name) {
+                self.report(
+                    &port_path,
+                    format!("\"{name}\" names a stage: a port needs a name of its own"),
+                );
+            }
+            let mut members = Vec::new();
             let Some(raw) = self.read(item, &port_path, RawPort::KEYS, RawPort::read) else {
                 continue;
             };
@@ -76,12 +93,16 @@ impl Checker<'_> {
                         &at,
                         format!("stage \"{stage}\" is already in port \"{other}\": a stage is in one port"),
                     );
-                } else if let Some(clock) = &clock {
-                    clocks.insert(stage.clone(), clock.clone());
+                } else {
+                    members.push(indices[stage]);
+                    if let Some(clock) = &clock {
+                        clocks.insert(stage.clone(), clock.clone());
+                    }
                 }
             }
+            groups.push((name.to_string(), members));
         }
-        clocks
+        (clocks, groups)
     }
 
     /// A list of holidays: dates and ranges of dates, each as its first and last day.

@@ -556,8 +556,90 @@ pub(crate) struct RawStage {
     pub(crate) discipline: Option<String>,
     pub(crate) reserved: Option<RawReserved>,
     pub(crate) choice: Option<String>,
+    pub(crate) metres_per_truck: Option<f64>,
+    pub(crate) balking: Option<RawBalking>,
+    pub(crate) booking: Option<RawBooking>,
     /// Keys given with a value that could not be read.
     pub(crate) bad: Vec<&'static str>,
+}
+
+/// A stage's `balking`: when arriving trucks turn away, what share of them, and where they go.
+#[derive(Debug)]
+pub(crate) struct RawBalking {
+    pub(crate) above: Option<i64>,
+    pub(crate) above_wait: Option<String>,
+    pub(crate) share: Option<f64>,
+    pub(crate) to: Option<String>,
+    pub(crate) travel: Option<RawTravel>,
+}
+
+impl RawBalking {
+    pub(crate) const KEYS: &'static [&'static str] =
+        &["above", "above_wait", "share", "to", "travel"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawBalking {
+        RawBalking {
+            above: fields.integer("above"),
+            above_wait: fields.string("above_wait", DURATION),
+            share: fields.probability("share"),
+            to: fields.string("to", "the name of a stage, in quotes"),
+            travel: read_travel(fields),
+        }
+    }
+}
+
+/// A stage's `booking`: its electronic queue.
+#[derive(Debug)]
+pub(crate) struct RawBooking {
+    pub(crate) slots_per_hour: Option<i64>,
+    pub(crate) early: Option<String>,
+    pub(crate) late: Option<String>,
+    pub(crate) no_show: Option<f64>,
+    pub(crate) classes: Option<Vec<String>>,
+    pub(crate) paid: Option<RawPaid>,
+}
+
+impl RawBooking {
+    pub(crate) const KEYS: &'static [&'static str] = &[
+        "slots_per_hour",
+        "early",
+        "late",
+        "no_show",
+        "classes",
+        "paid",
+    ];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawBooking {
+        let slots = fields.integer("slots_per_hour");
+        RawBooking {
+            slots_per_hour: fields.require("slots_per_hour", slots),
+            early: fields.string("early", DURATION),
+            late: fields.string("late", DURATION),
+            no_show: fields.probability("no_show"),
+            classes: fields.strings("classes", "a list of class names in quotes"),
+            paid: fields.table("paid", RawPaid::KEYS, RawPaid::read),
+        }
+    }
+}
+
+/// A booking's `paid`: out-of-turn slots, and the classes that buy them.
+#[derive(Debug)]
+pub(crate) struct RawPaid {
+    pub(crate) slots_per_hour: Option<i64>,
+    pub(crate) classes: Option<Vec<String>>,
+}
+
+impl RawPaid {
+    pub(crate) const KEYS: &'static [&'static str] = &["slots_per_hour", "classes"];
+
+    fn read(fields: &mut Fields<'_, '_>) -> RawPaid {
+        let slots = fields.integer("slots_per_hour");
+        let classes = fields.strings("classes", "a list of class names in quotes");
+        RawPaid {
+            slots_per_hour: fields.require("slots_per_hour", slots),
+            classes: fields.require("classes", classes),
+        }
+    }
 }
 
 /// A stage's `reserved`: servers only some classes may use.
@@ -663,6 +745,9 @@ impl RawStage {
         "discipline",
         "reserved",
         "choice",
+        "metres_per_truck",
+        "balking",
+        "booking",
     ];
 
     pub(crate) fn read(fields: &mut Fields<'_, '_>) -> RawStage {
@@ -692,7 +777,13 @@ impl RawStage {
             breakdowns: fields.table("breakdowns", RawBreakdowns::KEYS, RawBreakdowns::read),
             discipline: fields.string("discipline", "\"fifo\" or \"priority\", in quotes"),
             reserved: fields.table("reserved", RawReserved::KEYS, RawReserved::read),
-            choice: fields.string("choice", "\"shares\" or \"shortest-time\", in quotes"),
+            choice: fields.string(
+                "choice",
+                "\"shares\", \"shortest-time\" or \"first-slot\", in quotes",
+            ),
+            metres_per_truck: fields.number("metres_per_truck"),
+            balking: fields.table("balking", RawBalking::KEYS, RawBalking::read),
+            booking: fields.table("booking", RawBooking::KEYS, RawBooking::read),
             bad: Vec::new(),
         };
         raw.bad = std::mem::take(&mut fields.bad);
@@ -849,18 +940,21 @@ impl RawRoute {
         let mut raw = RawRoute {
             to: fields.require("to", to),
             p: fields.probability("p"),
-            travel: if fields.has_string("travel") {
-                fields.string("travel", DURATION).map(RawTravel::Fixed)
-            } else if fields.has_table("travel") {
-                fields
-                    .table("travel", RawService::KEYS, RawService::read)
-                    .map(|law| RawTravel::Random(Box::new(law)))
-            } else {
-                fields.string("travel", DURATION).map(RawTravel::Fixed)
-            },
+            travel: read_travel(fields),
             bad: Vec::new(),
         };
         raw.bad = std::mem::take(&mut fields.bad);
         raw
+    }
+}
+
+/// A `travel`: a duration, or a law in a table.
+fn read_travel(fields: &mut Fields<'_, '_>) -> Option<RawTravel> {
+    if fields.has_table("travel") {
+        fields
+            .table("travel", RawService::KEYS, RawService::read)
+            .map(|law| RawTravel::Random(Box::new(law)))
+    } else {
+        fields.string("travel", DURATION).map(RawTravel::Fixed)
     }
 }

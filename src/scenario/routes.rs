@@ -116,8 +116,8 @@ takes the rest"
             if route.p.is_some() {
                 self.report(
                     &route_path.key("p"),
-                    "with choice = \"shortest-time\" a truck takes the route of the shortest \
-                     expected time: leave out `p`",
+                    "with choice = \"shortest-time\" or \"first-slot\" a truck chooses its \
+                     route itself: leave out `p`",
                 );
                 ok = false;
             }
@@ -160,7 +160,13 @@ takes the rest"
 
     /// A route's drive: none, a duration or a law.
     fn travel(&mut self, route: &RawRoute, route_path: &KeyPath) -> Option<Travel> {
-        match &route.travel {
+        self.drive(route.travel.as_ref(), route_path)
+    }
+
+    /// A `travel` under `path`: none, a duration or a law.
+    pub(super) fn drive(&mut self, travel: Option<&RawTravel>, path: &KeyPath) -> Option<Travel> {
+        let route_path = path;
+        match travel {
             Some(RawTravel::Fixed(text)) => self
                 .duration(text, &route_path.key("travel"))
                 .map(Travel::Fixed),

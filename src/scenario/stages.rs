@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use super::locate::KeyPath;
-use super::raw::{RawBreakdowns, RawReserved, RawStage};
+use super::raw::{RawBalking, RawBooking, RawBreakdowns, RawReserved, RawStage};
 use super::{units, Checker};
 use crate::engine::Span;
 use crate::model::{
-    Breakdowns, Calendar, Discipline, FailureClock, Maintenance, Reserved, Role, RouteChoice,
-    Staffing, Stage,
+    BalkWhen, Balking, Booking, Breakdowns, Calendar, Discipline, FailureClock, Maintenance,
+    Reserved, Role, RouteChoice, Staffing, Stage,
 };
 
 /// What every stage is read against: the stages' and classes' indices by name, the first
@@ -114,7 +114,7 @@ impl Checker<'_> {
                         &path.key("choice"),
                         format!(
                             "unknown choice \"{text}\", expected \"shares\" (at random, by the \
-                             routes' p) or \"shortest-time\""
+                             routes' p), \"shortest-time\" or \"first-slot\""
                         ),
                     );
                     None
@@ -125,7 +125,10 @@ impl Checker<'_> {
             raw.routes.as_deref(),
             path,
             indices,
-            choice == Some(RouteChoice::ShortestTime),
+            matches!(
+                choice,
+                Some(RouteChoice::ShortestTime | RouteChoice::FirstSlot)
+            ),
         );
         let discipline = match raw.discipline.as_deref() {
             None => Some(Discipline::Fifo),
@@ -162,6 +165,43 @@ impl Checker<'_> {
             None => Some(None),
             Some(failures) => self.breakdowns(failures, &path.key("breakdowns")).map(Some),
         };
+        let metres_per_truck = match raw.metres_per_truck {
+            None => Some(None),
+            Some(metres) if metres.is_finite() && metres > 0.0 && metres <= 1000.0 => {
+                Some(Some(metres))
+            }
+            Some(metres) => {
+                self.report(
+                    &path.key("metres_per_truck"),
+                    format!("must be above 0 and at most 1000 metres, got {metres}"),
+                );
+                None
+            }
+        };
+        let balking = match &raw.balking {
+            None => Some(None),
+            Some(balking) => self
+                .balking(balking, &path.key("balking"), name, indices)
+                .map(Some),
+        };
+        let booking = match &raw.booking {
+            None => Some(None),
+            Some(booking) => self
+                .booking(booking, &path.key("booking"), classes)
+                .map(Some),
+        };
+        for (key, given) in [
+            ("balking", raw.balking.is_some()),
+            ("booking", raw.booking.is_some()),
+        ] {
+            if given && raw.yard.is_some() {
+                self.report(
+                    &path.key(key),
+                    "a stage whose queue is a road has no yard to fill: leave out `yard` \
+                     (arriving trucks turn away or come at their slot instead)",
+                );
+            }
+        }
         Some(Stage {
             name: name.to_string(),
             calendar: Calendar::new(staffing?, opening?, closed_days, maintenance?, start_day)
@@ -176,6 +216,187 @@ impl Checker<'_> {
             reserved: reserved?,
             by_class: Vec::new(),
             choice: choice?,
+            metres_per_truck: metres_per_truck?,
+            balking: balking?,
+            booking: booking?,
+            port: None,
+        })
+    }
+
+    /// When arriving trucks turn away (a queue of `above` trucks, or an expected wait of
+    /// `above_wait`: one of them), what share, and where they drive (none: they give up).
+    fn balking(
+        &mut self,
+        raw: &RawBalking,
+        path: &KeyPath,
+        stage: &str,
+        indices: &HashMap<String, usize>,
+    ) -> Option<Balking> {
+        let when = match (raw.above, &raw.above_wait) {
+            (Some(n), None) if (0..=i64::from(u32::MAX)).contains(&n) => {
+                Some(BalkWhen::Queue(n as u32))
+            }
+            (Some(n), None) => {
+                self.report(
+                    &path.key("above"),
+                    format!("must be a number of trucks from 0, got {n}"),
+                );
+                None
+            }
+            (None, Some(text)) => self
+                .duration(text, &path.key("above_wait"))
+                .map(BalkWhen::Wait),
+            (Some(_), Some(_)) => {
+                self.report(
+                    &path.key("above_wait"),
+                    "give `above` (trucks waiting) or `above_wait` (an expected wait), not both",
+                );
+                None
+            }
+            (None, None) => {
+                self.report(
+                    path,
+                    "needs `above` (trucks waiting) or `above_wait` (an expected wait, such as \
+                     \"2 d\")",
+                );
+                None
+            }
+        };
+        let share = match raw.share {
+            None => Some(1.0),
+            Some(share) if share > 0.0 && share <= 1.0 => Some(share),
+            Some(share) => {
+                self.report(
+                    &path.key("share"),
+                    format!("must be above 0 and at most 1, got {share}"),
+                );
+                None
+            }
+        };
+        let to = match &raw.to {
+            None => {
+                if raw.travel.is_some() {
+                    self.report(
+                        &path.key("travel"),
+                        "a truck that gives up drives nowhere: `travel` needs `to`",
+                    );
+                }
+                Some(None)
+            }
+            Some(name) if name == stage => {
+                self.report(
+                    &path.key("to"),
+                    "a truck turning away from a queue cannot join it: name another stage",
+                );
+                None
+            }
+            Some(name) => match indices.get(name) {
+                Some(&target) => self
+                    .drive(raw.travel.as_ref(), path)
+                    .map(|travel| Some((target, travel))),
+                None => {
+                    self.report(&path.key("to"), format!("no stage named \"{name}\""));
+                    None
+                }
+            },
+        };
+        Some(Balking {
+            when: when?,
+            share: share?,
+            to: to?,
+        })
+    }
+
+    /// An electronic queue: slots an hour (and paid ones), the spread of arrivals around the
+    /// slot, the no-show share, and which classes book.
+    fn booking(
+        &mut self,
+        raw: &RawBooking,
+        path: &KeyPath,
+        classes: &HashMap<String, usize>,
+    ) -> Option<Booking> {
+        let slots = |this: &mut Self, value: Option<i64>, path: KeyPath| match value {
+            Some(n) if (1..=1_000_000).contains(&n) => Some(n as u32),
+            Some(n) => {
+                this.report(
+                    &path,
+                    format!("must be 1 to 1000000 slots an hour, got {n}"),
+                );
+                None
+            }
+            None => None,
+        };
+        let regular = slots(self, raw.slots_per_hour, path.key("slots_per_hour"));
+        let paid = match &raw.paid {
+            None => Some(0),
+            Some(paid) => slots(
+                self,
+                paid.slots_per_hour,
+                path.key("paid").key("slots_per_hour"),
+            ),
+        };
+        let spread = |this: &mut Self, text: &Option<String>, key: &str| match text {
+            None => Some(Span::ZERO),
+            Some(text) => this.duration(text, &path.key(key)),
+        };
+        let early = spread(self, &raw.early, "early");
+        let late = spread(self, &raw.late, "late");
+        let no_show = match raw.no_show {
+            None => Some(0.0),
+            Some(share) if (0.0..1.0).contains(&share) => Some(share),
+            Some(share) => {
+                self.report(
+                    &path.key("no_show"),
+                    format!("must be from 0 to below 1, got {share}"),
+                );
+                None
+            }
+        };
+        // Without classes every truck books a slot in turn.
+        let mut pools = Some(vec![Some(0); classes.len().max(1)]);
+        let named = |this: &mut Self, names: Option<&Vec<String>>, at: KeyPath| {
+            let mut found = Some(Vec::new());
+            if classes.is_empty() && names.is_some() {
+                this.report(&at, "names classes: declare [classes] first");
+                return None;
+            }
+            for (i, name) in names.into_iter().flatten().enumerate() {
+                match (classes.get(name), found.as_mut()) {
+                    (Some(&class), Some(list)) => list.push(class),
+                    (None, _) => {
+                        this.report(&at.index(i), format!("no class named \"{name}\""));
+                        found = None;
+                    }
+                    _ => {}
+                }
+            }
+            found
+        };
+        if let Some(names) = &raw.classes {
+            let booking = named(self, Some(names), path.key("classes"));
+            pools = booking.map(|booking| {
+                (0..classes.len())
+                    .map(|class| booking.contains(&class).then_some(0))
+                    .collect()
+            });
+        }
+        if let Some(paid) = &raw.paid {
+            let buying = named(self, paid.classes.as_ref(), path.key("paid").key("classes"));
+            match (buying, pools.as_mut()) {
+                (Some(buying), Some(pools)) => {
+                    for class in buying {
+                        pools[class] = Some(1);
+                    }
+                }
+                _ => pools = None,
+            }
+        }
+        Some(Booking {
+            slots_per_hour: [regular?, paid?],
+            early: early?,
+            late: late?,
+            no_show: no_show?,
+            pools: pools?,
         })
     }
 

@@ -9,6 +9,7 @@ mod charts;
 mod choice;
 mod classes;
 mod cli;
+mod corridor;
 mod experiments;
 mod extends;
 mod ledger;
