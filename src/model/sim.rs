@@ -1010,8 +1010,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     /// Whether the queue of a stage is long enough for an arriving truck of `class` to turn
-    /// away: trucks waiting, or the expected wait (the trucks ahead beyond the servers on duty
-    /// at their mean rate; a stage with no server on duty has no end to its wait).
+    /// away: trucks waiting, or the expected wait (the trucks ahead beyond the servers on duty,
+    /// at the servers' mean rate or the daily quota, the slower; a stage with no server on duty
+    /// has no end to its wait).
     fn queue_too_long(&self, stage_idx: usize, when: super::BalkWhen, class: usize) -> bool {
         let state = &self.stages[stage_idx];
         match when {
@@ -1021,10 +1022,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 if servers == 0.0 {
                     return true;
                 }
-                let service = self.scenario.stages[stage_idx].service_of(class).mean();
+                let model = &self.scenario.stages[stage_idx];
+                let mut rate = servers / model.service_of(class).mean();
+                if let Some(quota) = model.daily_quota {
+                    rate = rate.min(f64::from(quota) / Span::DAY.millis() as f64);
+                }
                 let there = state.queue.len() as f64 + f64::from(state.busy());
                 let ahead = (there + 1.0 - servers).max(0.0);
-                ahead * service / servers >= limit.millis() as f64
+                ahead / rate >= limit.millis() as f64
             }
         }
     }

@@ -547,7 +547,28 @@ pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
         sweep.scenario_file.display(),
         sweep.base_seed
     );
-    let headline = HEADLINE.map(MetricId::port);
+    // The port's headline, then the length of every road (a stage with `metres_per_truck`).
+    let roads = results.first().into_iter().flat_map(|point| {
+        point
+            .metrics
+            .iter()
+            .filter(|metric| {
+                matches!(
+                    metric.id.quantity,
+                    Quantity::RoadKmMean | Quantity::RoadKmMax
+                ) && metric.id.class.is_none()
+            })
+            .map(|metric| metric.id.clone())
+    });
+    let headline: Vec<MetricId> = HEADLINE
+        .map(MetricId::port)
+        .into_iter()
+        .chain(roads)
+        .collect();
+    let cells: Vec<usize> = headline
+        .iter()
+        .map(|id| id.to_string().chars().count().max(18))
+        .collect();
     let widths: Vec<usize> = sweep
         .keys
         .iter()
@@ -557,8 +578,8 @@ pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
     for (key, width) in sweep.keys.iter().zip(&widths) {
         let _ = write!(line, "{key:>width$} ");
     }
-    for id in &headline {
-        let _ = write!(line, "{:>18} ", id.to_string());
+    for (id, cell) in headline.iter().zip(&cells) {
+        let _ = write!(line, "{:>cell$} ", id.to_string());
     }
     let _ = writeln!(out, "{}", line.trim_end());
     for point in results {
@@ -566,13 +587,13 @@ pub fn sweep_table(sweep: &SweepInfo, results: &[PointResult]) -> String {
         for (value, width) in point.values.iter().zip(&widths) {
             let _ = write!(line, "{value:>width$} ");
         }
-        for id in &headline {
+        for (id, width) in headline.iter().zip(&cells) {
             let cell = point
                 .metrics
                 .iter()
                 .find(|metric| metric.id == *id)
                 .map_or_else(String::new, |metric| with_interval(&metric.estimate, 2));
-            let _ = write!(line, "{cell:>18} ");
+            let _ = write!(line, "{cell:>width$} ");
         }
         let _ = writeln!(out, "{}", line.trim_end());
     }
