@@ -675,6 +675,7 @@ impl StageStats {
         let lost_server_hours_per_day = servers.map(|_| mean_lost * 24.0);
         let (mean_queue, max_queue) = self.queue.finish(end, window);
         let road = stage.metres_per_truck.map(|metres| RoadSummary {
+            metres_per_truck: metres,
             mean_km: mean_queue * metres / 1000.0,
             max_km: f64::from(max_queue) * metres / 1000.0,
         });
@@ -721,6 +722,8 @@ impl StageStats {
 /// A stage whose queue is a road: its length.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RoadSummary {
+    /// The road a waiting truck takes (`metres_per_truck`).
+    pub metres_per_truck: f64,
     /// Time-average kilometres of trucks waiting.
     pub mean_km: f64,
     pub max_km: f64,

@@ -55,9 +55,13 @@ pub fn summary_table(experiment: &Experiment) -> String {
             0 => "first replication".to_string(),
             i => format!("replication {i}"),
         };
+        // A scenario whose trucks may leave without crossing counts them too.
+        let lost = trucks.lost.map_or_else(String::new, |lost| {
+            format!(", {lost} left without crossing")
+        });
         let _ = writeln!(
             out,
-            "{which} (seed {}): {} trucks arrived, {} exited, {} in port at end",
+            "{which} (seed {}): {} trucks arrived, {} exited{lost}, {} in port at end",
             run.seed, trucks.arrived, trucks.exited, trucks.in_port_at_end
         );
     }
@@ -171,6 +175,7 @@ CO2 {} kg; a day's trucks {} kg CO2",
             );
         }
     }
+    out.push_str(&road_table(experiment, &stages, width));
     out.push_str(&class_table(experiment));
     out.push_str(&time_breakdown(&[experiment]));
     let _ = writeln!(
@@ -185,6 +190,88 @@ CO2 {} kg; a day's trucks {} kg CO2",
             metric(&MetricId::stage(stage, Quantity::StageCost), 1),
             metric(&MetricId::stage(stage, Quantity::StageCo2), 2),
         );
+    }
+    out
+}
+
+/// For the stages whose queue is a road, whose trucks turn away or book slots: the road's length,
+/// the trucks turned away, the no-shows and the wait for a slot; then for each port (side of a
+/// border) of `[ports]` its time to cross and throughput. Empty when the scenario has none.
+fn road_table(experiment: &Experiment, stages: &[&str], width: usize) -> String {
+    let mut out = String::new();
+    let metric = |id: MetricId, decimals: usize| {
+        experiment
+            .metric(&id)
+            .map_or_else(|| "-".to_string(), |m| with_interval(&m.estimate, decimals))
+    };
+    let has = |stage: &str, quantity: Quantity| {
+        experiment
+            .metric(&MetricId::stage(stage, quantity))
+            .is_some()
+    };
+    let roads: Vec<&str> = stages
+        .iter()
+        .copied()
+        .filter(|stage| {
+            has(stage, Quantity::RoadKmMean)
+                || has(stage, Quantity::DivertedPerDay)
+                || has(stage, Quantity::NoShowsPerDay)
+        })
+        .collect();
+    if !roads.is_empty() {
+        let heading = "roads and e-queues";
+        let wide = width.max(heading.len());
+        let _ = writeln!(
+            out,
+            "\n{heading:<wide$} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
+            "road km mean",
+            "road km max",
+            "diverted a day",
+            "gave up a day",
+            "no-shows a day",
+            "slot wait h"
+        );
+        for stage in roads {
+            let _ = writeln!(
+                out,
+                "{stage:<wide$} {:>16} {:>16} {:>16} {:>16} {:>16} {:>16}",
+                metric(MetricId::stage(stage, Quantity::RoadKmMean), 1),
+                metric(MetricId::stage(stage, Quantity::RoadKmMax), 1),
+                metric(MetricId::stage(stage, Quantity::DivertedPerDay), 1),
+                metric(MetricId::stage(stage, Quantity::GaveUpPerDay), 1),
+                metric(MetricId::stage(stage, Quantity::NoShowsPerDay), 1),
+                metric(MetricId::stage(stage, Quantity::SlotWait), 2),
+            );
+        }
+        if let Some(lost) = experiment.metric(&MetricId::port(Quantity::LostPerDay)) {
+            let _ = writeln!(
+                out,
+                "trucks that left without crossing, a day: {}",
+                with_interval(&lost.estimate, 1)
+            );
+        }
+    }
+    let Some(run) = experiment.runs.first() else {
+        return out;
+    };
+    if !run.sides.is_empty() {
+        let ports: Vec<&str> = run.sides.iter().map(|side| side.port.as_str()).collect();
+        let heading = "port (side of the border)";
+        let wide = name_width(ports.iter().copied()).max(heading.len());
+        let _ = writeln!(
+            out,
+            "\n{heading:<wide$} {:>22} {:>22} {:>18}",
+            "time to cross mean h", "time to cross p95 h", "crossed a day"
+        );
+        for port in ports {
+            let _ = writeln!(
+                out,
+                "{port:<wide$} {:>22} {:>22} {:>18}",
+                metric(MetricId::side(port, Quantity::CrossMean), 2),
+                metric(MetricId::side(port, Quantity::CrossP95), 2),
+                metric(MetricId::side(port, Quantity::CrossedPerDay), 1),
+            );
+        }
     }
     out
 }

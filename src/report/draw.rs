@@ -471,6 +471,15 @@ impl QueueScale {
             trucks
         }
     }
+
+    /// The trucks at height `y`: the inverse of [`QueueScale::y`].
+    fn trucks(self, y: f64) -> f64 {
+        if self.log {
+            10f64.powf(y) - 1.0
+        } else {
+            y
+        }
+    }
 }
 
 /// Chart 3: trucks waiting at each stage, hour by hour, in the first replication; one panel per
@@ -524,6 +533,8 @@ pub fn queues<DB: DrawingBackend>(
         let strip = upper * 0.06;
         let lower = -strip * traces.len() as f64;
         let last_row = k + columns >= stages.len();
+        // A stage whose queue is a road has its length in km on a second axis, on the right.
+        let road = road_metres(variants, stage);
         let mut chart = ChartBuilder::on(panel)
             .caption(
                 if scale.log {
@@ -536,7 +547,11 @@ pub fn queues<DB: DrawingBackend>(
             .margin(6)
             .x_label_area_size(if last_row { 42 } else { 22 })
             .y_label_area_size(70)
+            .margin_right(if road.is_some() { 70 } else { 6 })
             .build_cartesian_2d(0.0..end_days, lower..upper)?;
+        if let Some(metres) = road {
+            km_axis(root, &chart, metres, upper, scale)?;
+        }
         let mut mesh = mesh(&mut chart, LABEL, LABEL - 2);
         mesh.x_label_formatter(&tick)
             .x_desc(if last_row {
@@ -619,6 +634,63 @@ pub fn queues<DB: DrawingBackend>(
         }
     }
     Ok(())
+}
+
+/// The road a waiting truck takes at `stage`, in metres, when its queue is a road (in the
+/// first variant that has the stage).
+fn road_metres(variants: &[VariantResults], stage: &str) -> Option<f64> {
+    variants.iter().find_map(|variant| {
+        let run = variant.experiment.runs.first()?;
+        let summary = run.stages.iter().find(|summary| summary.stage == stage)?;
+        Some(summary.road?.metres_per_truck)
+    })
+}
+
+/// The second axis of a queue panel whose queue is a road: its length in km, ticks at round
+/// kilometres right of the plotting area, and its description.
+fn km_axis<DB: DrawingBackend>(
+    root: &Area<DB>,
+    chart: &Chart<'_, DB>,
+    metres: f64,
+    upper: f64,
+    scale: QueueScale,
+) -> Drawn<DB> {
+    let km_per_truck = metres / 1000.0;
+    let top_km = scale.trucks(upper) * km_per_truck;
+    // Even steps on a linear scale, powers of ten on a log one.
+    let ticks: Vec<f64> = if scale.log {
+        std::iter::once(0.0)
+            .chain(
+                (-2..6)
+                    .map(|power| 10f64.powi(power))
+                    .filter(|km| *km / km_per_truck >= 1.0),
+            )
+            .take_while(|km| *km <= top_km * (1.0 + 1e-9))
+            .collect()
+    } else {
+        let step = nice_upper(top_km / 4.0);
+        (0..)
+            .map(|k| f64::from(k) * step)
+            .take_while(|km| *km <= top_km * (1.0 + 1e-9))
+            .collect()
+    };
+    let style = text_style(LABEL - 2).pos(Pos::new(HPos::Left, VPos::Center));
+    for km in ticks {
+        let y = scale.y(km / km_per_truck);
+        let (x, at) = chart.backend_coord(&(chart.x_range().end, y));
+        root.draw(&PathElement::new([(x, at), (x + 5, at)], BLACK))?;
+        root.draw(&Text::new(tick(&km), (x + 8, at), style.clone()))?;
+    }
+    let (x, top) = chart.backend_coord(&(chart.x_range().end, upper));
+    let (_, bottom) = chart.backend_coord(&(chart.x_range().end, 0.0));
+    let description = text_style(LABEL)
+        .transform(FontTransform::Rotate90)
+        .pos(Pos::new(HPos::Center, VPos::Center));
+    root.draw(&Text::new(
+        format!("km of road ({metres:.0} m a truck)"),
+        (x + 52, (top + bottom) / 2),
+        description,
+    ))
 }
 
 /// The queues chart's legend, in a row of its own: each variant's line and closed strip, and the
