@@ -18,8 +18,9 @@ pub(crate) use service::Service;
 pub use sim::{run, run_into, run_summary, run_summary_until, run_traced, RecordSink};
 pub use stats::{
     BookingSummary, Channel, ClassResult, DayCount, DwellHistogram, DwellSummary, Limit,
-    Milestones, RoadSummary, RunResult, SideResult, StageBreakdown, StageSummary, StageTrace,
-    Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Turned, Visit,
+    Milestones, RoadDays, RoadSummary, RunResult, SideResult, StageBreakdown, StageSummary,
+    StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Turned, TurnedDay,
+    Visit,
 };
 
 use crate::engine::Span;

@@ -236,10 +236,11 @@ pub struct OutputError {
     pub source: io::Error,
 }
 /// Every file name landport writes into a results folder, charts aside.
-const RESULT_FILES: [&str; 19] = [
+const RESULT_FILES: [&str; 20] = [
     "trucks.csv",
     "stages.csv",
     "failures.csv",
+    "roads.csv",
     "metrics.csv",
     "replications.csv",
     "dwell_histogram.csv",
@@ -385,12 +386,16 @@ pub fn write_run(
     let by_class: ResultFile<'_> = ("dwell_histogram_by_class.csv", &|w| {
         csv::write_dwell_histogram_by_class(w, runs)
     });
+    let roads: ResultFile<'_> = ("roads.csv", &|w| {
+        csv::write_road_days(w, runs, experiment.first_replication)
+    });
     // failures.csv only for a port with servers that can fail; the classes' dwell only for a
     // port with classes.
     let rest = rest
         .into_iter()
         .chain(scenario.failing().any(|fails| fails).then_some(failures))
-        .chain((!scenario.classes.is_empty()).then_some(by_class));
+        .chain((!scenario.classes.is_empty()).then_some(by_class))
+        .chain(scenario.loses_trucks().then_some(roads));
     let Some(records) = records else {
         // trucks.csv only when the first replication kept its records (not `--records none`).
         let mut files: Vec<ResultFile<'_>> = first

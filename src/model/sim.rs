@@ -6,8 +6,8 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    ClassResult, ClassStats, DayCount, HourlySeries, Limit, MilestoneSums, SideStats, StageStats,
-    Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog, Visit,
+    ClassResult, ClassStats, DayCount, HourlySeries, Limit, MilestoneSums, RoadDays, SideStats,
+    StageStats, Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog, TurnedDay, Visit,
 };
 use super::{Breakdowns, Destination, FailureClock, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Instant, Rng, Span, StopToken};
@@ -459,6 +459,9 @@ struct Simulation<'a, R: Recorder> {
     lost_after_warmup: u64,
     /// Per port (side of a border): its times to cross and trucks that crossed since warm-up.
     sides: Vec<SideStats>,
+    /// Per stage (empty at a stage without `balking` or `booking`): per day of the run, the
+    /// trucks turned away and lost there.
+    road_days: Vec<Vec<TurnedDay>>,
 }
 
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
@@ -601,6 +604,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 .ports
                 .iter()
                 .map(|_| SideStats::default())
+                .collect(),
+            road_days: scenario
+                .stages
+                .iter()
+                .map(|stage| {
+                    let road = stage.balking.is_some() || stage.booking.is_some();
+                    vec![TurnedDay::default(); if road { end.day() as usize + 1 } else { 0 }]
+                })
                 .collect(),
         }
     }
@@ -954,6 +965,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     if warm {
                         state.stats.no_shows += 1;
                     }
+                    self.road_days[stage_idx][now.day() as usize].no_shows += 1;
                     self.lose(now, truck);
                     return;
                 }
@@ -985,12 +997,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                             if warm {
                                 state.stats.gave_up += 1;
                             }
+                            self.road_days[stage_idx][now.day() as usize].gave_up += 1;
                             self.lose(now, truck);
                         }
                         Some((to, travel)) => {
                             if warm {
                                 state.stats.diverted += 1;
                             }
+                            self.road_days[stage_idx][now.day() as usize].diverted += 1;
                             let travel = match travel {
                                 super::Travel::Fixed(travel) => *travel,
                                 super::Travel::Random(law) => law.sample(&mut state.travel_rng),
@@ -1661,6 +1675,15 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             costs: self.scenario.costs,
             classes,
             sides,
+            road_days: std::mem::take(&mut self.road_days)
+                .into_iter()
+                .zip(&self.scenario.stages)
+                .filter(|(_, stage)| stage.balking.is_some() || stage.booking.is_some())
+                .map(|(days, stage)| RoadDays {
+                    stage: stage.name.clone(),
+                    days,
+                })
+                .collect(),
             log: self.recorder.into_log(),
         }
     }

@@ -338,6 +338,25 @@ pub struct DayCount {
     pub cleared: u32,
 }
 
+/// Trucks that turned away from one stage's queue, or never came to their slot there, in each
+/// day of the run (warm-up included): at a stage with `balking` or `booking`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoadDays {
+    pub stage: String,
+    pub days: Vec<TurnedDay>,
+}
+
+/// What [`RoadDays`] counts in one day.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TurnedDay {
+    /// Drove to another stage (crossing).
+    pub diverted: u32,
+    /// Gave up: lost to the port.
+    pub gave_up: u32,
+    /// Booked a slot and never came: lost to the port.
+    pub no_shows: u32,
+}
+
 /// One stage's hour-by-hour trace over a whole run (warm-up included), kept with the truck
 /// records: the time-average number of trucks waiting, and the share of the hour it was closed.
 #[derive(Debug, Clone, Default)]
@@ -786,6 +805,10 @@ pub struct RunResult {
     /// Per port (side of a border) of `[ports]`, in the order of the file; empty without.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sides: Vec<SideResult>,
+    /// Per stage with `balking` or `booking`, in stage order: its trucks turned away and lost,
+    /// day by day.
+    #[serde(skip)]
+    pub road_days: Vec<RoadDays>,
     /// Per-truck records, kept by [`crate::run`] and skipped by [`crate::run_summary`].
     #[serde(skip)]
     pub log: Option<TruckLog>,

@@ -504,6 +504,64 @@ pub fn write_failures(
     write_rows(writer, rows)
 }
 
+/// A row of roads.csv: the trucks that turned away from one stage's queue, or never came to
+/// their slot there, in one day of one replication.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoadDayRow {
+    pub replication: u32,
+    /// Day 0 starts the run.
+    pub day: u32,
+    pub stage: String,
+    pub diverted: u32,
+    pub gave_up: u32,
+    pub no_shows: u32,
+    /// Whether the day ends within the warm-up.
+    #[serde(with = "zero_one")]
+    pub warmup: bool,
+}
+
+impl CsvRow for RoadDayRow {
+    const COLUMNS: &'static [&'static str] = &[
+        "replication",
+        "day",
+        "stage",
+        "diverted",
+        "gave_up",
+        "no_shows",
+        "warmup",
+    ];
+}
+
+/// roads.csv: each day of each replication (warm-up included) at each stage with `balking` or
+/// `booking`, day by day.
+pub fn write_road_days(
+    writer: impl Write,
+    runs: &[RunResult],
+    first_replication: u32,
+) -> io::Result<()> {
+    let rows = (first_replication..)
+        .zip(runs)
+        .flat_map(|(replication, run)| {
+            let days = run.road_days.first().map_or(0, |road| road.days.len());
+            (0..days).flat_map(move |day| {
+                run.road_days.iter().map(move |road| {
+                    let count = road.days[day];
+                    let day = day as u32;
+                    RoadDayRow {
+                        replication,
+                        day,
+                        stage: road.stage.clone(),
+                        diverted: count.diverted,
+                        gave_up: count.gave_up,
+                        no_shows: count.no_shows,
+                        warmup: (f64::from(day) + 1.0) * 24.0 <= run.warmup_hours,
+                    }
+                })
+            })
+        });
+    write_rows(writer, rows)
+}
+
 /// A row of dwell_histogram.csv: one bin of the pooled dwell times.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DwellBinRow {
@@ -1147,6 +1205,15 @@ mod tests {
             arrived: 300,
             cleared: 290,
             warmup: true,
+        });
+        round_trip(RoadDayRow {
+            replication: 1,
+            day: 40,
+            stage: "nur-zholy-gate".to_string(),
+            diverted: 12,
+            gave_up: 3,
+            no_shows: 9,
+            warmup: false,
         });
         round_trip(MetricRow {
             metric: "xray.mean_wait_h".parse().unwrap(),
