@@ -31,7 +31,7 @@ use landport::{RunResult, Scenario};
 /// check the published figures, the README and the committed charts.
 pub fn shipped_experiment(name: &str) -> &'static landport::experiment::Experiment {
     use std::sync::OnceLock;
-    const NAMES: [&str; 9] = [
+    const NAMES: [&str; 13] = [
         "alashankou-legacy",
         "alashankou-reformed",
         "horgos-legacy",
@@ -41,9 +41,13 @@ pub fn shipped_experiment(name: &str) -> &'static landport::experiment::Experime
         "variants/horgos-fresh-goods",
         "variants/horgos-green-lane",
         "variants/horgos-fresh-priority",
+        "corridor/corridor",
+        "corridor/flooded",
+        "corridor/aligned",
+        "corridor/dostyk-closed",
     ];
-    static EXPERIMENTS: [OnceLock<landport::experiment::Experiment>; 9] =
-        [const { OnceLock::new() }; 9];
+    static EXPERIMENTS: [OnceLock<landport::experiment::Experiment>; 13] =
+        [const { OnceLock::new() }; 13];
     let index = NAMES
         .iter()
         .position(|known| *known == name)

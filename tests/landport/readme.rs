@@ -57,7 +57,8 @@ fn shown_outputs(command: &str) -> Vec<(Vec<String>, Vec<String>)> {
                 .next()
                 .map_or(0, |before| before.len());
             let body = &following[open + 4..];
-            let block = &body[..body.find("```").unwrap()];
+            // Up to the closing fence, without the fence's own indentation.
+            let block = body[..body.find("```").unwrap()].trim_end_matches(' ');
             let lines = block
                 .lines()
                 .map(|line| line.get(indent..).unwrap_or(line))
@@ -114,7 +115,7 @@ fn shipped_comparison(files: &[(std::path::PathBuf, landport::Scenario)]) -> Com
 #[test]
 fn readme_comparisons_are_what_compare_prints() {
     let shown = shown_outputs("compare");
-    assert_eq!(shown.len(), 5, "the README shows five comparisons");
+    assert_eq!(shown.len(), 7, "the README shows seven comparisons");
     for (args, lines) in shown {
         let files: Vec<_> = args
             .iter()
@@ -132,7 +133,7 @@ fn readme_comparisons_are_what_compare_prints() {
 #[test]
 fn readme_sweep_is_what_sweep_prints() {
     let shown = shown_outputs("sweep");
-    assert_eq!(shown.len(), 4, "the README shows four sweeps");
+    assert_eq!(shown.len(), 5, "the README shows five sweeps");
     for (args, lines) in shown {
         let sweep = landport::sweep::load(args[0].as_ref()).unwrap();
         let results = landport::sweep::run(&sweep, &|| {}).unwrap();
@@ -142,6 +143,21 @@ fn readme_sweep_is_what_sweep_prints() {
             &args[0],
         );
     }
+}
+
+#[test]
+fn readme_corridor_run_is_what_run_prints() {
+    let shown = shown_outputs("run");
+    let (_, lines) = shown
+        .iter()
+        .find(|(args, _)| args[..] == ["scenarios/corridor/corridor.toml"])
+        .expect("the README shows the corridor's run");
+    let experiment = crate::shipped_experiment("corridor/corridor");
+    assert_printed(
+        lines,
+        &landport::output::table::summary_table(experiment),
+        "run scenarios/corridor/corridor.toml",
+    );
 }
 
 #[test]
