@@ -32,10 +32,16 @@ struct StageSpec {
     /// With classes: priority discipline, and a server reserved for class `b`.
     priority: bool,
     reserve: bool,
+    /// The approach road: `Some(0)` trucks turn away to the next stage above a queue, `Some(1)`
+    /// they give up above an expected wait, `Some(2)` an electronic queue with no-shows and a
+    /// spread. Such a stage has no yard.
+    road: Option<u8>,
 }
 
 #[derive(Debug, Clone)]
 struct PortSpec {
+    /// Stages from this one on are a second port (side of a border) on another clock.
+    sides: Option<usize>,
     /// Two classes, `a` and `b` (this share, priority 1, its own service law at the first stage
     /// and half of it leaving from there).
     classes: Option<f64>,
@@ -65,6 +71,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
             prop::option::weighted(0.3, any::<bool>()),
             any::<bool>(),
             any::<bool>(),
+            prop::option::weighted(0.3, 0u8..3),
         ),
     )
         .prop_map(
@@ -80,7 +87,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                 back,
                 back_to,
                 travel,
-                (lunch, maintenance, random_travel, failures, priority, reserve),
+                (lunch, maintenance, random_travel, failures, priority, reserve, road),
             )| {
                 StageSpec {
                     shifts,
@@ -100,6 +107,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                     failures,
                     priority,
                     reserve,
+                    road,
                 }
             },
         )
@@ -112,9 +120,11 @@ fn port_spec() -> impl Strategy<Value = PortSpec> {
         0u32..48,
         1u32..4,
         prop::collection::vec(stage_spec(), 1..=5),
+        prop::option::weighted(0.3, 0usize..5),
     )
         .prop_map(
-            |(classes, rate, warmup_hours, horizon_days, stages)| PortSpec {
+            |(classes, rate, warmup_hours, horizon_days, stages, sides)| PortSpec {
+                sides: sides.map(|first| first % stages.len()),
                 classes,
                 rate,
                 warmup_hours,
@@ -158,6 +168,20 @@ fn scenario_text(port: &PortSpec) -> String {
             "exit".to_string()
         }
     };
+    if let Some(first) = port.sides {
+        let list = |range: std::ops::Range<usize>| {
+            range
+                .map(|i| format!("\"s{i}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        text.push_str(&format!(
+            "[ports.home]\ntime_zone = \"+00:00\"\nstages = [{}]\n\
+             [ports.far]\ntime_zone = \"+05:00\"\nstages = [{}]\n",
+            list(0..first),
+            list(first..n)
+        ));
+    }
     for (i, stage) in port.stages.iter().enumerate() {
         text.push_str(&format!("[stages.s{i}]\n"));
         match stage.shifts {
@@ -169,8 +193,32 @@ fn scenario_text(port: &PortSpec) -> String {
             None => text.push_str(&format!("servers = {}\n", stage.servers)),
         }
         text.push_str(&format!("service = {}\n", SERVICES[stage.service]));
-        if let Some(yard) = stage.yard {
-            text.push_str(&format!("yard = {yard}\n"));
+        match stage.road {
+            None => {
+                if let Some(yard) = stage.yard {
+                    text.push_str(&format!("yard = {yard}\n"));
+                }
+            }
+            Some(kind) => {
+                text.push_str("metres_per_truck = 33\n");
+                match kind {
+                    0 if i + 1 < n => text.push_str(&format!(
+                        "balking = {{ above = {}, share = 0.5, to = \"s{}\", travel = \"{} min\" }}\n",
+                        stage.servers,
+                        i + 1,
+                        stage.travel_minutes
+                    )),
+                    0 | 1 => text.push_str(&format!(
+                        "balking = {{ above_wait = \"{} min\" }}\n",
+                        stage.travel_minutes * 3
+                    )),
+                    _ => text.push_str(&format!(
+                        "booking = {{ slots_per_hour = {}, early = \"{} min\", late = \"1 h\", no_show = 0.1 }}\n",
+                        stage.servers * 2,
+                        stage.travel_minutes
+                    )),
+                }
+            }
         }
         if stage.opening && stage.lunch {
             text.push_str(
@@ -247,7 +295,25 @@ proptest! {
         // The event list asserts (in test builds) that nothing is scheduled before the current time.
         let result = landport::run(&scenario, seed);
         let trucks = &result.trucks;
-        prop_assert_eq!(trucks.arrived, trucks.exited + trucks.in_port_at_end);
+        // Every truck that arrived left, crossed or lost, or is still there.
+        prop_assert_eq!(
+            trucks.arrived,
+            trucks.exited + trucks.lost.unwrap_or(0) + trucks.in_port_at_end
+        );
+        prop_assert_eq!(trucks.lost.is_some(), port.stages.iter().any(|stage| stage.road.is_some_and(|kind| kind <= 2)));
+        // A road's length is its queue's, at 33 m a truck; each port's crossings are trucks
+        // that left it, and none took longer than the longest stay.
+        for summary in &result.stages {
+            if let Some(road) = summary.road {
+                prop_assert!((road.mean_km - summary.mean_queue * 0.033).abs() < 1e-9);
+                prop_assert!((road.max_km - f64::from(summary.max_queue) * 0.033).abs() < 1e-9);
+            }
+        }
+        prop_assert_eq!(result.sides.len(), if port.sides.is_some() { 2 } else { 0 });
+        for side in &result.sides {
+            prop_assert!(side.cross.max_hours <= result.warmup_hours + result.horizon_hours + 1e-9);
+            prop_assert!(side.crossed_per_day >= 0.0);
+        }
         let end = result.warmup_hours + result.horizon_hours;
 
         // Each truck's visits in order, and no service started outside opening hours.
@@ -255,8 +321,9 @@ proptest! {
         for truck in &log.trucks {
             let mut previous = truck.arrival;
             for visit in log.visits(truck) {
+                // A booked slot is waited for after reaching the stage, before its queue.
                 prop_assert!(
-                    previous <= visit.queued
+                    previous <= visit.queued - visit.booked
                         && visit.queued <= visit.started
                         && visit.started <= visit.finished
                         && visit.finished <= visit.departed,
@@ -270,7 +337,9 @@ proptest! {
                 previous = visit.departed;
                 let stage = &port.stages[visit.stage];
                 if stage.opening {
-                    let hour = visit.started.time_of_day().hours();
+                    // A stage of the far port keeps its hours 5 h ahead of the scenario's clock.
+                    let ahead = if port.sides.is_some_and(|first| visit.stage >= first) { 5.0 } else { 0.0 };
+                    let hour = (visit.started.time_of_day().hours() + ahead) % 24.0;
                     prop_assert!((8.0..20.0).contains(&hour), "{:?}", visit);
                     prop_assert!(!(stage.lunch && (12.0..13.0).contains(&hour)), "{:?}", visit);
                 }
