@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # report.html as people see it: headless Chromium renders the report of a run, a compare of three
-# variants, a sweep, an optimisation, a ledger and a run with truck classes in a 1280-px window. A copy of each page gets a script that measures the
+# variants, a sweep, an optimisation, a ledger, a run with truck classes and a compare of the
+# corridor (two borders, roads, e-queues) in a 1280-px window. A copy of each page gets a script that measures the
 # layout once the page has loaded; the test fails when a table or chart has no size on screen,
 # when anything reaches past the window, or when a table is wider than its box (cut off behind a
 # scroll bar). Needs Debian's chromium (.ci/run installs it) and a built landport.
@@ -20,6 +21,8 @@ trap 'rm -rf "$work"' EXIT
 "$landport" optimize scenarios/optimize/alashankou-1.5x.toml --out "$work/optimize" --quiet
 "$landport" ledger scenarios/ledgers/alashankou.toml --out "$work/ledger" --quiet
 "$landport" run scenarios/variants/horgos-green-lane.toml -n 2 --out "$work/classes" --quiet
+"$landport" compare scenarios/corridor/corridor.toml scenarios/corridor/dostyk-closed.toml -n 2 \
+  --out "$work/corridor" --quiet 2>/dev/null
 
 measure='<script>
 window.addEventListener("load", () => {
@@ -93,4 +96,6 @@ check "$work/optimize" 3 2
 check "$work/ledger" 10 2
 # A run with truck classes: the classes' table too, and their dwell and where their time goes.
 check "$work/classes" 4 7
-echo "report test: report.html of a run, a compare, a sweep, an optimisation, a ledger and a run with truck classes rendered in Chromium, all visible within 1280 px"
+# The corridor: besides those, the roads and e-queues and the ports (sides of the borders).
+check "$work/corridor" 6 7
+echo "report test: report.html of a run, a compare, a sweep, an optimisation, a ledger, a run with truck classes and the corridor rendered in Chromium, all visible within 1280 px"

@@ -132,7 +132,16 @@ fn metrics_table(variants: &[VariantResults]) -> String {
         header.push(format!("change, {}", escape(&variant.name)));
     }
     let mut rows = Vec::new();
-    for quantity in Quantity::PORT {
+    // The trucks lost, where some variant can lose trucks.
+    let losses = Quantity::LOSSES.into_iter().filter(|&quantity| {
+        variants.iter().any(|variant| {
+            variant
+                .experiment
+                .metric(&MetricId::port(quantity))
+                .is_some()
+        })
+    });
+    for quantity in Quantity::PORT.into_iter().chain(losses) {
         let id = MetricId::port(quantity);
         let mut row = vec![text_cell(&id.label())];
         for variant in variants {
@@ -199,6 +208,90 @@ fn classes_table(variants: &[VariantResults]) -> String {
             rows.push(row);
         }
     }
+    table(&header, &rows)
+}
+
+/// The value of `id` in `variant`, rounded to its interval; a dash where it is not measured.
+fn metric_cell(variant: &VariantResults, id: &MetricId) -> (String, bool) {
+    number_cell(variant.experiment.metric(id).map_or_else(
+        || "–".to_string(),
+        |metric| rounded(metric.estimate.mean, metric.estimate.half_width),
+    ))
+}
+
+/// The stages whose queue is a road, whose trucks turn away or book slots: a row per stage (and
+/// variant) with the road's length, the trucks turned away and lost, and the wait for a slot;
+/// empty when no variant has such a stage.
+fn roads_table(variants: &[VariantResults]) -> String {
+    let several = variants.len() > 1;
+    let quantities = [
+        Quantity::RoadKmMean,
+        Quantity::RoadKmMax,
+        Quantity::DivertedPerDay,
+        Quantity::GaveUpPerDay,
+        Quantity::NoShowsPerDay,
+        Quantity::SlotWait,
+    ];
+    let mut rows = Vec::new();
+    for variant in variants {
+        for stage in &variant.stages {
+            let ids = quantities.map(|quantity| MetricId::stage(stage, quantity));
+            if ids.iter().all(|id| variant.experiment.metric(id).is_none()) {
+                continue;
+            }
+            let mut row = stage_cells(several, &variant.name, &escape(stage));
+            row.extend(ids.iter().map(|id| metric_cell(variant, id)));
+            rows.push(row);
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut header = stage_headings(several);
+    header.extend(
+        quantities.map(|quantity| format!("{}{}", quantity.label(), quantity.unit().suffix())),
+    );
+    table(&header, &rows)
+}
+
+/// Each port (side of a border) of `[ports]`: its time to cross and its trucks a day; empty
+/// without ports.
+fn ports_table(variants: &[VariantResults]) -> String {
+    let several = variants.len() > 1;
+    let quantities = [
+        Quantity::CrossMean,
+        Quantity::CrossP95,
+        Quantity::CrossedPerDay,
+    ];
+    let mut rows = Vec::new();
+    for variant in variants {
+        let Some(run) = variant.experiment.runs.first() else {
+            continue;
+        };
+        for side in &run.sides {
+            let mut row = Vec::new();
+            if several {
+                row.push(text_cell(&variant.name));
+            }
+            row.push(text_cell(&side.port));
+            for quantity in quantities {
+                row.push(metric_cell(variant, &MetricId::side(&side.port, quantity)));
+            }
+            rows.push(row);
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut header = if several {
+        vec!["variant".to_string()]
+    } else {
+        Vec::new()
+    };
+    header.push("port".to_string());
+    header.extend(
+        quantities.map(|quantity| format!("{}{}", quantity.label(), quantity.unit().suffix())),
+    );
     table(&header, &rows)
 }
 
@@ -690,6 +783,25 @@ only (mean ± the half-width of its 95% interval); every class metric is in metr
 duty; at 1 or more the queue grows without bound.</p>\n",
     );
     out.push_str(&stages_table(variants));
+    let roads = roads_table(variants);
+    if !roads.is_empty() {
+        out.push_str(
+            "<h2>Roads and electronic queues</h2>\n<p>The length of each queue that is a road \
+(time average and longest), the trucks a day that turned away to another stage, gave up or booked \
+a slot and never came (the last two are lost to the port), and the mean wait for a booked slot; \
+roads.csv has them day by day.</p>\n",
+        );
+        out.push_str(&roads);
+    }
+    let ports = ports_table(variants);
+    if !ports.is_empty() {
+        out.push_str(
+            "<h2>Ports</h2>\n<p>Each side of the border (<code>[ports]</code>): the CAREC CPMM \
+time to cross it, from coming to its first queue to leaving its last stage, and the trucks that \
+crossed it a day.</p>\n",
+        );
+        out.push_str(&ports);
+    }
     out.push_str(
         "<h2>Where the time goes</h2>\n<p>Hours per truck at each stage, means over \
 replications; the stages add up to the mean dwell. The last two columns are what those hours \
