@@ -184,6 +184,8 @@ struct Truck {
     booked: Span,
     /// It turned away from one queue already: it waits at the next.
     diverted: bool,
+    /// Booked ahead (by the first free slot) at its next stage: when it is due there.
+    slot_at: Option<Instant>,
     /// When it came to the first queue of the port (side of a border) it is in.
     port_since: Instant,
 }
@@ -278,20 +280,20 @@ struct StageState {
     balking_rng: Rng,
 }
 
-/// The slots of a pool of an electronic queue booked so far, hour by hour from the hour of the
-/// last booking (earlier hours are past and forgotten: memory follows the hours booked ahead).
+/// The slots of a pool of an electronic queue booked so far, hour by hour from the hour of now
+/// (earlier hours are past and forgotten: memory follows the hours booked ahead).
 #[derive(Debug, Default)]
 struct Slots {
     /// Hour of the run (0 the first) of `taken[0]`.
     first_hour: u64,
     taken: VecDeque<u32>,
-    /// Every hour before this one is full.
+    /// Every hour from `first_hour` to this one (excluded) is full.
     first_open: u64,
 }
 
 impl Slots {
-    /// The first hour from `hour` with a slot free, and whether it is free (false: every hour is
-    /// full, only with no slots at all, which validation rules out).
+    /// The first hour from `hour` with a slot free (there is always one: validation asks for at
+    /// least one slot an hour).
     fn first_free(&self, hour: u64, capacity: u32) -> u64 {
         let mut at = hour.max(self.first_open);
         while at >= self.first_hour
@@ -305,28 +307,33 @@ impl Slots {
         at
     }
 
-    /// Books the first free slot from `hour` (the hour of now: hours only grow) and returns its
-    /// hour.
-    fn book(&mut self, hour: u64, capacity: u32) -> u64 {
-        while self.first_hour < hour && !self.taken.is_empty() {
+    /// Books the first free slot from hour `from` and returns its hour; `now` is the hour of
+    /// now (it only grows, and `from` is never before it): the hours before it are forgotten.
+    fn book(&mut self, now: u64, from: u64, capacity: u32) -> u64 {
+        while self.first_hour < now && !self.taken.is_empty() {
             self.taken.pop_front();
             self.first_hour += 1;
         }
         if self.taken.is_empty() {
-            self.first_hour = hour;
+            self.first_hour = now;
+            self.first_open = now;
         }
-        let at = self.first_free(hour, capacity);
+        let scanned_from_open = from <= self.first_open;
+        let at = self.first_free(from, capacity);
         let index = (at - self.first_hour) as usize;
         if self.taken.len() <= index {
             self.taken.resize(index + 1, 0);
         }
         self.taken[index] += 1;
-        // Every hour from `hour` to `at` is full, and `at` too when this filled it.
-        self.first_open = if self.taken[index] >= capacity {
-            at + 1
-        } else {
-            at
-        };
+        // Scanned from `first_open`, every hour up to `at` was full, and `at` too when this
+        // filled it; booked further ahead, what lies before `from` is not known.
+        if scanned_from_open {
+            self.first_open = if self.taken[index] >= capacity {
+                at + 1
+            } else {
+                at
+            };
+        }
         at
     }
 }
@@ -827,6 +834,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             on_reserved: false,
             booked: Span::ZERO,
             diverted: false,
+            slot_at: None,
             port_since: now,
         };
         match self.free_slots.pop() {
@@ -952,13 +960,16 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let warm = self.warm;
         if let Some(booking) = &model.booking {
             if let Some(pool) = booking.pools[class] {
+                // Booked as it chose this stage, or now.
+                let due = self.trucks[truck as usize].slot_at.take();
+                let slot_hour = due
+                    .is_none()
+                    .then(|| self.book_slot(now, stage_idx, pool, now));
                 let state = &mut self.stages[stage_idx];
                 let bookings = state
                     .booking
                     .as_mut()
                     .expect("a stage with booking has its slots");
-                let hour = now.millis() / Span::HOUR.millis();
-                let slot_hour = bookings.pools[pool].book(hour, booking.slots_per_hour[pool]);
                 let no_show =
                     booking.no_show > 0.0 && bookings.rng.random::<f64>() < booking.no_show;
                 if no_show {
@@ -969,17 +980,11 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     self.lose(now, truck);
                     return;
                 }
-                let spread = (booking.early + booking.late).millis();
-                let offset = if spread > 0 {
-                    bookings.rng.random_range(0..=spread)
-                } else {
-                    0
+                let at = match (due, slot_hour) {
+                    (Some(due), _) => due.max(now),
+                    (None, Some(slot_hour)) => self.come_at(stage_idx, slot_hour, now),
+                    (None, None) => unreachable!("a truck without a slot books one"),
                 };
-                // The slot's start, less `early`, plus the draw: not before now.
-                let at = (slot_hour * Span::HOUR.millis() + offset)
-                    .saturating_sub(booking.early.millis())
-                    .max(now.millis());
-                let at = Instant::from_millis(at);
                 self.trucks[truck as usize].booked = at - now;
                 self.events.schedule(at, Event::SlotArrival { truck });
                 return;
@@ -1021,6 +1026,64 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             }
         }
         self.enqueue(now, stage_idx, truck);
+    }
+
+    /// Books the first free slot in `pool` of a stage's electronic queue for a truck that can be
+    /// there at `ready` (now, or at the end of its drive), and returns the slot's hour.
+    fn book_slot(&mut self, now: Instant, stage_idx: usize, pool: usize, ready: Instant) -> u64 {
+        let booking = self.scenario.stages[stage_idx]
+            .booking
+            .as_ref()
+            .expect("only a stage with booking books slots");
+        let bookings = self.stages[stage_idx]
+            .booking
+            .as_mut()
+            .expect("a stage with booking has its slots");
+        let hour = |at: Instant| at.millis() / Span::HOUR.millis();
+        bookings.pools[pool].book(hour(now), hour(ready), booking.slots_per_hour[pool])
+    }
+
+    /// When a truck with a slot at `slot_hour` comes: the slot's start less `early`, plus its
+    /// draw of the spread (`early` + `late`), not before `ready`.
+    fn come_at(&mut self, stage_idx: usize, slot_hour: u64, ready: Instant) -> Instant {
+        let booking = self.scenario.stages[stage_idx]
+            .booking
+            .as_ref()
+            .expect("only a stage with booking books slots");
+        let bookings = self.stages[stage_idx]
+            .booking
+            .as_mut()
+            .expect("a stage with booking has its slots");
+        let spread = (booking.early + booking.late).millis();
+        let offset = if spread > 0 {
+            bookings.rng.random_range(0..=spread)
+        } else {
+            0
+        };
+        let at = (slot_hour * Span::HOUR.millis() + offset)
+            .saturating_sub(booking.early.millis())
+            .max(ready.millis());
+        Instant::from_millis(at)
+    }
+
+    /// A truck that chose its route by the first free slot books it as it leaves: the slot of
+    /// the stage it drives to, from the hour it gets there.
+    #[inline(never)]
+    fn book_ahead(&mut self, now: Instant, truck: u32) {
+        let slot = &self.trucks[truck as usize];
+        let (Destination::Stage(to), class) = (slot.next, slot.class as usize) else {
+            return;
+        };
+        let ready = now + slot.travel;
+        let pool = self.scenario.stages[to]
+            .booking
+            .as_ref()
+            .and_then(|booking| booking.pools[class]);
+        if let Some(pool) = pool {
+            let slot_hour = self.book_slot(now, to, pool, ready);
+            let at = self.come_at(to, slot_hour, ready);
+            self.trucks[truck as usize].slot_at = Some(at);
+        }
     }
 
     /// Whether the queue of a stage is long enough for an arriving truck of `class` to turn
@@ -1151,6 +1214,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let slot = &mut self.trucks[truck as usize];
         slot.next = route.to;
         slot.travel = travel;
+        if model.choice == super::RouteChoice::FirstSlot {
+            self.book_ahead(now, truck);
+        }
+        let slot = &mut self.trucks[truck as usize];
         let counted = slot.counted;
         let visit = slot.visit();
         visit.finished = now;
@@ -1686,5 +1753,33 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 .collect(),
             log: self.recorder.into_log(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Slots;
+
+    #[test]
+    fn slots_fill_hour_by_hour_and_bookings_ahead_leave_the_hours_before_them_free() {
+        let mut slots = Slots::default();
+        // Two slots an hour, booked at hour 0: hours 0, 0, 1.
+        let booked: Vec<u64> = (0..3).map(|_| slots.book(0, 0, 2)).collect();
+        assert_eq!(booked, [0, 0, 1]);
+        // Booked ahead from hour 5: hour 5; the hours between stay free.
+        assert_eq!(slots.book(0, 5, 2), 5);
+        assert_eq!(slots.book(0, 0, 2), 1);
+        assert_eq!(slots.book(0, 0, 2), 2);
+        assert_eq!(slots.first_free(0, 2), 2);
+        // At hour 3 the past is forgotten; hour 5 keeps its booking.
+        assert_eq!(slots.book(3, 3, 2), 3);
+        assert_eq!(slots.book(3, 5, 2), 5);
+        assert_eq!(slots.first_free(5, 2), 6);
+        assert_eq!(slots.first_free(3, 2), 3);
+        let rest: Vec<u64> = (0..4).map(|_| slots.book(3, 3, 2)).collect();
+        assert_eq!(rest, [3, 4, 4, 6]);
+        // Nothing booked from hour 9 on: everything forgotten, hour 9 free.
+        assert_eq!(slots.book(9, 9, 2), 9);
+        assert_eq!(slots.taken.len(), 1);
     }
 }

@@ -287,11 +287,10 @@ service = { dist = "constant", value = "0 s" }
 booking = { slots_per_hour = 1 }
 routes = [{ to = "exit" }]
 "#;
-    // A truck books as it comes to the stage: the choice sees the slots booked by then. At
-    // 0:00: near's slot at 0:10 (hour 0) against far's at 1:10: near, booked at 0:10. At 0:15:
-    // near's first free slot is 1:00, far's 1:25 (hour 1): near, booked at 0:25. At 0:30: near
-    // 2:00 against far 1:40: far.
-    let scenario = traced(dir.path(), &[0.0, 0.25, 0.5], body);
+    // Three trucks at 0:00, each booking as it chooses. The first: near's slot at 0:10 (hour 0)
+    // against far's at 1:10: near. The second: near's first free slot is 1:00, far's 1:10
+    // (hour 1): near. The third: near 2:00 against far 1:10: far.
+    let scenario = traced(dir.path(), &[0.0, 0.0, 0.0], body);
     let result = landport::run(&scenario, 1);
     let log = result.log.as_ref().unwrap();
     let mut trucks = log.trucks.clone();
@@ -303,7 +302,7 @@ routes = [{ to = "exit" }]
             (visit.stage, whole_minutes(visit.queued))
         })
         .collect();
-    assert_eq!(chosen, [(1, 10), (1, 60), (2, 100)]);
+    assert_eq!(chosen, [(1, 10), (1, 60), (2, 70)]);
 }
 
 #[test]
