@@ -166,6 +166,17 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
             value: lost,
         });
     }
+    if let Some(crossing) = &result.crossing {
+        for (quantity, value) in Quantity::BORDER
+            .into_iter()
+            .zip([crossing.mean_hours, crossing.p95_hours])
+        {
+            metrics.push(Measurement {
+                id: MetricId::port(quantity),
+                value,
+            });
+        }
+    }
     for stage in &result.stages {
         for quantity in Quantity::STAGE {
             let value = match quantity {
@@ -264,7 +275,15 @@ pub fn metric_ids(scenario: &crate::Scenario) -> Vec<MetricId> {
         .into_iter()
         .filter(|_| scenario.loses_trucks())
         .map(MetricId::port);
-    let port = Quantity::PORT.map(MetricId::port).into_iter().chain(losses);
+    let border = Quantity::BORDER
+        .into_iter()
+        .filter(|_| scenario.port_names().next().is_some())
+        .map(MetricId::port);
+    let port = Quantity::PORT
+        .map(MetricId::port)
+        .into_iter()
+        .chain(losses)
+        .chain(border);
     let queues = stages
         .iter()
         .zip(&kinds)

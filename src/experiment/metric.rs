@@ -52,6 +52,8 @@ pub enum Quantity {
     CrossMean,
     CrossP95,
     CrossedPerDay,
+    CrossingMean,
+    CrossingP95,
 }
 
 /// The unit of a quantity, as axis labels show it.
@@ -131,6 +133,9 @@ impl Quantity {
     /// Port-wide, in a scenario whose trucks may leave without crossing.
     pub const LOSSES: [Quantity; 1] = [Quantity::LostPerDay];
 
+    /// Port-wide, in a scenario with `[ports]`: the time to cross the whole border.
+    pub const BORDER: [Quantity; 2] = [Quantity::CrossingMean, Quantity::CrossingP95];
+
     /// A stage whose queue is a road (`metres_per_truck`): its length.
     pub const ROAD: [Quantity; 2] = [Quantity::RoadKmMean, Quantity::RoadKmMax];
 
@@ -164,6 +169,7 @@ impl Quantity {
         Quantity::PORT
             .into_iter()
             .chain(Quantity::LOSSES)
+            .chain(Quantity::BORDER)
             .chain(Quantity::STAGE)
             .chain(Quantity::FAILURES)
             .chain(Quantity::ROAD)
@@ -217,6 +223,8 @@ impl Quantity {
             Quantity::CrossMean => "cross_mean_h",
             Quantity::CrossP95 => "cross_p95_h",
             Quantity::CrossedPerDay => "crossed_per_day",
+            Quantity::CrossingMean => "crossing_mean_h",
+            Quantity::CrossingP95 => "crossing_p95_h",
         }
     }
 
@@ -263,6 +271,8 @@ impl Quantity {
             Quantity::CrossMean => "mean time to cross",
             Quantity::CrossP95 => "95th percentile time to cross",
             Quantity::CrossedPerDay => "trucks crossed per day",
+            Quantity::CrossingMean => "mean time to cross the border, all its ports",
+            Quantity::CrossingP95 => "95th percentile time to cross the border, all its ports",
         }
     }
 
@@ -287,7 +297,9 @@ impl Quantity {
             | Quantity::MeanWait
             | Quantity::SlotWait
             | Quantity::CrossMean
-            | Quantity::CrossP95 => Unit::Hours,
+            | Quantity::CrossP95
+            | Quantity::CrossingMean
+            | Quantity::CrossingP95 => Unit::Hours,
             Quantity::RoadKmMean | Quantity::RoadKmMax => Unit::Kilometres,
             Quantity::Waiting
             | Quantity::Closed
@@ -319,6 +331,7 @@ impl Quantity {
     pub fn per_stage(self) -> bool {
         !Quantity::PORT.contains(&self)
             && !Quantity::LOSSES.contains(&self)
+            && !Quantity::BORDER.contains(&self)
             && !Quantity::SIDE.contains(&self)
     }
 
@@ -550,8 +563,8 @@ mod tests {
         names.dedup();
         assert_eq!(
             (names.len(), count),
-            (40, 40),
-            "40 quantities, each its own name"
+            (42, 42),
+            "42 quantities, each its own name"
         );
         assert_eq!(
             MetricId::port(Quantity::DwellP95).label(),

@@ -186,8 +186,11 @@ struct Truck {
     diverted: bool,
     /// Booked ahead (by the first free slot) at its next stage: when it is due there.
     slot_at: Option<Instant>,
-    /// When it came to the first queue of the port (side of a border) it is in.
+    /// When it came to the first queue of the port (side of a border) it is in, and that port.
     port_since: Instant,
+    in_port: Option<u32>,
+    /// When it came to its first queue in any port, while it is crossing the border.
+    crossing_since: Option<Instant>,
 }
 
 impl Truck {
@@ -464,8 +467,10 @@ struct Simulation<'a, R: Recorder> {
     /// since warm-up.
     lost: u64,
     lost_after_warmup: u64,
-    /// Per port (side of a border): its times to cross and trucks that crossed since warm-up.
+    /// Per port (side of a border): its times to cross and trucks that crossed since warm-up;
+    /// and the times to cross the whole border.
     sides: Vec<SideStats>,
+    crossing: Tally,
     /// Per stage (empty at a stage without `balking` or `booking`): per day of the run, the
     /// trucks turned away and lost there.
     road_days: Vec<Vec<TurnedDay>>,
@@ -612,6 +617,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 .iter()
                 .map(|_| SideStats::default())
                 .collect(),
+            crossing: Tally::default(),
             road_days: scenario
                 .stages
                 .iter()
@@ -836,6 +842,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             diverted: false,
             slot_at: None,
             port_since: now,
+            in_port: None,
+            crossing_since: None,
         };
         match self.free_slots.pop() {
             Some(slot) => {
@@ -938,6 +946,20 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if self.warm {
             side.crossed_after_warmup += 1;
         }
+        side.left += 1;
+        // Leaving the last port, for a stage in none or the exit: the border is crossed.
+        let onward = match slot.next {
+            Destination::Stage(to) => self.scenario.stages[to].port,
+            Destination::Exit => None,
+        };
+        let (counted, crossing_since) = (slot.counted, slot.crossing_since);
+        if let (None, Some(since)) = (onward, crossing_since) {
+            if counted {
+                self.crossing.record(now - since);
+            }
+            self.trucks[truck as usize].crossing_since = None;
+        }
+        self.trucks[truck as usize].in_port = None;
     }
 
     /// A truck reaches a stage: it books a slot there and comes later, turns away from a long
@@ -1018,6 +1040,15 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                             slot.diverted = true;
                             slot.next = Destination::Stage(*to);
                             slot.travel = travel;
+                            // Turned away inside a port to another: it leaves the port
+                            // without crossing it.
+                            let to_port = self.scenario.stages[*to].port;
+                            if let Some(port) = slot.in_port {
+                                if to_port != Some(port as usize) {
+                                    slot.in_port = None;
+                                    self.sides[port as usize].left += 1;
+                                }
+                            }
                             self.leave(now, truck, Holding::Road);
                         }
                     }
@@ -1113,6 +1144,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     /// A truck leaves without crossing (it gave up, or never came to its slot).
     fn lose(&mut self, now: Instant, truck: u32) {
+        if let Some(port) = self.trucks[truck as usize].in_port {
+            self.sides[port as usize].lost += 1;
+        }
         self.lost += 1;
         if self.warm {
             self.lost_after_warmup += 1;
@@ -1132,14 +1166,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     fn enqueue(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let port = self.scenario.stages[stage_idx].port;
         let slot = &mut self.trucks[truck as usize];
-        // Its first queue in a port starts its crossing of it.
-        if port.is_some()
-            && slot
-                .visits
-                .last()
-                .is_none_or(|last| self.scenario.stages[last.stage].port != port)
-        {
+        // Its first queue in a port starts its crossing of it (and of the border, in its first
+        // port).
+        if let Some(port) = port.filter(|&port| slot.in_port != Some(port as u32)) {
             slot.port_since = now;
+            slot.in_port = Some(port as u32);
+            slot.crossing_since.get_or_insert(now);
+            self.sides[port].entered += 1;
         }
         let booked = std::mem::replace(&mut slot.booked, Span::ZERO);
         slot.visits.push(Visit {
@@ -1690,12 +1723,25 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 0.0
             });
         }
+        // Each port's trucks at the end, counted from the truck table.
+        let mut inside = vec![0; self.sides.len()];
+        let mut free = vec![false; self.trucks.len()];
+        for &slot in &self.free_slots {
+            free[slot as usize] = true;
+        }
+        for (truck, free) in self.trucks.iter().zip(free) {
+            if let (false, Some(port)) = (free, truck.in_port) {
+                inside[port as usize] += 1;
+            }
+        }
         let sides = self
             .sides
             .iter_mut()
             .zip(&self.scenario.ports)
-            .map(|(side, port)| side.finish(port, days))
+            .zip(inside)
+            .map(|((side, port), inside)| side.finish(port, days, inside))
             .collect();
+        let crossing = (!self.scenario.ports.is_empty()).then(|| self.crossing.dwell_summary());
         let classes = std::mem::take(&mut self.class_stats)
             .into_iter()
             .zip(&self.scenario.classes)
@@ -1742,6 +1788,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             costs: self.scenario.costs,
             classes,
             sides,
+            crossing,
             road_days: std::mem::take(&mut self.road_days)
                 .into_iter()
                 .zip(&self.scenario.stages)

@@ -635,10 +635,16 @@ pub(crate) struct SideStats {
     pub(crate) cross: Tally,
     /// Trucks that left it since warm-up.
     pub(crate) crossed_after_warmup: u64,
+    /// All, warm-up included: trucks that came to its first queue, that left it, and that
+    /// turned away or never came to a slot while inside it (between two of its stages).
+    pub(crate) entered: u64,
+    pub(crate) left: u64,
+    pub(crate) lost: u64,
 }
 
 impl SideStats {
-    pub(crate) fn finish(&mut self, port: &str, days: f64) -> SideResult {
+    /// `inside`: its trucks at the end, counted from the truck table.
+    pub(crate) fn finish(&mut self, port: &str, days: f64, inside: u64) -> SideResult {
         let cross = self.cross.dwell_summary();
         SideResult {
             port: port.to_string(),
@@ -648,6 +654,10 @@ impl SideStats {
                 0.0
             },
             cross,
+            entered: self.entered,
+            left: self.left,
+            lost: self.lost,
+            in_port_at_end: inside,
         }
     }
 }
@@ -661,6 +671,12 @@ pub struct SideResult {
     /// The CPMM time to cross it: from coming to its first queue to leaving its last stage, of
     /// the trucks that arrived after warm-up and left it before the end.
     pub cross: DwellSummary,
+    /// Trucks, warm-up included, that came to its first queue, left it, were lost inside it, and
+    /// were inside it at the end: entered = left + lost + in port at the end.
+    pub entered: u64,
+    pub left: u64,
+    pub lost: u64,
+    pub in_port_at_end: u64,
 }
 
 impl StageStats {
@@ -805,6 +821,10 @@ pub struct RunResult {
     /// Per port (side of a border) of `[ports]`, in the order of the file; empty without.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sides: Vec<SideResult>,
+    /// With `[ports]`: the CPMM time to cross the whole border, from a truck's first queue in a
+    /// port to leaving the last port it crossed (for a stage or exit in no port).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crossing: Option<DwellSummary>,
     /// Per stage with `balking` or `booking`, in stage order: its trucks turned away and lost,
     /// day by day.
     #[serde(skip)]

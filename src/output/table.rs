@@ -272,6 +272,13 @@ fn road_table(experiment: &Experiment, stages: &[&str], width: usize) -> String 
                 metric(MetricId::side(port, Quantity::CrossedPerDay), 1),
             );
         }
+        let _ = writeln!(
+            out,
+            "{:<wide$} {:>22} {:>22}",
+            "the whole border",
+            metric(MetricId::port(Quantity::CrossingMean), 2),
+            metric(MetricId::port(Quantity::CrossingP95), 2),
+        );
     }
     out
 }

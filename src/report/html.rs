@@ -279,6 +279,19 @@ fn ports_table(variants: &[VariantResults]) -> String {
             }
             rows.push(row);
         }
+        if !run.sides.is_empty() {
+            // The whole border: a truck's first queue in a port to leaving its last port.
+            let mut row = Vec::new();
+            if several {
+                row.push(text_cell(&variant.name));
+            }
+            row.push(text_cell("the whole border"));
+            for quantity in Quantity::BORDER {
+                row.push(metric_cell(variant, &MetricId::port(quantity)));
+            }
+            row.push(number_cell(String::new()));
+            rows.push(row);
+        }
     }
     if rows.is_empty() {
         return String::new();

@@ -351,6 +351,16 @@ routes = [{ to = "exit", travel = "15 min" }]
     assert_eq!(sides[1].0, "kazakhstan");
     assert!((sides[1].1 - 1.0).abs() < 1e-9, "{sides:?}");
     assert!((result.dwell.mean_hours - 5.75).abs() < 1e-9);
+    // The whole border: first queue in China to leaving Kazakhstan's gate, 5 h and 6 h.
+    let crossing = result.crossing.as_ref().unwrap();
+    assert!((crossing.mean_hours - 5.5).abs() < 1e-9, "{crossing:?}");
+    // Each side's trucks: both came and left.
+    for side in &result.sides {
+        assert_eq!(
+            (side.entered, side.left, side.lost, side.in_port_at_end),
+            (2, 2, 0, 0)
+        );
+    }
     // Two trucks crossed each side over the 10 days.
     for side in &result.sides {
         assert!((side.crossed_per_day - 0.2).abs() < 1e-12);

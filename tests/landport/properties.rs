@@ -313,6 +313,13 @@ proptest! {
         for side in &result.sides {
             prop_assert!(side.cross.max_hours <= result.warmup_hours + result.horizon_hours + 1e-9);
             prop_assert!(side.crossed_per_day >= 0.0);
+            // Each port conserves its trucks too: in, out, lost inside it, or still there.
+            prop_assert_eq!(side.entered, side.left + side.lost + side.in_port_at_end, "{:?}", side);
+        }
+        // The whole border, with ports; within the run.
+        prop_assert_eq!(result.crossing.is_some(), port.sides.is_some());
+        if let Some(crossing) = &result.crossing {
+            prop_assert!(crossing.max_hours <= result.warmup_hours + result.horizon_hours + 1e-9);
         }
         let end = result.warmup_hours + result.horizon_hours;
 
