@@ -126,6 +126,8 @@ pub struct Stage {
     pub(crate) yard: Option<u32>,
     /// At most this many services start per calendar day; `None` is no limit.
     pub(crate) daily_quota: Option<u32>,
+    /// At most this many services start per (local) clock hour; `None` is no limit.
+    pub(crate) hourly_quota: Option<u32>,
     /// What the stage is in the WCO Time Release Study's milestones, if anything.
     pub(crate) role: Option<Role>,
     pub(crate) routes: Vec<Route>,

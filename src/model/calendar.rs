@@ -157,6 +157,17 @@ impl Calendar {
         Instant::from_millis(local.millis() - self.shift.millis())
     }
 
+    /// The local hour (numbered from the first local day's midnight) at `time`.
+    pub(crate) fn local_hour(&self, time: Instant) -> u64 {
+        (time + self.shift).millis() / Span::HOUR.millis()
+    }
+
+    /// The start of the next local hour after `time`, on the scenario's clock.
+    pub(crate) fn next_hour(&self, time: Instant) -> Instant {
+        let local = (self.local_hour(time) + 1) * Span::HOUR.millis();
+        Instant::from_millis(local - self.shift.millis())
+    }
+
     /// The most servers ever on duty: the servers (lanes, scanners) the stage has.
     pub(crate) fn max_servers(&self) -> u32 {
         self.staffing.max_servers()

@@ -268,6 +268,10 @@ struct StageState {
     started_today: u32,
     quota_day: u64,
     quota_used_up: bool,
+    /// The same for the hour `quota_hour`, at a stage with an hourly quota.
+    started_this_hour: u32,
+    quota_hour: u64,
+    hour_quota_used_up: bool,
     /// Also the live counts: trucks in service, servers blocked and servers on duty are the
     /// current values of its levels, kept in one place.
     stats: StageStats,
@@ -383,7 +387,7 @@ impl StageState {
 
     /// Starts or stops the closed clock after the servers on duty or the quota changed.
     fn update_closed(&mut self, now: Instant) {
-        let closed = self.on_duty() == 0 || self.quota_used_up;
+        let closed = self.on_duty() == 0 || self.quota_used_up || self.hour_quota_used_up;
         if let Some(trace) = &mut self.trace {
             trace.closed.set(now, u32::from(closed));
         }
@@ -403,6 +407,16 @@ impl StageState {
             self.quota_day = day;
             self.started_today = 0;
             self.quota_used_up = false;
+            self.update_closed(now);
+        }
+    }
+
+    /// Starts a new quota hour when `now` is in another (local) hour than the count so far.
+    fn roll_quota_hour(&mut self, now: Instant, hour: u64) {
+        if self.quota_hour != hour {
+            self.quota_hour = hour;
+            self.started_this_hour = 0;
+            self.hour_quota_used_up = false;
             self.update_closed(now);
         }
     }
@@ -524,6 +538,9 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 started_today: 0,
                 quota_day: 0,
                 quota_used_up: false,
+                started_this_hour: 0,
+                quota_hour: 0,
+                hour_quota_used_up: false,
                 stats: StageStats::default(),
                 trace: R::TRACES.then(|| {
                     let kept = if R::STREAMS_HOURS { 0 } else { hours };
@@ -1282,15 +1299,24 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     fn quota_reset(&mut self, now: Instant, stage_idx: usize) {
-        let day = self.scenario.stages[stage_idx].calendar.local_day(now);
+        let model = &self.scenario.stages[stage_idx];
+        let day = model.calendar.local_day(now);
         self.stages[stage_idx].roll_quota_day(now, day);
+        if model.hourly_quota.is_some() {
+            let hour = model.calendar.local_hour(now);
+            self.stages[stage_idx].roll_quota_hour(now, hour);
+        }
         self.unsettled.push(stage_idx);
     }
 
-    /// Whether the stage's daily quota allows one more service today, counting it if so; when it
-    /// does not, the stage closes until midnight.
+    /// Whether the stage's daily and hourly quotas allow one more service now, counting it if
+    /// so; when one does not, the stage closes until midnight, or until the next hour.
     fn quota_allows(&mut self, now: Instant, stage_idx: usize) -> bool {
-        let Some(quota) = self.scenario.stages[stage_idx].daily_quota else {
+        let model = &self.scenario.stages[stage_idx];
+        if model.hourly_quota.is_some() {
+            return self.quotas_allow(now, stage_idx);
+        }
+        let Some(quota) = model.daily_quota else {
             return true;
         };
         let calendar = &self.scenario.stages[stage_idx].calendar;
@@ -1307,6 +1333,49 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             if midnight < self.end {
                 self.events.schedule(
                     midnight,
+                    Event::QuotaReset {
+                        stage: stage_idx as u32,
+                    },
+                );
+            }
+        }
+        false
+    }
+
+    /// [`Simulation::quota_allows`] at a stage with an hourly quota (and perhaps a daily one):
+    /// both must allow the service.
+    #[inline(never)]
+    fn quotas_allow(&mut self, now: Instant, stage_idx: usize) -> bool {
+        let model = &self.scenario.stages[stage_idx];
+        let calendar = &model.calendar;
+        let stage = &mut self.stages[stage_idx];
+        stage.roll_quota_day(now, calendar.local_day(now));
+        stage.roll_quota_hour(now, calendar.local_hour(now));
+        let day_allows = model
+            .daily_quota
+            .is_none_or(|quota| stage.started_today < quota);
+        let hour_allows = model
+            .hourly_quota
+            .is_none_or(|quota| stage.started_this_hour < quota);
+        if day_allows && hour_allows {
+            stage.started_today += 1;
+            stage.started_this_hour += 1;
+            return true;
+        }
+        let mut resets = Vec::new();
+        if !day_allows && !stage.quota_used_up {
+            stage.quota_used_up = true;
+            resets.push(calendar.next_midnight(now));
+        }
+        if !hour_allows && !stage.hour_quota_used_up {
+            stage.hour_quota_used_up = true;
+            resets.push(calendar.next_hour(now));
+        }
+        stage.update_closed(now);
+        for reset in resets {
+            if reset < self.end {
+                self.events.schedule(
+                    reset,
                     Event::QuotaReset {
                         stage: stage_idx as u32,
                     },

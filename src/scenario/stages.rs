@@ -87,6 +87,12 @@ impl Checker<'_> {
         let yard = self.optional_count(raw.yard, 0, &path.key("yard"), "waiting spaces");
         let daily_quota =
             self.optional_count(raw.daily_quota, 1, &path.key("daily_quota"), "trucks a day");
+        let hourly_quota = self.optional_count(
+            raw.hourly_quota,
+            1,
+            &path.key("hourly_quota"),
+            "trucks an hour",
+        );
         let role = match raw.role.as_deref() {
             None => Some(None),
             Some(text) => match Role::NAMES.iter().find(|(name, _)| *name == text) {
@@ -209,6 +215,7 @@ impl Checker<'_> {
             service: service?,
             yard: yard?,
             daily_quota: daily_quota?,
+            hourly_quota: hourly_quota?,
             role: role?,
             routes: routes?,
             breakdowns: breakdowns?,

@@ -377,3 +377,37 @@ routes = [{ to = "exit", travel = "15 min" }]
             .collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn an_hourly_intake_passes_so_many_trucks_each_local_hour() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two trucks an hour at a gate on a clock 5 h 30 min ahead: its hours start at :30 on the
+    // scenario's clock. Five trucks at 0:00: two at once (local 5:30, the hour from 5:00), two at
+    // 0:30 (local 6:00), one at 1:30; with a daily quota of 4 as well, the fifth waits for the
+    // local midnight (18:30).
+    let body = |daily: &str| {
+        format!(
+            r#"
+[ports.kazakh]
+time_zone = "+05:30"
+stages = ["first"]
+[stages.first]
+servers = 10
+service = {{ dist = "constant", value = "0 s" }}
+hourly_quota = 2
+{daily}
+routes = [{{ to = "exit" }}]
+"#
+        )
+    };
+    let started = |daily: &str| -> Vec<u64> {
+        let scenario = traced(dir.path(), &[0.0; 5], &body(daily));
+        let result = landport::run(&scenario, 1);
+        visits_to(&result, 0)
+            .iter()
+            .map(|(_, visit)| whole_minutes(visit.started))
+            .collect()
+    };
+    assert_eq!(started(""), [0, 0, 30, 30, 90]);
+    assert_eq!(started("daily_quota = 4"), [0, 0, 30, 30, 18 * 60 + 30]);
+}

@@ -36,6 +36,8 @@ struct StageSpec {
     /// they give up above an expected wait, `Some(2)` an electronic queue with no-shows and a
     /// spread. Such a stage has no yard.
     road: Option<u8>,
+    /// At most this many services an hour.
+    hourly: Option<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +74,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
             any::<bool>(),
             any::<bool>(),
             prop::option::weighted(0.3, 0u8..3),
+            prop::option::weighted(0.15, 1u32..6),
         ),
     )
         .prop_map(
@@ -87,7 +90,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                 back,
                 back_to,
                 travel,
-                (lunch, maintenance, random_travel, failures, priority, reserve, road),
+                (lunch, maintenance, random_travel, failures, priority, reserve, road, hourly),
             )| {
                 StageSpec {
                     shifts,
@@ -108,6 +111,7 @@ fn stage_spec() -> impl Strategy<Value = StageSpec> {
                     priority,
                     reserve,
                     road,
+                    hourly,
                 }
             },
         )
@@ -255,6 +259,9 @@ fn scenario_text(port: &PortSpec) -> String {
         if let Some(quota) = stage.quota {
             text.push_str(&format!("daily_quota = {quota}\n"));
         }
+        if let Some(quota) = stage.hourly {
+            text.push_str(&format!("hourly_quota = {quota}\n"));
+        }
         if let Some(role) = stage.role {
             text.push_str(&format!("role = \"{}\"\n", ROLES[role]));
         }
@@ -365,7 +372,12 @@ proptest! {
             }
             let empty_shift = stage.shifts.is_some_and(|(day, night)| day == 0 || night == 0);
             // A maintenance window withdrawing a stage's only server closes it too.
-            if !(stage.opening || empty_shift || stage.quota.is_some() || stage.maintenance) {
+            if !(stage.opening
+                || empty_shift
+                || stage.quota.is_some()
+                || stage.hourly.is_some()
+                || stage.maintenance)
+            {
                 prop_assert_eq!(part.closed_hours, 0.0, "{:?}", part);
             }
         }
