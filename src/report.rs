@@ -134,7 +134,29 @@ impl Chart {
     }
 
     /// What the chart shows and how to read it, for the report page.
-    pub fn caption(&self) -> &'static str {
+    pub fn caption(&self, results: &Results) -> String {
+        let roads = results.variants().iter().any(|variant| {
+            variant.stages.iter().any(|stage| {
+                variant
+                    .metric(&MetricId::stage(
+                        stage,
+                        crate::experiment::Quantity::RoadKmMean,
+                    ))
+                    .is_some()
+            })
+        });
+        match self {
+            Chart::Queues if roads => format!(
+                "{} A stage whose queue is a road (metres_per_truck) has its length in km on the \
+right-hand axis.",
+                self.fixed_caption()
+            ),
+            _ => self.fixed_caption().to_string(),
+        }
+    }
+
+    /// [`Chart::caption`], whatever the results.
+    fn fixed_caption(&self) -> &'static str {
         match self {
             Chart::DwellDistribution(_) => {
                 "The share of trucks (vertical) whose time from arrival to exit fell in each band \
@@ -437,7 +459,7 @@ pub fn plot(dir: &Path, options: &PlotOptions) -> Result<Vec<PathBuf>, ReportErr
             &dir.join(format!("{}.png", chart.stem())),
             &chart.png(&results)?,
         )?);
-        svgs.push((chart.title(&results), chart.caption(), svg));
+        svgs.push((chart.title(&results), chart.caption(&results), svg));
     }
     let page = html::page(dir, &results, &svgs)?;
     written.push(write(&dir.join("report.html"), page.as_bytes())?);

@@ -831,7 +831,7 @@ cost at the scenario's truck-hour rate, and the CO2 of idling while waiting ther
 pub fn page(
     dir: &Path,
     results: &Results,
-    charts: &[(String, &str, String)],
+    charts: &[(String, String, String)],
 ) -> Result<String, ReportError> {
     let title = format!("landport: {}", results.title());
     let mut out = String::new();
