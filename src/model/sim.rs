@@ -1076,9 +1076,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         self.enqueue(now, stage_idx, truck);
     }
 
-    /// Books the first free slot in `pool` of a stage's electronic queue for a truck that can be
-    /// there at `ready` (now, or at the end of its drive), and returns the slot's hour.
-    fn book_slot(&mut self, now: Instant, stage_idx: usize, pool: usize, ready: Instant) -> u64 {
+    /// A stage's electronic queue: what the scenario says of it, and its slots and stream.
+    fn bookings(&mut self, stage_idx: usize) -> (&'a super::Booking, &mut Bookings) {
         let booking = self.scenario.stages[stage_idx]
             .booking
             .as_ref()
@@ -1087,6 +1086,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             .booking
             .as_mut()
             .expect("a stage with booking has its slots");
+        (booking, bookings)
+    }
+
+    /// Books the first free slot in `pool` of a stage's electronic queue for a truck that can be
+    /// there at `ready` (now, or at the end of its drive), and returns the slot's hour.
+    fn book_slot(&mut self, now: Instant, stage_idx: usize, pool: usize, ready: Instant) -> u64 {
+        let (booking, bookings) = self.bookings(stage_idx);
         let hour = |at: Instant| at.millis() / Span::HOUR.millis();
         bookings.pools[pool].book(hour(now), hour(ready), booking.slots_per_hour[pool])
     }
@@ -1094,14 +1100,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// When a truck with a slot at `slot_hour` comes: the slot's start less `early`, plus its
     /// draw of the spread (`early` + `late`), not before `ready`.
     fn come_at(&mut self, stage_idx: usize, slot_hour: u64, ready: Instant) -> Instant {
-        let booking = self.scenario.stages[stage_idx]
-            .booking
-            .as_ref()
-            .expect("only a stage with booking books slots");
-        let bookings = self.stages[stage_idx]
-            .booking
-            .as_mut()
-            .expect("a stage with booking has its slots");
+        let (booking, bookings) = self.bookings(stage_idx);
         let spread = (booking.early + booking.late).millis();
         let offset = if spread > 0 {
             bookings.rng.random_range(0..=spread)
