@@ -459,12 +459,23 @@ impl Scenario {
             let mut frontier = vec![entry];
             seen[entry] = true;
             while let Some(stage) = frontier.pop() {
-                for route in self.stages[stage].routes_of(class) {
-                    if let Destination::Stage(next) = route.to {
-                        if route.probability > 0.0 && !seen[next] {
-                            seen[next] = true;
-                            frontier.push(next);
-                        }
+                let routes = self.stages[stage]
+                    .routes_of(class)
+                    .iter()
+                    .filter(|route| route.probability > 0.0)
+                    .filter_map(|route| match route.to {
+                        Destination::Stage(next) => Some(next),
+                        Destination::Exit => None,
+                    });
+                // Trucks turned away from a long queue reach the stage they drive to.
+                let diverted = self.stages[stage]
+                    .balking
+                    .as_ref()
+                    .and_then(|balking| balking.to.as_ref().map(|(to, _)| *to));
+                for next in routes.chain(diverted) {
+                    if !seen[next] {
+                        seen[next] = true;
+                        frontier.push(next);
                     }
                 }
             }

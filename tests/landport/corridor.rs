@@ -411,3 +411,27 @@ routes = [{{ to = "exit" }}]
     assert_eq!(started(""), [0, 0, 30, 30, 90]);
     assert_eq!(started("daily_quota = 4"), [0, 0, 30, 30, 18 * 60 + 30]);
 }
+
+#[test]
+fn a_crossing_reached_only_by_trucks_turned_away_is_not_unreached() {
+    let text = r#"
+name = "diverted"
+seed = 1
+horizon = "5 d"
+[arrivals]
+process = "poisson"
+rate = "10 trucks per hour"
+to = "a"
+[stages.a]
+servers = 1
+service = { dist = "exponential", mean = "10 min" }
+balking = { above = 3, to = "b", travel = "1 h" }
+routes = [{ to = "exit" }]
+[stages.b]
+servers = 1
+service = { dist = "exponential", mean = "10 min" }
+routes = [{ to = "exit" }]
+"#;
+    let scenario = landport::scenario::parse(text, std::path::Path::new("diverted.toml")).unwrap();
+    assert!(scenario.cautions().is_empty(), "{:?}", scenario.cautions());
+}
