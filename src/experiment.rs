@@ -270,7 +270,7 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
 /// The metrics a run of `scenario` measures, in the order of [`metrics`].
 pub fn metric_ids(scenario: &crate::Scenario) -> Vec<MetricId> {
     let stages: Vec<(&str, bool)> = scenario.stage_names().zip(scenario.failing()).collect();
-    let kinds: Vec<(bool, bool, bool)> = scenario.road_kinds().collect();
+    let roads: Vec<crate::model::Road> = scenario.roads().collect();
     let losses = Quantity::LOSSES
         .into_iter()
         .filter(|_| scenario.loses_trucks())
@@ -286,16 +286,18 @@ pub fn metric_ids(scenario: &crate::Scenario) -> Vec<MetricId> {
         .chain(border);
     let queues = stages
         .iter()
-        .zip(&kinds)
-        .flat_map(|(&(stage, fails), &(road, turns, books))| {
+        .zip(&roads)
+        .flat_map(|(&(stage, fails), &road)| {
             let failures = Quantity::FAILURES.into_iter().filter(move |_| fails);
-            let road = Quantity::ROAD.into_iter().filter(move |_| road);
-            let turned = Quantity::TURNED.into_iter().filter(move |_| turns);
-            let booking = Quantity::BOOKING.into_iter().filter(move |_| books);
+            let length = Quantity::ROAD.into_iter().filter(move |_| road.measured);
+            let turned = Quantity::TURNED
+                .into_iter()
+                .filter(move |_| road.turns_away);
+            let booking = Quantity::BOOKING.into_iter().filter(move |_| road.books);
             Quantity::STAGE
                 .into_iter()
                 .chain(failures)
-                .chain(road)
+                .chain(length)
                 .chain(turned)
                 .chain(booking)
                 .map(move |quantity| MetricId::stage(stage, quantity))

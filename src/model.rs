@@ -39,6 +39,17 @@ pub enum Caution {
     Unreached { stage: String },
 }
 
+/// What a stage's approach road has, for the metrics it reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Road {
+    /// Its queue is a road of so many metres a truck (`metres_per_truck`).
+    pub measured: bool,
+    /// Arriving trucks turn away from a long queue (`balking`).
+    pub turns_away: bool,
+    /// An electronic queue (`booking`).
+    pub books: bool,
+}
+
 /// A validated port scenario: what [`run`] simulates.
 #[derive(Debug, Clone)]
 pub struct Scenario {
@@ -400,14 +411,12 @@ impl Scenario {
             .any(|stage| stage.balking.is_some() || stage.booking.is_some())
     }
 
-    /// Per stage, in stage order: whether its queue is a road, turns trucks away, books slots.
-    pub fn road_kinds(&self) -> impl Iterator<Item = (bool, bool, bool)> + '_ {
-        self.stages.iter().map(|stage| {
-            (
-                stage.metres_per_truck.is_some(),
-                stage.balking.is_some(),
-                stage.booking.is_some(),
-            )
+    /// Per stage, in stage order: what its approach road has.
+    pub fn roads(&self) -> impl Iterator<Item = Road> + '_ {
+        self.stages.iter().map(|stage| Road {
+            measured: stage.metres_per_truck.is_some(),
+            turns_away: stage.balking.is_some(),
+            books: stage.booking.is_some(),
         })
     }
 
