@@ -260,7 +260,7 @@ const RESULT_FILES: [&str; 20] = [
 ];
 
 /// The charts of a run or comparison; a sweep's are `sweep-<metric>` and `sweep-heatmap-<metric>`.
-const CHART_STEMS: [&str; 7] = [
+const CHART_STEMS: [&str; 8] = [
     "dwell-distribution",
     "dwell-distribution-by-class",
     "time-breakdown",
@@ -268,6 +268,7 @@ const CHART_STEMS: [&str; 7] = [
     "queues",
     "utilization",
     "cleared-per-day",
+    "turned-away-per-day",
 ];
 
 /// Whether `name` is a chart landport draws (PNG or SVG).

@@ -80,6 +80,8 @@ pub enum Chart {
     /// A run's truck classes side by side: their dwell times, and where their time goes.
     DwellByClass(TimeAxis),
     TimeBreakdownByClass,
+    /// The trucks turned away and lost a day at each stage with `balking` or `booking`.
+    TurnedAway,
 }
 
 impl Chart {
@@ -99,6 +101,7 @@ impl Chart {
             Chart::Waterfall(metric) => format!("ledger-{}", in_file_name(metric)),
             Chart::DwellByClass(_) => "dwell-distribution-by-class".into(),
             Chart::TimeBreakdownByClass => "time-breakdown-by-class".into(),
+            Chart::TurnedAway => "turned-away-per-day".into(),
         }
     }
 
@@ -110,6 +113,7 @@ impl Chart {
             (Chart::Queues, _) => format!("Trucks waiting, first replication: {name}"),
             (Chart::Utilization, _) => format!("Utilization by stage: {name}"),
             (Chart::ClearedPerDay, _) => format!("Trucks cleared per day: {name}"),
+            (Chart::TurnedAway, _) => format!("Trucks turned away and lost per day: {name}"),
             (Chart::SweepMetric(metric), Results::Sweep(sweep)) => format!(
                 "{}: {} vs {}",
                 name,
@@ -179,6 +183,11 @@ are opening-hours delays; a queue that keeps growing is a stage short of capacit
                 "The share of the servers on duty that are busy, by stage (mean over \
 replications, with its 95% interval). Near 1 the stage is the bottleneck and its queue is long; \
 a stage at an offered load of 1 or more cannot keep up at all."
+            }
+            Chart::TurnedAway => {
+                "For each stage whose arriving trucks turn away from a long queue or book slots: \
+the trucks a day that drove on to another stage (solid) and those lost to the port, who gave up or \
+booked a slot and never came (dashed), means over replications, warm-up shaded (roads.csv)."
             }
             Chart::ClearedPerDay => {
                 "Trucks leaving the port each day (and arriving, dashed), first replication, \
@@ -312,6 +321,9 @@ see what one key buys with the other held fixed."
         if variants.iter().any(|variant| variant.daily.is_some()) {
             charts.push(Chart::ClearedPerDay);
         }
+        if variants.iter().any(|variant| variant.road_days.is_some()) {
+            charts.push(Chart::TurnedAway);
+        }
         let classes = class_variants(results);
         if !classes.is_empty() {
             if classes.iter().any(|class| class.dwell_bins.is_some()) {
@@ -340,6 +352,7 @@ see what one key buys with the other held fixed."
             (Chart::Queues, _) => draw::queues(root, &title, variants)?,
             (Chart::Utilization, _) => draw::utilization(root, &title, variants)?,
             (Chart::ClearedPerDay, _) => draw::cleared_per_day(root, &title, variants)?,
+            (Chart::TurnedAway, _) => draw::turned_away(root, &title, variants)?,
             (Chart::SweepMetric(metric), Results::Sweep(sweep)) => {
                 draw::sweep_metric(root, &title, sweep, metric)?
             }
@@ -484,6 +497,7 @@ mod tests {
             Chart::SweepHeatmap(metric),
             Chart::DwellByClass(TimeAxis::Log),
             Chart::TimeBreakdownByClass,
+            Chart::TurnedAway,
             // A class's metric names a file with a dot for its slash.
             Chart::SweepMetric(
                 MetricId::port(crate::experiment::Quantity::DwellP95).of_class("fresh"),

@@ -97,5 +97,5 @@ check "$work/ledger" 10 2
 # A run with truck classes: the classes' table too, and their dwell and where their time goes.
 check "$work/classes" 4 7
 # The corridor: besides those, the roads and e-queues and the ports (sides of the borders).
-check "$work/corridor" 6 7
+check "$work/corridor" 6 8
 echo "report test: report.html of a run, a compare, a sweep, an optimisation, a ledger, a run with truck classes and the corridor rendered in Chromium, all visible within 1280 px"

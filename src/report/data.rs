@@ -15,7 +15,9 @@ use crate::output::csv::{
 use crate::output::json::{self, ComparisonFile, InputFile, Summary, SweepFile};
 use crate::output::ReadError;
 
-pub use crate::output::csv::{ClassDwellBinRow as ClassDwellBin, DayRow, DwellBinRow as DwellBin};
+pub use crate::output::csv::{
+    ClassDwellBinRow as ClassDwellBin, DayRow, DwellBinRow as DwellBin, RoadDayRow,
+};
 
 /// One stage's hourly trace, read back from queues.csv.
 pub use crate::model::StageTrace as QueueTrace;
@@ -48,6 +50,9 @@ pub struct VariantResults {
     /// times from dwell_histogram_by_class.csv.
     pub classes: Vec<String>,
     pub class_bins: Option<Vec<ClassDwellBin>>,
+    /// The trucks turned away and lost at each stage with `balking` or `booking`, day by day,
+    /// from roads.csv.
+    pub road_days: Option<Vec<RoadDayRow>>,
 }
 
 impl VariantResults {
@@ -84,6 +89,7 @@ impl VariantResults {
                 queues: None,
                 classes: Vec::new(),
                 class_bins: None,
+                road_days: None,
                 differences: Vec::new(),
                 ..self.clone()
             })
@@ -272,6 +278,7 @@ fn read_variant(dir: &Path) -> Result<VariantResults, ReportError> {
         differences: Vec::new(),
         classes,
         class_bins: read_rows(&dir.join("dwell_histogram_by_class.csv"))?,
+        road_days: read_rows(&dir.join("roads.csv"))?,
     })
 }
 

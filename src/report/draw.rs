@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::data::{SweepResults, VariantResults};
 use super::series::{
     bin_quantile, cdf, daily_means, histogram, short_key, sweep_grid, sweep_lines, sweep_x,
-    TimeAxis, LINEAR_BARS, LOG_BARS_PER_FINE,
+    turned_means, TimeAxis, LINEAR_BARS, LOG_BARS_PER_FINE,
 };
 use crate::experiment::{MetricId, Quantity};
 
@@ -898,6 +898,114 @@ pub fn cleared_per_day<DB: DrawingBackend>(
             });
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND)?;
+    Ok(())
+}
+
+/// The trucks turned away from each stage with `balking` or `booking`, day by day (means over
+/// replications): a panel per stage, each variant's trucks driven to another stage as a solid
+/// step and those lost (gave up, or never came to their slot) as a dashed one, warm-up shaded.
+pub fn turned_away<DB: DrawingBackend>(
+    root: &Area<DB>,
+    title: &str,
+    variants: &[VariantResults],
+) -> Drawn<DB> {
+    let body = root.titled(title, text_style(TITLE))?;
+    let mut stages: Vec<&str> = Vec::new();
+    for row in variants.iter().flat_map(|v| v.road_days.iter().flatten()) {
+        if !stages.contains(&row.stage.as_str()) {
+            stages.push(&row.stage);
+        }
+    }
+    let panels = body.split_evenly((stages.len().max(1), 1));
+    let end = variants
+        .iter()
+        .map(|variant| ((variant.warmup_hours + variant.horizon_hours) / 24.0).floor())
+        .fold(1.0, f64::max);
+    let warmup_days = variants.first().map_or(0.0, |v| v.warmup_hours / 24.0);
+    for (k, (stage, panel)) in stages.iter().zip(&panels).enumerate() {
+        let lines: Vec<(usize, &VariantResults, Vec<super::series::TurnedPoint>)> = variants
+            .iter()
+            .enumerate()
+            .filter_map(|(index, variant)| {
+                let rows = variant.road_days.as_deref()?;
+                let end = variant.warmup_hours + variant.horizon_hours;
+                Some((index, variant, turned_means(rows, stage, end)))
+            })
+            .collect();
+        let top = lines
+            .iter()
+            .flat_map(|(_, _, points)| points.iter().map(|p| p.diverted.max(p.lost)))
+            .fold(1.0, f64::max);
+        // Head room for the legend.
+        let y_high = nice_upper(top * 1.35);
+        let last = k + 1 == stages.len();
+        let mut chart = ChartBuilder::on(panel)
+            .caption(*stage, text_style(LABEL + 2))
+            .margin(10)
+            .x_label_area_size(if last { 48 } else { 24 })
+            .y_label_area_size(80)
+            .build_cartesian_2d(0.0..end, 0.0..y_high)?;
+        mesh(&mut chart, LABEL, LABEL - 2)
+            .x_label_formatter(&tick)
+            .y_label_formatter(&tick)
+            .y_labels(5)
+            .x_desc(if last {
+                "day of the run (simulated days)"
+            } else {
+                ""
+            })
+            .y_desc("trucks per day")
+            .draw()?;
+        if warmup_days > 0.0 {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, 0.0), (warmup_days, y_high)],
+                    BLACK.mix(0.07).filled(),
+                )))?
+                .label("warm-up (not in the statistics)")
+                .legend(|(x, y)| {
+                    Rectangle::new([(x, y - 7), (x + 18, y + 7)], BLACK.mix(0.15).filled())
+                });
+        }
+        for (index, variant, points) in &lines {
+            let colour = colour(*index);
+            let steps = |value: fn(&super::series::TurnedPoint) -> f64| -> Vec<(f64, f64)> {
+                points
+                    .iter()
+                    .flat_map(|p| {
+                        [
+                            (f64::from(p.day), value(p)),
+                            (f64::from(p.day + 1), value(p)),
+                        ]
+                    })
+                    .collect()
+            };
+            chart
+                .draw_series(LineSeries::new(
+                    steps(|p| p.diverted),
+                    colour.stroke_width(2),
+                ))?
+                .label(format!("{}: turned away to another stage", variant.name))
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 18, y)], colour.stroke_width(3))
+                });
+            chart
+                .draw_series(DashedLineSeries::new(
+                    steps(|p| p.lost),
+                    6,
+                    4,
+                    colour.stroke_width(2),
+                ))?
+                .label(format!("{}: lost (gave up or never came)", variant.name))
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 7, y)], colour.stroke_width(3))
+                });
+        }
+        // One legend, in the first panel: the others read the same.
+        if k == 0 {
+            legend(&mut chart, SeriesLabelPosition::UpperLeft, LEGEND - 4)?;
+        }
+    }
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! points, daily means with their bands, sweep lines and grids. Pure, so tests can check them
 //! against the results they came from.
 
-use super::data::{DayRow, DwellBin, SweepResults, VariantResults};
+use super::data::{DayRow, DwellBin, RoadDayRow, SweepResults, VariantResults};
 use crate::experiment::{Estimate, MetricId, Quantity};
 
 /// The time axis of dwell-time charts.
@@ -162,6 +162,43 @@ pub fn daily_means(rows: &[DayRow], horizon_end_hours: f64) -> Vec<DayPoint> {
                 cleared_half_width: estimate.half_width.unwrap_or(0.0),
                 warmup: of_day.iter().any(|row| row.warmup),
             }
+        })
+        .collect()
+}
+
+/// One day at one stage with `balking` or `booking`: the trucks turned away to another stage and
+/// those lost (gave up, or never came to their slot), means over replications.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TurnedPoint {
+    pub day: u32,
+    pub diverted: f64,
+    pub lost: f64,
+}
+
+/// Means per day over replications of the trucks turned away and lost at `stage`; the last day
+/// left out when the end of the run cuts it short, as in [`daily_means`].
+pub fn turned_means(rows: &[RoadDayRow], stage: &str, horizon_end_hours: f64) -> Vec<TurnedPoint> {
+    let whole_days = (horizon_end_hours / 24.0).floor() as usize;
+    // (diverted, lost, replications) per day.
+    let mut days: Vec<(f64, f64, u32)> = Vec::new();
+    for row in rows.iter().filter(|row| row.stage == stage) {
+        let day = row.day as usize;
+        if days.len() <= day {
+            days.resize(day + 1, (0.0, 0.0, 0));
+        }
+        let sums = &mut days[day];
+        sums.0 += f64::from(row.diverted);
+        sums.1 += f64::from(row.gave_up + row.no_shows);
+        sums.2 += 1;
+    }
+    days.truncate(whole_days);
+    (0u32..)
+        .zip(days)
+        .filter(|(_, (_, _, replications))| *replications > 0)
+        .map(|(day, (diverted, lost, replications))| TurnedPoint {
+            day,
+            diverted: diverted / f64::from(replications),
+            lost: lost / f64::from(replications),
         })
         .collect()
 }

@@ -610,3 +610,64 @@ fn a_run_and_a_compare_with_truck_classes_draw_them_side_by_side() {
         &["horgos-fresh-goods: general", "horgos-green-lane: fresh"],
     );
 }
+
+#[test]
+fn the_corridor_draws_its_roads_in_km_and_the_trucks_turned_away_each_day() {
+    let dir = tempfile::tempdir().unwrap();
+    landport()
+        .args([
+            "run",
+            "scenarios/corridor/dostyk-closed.toml",
+            "-n",
+            "2",
+            "--out",
+        ])
+        .arg(dir.path())
+        .assert()
+        .success();
+    check_chart(
+        dir.path(),
+        "turned-away-per-day",
+        &[
+            "Trucks turned away and lost per day",
+            "trucks per day",
+            "nur-zholy-gate",
+            "dostyk-gate",
+            "turned away to another stage",
+            "lost (gave up or never came)",
+        ],
+    );
+    check_chart(
+        dir.path(),
+        "queues",
+        &[
+            "km of road (33 m a truck)",
+            "nur-zholy-gate",
+            "trucks waiting",
+        ],
+    );
+    // The chart's data: roads.csv's days, each stage's turned away summing to its metric.
+    let days = rows(&dir.path().join("roads.csv"));
+    let metrics = rows(&dir.path().join("metrics.csv"));
+    let metric = |name: &str| {
+        metrics
+            .iter()
+            .find(|row| row["metric"] == name)
+            .map(|row| number(row, "mean"))
+            .unwrap()
+    };
+    for stage in ["nur-zholy-gate", "dostyk-gate"] {
+        let measured: f64 = days
+            .iter()
+            .filter(|row| row["stage"] == stage && row["warmup"] == "0")
+            .map(|row| number(row, "diverted"))
+            .sum();
+        // Two replications of 90 measured days after a warm-up of whole days; metrics.csv has
+        // six decimals.
+        let per_day = metric(&format!("{stage}.diverted_per_day"));
+        assert!(
+            (measured / 2.0 / 90.0 - per_day).abs() <= 5e-7,
+            "{stage}: {measured} turned away in the file against {per_day} a day"
+        );
+    }
+}
