@@ -37,6 +37,15 @@ pub enum Caution {
     },
     /// No route with a probability above zero leads to this stage from the entry.
     Unreached { stage: String },
+    /// More trucks arrive at this stage (by the traffic equations) than its daily or hourly
+    /// quota lets through: its queue grows without bound unless trucks turn away.
+    QuotaExceeded {
+        stage: String,
+        /// Trucks arriving a day (or an hour, `hourly`) against the quota.
+        arriving: f64,
+        quota: u32,
+        hourly: bool,
+    },
 }
 
 /// What a stage's approach road has, for the metrics it reports.
@@ -497,6 +506,30 @@ impl Scenario {
                 cautions.push(Caution::Unreached {
                     stage: stage.name.clone(),
                 });
+            }
+        }
+        // A quota below the trucks arriving (an intake agreement tighter than the demand).
+        if self
+            .stages
+            .iter()
+            .any(|stage| stage.daily_quota.is_some() || stage.hourly_quota.is_some())
+        {
+            for (stage, load) in self.stages.iter().zip(self.offered_loads()) {
+                let quotas = [
+                    (stage.daily_quota, 24.0, false),
+                    (stage.hourly_quota, 1.0, true),
+                ];
+                for (quota, hours, hourly) in quotas {
+                    let arriving = load.arrival_rate_per_hour * hours;
+                    if let Some(quota) = quota.filter(|&quota| arriving >= f64::from(quota)) {
+                        cautions.push(Caution::QuotaExceeded {
+                            stage: stage.name.clone(),
+                            arriving,
+                            quota,
+                            hourly,
+                        });
+                    }
+                }
             }
         }
         cautions

@@ -606,6 +606,18 @@ h): most of each run is left out of the statistics"
         Caution::Unreached { stage } => format!(
             "stage '{stage}': no route leads here from the entry stage, so no truck will use it"
         ),
+        Caution::QuotaExceeded {
+            stage,
+            arriving,
+            quota,
+            hourly,
+        } => {
+            let per = if *hourly { "an hour" } else { "a day" };
+            format!(
+                "stage '{stage}': {arriving:.1} trucks {per} arrive against its quota of {quota} \
+{per}: its queue grows without bound unless trucks turn away (balking)"
+            )
+        }
     }
 }
 

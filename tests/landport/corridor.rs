@@ -435,3 +435,51 @@ routes = [{ to = "exit" }]
     let scenario = landport::scenario::parse(text, std::path::Path::new("diverted.toml")).unwrap();
     assert!(scenario.cautions().is_empty(), "{:?}", scenario.cautions());
 }
+
+#[test]
+fn an_intake_below_the_trucks_arriving_is_a_caution() {
+    // The corridor: 675 trucks a day for Nur Zholy against its intake of 650.
+    let corridor =
+        landport::scenario::load(std::path::Path::new("scenarios/corridor/corridor.toml")).unwrap();
+    let cautions = corridor.cautions();
+    assert_eq!(cautions.len(), 1, "{cautions:?}");
+    let landport::model::Caution::QuotaExceeded {
+        stage,
+        arriving,
+        quota,
+        hourly,
+    } = &cautions[0]
+    else {
+        panic!("{cautions:?}");
+    };
+    assert_eq!(
+        (stage.as_str(), *quota, *hourly),
+        ("nur-zholy-gate", 650, false)
+    );
+    assert!((arriving - 675.0).abs() < 1e-9, "{arriving}");
+    // An hourly intake of 9 against 10 an hour; a daily one of 300 against 240 a day is fine.
+    let text = r#"
+name = "intake"
+seed = 1
+horizon = "5 d"
+[arrivals]
+process = "poisson"
+rate = "10 trucks per hour"
+to = "gate"
+[stages.gate]
+servers = 2
+service = { dist = "exponential", mean = "6 min" }
+hourly_quota = 9
+daily_quota = 300
+routes = [{ to = "exit" }]
+"#;
+    let scenario = landport::scenario::parse(text, std::path::Path::new("intake.toml")).unwrap();
+    assert!(matches!(
+        scenario.cautions()[..],
+        [landport::model::Caution::QuotaExceeded {
+            quota: 9,
+            hourly: true,
+            ..
+        }]
+    ));
+}
