@@ -296,6 +296,12 @@ impl Stage {
     pub(crate) fn first_come_first_served(&self) -> bool {
         self.discipline == Discipline::Fifo && self.reserved.is_none()
     }
+
+    /// Whether trucks reaching it may not join its queue at once: they book a slot or turn
+    /// away (and may be lost to the port).
+    pub(crate) fn holds_back(&self) -> bool {
+        self.booking.is_some() || self.balking.is_some()
+    }
 }
 
 /// Unplanned failures of a stage's servers (lanes, scanners): each server fails after a time
@@ -348,6 +354,25 @@ pub(crate) struct Route {
 pub(crate) enum Travel {
     Fixed(Span),
     Random(service::Service),
+}
+
+impl Travel {
+    /// The drive of one truck: the fixed time, or a draw from `rng`.
+    #[inline]
+    pub(crate) fn draw(&self, rng: &mut crate::engine::Rng) -> Span {
+        match self {
+            Travel::Fixed(travel) => *travel,
+            Travel::Random(law) => law.sample(rng),
+        }
+    }
+
+    /// Its mean, in milliseconds.
+    pub(crate) fn mean(&self) -> f64 {
+        match self {
+            Travel::Fixed(travel) => travel.millis() as f64,
+            Travel::Random(law) => law.mean(),
+        }
+    }
 }
 
 /// A stage's part in clearance, for the milestones of a truck (WCO Time Release Study).
@@ -415,9 +440,7 @@ impl Scenario {
     /// Whether trucks may leave without crossing: some stage turns trucks away or books slots
     /// (which may go unused).
     pub fn loses_trucks(&self) -> bool {
-        self.stages
-            .iter()
-            .any(|stage| stage.balking.is_some() || stage.booking.is_some())
+        self.stages.iter().any(Stage::holds_back)
     }
 
     /// Per stage, in stage order: what its approach road has.

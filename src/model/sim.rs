@@ -283,8 +283,8 @@ struct StageState {
     busy_reserved: u32,
     /// Its electronic queue, when it has one.
     booking: Option<Bookings>,
-    /// Drawn from only at a stage whose trucks may turn away.
-    balking_rng: Rng,
+    /// At a stage whose trucks may turn away: the draws of those that do.
+    balking_rng: Option<Rng>,
 }
 
 /// The slots of a pool of an electronic queue booked so far, hour by hour from the hour of now
@@ -572,7 +572,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     pools: Default::default(),
                     rng: stream(seed, stream_id(&stage.name, BOOKING_STREAM)),
                 }),
-                balking_rng: stream(seed, stream_id(&stage.name, BALKING_STREAM)),
+                balking_rng: stage
+                    .balking
+                    .as_ref()
+                    .map(|_| stream(seed, stream_id(&stage.name, BALKING_STREAM))),
             })
             .collect();
         Simulation {
@@ -639,8 +642,12 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 .stages
                 .iter()
                 .map(|stage| {
-                    let road = stage.balking.is_some() || stage.booking.is_some();
-                    vec![TurnedDay::default(); if road { end.day() as usize + 1 } else { 0 }]
+                    let days = if stage.holds_back() {
+                        end.day() as usize + 1
+                    } else {
+                        0
+                    };
+                    vec![TurnedDay::default(); days]
                 })
                 .collect(),
         }
@@ -949,11 +956,11 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// from its first queue there to now.
     fn leave_port(&mut self, now: Instant, truck: u32, port: usize) {
         let slot = &self.trucks[truck as usize];
-        let stays = match slot.next {
-            Destination::Stage(to) => self.scenario.stages[to].port == Some(port),
-            Destination::Exit => false,
+        let onward = match slot.next {
+            Destination::Stage(to) => self.scenario.stages[to].port,
+            Destination::Exit => None,
         };
-        if stays {
+        if onward == Some(port) {
             return;
         }
         let side = &mut self.sides[port];
@@ -965,10 +972,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
         side.left += 1;
         // Leaving the last port, for a stage in none or the exit: the border is crossed.
-        let onward = match slot.next {
-            Destination::Stage(to) => self.scenario.stages[to].port,
-            Destination::Exit => None,
-        };
         let (counted, crossing_since) = (slot.counted, slot.crossing_since);
         if let (None, Some(since)) = (onward, crossing_since) {
             if counted {
@@ -983,7 +986,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// queue, or joins the queue.
     fn reach(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let model = &self.scenario.stages[stage_idx];
-        if model.booking.is_some() || model.balking.is_some() {
+        if model.holds_back() {
             self.reach_road(now, stage_idx, truck);
         } else {
             self.enqueue(now, stage_idx, truck);
@@ -1033,8 +1036,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             let slot = &self.trucks[truck as usize];
             if !slot.diverted && self.queue_too_long(stage_idx, balking.when, class) {
                 let state = &mut self.stages[stage_idx];
-                let turns =
-                    balking.share >= 1.0 || state.balking_rng.random::<f64>() < balking.share;
+                let turns = balking.share >= 1.0
+                    || state
+                        .balking_rng
+                        .as_mut()
+                        .expect("a stage with balking has its stream")
+                        .random::<f64>()
+                        < balking.share;
                 if turns {
                     match &balking.to {
                         None => {
@@ -1049,10 +1057,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                                 state.stats.diverted += 1;
                             }
                             self.road_days[stage_idx][now.day() as usize].diverted += 1;
-                            let travel = match travel {
-                                super::Travel::Fixed(travel) => *travel,
-                                super::Travel::Random(law) => law.sample(&mut state.travel_rng),
-                            };
+                            let travel = travel.draw(&mut state.travel_rng);
                             let slot = &mut self.trucks[truck as usize];
                             slot.diverted = true;
                             slot.next = Destination::Stage(*to);
@@ -1256,10 +1261,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             super::RouteChoice::FirstSlot => &routes[self.first_slot(now, routes, class)],
         };
         let stage = &mut self.stages[stage_idx];
-        let travel = match &route.travel {
-            super::Travel::Fixed(travel) => *travel,
-            super::Travel::Random(law) => law.sample(&mut stage.travel_rng),
-        };
+        let travel = route.travel.draw(&mut stage.travel_rng);
         let slot = &mut self.trucks[truck as usize];
         slot.next = route.to;
         slot.travel = travel;
@@ -1309,47 +1311,18 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     /// Whether the stage's daily and hourly quotas allow one more service now, counting it if
-    /// so; when one does not, the stage closes until midnight, or until the next hour.
+    /// so; when one does not, the stage closes until its (local) midnight, or its next hour.
     fn quota_allows(&mut self, now: Instant, stage_idx: usize) -> bool {
         let model = &self.scenario.stages[stage_idx];
-        if model.hourly_quota.is_some() {
-            return self.quotas_allow(now, stage_idx);
-        }
-        let Some(quota) = model.daily_quota else {
-            return true;
-        };
-        let calendar = &self.scenario.stages[stage_idx].calendar;
-        let stage = &mut self.stages[stage_idx];
-        stage.roll_quota_day(now, calendar.local_day(now));
-        if stage.started_today < quota {
-            stage.started_today += 1;
+        if model.daily_quota.is_none() && model.hourly_quota.is_none() {
             return true;
         }
-        if !stage.quota_used_up {
-            stage.quota_used_up = true;
-            stage.update_closed(now);
-            let midnight = calendar.next_midnight(now);
-            if midnight < self.end {
-                self.events.schedule(
-                    midnight,
-                    Event::QuotaReset {
-                        stage: stage_idx as u32,
-                    },
-                );
-            }
-        }
-        false
-    }
-
-    /// [`Simulation::quota_allows`] at a stage with an hourly quota (and perhaps a daily one):
-    /// both must allow the service.
-    #[inline(never)]
-    fn quotas_allow(&mut self, now: Instant, stage_idx: usize) -> bool {
-        let model = &self.scenario.stages[stage_idx];
         let calendar = &model.calendar;
         let stage = &mut self.stages[stage_idx];
         stage.roll_quota_day(now, calendar.local_day(now));
-        stage.roll_quota_hour(now, calendar.local_hour(now));
+        if model.hourly_quota.is_some() {
+            stage.roll_quota_hour(now, calendar.local_hour(now));
+        }
         let day_allows = model
             .daily_quota
             .is_none_or(|quota| stage.started_today < quota);
@@ -1361,17 +1334,20 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             stage.started_this_hour += 1;
             return true;
         }
-        let mut resets = Vec::new();
+        // A quota used up now closes the stage until it starts again.
+        let mut resets = [None, None];
         if !day_allows && !stage.quota_used_up {
             stage.quota_used_up = true;
-            resets.push(calendar.next_midnight(now));
+            resets[0] = Some(calendar.next_midnight(now));
         }
         if !hour_allows && !stage.hour_quota_used_up {
             stage.hour_quota_used_up = true;
-            resets.push(calendar.next_hour(now));
+            resets[1] = Some(calendar.next_hour(now));
         }
-        stage.update_closed(now);
-        for reset in resets {
+        if resets.iter().any(Option::is_some) {
+            stage.update_closed(now);
+        }
+        for reset in resets.into_iter().flatten() {
             if reset < self.end {
                 self.events.schedule(
                     reset,
@@ -1470,10 +1446,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     #[inline(never)]
     fn shortest(&self, routes: &[super::Route], class: usize) -> usize {
         let expected = |route: &super::Route| -> f64 {
-            let drive = match &route.travel {
-                super::Travel::Fixed(travel) => travel.millis() as f64,
-                super::Travel::Random(law) => law.mean(),
-            };
+            let drive = route.travel.mean();
             let Destination::Stage(to) = route.to else {
                 return drive;
             };
@@ -1490,14 +1463,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             let ahead = (there + 1.0 - servers).max(0.0);
             drive + ahead * service / servers + service
         };
-        let mut best = (0, f64::INFINITY);
-        for (k, route) in routes.iter().enumerate() {
-            let time = expected(route);
-            if time < best.1 {
-                best = (k, time);
-            }
-        }
-        best.0
+        quickest(routes, expected)
     }
 
     /// The route that reaches its stage's first free slot soonest for a truck of `class`
@@ -1507,11 +1473,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     #[inline(never)]
     fn first_slot(&self, now: Instant, routes: &[super::Route], class: usize) -> usize {
         let soonest = |route: &super::Route| -> f64 {
-            let drive = match &route.travel {
-                super::Travel::Fixed(travel) => travel.millis() as f64,
-                super::Travel::Random(law) => law.mean(),
-            };
-            let there = now.millis() as f64 + drive;
+            let there = now.millis() as f64 + route.travel.mean();
             let Destination::Stage(to) = route.to else {
                 return there;
             };
@@ -1526,14 +1488,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             let slot = bookings.pools[pool].first_free(hour, booking.slots_per_hour[pool]);
             there.max((slot * Span::HOUR.millis()) as f64)
         };
-        let mut best = (0, f64::INFINITY);
-        for (k, route) in routes.iter().enumerate() {
-            let time = soonest(route);
-            if time < best.1 {
-                best = (k, time);
-            }
-        }
-        best.0
+        quickest(routes, soonest)
     }
 
     /// At a stage that is not first come, first served (priorities, reserved servers): the
@@ -1860,7 +1815,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             road_days: std::mem::take(&mut self.road_days)
                 .into_iter()
                 .zip(&self.scenario.stages)
-                .filter(|(_, stage)| stage.balking.is_some() || stage.booking.is_some())
+                .filter(|(_, stage)| stage.holds_back())
                 .map(|(days, stage)| RoadDays {
                     stage: stage.name.clone(),
                     days,
@@ -1869,6 +1824,19 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             log: self.recorder.into_log(),
         }
     }
+}
+
+/// The route of the least `time` (an expected time to reach or pass its stage); the first of
+/// equal ones.
+fn quickest(routes: &[super::Route], time: impl Fn(&super::Route) -> f64) -> usize {
+    let mut best = (0, f64::INFINITY);
+    for (k, route) in routes.iter().enumerate() {
+        let time = time(route);
+        if time < best.1 {
+            best = (k, time);
+        }
+    }
+    best.0
 }
 
 #[cfg(test)]
