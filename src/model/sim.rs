@@ -1140,8 +1140,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     /// Whether the queue of a stage is long enough for an arriving truck of `class` to turn
     /// away: trucks waiting, or the expected wait (the trucks ahead beyond the servers on duty,
-    /// at the servers' mean rate or the daily quota, the slower; a stage with no server on duty
-    /// has no end to its wait).
+    /// at the servers' mean rate or the daily or hourly quota, the slowest; a stage with no
+    /// server on duty has no end to its wait).
     fn queue_too_long(&self, stage_idx: usize, when: super::BalkWhen, class: usize) -> bool {
         let state = &self.stages[stage_idx];
         match when {
@@ -1153,8 +1153,14 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 }
                 let model = &self.scenario.stages[stage_idx];
                 let mut rate = servers / model.service_of(class).mean();
-                if let Some(quota) = model.daily_quota {
-                    rate = rate.min(f64::from(quota) / Span::DAY.millis() as f64);
+                let quotas = [
+                    (model.daily_quota, Span::DAY),
+                    (model.hourly_quota, Span::HOUR),
+                ];
+                for (quota, per) in quotas {
+                    if let Some(quota) = quota {
+                        rate = rate.min(f64::from(quota) / per.millis() as f64);
+                    }
                 }
                 let there = state.queue.len() as f64 + f64::from(state.busy());
                 let ahead = (there + 1.0 - servers).max(0.0);

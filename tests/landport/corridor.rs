@@ -483,3 +483,33 @@ routes = [{ to = "exit" }]
         }]
     ));
 }
+
+#[test]
+fn the_expected_wait_of_a_driver_counts_the_hourly_intake() {
+    let dir = tempfile::tempdir().unwrap();
+    // One lane of 1 min passing at most 2 trucks an hour: each truck ahead is 30 min of wait.
+    // Five trucks at 0:00: the first is served at once, the second has one ahead (30 min), the
+    // others two or more (60 min and over the 50 min they accept) and give up. Without the
+    // intake the lane's own rate (a minute a truck) would keep them all.
+    let body = |intake: &str| {
+        format!(
+            r#"
+[stages.first]
+servers = 1
+service = {{ dist = "constant", value = "1 min" }}
+{intake}
+balking = {{ above_wait = "50 min" }}
+routes = [{{ to = "exit" }}]
+"#
+        )
+    };
+    let run = |intake: &str| landport::run(&traced(dir.path(), &[0.0; 5], &body(intake)), 1);
+    let limited = run("hourly_quota = 2");
+    assert_eq!(limited.trucks.lost, Some(3));
+    let started: Vec<u64> = visits_to(&limited, 0)
+        .iter()
+        .map(|(_, visit)| whole_minutes(visit.started))
+        .collect();
+    assert_eq!(started, [0, 1]);
+    assert_eq!(run("").trucks.lost, Some(0));
+}
