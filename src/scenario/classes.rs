@@ -92,6 +92,13 @@ impl Checker<'_> {
                      metrics such as {name}/dwell_mean_h)"
                 ),
             );
+        } else if name == "arrivals" {
+            // A class's own arrivals draw from the stream named after it, which would be the
+            // scenario's `[arrivals]` stream.
+            self.report(
+                path,
+                "\"arrivals\" names the random stream of [arrivals]: name the class otherwise",
+            );
         }
         let raw: RawClass = self.read(item, path, RawClass::KEYS, RawClass::read)?;
         let share = match raw.share {
