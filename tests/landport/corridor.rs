@@ -265,6 +265,59 @@ fn booked_trucks_come_within_their_spread_and_a_share_never_comes() {
         let share = run.stages[0].booking.unwrap().no_shows_per_day * 200.0 / trucks;
         assert!((share - 0.1).abs() < bound, "{share} against 0.1 ± {bound}");
     }
+
+    // The spread, truck by truck: without no-shows or warm-up every truck that booked is in the
+    // log up to the first still in the port, so the slots can be booked again here, in order of
+    // arrival (the first hour from the truck's own with fewer than 25 taken). Each truck came
+    // between 1 h before its slot and 2 h after its start, never before it arrived.
+    let every = scenario(
+        &SPREAD
+            .replace("no_show = 0.1", "no_show = 0")
+            .replace("warmup = \"2 d\"", "warmup = \"0 s\""),
+    );
+    let run = landport::run(&every, 1);
+    let log = run.log.as_ref().unwrap();
+    let mut trucks = log.trucks.clone();
+    trucks.sort_by_key(|truck| truck.id);
+    let hour = 3_600_000;
+    let mut taken: Vec<u32> = Vec::new();
+    let mut late = 0;
+    for (k, truck) in trucks.iter().enumerate() {
+        if truck.id != k as u64 {
+            break; // a truck still in the port: the slots after it are unknown
+        }
+        let arrival = truck.arrival.millis();
+        let mut slot = (arrival / hour) as usize;
+        while taken.get(slot).is_some_and(|&n| n >= 25) {
+            slot += 1;
+        }
+        if taken.len() <= slot {
+            taken.resize(slot + 1, 0);
+        }
+        taken[slot] += 1;
+        let start = slot as u64 * hour;
+        let came = log.visits(truck)[0].queued.millis();
+        assert!(
+            came >= arrival
+                && came >= start.saturating_sub(hour)
+                && came <= (start + 2 * hour).max(arrival),
+            "truck {k}: arrived {arrival}, slot {start}, came {came}"
+        );
+        if came > start + hour {
+            late += 1;
+        }
+    }
+    // Drawn uniformly over [slot - 1 h, slot + 2 h] (and never before the truck arrived, which
+    // only moves times up to within the slot's hour): a third come after the slot's hour, within
+    // the binomial 99.9% bound of the trucks checked.
+    let counted = f64::from(taken.iter().sum::<u32>());
+    assert!(counted > 80_000.0, "{counted} trucks checked");
+    let late = f64::from(late) / counted;
+    let bound = 3.29 * (1.0 / 3.0 * 2.0 / 3.0 / counted).sqrt();
+    assert!(
+        (late - 1.0 / 3.0).abs() < bound,
+        "{late} came after the slot's hour, against 1/3 ± {bound}"
+    );
 }
 
 #[test]
