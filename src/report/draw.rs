@@ -835,17 +835,7 @@ pub fn cleared_per_day<DB: DrawingBackend>(
         .y_desc("trucks per day")
         .draw()?;
     let warmup_days = variants.first().map_or(0.0, |v| v.warmup_hours / 24.0);
-    if warmup_days > 0.0 {
-        chart
-            .draw_series(std::iter::once(Rectangle::new(
-                [(0.0, 0.0), (warmup_days, y_high)],
-                BLACK.mix(0.07).filled(),
-            )))?
-            .label("warm-up (not in the statistics)")
-            .legend(|(x, y)| {
-                Rectangle::new([(x, y - 7), (x + 18, y + 7)], BLACK.mix(0.15).filled())
-            });
-    }
+    shade_warmup(&mut chart, warmup_days, y_high)?;
     for (index, variant, points) in &days {
         let colour = colour(*index);
         let middle = |p: &super::series::DayPoint| f64::from(p.day) + 0.5;
@@ -860,15 +850,7 @@ pub fn cleared_per_day<DB: DrawingBackend>(
         band(&mut chart, &means, colour, 0.0)?;
         // Cleared: a step for each day (a day's count belongs to the whole day; lines between
         // days would draw Sundays as V shapes) with a dot at its middle.
-        let steps: Vec<(f64, f64)> = points
-            .iter()
-            .flat_map(|p| {
-                [
-                    (f64::from(p.day), p.cleared),
-                    (f64::from(p.day + 1), p.cleared),
-                ]
-            })
-            .collect();
+        let steps = day_steps(points, |p| (p.day, p.cleared));
         chart
             .draw_series(LineSeries::new(steps, colour.stroke_width(2)))?
             .label(format!("{}: cleared (mean, 95% band)", variant.name))
@@ -899,6 +881,38 @@ pub fn cleared_per_day<DB: DrawingBackend>(
     }
     legend(&mut chart, SeriesLabelPosition::UpperRight, LEGEND)?;
     Ok(())
+}
+
+/// The warm-up shaded from day 0 to its end (none without one), with its legend entry.
+fn shade_warmup<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    warmup_days: f64,
+    y_high: f64,
+) -> Drawn<DB> {
+    if warmup_days > 0.0 {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, 0.0), (warmup_days, y_high)],
+                BLACK.mix(0.07).filled(),
+            )))?
+            .label("warm-up (not in the statistics)")
+            .legend(|(x, y)| {
+                Rectangle::new([(x, y - 7), (x + 18, y + 7)], BLACK.mix(0.15).filled())
+            });
+    }
+    Ok(())
+}
+
+/// A value a day drawn as steps across each whole day (a day's count belongs to the whole day;
+/// lines between days would draw a quiet day as a V): `day_value` gives a point's day and value.
+fn day_steps<P>(points: &[P], day_value: impl Fn(&P) -> (u32, f64)) -> Vec<(f64, f64)> {
+    points
+        .iter()
+        .flat_map(|p| {
+            let (day, value) = day_value(p);
+            [(f64::from(day), value), (f64::from(day + 1), value)]
+        })
+        .collect()
 }
 
 /// The trucks turned away from each stage with `balking` or `booking`, day by day (means over
@@ -956,33 +970,12 @@ pub fn turned_away<DB: DrawingBackend>(
             })
             .y_desc("trucks per day")
             .draw()?;
-        if warmup_days > 0.0 {
-            chart
-                .draw_series(std::iter::once(Rectangle::new(
-                    [(0.0, 0.0), (warmup_days, y_high)],
-                    BLACK.mix(0.07).filled(),
-                )))?
-                .label("warm-up (not in the statistics)")
-                .legend(|(x, y)| {
-                    Rectangle::new([(x, y - 7), (x + 18, y + 7)], BLACK.mix(0.15).filled())
-                });
-        }
+        shade_warmup(&mut chart, warmup_days, y_high)?;
         for (index, variant, points) in &lines {
             let colour = colour(*index);
-            let steps = |value: fn(&super::series::TurnedPoint) -> f64| -> Vec<(f64, f64)> {
-                points
-                    .iter()
-                    .flat_map(|p| {
-                        [
-                            (f64::from(p.day), value(p)),
-                            (f64::from(p.day + 1), value(p)),
-                        ]
-                    })
-                    .collect()
-            };
             chart
                 .draw_series(LineSeries::new(
-                    steps(|p| p.diverted),
+                    day_steps(points, |p| (p.day, p.diverted)),
                     colour.stroke_width(2),
                 ))?
                 .label(format!("{}: turned away to another stage", variant.name))
@@ -991,7 +984,7 @@ pub fn turned_away<DB: DrawingBackend>(
                 });
             chart
                 .draw_series(DashedLineSeries::new(
-                    steps(|p| p.lost),
+                    day_steps(points, |p| (p.day, p.lost)),
                     6,
                     4,
                     colour.stroke_width(2),
