@@ -189,16 +189,11 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
                 value,
             });
         }
-        if let (Some(availability), Some(lost)) =
-            (stage.availability, stage.lost_server_hours_per_day)
-        {
-            for (quantity, value) in Quantity::FAILURES.into_iter().zip([availability, lost]) {
-                metrics.push(Measurement {
-                    id: MetricId::stage(&stage.stage, quantity),
-                    value,
-                });
-            }
-        }
+        // What the stage measures beside its queue, where it applies.
+        let failures = stage
+            .availability
+            .zip(stage.lost_server_hours_per_day)
+            .map(|(availability, lost)| (Quantity::FAILURES, [availability, lost]));
         let road = stage
             .road
             .map(|road| (Quantity::ROAD, [road.mean_km, road.max_km]));
@@ -214,7 +209,7 @@ pub fn metrics(result: &RunResult) -> Vec<Measurement> {
                 [booking.no_shows_per_day, booking.mean_slot_wait_hours],
             )
         });
-        for (quantities, values) in [road, turned, booking].into_iter().flatten() {
+        for (quantities, values) in [failures, road, turned, booking].into_iter().flatten() {
             for (quantity, value) in quantities.into_iter().zip(values) {
                 metrics.push(Measurement {
                     id: MetricId::stage(&stage.stage, quantity),

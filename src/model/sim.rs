@@ -6,8 +6,9 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    ClassResult, ClassStats, DayCount, HourlySeries, Limit, MilestoneSums, RoadDays, SideStats,
-    StageStats, Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog, TurnedDay, Visit,
+    per_day, ClassResult, ClassStats, DayCount, HourlySeries, Limit, MilestoneSums, RoadDays,
+    SideStats, StageStats, Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog,
+    TurnedDay, Visit,
 };
 use super::{Breakdowns, Destination, FailureClock, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Instant, Rng, Span, StopToken};
@@ -1736,21 +1737,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let mut counts = self.counts;
         // Counted from the truck table, independently of the arrival and exit counters.
         counts.in_port_at_end = (self.trucks.len() - self.free_slots.len()) as u64;
-        counts.cleared_per_day = if window == Span::ZERO {
-            0.0
-        } else {
-            self.cleared_after_warmup as f64 / (window.hours() / 24.0)
-        };
+        let days = window.hours() / 24.0;
+        counts.cleared_per_day = per_day(self.cleared_after_warmup, days);
         let milestones = self.milestones.finish(&self.dwell);
         let dwell = self.dwell.dwell_summary();
-        let days = window.hours() / 24.0;
         if self.scenario.loses_trucks() {
             counts.lost = Some(self.lost);
-            counts.lost_per_day = Some(if days > 0.0 {
-                self.lost_after_warmup as f64 / days
-            } else {
-                0.0
-            });
+            counts.lost_per_day = Some(per_day(self.lost_after_warmup, days));
         }
         // Each port's trucks at the end, counted from the truck table.
         let mut inside = vec![0; self.sides.len()];
@@ -1779,11 +1772,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 ClassResult {
                     class: class.name.clone(),
                     arrived_after_warmup: stats.arrived_after_warmup,
-                    cleared_per_day: if window == Span::ZERO {
-                        0.0
-                    } else {
-                        stats.cleared_after_warmup as f64 / days
-                    },
+                    cleared_per_day: per_day(stats.cleared_after_warmup, days),
                     milestones: stats.milestones.finish(&stats.dwell),
                     dwell: stats.dwell.dwell_summary(),
                     breakdown: stats

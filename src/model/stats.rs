@@ -642,17 +642,22 @@ pub(crate) struct SideStats {
     pub(crate) lost: u64,
 }
 
+/// A count over `days` as a rate a day; 0 over no time.
+pub(crate) fn per_day(count: u64, days: f64) -> f64 {
+    if days > 0.0 {
+        count as f64 / days
+    } else {
+        0.0
+    }
+}
+
 impl SideStats {
     /// `inside`: its trucks at the end, counted from the truck table.
     pub(crate) fn finish(&mut self, port: &str, days: f64, inside: u64) -> SideResult {
         let cross = self.cross.dwell_summary();
         SideResult {
             port: port.to_string(),
-            crossed_per_day: if days > 0.0 {
-                self.crossed_after_warmup as f64 / days
-            } else {
-                0.0
-            },
+            crossed_per_day: per_day(self.crossed_after_warmup, days),
             cross,
             entered: self.entered,
             left: self.left,
@@ -703,7 +708,6 @@ impl StageStats {
     ) -> StageSummary {
         let name = &stage.name;
         let days = window.hours() / 24.0;
-        let per_day = |count: u64| if days > 0.0 { count as f64 / days } else { 0.0 };
         let (mean_down, _) = self.down.finish(end, window);
         let (mean_lost, _) = self.lost.finish(end, window);
         let availability = servers.map(|servers| 1.0 - mean_down / f64::from(servers.max(1)));
@@ -715,11 +719,11 @@ impl StageStats {
             max_km: f64::from(max_queue) * metres / 1000.0,
         });
         let turned = stage.balking.as_ref().map(|_| Turned {
-            diverted_per_day: per_day(self.diverted),
-            gave_up_per_day: per_day(self.gave_up),
+            diverted_per_day: per_day(self.diverted, days),
+            gave_up_per_day: per_day(self.gave_up, days),
         });
         let booking = stage.booking.as_ref().map(|_| BookingSummary {
-            no_shows_per_day: per_day(self.no_shows),
+            no_shows_per_day: per_day(self.no_shows, days),
             mean_slot_wait_hours: self.slot_wait.mean_hours(),
         });
         let (mean_in_service, _) = self.in_service.finish(end, window);
