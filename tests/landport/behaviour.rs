@@ -35,16 +35,23 @@ to = "first"
     }
 }
 
-/// Each truck that left, in id order (the order of arrival), with its visit to stage `stage`.
-pub(crate) fn visits_to(result: &RunResult, stage: usize) -> Vec<(TruckRecord, Visit)> {
+/// Each truck that left, in id order (the order of arrival), with its visits.
+pub(crate) fn trucks_in_order(result: &RunResult) -> Vec<(TruckRecord, Vec<Visit>)> {
     let log = result.log.as_ref().expect("run keeps the truck log");
     let mut trucks = log.trucks.clone();
     trucks.sort_by_key(|truck| truck.id);
     trucks
         .into_iter()
-        .map(|truck| {
-            let visit = *log
-                .visits(&truck)
+        .map(|truck| (truck, log.visits(&truck).to_vec()))
+        .collect()
+}
+
+/// Each truck that left, in id order (the order of arrival), with its visit to stage `stage`.
+pub(crate) fn visits_to(result: &RunResult, stage: usize) -> Vec<(TruckRecord, Visit)> {
+    trucks_in_order(result)
+        .into_iter()
+        .map(|(truck, visits)| {
+            let visit = *visits
                 .iter()
                 .find(|visit| visit.stage == stage)
                 .expect("the truck visited the stage");
@@ -62,13 +69,10 @@ pub(crate) fn whole_minutes(at: Instant) -> u64 {
 
 /// (queued, started, finished, departed) in hours, for each visit of each truck in id order.
 pub(crate) fn visit_hours(result: &RunResult) -> Vec<Vec<[f64; 4]>> {
-    let log = result.log.as_ref().expect("run keeps the truck log");
-    let mut trucks = log.trucks.clone();
-    trucks.sort_by_key(|truck| truck.id);
-    trucks
+    trucks_in_order(result)
         .iter()
-        .map(|truck| {
-            log.visits(truck)
+        .map(|(_, visits)| {
+            visits
                 .iter()
                 .map(|v| {
                     [

@@ -4,7 +4,7 @@
 
 use landport::RunResult;
 
-use crate::behaviour::traced;
+use crate::behaviour::{traced, trucks_in_order};
 use crate::queueing::{check, erlang_c_wait, REPLICATIONS};
 use crate::{mean_and_standard_error, replicate, scenario};
 
@@ -97,12 +97,9 @@ routes = [{ to = "exit" }]
     // At 0:00 near is free: 5 + 30 min against 20 + 30. At 0:01 near has one truck ahead (30 min
     // more): 65 min against 50: far. At 0:02 both have one: 65 against 80: near.
     let result = landport::run(&traced(dir.path(), &[0.0, 1.0 / 60.0, 2.0 / 60.0], body), 1);
-    let log = result.log.as_ref().unwrap();
-    let mut trucks = log.trucks.clone();
-    trucks.sort_by_key(|truck| truck.id);
-    let second_stage: Vec<usize> = trucks
+    let second_stage: Vec<usize> = trucks_in_order(&result)
         .iter()
-        .map(|truck| log.visits(truck)[1].stage)
+        .map(|(_, visits)| visits[1].stage)
         .collect();
     assert_eq!(second_stage, [1, 2, 1]);
 }

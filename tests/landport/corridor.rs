@@ -5,7 +5,7 @@
 
 use landport::RunResult;
 
-use crate::behaviour::{traced, visits_to, whole_minutes};
+use crate::behaviour::{traced, trucks_in_order, visits_to, whole_minutes};
 use crate::queueing::{check, REPLICATIONS};
 use crate::{replicate, scenario};
 
@@ -104,13 +104,10 @@ fn a_truck_turned_away_drives_to_the_other_crossing_and_waits_there() {
     // the second (0:30) and finds one waiting there too: diverted once already, it waits.
     let scenario = traced(dir.path(), &[0.0, 0.0, 0.0, 0.25, 1.0 / 3.0], DIVERSION);
     let result = landport::run(&scenario, 1);
-    let log = result.log.as_ref().unwrap();
-    let mut trucks = log.trucks.clone();
-    trucks.sort_by_key(|truck| truck.id);
-    let visits: Vec<Vec<(usize, u64, u64)>> = trucks
+    let visits: Vec<Vec<(usize, u64, u64)>> = trucks_in_order(&result)
         .iter()
-        .map(|truck| {
-            log.visits(truck)
+        .map(|(_, visits)| {
+            visits
                 .iter()
                 .map(|visit| {
                     (
@@ -276,13 +273,10 @@ fn booked_trucks_come_within_their_spread_and_a_share_never_comes() {
             .replace("warmup = \"2 d\"", "warmup = \"0 s\""),
     );
     let run = landport::run(&every, 1);
-    let log = run.log.as_ref().unwrap();
-    let mut trucks = log.trucks.clone();
-    trucks.sort_by_key(|truck| truck.id);
     let hour = 3_600_000;
     let mut taken: Vec<u32> = Vec::new();
     let mut late = 0;
-    for (k, truck) in trucks.iter().enumerate() {
+    for (k, (truck, visits)) in trucks_in_order(&run).iter().enumerate() {
         if truck.id != k as u64 {
             break; // a truck still in the port: the slots after it are unknown
         }
@@ -296,7 +290,7 @@ fn booked_trucks_come_within_their_spread_and_a_share_never_comes() {
         }
         taken[slot] += 1;
         let start = slot as u64 * hour;
-        let came = log.visits(truck)[0].queued.millis();
+        let came = visits[0].queued.millis();
         assert!(
             came >= arrival
                 && came >= start.saturating_sub(hour)
@@ -345,15 +339,9 @@ routes = [{ to = "exit" }]
     // (hour 1): near. The third: near 2:00 against far 1:10: far.
     let scenario = traced(dir.path(), &[0.0, 0.0, 0.0], body);
     let result = landport::run(&scenario, 1);
-    let log = result.log.as_ref().unwrap();
-    let mut trucks = log.trucks.clone();
-    trucks.sort_by_key(|truck| truck.id);
-    let chosen: Vec<(usize, u64)> = trucks
+    let chosen: Vec<(usize, u64)> = trucks_in_order(&result)
         .iter()
-        .map(|truck| {
-            let visit = log.visits(truck)[1];
-            (visit.stage, whole_minutes(visit.queued))
-        })
+        .map(|(_, visits)| (visits[1].stage, whole_minutes(visits[1].queued)))
         .collect();
     assert_eq!(chosen, [(1, 10), (1, 60), (2, 70)]);
 }
