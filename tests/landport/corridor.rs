@@ -388,7 +388,8 @@ routes = [{ to = "exit", travel = "15 min" }]
     assert_eq!(sides.len(), 2);
     assert_eq!(sides[0].0, "china");
     assert!((sides[0].1 - 2.5).abs() < 1e-9, "{sides:?}");
-    assert!((sides[0].2 - 3.0).abs() < 0.01, "{sides:?}");
+    // The p95 from the histogram of 3 significant digits: within its 0.1%.
+    assert!((sides[0].2 - 3.0).abs() <= 3.0e-3, "{sides:?}");
     assert_eq!(sides[1].0, "kazakhstan");
     assert!((sides[1].1 - 1.0).abs() < 1e-9, "{sides:?}");
     assert!((result.dwell.mean_hours - 5.75).abs() < 1e-9);
