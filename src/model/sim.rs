@@ -1745,15 +1745,17 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             counts.lost = Some(self.lost);
             counts.lost_per_day = Some(per_day(self.lost_after_warmup, days));
         }
-        // Each port's trucks at the end, counted from the truck table.
+        // Each port's trucks at the end, counted from the truck table (with ports only).
         let mut inside = vec![0; self.sides.len()];
-        let mut free = vec![false; self.trucks.len()];
-        for &slot in &self.free_slots {
-            free[slot as usize] = true;
-        }
-        for (truck, free) in self.trucks.iter().zip(free) {
-            if let (false, Some(port)) = (free, truck.in_port) {
-                inside[port as usize] += 1;
+        if !self.sides.is_empty() {
+            let mut free = vec![false; self.trucks.len()];
+            for &slot in &self.free_slots {
+                free[slot as usize] = true;
+            }
+            for (truck, free) in self.trucks.iter().zip(free) {
+                if let (false, Some(port)) = (free, truck.in_port) {
+                    inside[port as usize] += 1;
+                }
             }
         }
         let sides = self
