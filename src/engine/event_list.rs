@@ -1,4 +1,5 @@
-//! The future event list: a binary heap ordered by (time, insertion sequence).
+//! The future event list, ordered by (time, insertion sequence): a short sorted list while few
+//! events are pending (a port's dozen services under way), a binary heap when many are.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -8,10 +9,14 @@ use super::Instant;
 /// Pending events, popped in time order; events at the same instant come out first-in first-out.
 ///
 /// The sequence number makes the order total, so a run never depends on how the heap breaks ties.
-/// The heap's storage grows to the largest number of pending events and is then reused: scheduling
-/// does not allocate in steady state.
+/// The storage grows to the largest number of pending events and is then reused: scheduling does
+/// not allocate in steady state. Which of the two holds the events does not change the order.
 #[derive(Debug)]
 pub struct EventList<E> {
+    /// While few events are pending: all of them, latest first, so that the earliest is popped
+    /// from the end without comparing anything.
+    sorted: Vec<Entry<E>>,
+    /// When more are pending than [`EventList::SORTED_UP_TO`]: all of them, in a heap.
     heap: BinaryHeap<Entry<E>>,
     next_sequence: u64,
     /// The time of the last event popped: nothing may be scheduled before it, so time never goes
@@ -50,18 +55,18 @@ impl<E> Ord for Entry<E> {
 
 impl<E> Default for EventList<E> {
     fn default() -> Self {
-        EventList {
-            heap: BinaryHeap::new(),
-            next_sequence: 0,
-            now: Instant::START,
-        }
+        EventList::with_capacity(0)
     }
 }
 
 impl<E> EventList<E> {
+    /// Up to this many pending events are kept sorted; more go into a heap.
+    const SORTED_UP_TO: usize = 32;
+
     pub fn with_capacity(capacity: usize) -> Self {
         EventList {
-            heap: BinaryHeap::with_capacity(capacity),
+            sorted: Vec::with_capacity(capacity.min(Self::SORTED_UP_TO)),
+            heap: BinaryHeap::new(),
             next_sequence: 0,
             now: Instant::START,
         }
@@ -76,18 +81,48 @@ impl<E> EventList<E> {
         }
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.heap.push(Entry {
+        let entry = Entry {
             key: (u128::from(time.millis()) << 64) | u128::from(sequence),
             event,
-        });
+        };
+        if self.heap.is_empty() && self.sorted.len() < Self::SORTED_UP_TO {
+            // Latest first: the new event goes after every later one (counted without a branch
+            // per event: the list is short).
+            let at: usize = self
+                .sorted
+                .iter()
+                .map(|pending| usize::from(pending.key > entry.key))
+                .sum();
+            self.sorted.insert(at, entry);
+        } else {
+            if !self.sorted.is_empty() {
+                self.heap.extend(self.sorted.drain(..));
+            }
+            self.heap.push(entry);
+        }
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Instant, E)> {
-        let entry = self.heap.pop()?;
+        let entry = match self.sorted.pop() {
+            Some(entry) => entry,
+            None => self.pop_heap()?,
+        };
         self.now = Self::time_of(entry.key);
         Some((self.now, entry.event))
+    }
+
+    /// Pops from the heap, and goes back to the sorted list once few events are left.
+    #[inline(never)]
+    fn pop_heap(&mut self) -> Option<Entry<E>> {
+        let entry = self.heap.pop()?;
+        if self.heap.len() < Self::SORTED_UP_TO / 2 {
+            // Ascending by the heap's reversed order is latest first.
+            self.sorted
+                .extend(std::mem::take(&mut self.heap).into_sorted_vec());
+        }
+        Some(entry)
     }
 
     fn time_of(key: u128) -> Instant {
@@ -115,6 +150,43 @@ mod tests {
         list.schedule(Instant::from_millis(5), 'e');
         let order: String = std::iter::from_fn(|| list.pop().map(|(_, e)| e)).collect();
         assert_eq!(order, "abcde");
+    }
+
+    #[test]
+    fn many_events_pop_in_order_of_time_and_insertion() {
+        // Thousands of events pending at once and few, in turn: the heap and the sorted list
+        // and the moves between them keep the order (time, then insertion).
+        let mut list = EventList::default();
+        let mut reference = std::collections::BTreeMap::new();
+        let mut state = 7u64;
+        let mut draw = |below: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % below
+        };
+        let (mut now, mut sequence) = (0u64, 0u64);
+        for round in 0..40u64 {
+            let (schedules, pops) = if round % 2 == 0 {
+                (3000, 2500)
+            } else {
+                (50, 600)
+            };
+            for _ in 0..schedules {
+                let time = now + draw(200);
+                list.schedule(Instant::from_millis(time), sequence);
+                reference.insert((time, sequence), ());
+                sequence += 1;
+            }
+            for _ in 0..pops {
+                let expected = reference.pop_first().map(|((time, seq), ())| (time, seq));
+                let got = list.pop().map(|(time, seq)| (time.millis(), seq));
+                assert_eq!(got, expected);
+                if let Some((time, _)) = got {
+                    now = time;
+                }
+            }
+        }
     }
 
     #[test]

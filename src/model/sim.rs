@@ -286,6 +286,10 @@ struct StageState {
     booking: Option<Bookings>,
     /// At a stage whose trucks may turn away: the draws of those that do.
     balking_rng: Option<Rng>,
+    /// What the event loop asks of the stage's model at every event, kept beside its state: a
+    /// free server takes the first truck in the queue; a quota limits the services started.
+    first_come: bool,
+    has_quota: bool,
 }
 
 /// The slots of a pool of an electronic queue booked so far, hour by hour from the hour of now
@@ -577,6 +581,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     .balking
                     .as_ref()
                     .map(|_| stream(seed, stream_id(&stage.name, BALKING_STREAM))),
+                first_come: stage.first_come_first_served(),
+                has_quota: stage.daily_quota.is_some() || stage.hourly_quota.is_some(),
             })
             .collect();
         Simulation {
@@ -898,6 +904,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     /// Moves a truck towards its next destination, or leaves it waiting on what it holds.
+    #[inline(always)]
     fn leave(&mut self, now: Instant, truck: u32, holding: Holding) {
         let next = self.trucks[truck as usize].next;
         if let Destination::Stage(to) = next {
@@ -914,6 +921,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     /// The truck frees what it holds and drives (or steps) to its next destination.
+    #[inline(always)]
     fn depart(&mut self, now: Instant, truck: u32, holding: Holding) {
         if let Holding::Server(from) = holding {
             let slot = &mut self.trucks[truck as usize];
@@ -985,6 +993,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     /// A truck reaches a stage: it books a slot there and comes later, turns away from a long
     /// queue, or joins the queue.
+    #[inline(always)]
     fn reach(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let model = &self.scenario.stages[stage_idx];
         if model.holds_back() {
@@ -1191,6 +1200,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         self.enqueue(now, stage_idx, truck);
     }
 
+    #[inline(always)]
     fn enqueue(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let port = self.scenario.stages[stage_idx].port;
         let slot = &mut self.trucks[truck as usize];
@@ -1320,10 +1330,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// Whether the stage's daily and hourly quotas allow one more service now, counting it if
     /// so; when one does not, the stage closes until its (local) midnight, or its next hour.
     fn quota_allows(&mut self, now: Instant, stage_idx: usize) -> bool {
-        let model = &self.scenario.stages[stage_idx];
-        if model.daily_quota.is_none() && model.hourly_quota.is_none() {
+        if !self.stages[stage_idx].has_quota {
             return true;
         }
+        let model = &self.scenario.stages[stage_idx];
         let calendar = &model.calendar;
         let stage = &mut self.stages[stage_idx];
         stage.roll_quota_day(now, calendar.local_day(now));
@@ -1400,7 +1410,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// changes. Freeing a server upstream can free another further up: the work list follows it.
     fn settle(&mut self, now: Instant) {
         while let Some(stage_idx) = self.unsettled.pop() {
-            let first_come = self.scenario.stages[stage_idx].first_come_first_served();
+            let first_come = self.stages[stage_idx].first_come;
             loop {
                 let stage = &self.stages[stage_idx];
                 if !stage.can_start() || stage.queue.is_empty() {
@@ -1432,7 +1442,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 }
                 self.start_service(now, stage_idx, truck);
             }
-            while self.has_space(stage_idx) {
+            while !self.stages[stage_idx].waiting_for_space.is_empty() && self.has_space(stage_idx)
+            {
                 let Some(truck) = self.stages[stage_idx].waiting_for_space.pop_front() else {
                     break;
                 };
@@ -1546,6 +1557,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         best.map(|(position, _, reserved)| (position, reserved))
     }
 
+    #[inline(always)]
     fn start_service(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let class = self.trucks[truck as usize].class as usize;
         let service_time = {
