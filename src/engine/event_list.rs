@@ -1,5 +1,5 @@
-//! The future event list, ordered by (time, insertion sequence): a short sorted list while few
-//! events are pending (a port's dozen services under way), a binary heap when many are.
+//! The future event list, ordered by (time, insertion sequence): the earliest few events in a
+//! short sorted list, the others in a binary heap.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -13,11 +13,12 @@ use super::Instant;
 /// not allocate in steady state. Which of the two holds the events does not change the order.
 #[derive(Debug)]
 pub struct EventList<E> {
-    /// While few events are pending: all of them, latest first, so that the earliest is popped
-    /// from the end without comparing anything.
-    sorted: Vec<Entry<E>>,
-    /// When more are pending than [`EventList::SORTED_UP_TO`]: all of them, in a heap.
-    heap: BinaryHeap<Entry<E>>,
+    /// The earliest pending events, at most [`EventList::NEAR`], latest first: the earliest is
+    /// popped from the end without comparing anything. A port's dozen services under way all
+    /// fit.
+    near: Vec<Entry<E>>,
+    /// The other pending events, each later than every one in `near`.
+    far: BinaryHeap<Entry<E>>,
     next_sequence: u64,
     /// The time of the last event popped: nothing may be scheduled before it, so time never goes
     /// back (checked in every build: one comparison).
@@ -60,13 +61,13 @@ impl<E> Default for EventList<E> {
 }
 
 impl<E> EventList<E> {
-    /// Up to this many pending events are kept sorted; more go into a heap.
-    const SORTED_UP_TO: usize = 32;
+    /// The earliest events kept sorted: up to this many.
+    const NEAR: usize = 32;
 
     pub fn with_capacity(capacity: usize) -> Self {
         EventList {
-            sorted: Vec::with_capacity(capacity.min(Self::SORTED_UP_TO)),
-            heap: BinaryHeap::new(),
+            near: Vec::with_capacity(Self::NEAR),
+            far: BinaryHeap::with_capacity(capacity.saturating_sub(Self::NEAR)),
             next_sequence: 0,
             now: Instant::START,
         }
@@ -85,44 +86,52 @@ impl<E> EventList<E> {
             key: (u128::from(time.millis()) << 64) | u128::from(sequence),
             event,
         };
-        if self.heap.is_empty() && self.sorted.len() < Self::SORTED_UP_TO {
-            // Latest first: the new event goes after every later one (counted without a branch
-            // per event: the list is short).
-            let at: usize = self
-                .sorted
-                .iter()
-                .map(|pending| usize::from(pending.key > entry.key))
-                .sum();
-            self.sorted.insert(at, entry);
-        } else {
-            if !self.sorted.is_empty() {
-                self.heap.extend(self.sorted.drain(..));
-            }
-            self.heap.push(entry);
+        // The heap's greatest is its earliest (reversed order). A full near list takes only an
+        // event earlier than its latest, which makes room: it is earlier than every far one.
+        let later_than_near = match self.near.first() {
+            Some(latest) if self.near.len() == Self::NEAR => latest.key < entry.key,
+            _ => self
+                .far
+                .peek()
+                .is_some_and(|first_far| first_far.key < entry.key),
+        };
+        if later_than_near {
+            self.far.push(entry);
+            return;
         }
+        if self.near.len() == Self::NEAR {
+            let latest = self.near.remove(0);
+            self.far.push(latest);
+        }
+        // Latest first: the new event goes after every later one (counted without a branch per
+        // event: the list is short).
+        let at: usize = self
+            .near
+            .iter()
+            .map(|pending| usize::from(pending.key > entry.key))
+            .sum();
+        self.near.insert(at, entry);
     }
 
     /// Removes and returns the earliest event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Instant, E)> {
-        let entry = match self.sorted.pop() {
-            Some(entry) => entry,
-            None => self.pop_heap()?,
-        };
+        if self.near.is_empty() {
+            self.refill();
+        }
+        let entry = self.near.pop()?;
         self.now = Self::time_of(entry.key);
         Some((self.now, entry.event))
     }
 
-    /// Pops from the heap, and goes back to the sorted list once few events are left.
+    /// Moves the earliest far events, half as many as the near list holds, into it.
     #[inline(never)]
-    fn pop_heap(&mut self) -> Option<Entry<E>> {
-        let entry = self.heap.pop()?;
-        if self.heap.len() < Self::SORTED_UP_TO / 2 {
-            // Ascending by the heap's reversed order is latest first.
-            self.sorted
-                .extend(std::mem::take(&mut self.heap).into_sorted_vec());
-        }
-        Some(entry)
+    fn refill(&mut self) {
+        let moved = self.far.len().min(Self::NEAR / 2);
+        // Popped earliest first; the list keeps the latest first.
+        self.near
+            .extend(std::iter::from_fn(|| self.far.pop()).take(moved));
+        self.near.reverse();
     }
 
     fn time_of(key: u128) -> Instant {
@@ -173,7 +182,7 @@ mod tests {
                 (50, 600)
             };
             for _ in 0..schedules {
-                let time = now + draw(200);
+                let time = now + draw(if round % 3 == 0 { 20 } else { 5000 });
                 list.schedule(Instant::from_millis(time), sequence);
                 reference.insert((time, sequence), ());
                 sequence += 1;
