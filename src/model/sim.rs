@@ -406,7 +406,15 @@ impl StageState {
         }
     }
 
-    /// Starts a new quota day when `now` is on another (local) day, `day`, than the count so far.
+    /// Starts a new quota day, and at a stage with an hourly quota a new quota hour, when `now`
+    /// is on another (local) day or in another hour than the counts so far.
+    fn roll_quotas(&mut self, now: Instant, model: &super::Stage) {
+        self.roll_quota_day(now, model.calendar.local_day(now));
+        if model.hourly_quota.is_some() {
+            self.roll_quota_hour(now, model.calendar.local_hour(now));
+        }
+    }
+
     fn roll_quota_day(&mut self, now: Instant, day: u64) {
         if self.quota_day != day {
             self.quota_day = day;
@@ -416,7 +424,6 @@ impl StageState {
         }
     }
 
-    /// Starts a new quota hour when `now` is in another (local) hour than the count so far.
     fn roll_quota_hour(&mut self, now: Instant, hour: u64) {
         if self.quota_hour != hour {
             self.quota_hour = hour;
@@ -1317,13 +1324,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     }
 
     fn quota_reset(&mut self, now: Instant, stage_idx: usize) {
-        let model = &self.scenario.stages[stage_idx];
-        let day = model.calendar.local_day(now);
-        self.stages[stage_idx].roll_quota_day(now, day);
-        if model.hourly_quota.is_some() {
-            let hour = model.calendar.local_hour(now);
-            self.stages[stage_idx].roll_quota_hour(now, hour);
-        }
+        self.stages[stage_idx].roll_quotas(now, &self.scenario.stages[stage_idx]);
         self.unsettled.push(stage_idx);
     }
 
@@ -1336,10 +1337,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let model = &self.scenario.stages[stage_idx];
         let calendar = &model.calendar;
         let stage = &mut self.stages[stage_idx];
-        stage.roll_quota_day(now, calendar.local_day(now));
-        if model.hourly_quota.is_some() {
-            stage.roll_quota_hour(now, calendar.local_hour(now));
-        }
+        stage.roll_quotas(now, model);
         let day_allows = model
             .daily_quota
             .is_none_or(|quota| stage.started_today < quota);
@@ -1442,11 +1440,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 }
                 self.start_service(now, stage_idx, truck);
             }
-            while !self.stages[stage_idx].waiting_for_space.is_empty() && self.has_space(stage_idx)
-            {
-                let Some(truck) = self.stages[stage_idx].waiting_for_space.pop_front() else {
+            // The first truck waiting for space, while there is space (looked at only when one
+            // waits).
+            while let Some(&truck) = self.stages[stage_idx].waiting_for_space.front() {
+                if !self.has_space(stage_idx) {
                     break;
-                };
+                }
+                self.stages[stage_idx].waiting_for_space.pop_front();
                 let holding = self.trucks[truck as usize].holding;
                 if let Holding::Server(from) = holding {
                     self.stages[from].stats.blocked_servers.decrement(now);
