@@ -554,7 +554,7 @@ pub fn write_road_days(
                         diverted: count.diverted,
                         gave_up: count.gave_up,
                         no_shows: count.no_shows,
-                        warmup: (f64::from(day) + 1.0) * 24.0 <= run.warmup_hours,
+                        warmup: day_in_warmup(day, run.warmup_hours),
                     }
                 })
             })
@@ -721,10 +721,16 @@ pub fn write_daily(
                 day,
                 arrived: count.arrived,
                 cleared: count.cleared,
-                warmup: (f64::from(day) + 1.0) * 24.0 <= run.warmup_hours,
+                warmup: day_in_warmup(day, run.warmup_hours),
             })
         });
     write_rows(writer, rows)
+}
+
+/// Whether day `day` of a run (0 the first) ends within its warm-up: its counts do not describe
+/// the steady state (daily.csv, roads.csv).
+fn day_in_warmup(day: u32, warmup_hours: f64) -> bool {
+    (f64::from(day) + 1.0) * 24.0 <= warmup_hours
 }
 
 /// The column of a stage's hourly queue in queues.csv.

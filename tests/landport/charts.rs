@@ -15,6 +15,15 @@ fn landport() -> Command {
     Command::cargo_bin("landport").unwrap()
 }
 
+/// `landport run SCENARIO -n 2` into `dir`.
+fn run_into(scenario: &str, dir: &Path) {
+    landport()
+        .args(["run", scenario, "-n", "2", "--out"])
+        .arg(dir)
+        .assert()
+        .success();
+}
+
 /// Legacy against reformed Alashankou, 3 replications, into `dir`.
 fn compare_into(dir: &Path) {
     landport()
@@ -457,17 +466,7 @@ fn drawn_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 fn plot_redraws_a_results_folder_byte_for_byte_and_older_folders_too() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("reformed");
-    landport()
-        .args([
-            "run",
-            "scenarios/alashankou-reformed.toml",
-            "-n",
-            "2",
-            "--out",
-        ])
-        .arg(&dir)
-        .assert()
-        .success();
+    run_into("scenarios/alashankou-reformed.toml", &dir);
     let drawn = drawn_files(&dir);
     assert_eq!(drawn.len(), 11, "5 charts as PNG and SVG, and report.html");
     for path in drawn.keys() {
@@ -535,17 +534,7 @@ fn no_plots_writes_no_charts_and_plot_refuses_a_folder_without_results() {
 #[test]
 fn a_run_and_a_compare_with_truck_classes_draw_them_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
-    landport()
-        .args([
-            "run",
-            "scenarios/variants/horgos-green-lane.toml",
-            "-n",
-            "2",
-            "--out",
-        ])
-        .arg(dir.path())
-        .assert()
-        .success();
+    run_into("scenarios/variants/horgos-green-lane.toml", dir.path());
     check_chart(
         dir.path(),
         "dwell-distribution-by-class",
@@ -614,17 +603,7 @@ fn a_run_and_a_compare_with_truck_classes_draw_them_side_by_side() {
 #[test]
 fn the_corridor_draws_its_roads_in_km_and_the_trucks_turned_away_each_day() {
     let dir = tempfile::tempdir().unwrap();
-    landport()
-        .args([
-            "run",
-            "scenarios/corridor/dostyk-closed.toml",
-            "-n",
-            "2",
-            "--out",
-        ])
-        .arg(dir.path())
-        .assert()
-        .success();
+    run_into("scenarios/corridor/dostyk-closed.toml", dir.path());
     check_chart(
         dir.path(),
         "turned-away-per-day",
