@@ -145,11 +145,7 @@ fn metrics_table(variants: &[VariantResults]) -> String {
         let id = MetricId::port(quantity);
         let mut row = vec![text_cell(&id.label())];
         for variant in variants {
-            let cell = variant.experiment.metric(&id).map_or_else(
-                || "–".to_string(),
-                |metric| rounded(metric.estimate.mean, metric.estimate.half_width),
-            );
-            row.push(number_cell(cell));
+            row.push(metric_cell(variant, &id));
         }
         let base = variants[0].experiment.metric(&id);
         for variant in variants.iter().skip(1) {
@@ -183,27 +179,17 @@ fn classes_table(variants: &[VariantResults]) -> String {
         Quantity::ToRelease,
         Quantity::RedShare,
     ];
-    let mut header = if several {
-        vec!["variant".to_string()]
-    } else {
-        Vec::new()
-    };
-    header.push("class".to_string());
+    let mut header = first_headings(several, "class");
     header.extend(quantities.map(|quantity| MetricId::port(quantity).label()));
     let mut rows = Vec::new();
     for variant in variants {
         for class in &variant.classes {
-            let mut row = Vec::new();
-            if several {
-                row.push(text_cell(&variant.name));
-            }
-            row.push(text_cell(class));
+            let mut row = first_cells(several, &variant.name, &escape(class));
             for quantity in quantities {
-                let id = MetricId::port(quantity).of_class(class);
-                row.push(number_cell(variant.experiment.metric(&id).map_or_else(
-                    || "–".to_string(),
-                    |metric| rounded(metric.estimate.mean, metric.estimate.half_width),
-                )));
+                row.push(metric_cell(
+                    variant,
+                    &MetricId::port(quantity).of_class(class),
+                ));
             }
             rows.push(row);
         }
@@ -239,7 +225,7 @@ fn roads_table(variants: &[VariantResults]) -> String {
             if ids.iter().all(|id| variant.experiment.metric(id).is_none()) {
                 continue;
             }
-            let mut row = stage_cells(several, &variant.name, &escape(stage));
+            let mut row = first_cells(several, &variant.name, &escape(stage));
             row.extend(ids.iter().map(|id| metric_cell(variant, id)));
             rows.push(row);
         }
@@ -247,7 +233,7 @@ fn roads_table(variants: &[VariantResults]) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let mut header = stage_headings(several);
+    let mut header = first_headings(several, "stage");
     header.extend(
         quantities.map(|quantity| format!("{}{}", quantity.label(), quantity.unit().suffix())),
     );
@@ -269,11 +255,7 @@ fn ports_table(variants: &[VariantResults]) -> String {
             continue;
         };
         for side in &run.sides {
-            let mut row = Vec::new();
-            if several {
-                row.push(text_cell(&variant.name));
-            }
-            row.push(text_cell(&side.port));
+            let mut row = first_cells(several, &variant.name, &escape(&side.port));
             for quantity in quantities {
                 row.push(metric_cell(variant, &MetricId::side(&side.port, quantity)));
             }
@@ -281,11 +263,7 @@ fn ports_table(variants: &[VariantResults]) -> String {
         }
         if !run.sides.is_empty() {
             // The whole border: a truck's first queue in a port to leaving its last port.
-            let mut row = Vec::new();
-            if several {
-                row.push(text_cell(&variant.name));
-            }
-            row.push(text_cell("the whole border"));
+            let mut row = first_cells(several, &variant.name, "the whole border");
             for quantity in Quantity::BORDER {
                 row.push(metric_cell(variant, &MetricId::port(quantity)));
             }
@@ -296,43 +274,38 @@ fn ports_table(variants: &[VariantResults]) -> String {
     if rows.is_empty() {
         return String::new();
     }
-    let mut header = if several {
-        vec!["variant".to_string()]
-    } else {
-        Vec::new()
-    };
-    header.push("port".to_string());
+    let mut header = first_headings(several, "port");
     header.extend(
         quantities.map(|quantity| format!("{}{}", quantity.label(), quantity.unit().suffix())),
     );
     table(&header, &rows)
 }
 
-/// The first cells of a stage's row: the variant (when there are several) and the stage's
-/// cell, in HTML.
-fn stage_cells(several: bool, variant: &str, stage: &str) -> Vec<(String, bool)> {
+/// The first cells of a row of a stage, class or port: the variant (when there are several) and
+/// what the row is of (`what`, in HTML).
+fn first_cells(several: bool, variant: &str, what: &str) -> Vec<(String, bool)> {
     let mut row = Vec::new();
     if several {
         row.push(text_cell(variant));
     }
-    row.push((stage.to_string(), false));
+    row.push((what.to_string(), false));
     row
 }
 
-/// The headings of [`stage_cells`].
-fn stage_headings(several: bool) -> Vec<String> {
+/// The headings of [`first_cells`]: the variant's (when there are several) and `what`'s.
+fn first_headings(several: bool, what: &str) -> Vec<String> {
     let mut header = Vec::new();
     if several {
         header.push("variant".to_string());
     }
-    header.push("stage".to_string());
+    header.push(what.to_string());
     header
 }
 
 /// Each stage's offered load, mean wait, utilization and longest queue, for each variant.
 fn stages_table(variants: &[VariantResults]) -> String {
     let several = variants.len() > 1;
-    let mut header = stage_headings(several);
+    let mut header = first_headings(several, "stage");
     header.extend(
         [
             "offered load",
@@ -345,7 +318,7 @@ fn stages_table(variants: &[VariantResults]) -> String {
     let mut rows = Vec::new();
     for variant in variants {
         for stage in &variant.stages {
-            let mut row = stage_cells(several, &variant.name, &escape(stage));
+            let mut row = first_cells(several, &variant.name, &escape(stage));
             let load = variant
                 .offered_loads
                 .iter()
@@ -356,11 +329,7 @@ fn stages_table(variants: &[VariantResults]) -> String {
                 );
             row.push(number_cell(load));
             for quantity in Quantity::STAGE {
-                let id = MetricId::stage(stage, quantity);
-                row.push(number_cell(variant.experiment.metric(&id).map_or_else(
-                    || "–".to_string(),
-                    |metric| rounded(metric.estimate.mean, metric.estimate.half_width),
-                )));
+                row.push(metric_cell(variant, &MetricId::stage(stage, quantity)));
             }
             rows.push(row);
         }
@@ -372,7 +341,7 @@ fn stages_table(variants: &[VariantResults]) -> String {
 fn breakdown_table(variants: &[VariantResults]) -> String {
     let several = variants.len() > 1;
     let down = variants.iter().any(VariantResults::has_failures);
-    let mut header = stage_headings(several);
+    let mut header = first_headings(several, "stage");
     header.extend(Quantity::time_parts(down).map(|part| part.heading().to_string()));
     header.push("total".to_string());
     header.extend(["cost of the hours", "CO2 of idling (kg)"].map(String::from));
@@ -380,7 +349,7 @@ fn breakdown_table(variants: &[VariantResults]) -> String {
     for variant in variants {
         let mut dwell = 0.0;
         for stage in &variant.stages {
-            let mut row = stage_cells(several, &variant.name, &escape(stage));
+            let mut row = first_cells(several, &variant.name, &escape(stage));
             let parts: Vec<f64> = Quantity::time_parts(down)
                 .map(|part| variant.mean(&MetricId::stage(stage, part)))
                 .collect();
@@ -399,7 +368,7 @@ fn breakdown_table(variants: &[VariantResults]) -> String {
             }
             rows.push(row);
         }
-        let mut row = stage_cells(
+        let mut row = first_cells(
             several,
             &variant.name,
             "<strong>all stages (= mean dwell)</strong>",
