@@ -199,11 +199,7 @@ CO2 {} kg; a day's trucks {} kg CO2",
 /// border) of `[ports]` its time to cross and throughput. Empty when the scenario has none.
 fn road_table(experiment: &Experiment, stages: &[&str], width: usize) -> String {
     let mut out = String::new();
-    let metric = |id: MetricId, decimals: usize| {
-        experiment
-            .metric(&id)
-            .map_or_else(|| "-".to_string(), |m| with_interval(&m.estimate, decimals))
-    };
+    let metric = |id: MetricId, decimals: usize| estimate_or_dash(experiment, &id, decimals);
     let has = |stage: &str, quantity: Quantity| {
         experiment
             .metric(&MetricId::stage(stage, quantity))
@@ -283,6 +279,13 @@ fn road_table(experiment: &Experiment, stages: &[&str], width: usize) -> String 
     out
 }
 
+/// The estimate of `id` with its interval, or a dash where the experiment does not measure it.
+fn estimate_or_dash(experiment: &Experiment, id: &MetricId, decimals: usize) -> String {
+    experiment
+        .metric(id)
+        .map_or_else(|| "-".to_string(), |m| with_interval(&m.estimate, decimals))
+}
+
 /// For a port with truck classes: each class's trucks a day, dwell, release and red channel,
 /// and where its time goes over all stages; empty without classes.
 fn class_table(experiment: &Experiment) -> String {
@@ -293,11 +296,7 @@ fn class_table(experiment: &Experiment) -> String {
     if run.classes.is_empty() {
         return out;
     }
-    let metric = |id: MetricId, decimals: usize| {
-        experiment
-            .metric(&id)
-            .map_or_else(|| "-".to_string(), |m| with_interval(&m.estimate, decimals))
-    };
+    let metric = |id: MetricId, decimals: usize| estimate_or_dash(experiment, &id, decimals);
     let classes: Vec<&str> = run
         .classes
         .iter()
