@@ -265,14 +265,9 @@ struct StageState {
     /// the stage is closed now.
     closed_total: Span,
     closed_since: Option<Instant>,
-    /// Services started on day `quota_day`, and whether that day's quota is used up.
-    started_today: u32,
-    quota_day: u64,
-    quota_used_up: bool,
-    /// The same for the hour `quota_hour`, at a stage with an hourly quota.
-    started_this_hour: u32,
-    quota_hour: u64,
-    hour_quota_used_up: bool,
+    /// Services started against the daily quota and, at a stage with one, the hourly quota.
+    today: QuotaCount,
+    this_hour: QuotaCount,
     /// Also the live counts: trucks in service, servers blocked and servers on duty are the
     /// current values of its levels, kept in one place.
     stats: StageStats,
@@ -290,6 +285,40 @@ struct StageState {
     /// free server takes the first truck in the queue; a quota limits the services started.
     first_come: bool,
     has_quota: bool,
+}
+
+/// The services started in one (local) day or hour against a stage's quota for it, and whether
+/// the quota is used up.
+#[derive(Debug, Default)]
+struct QuotaCount {
+    /// The day or hour counted, on the stage's local clock.
+    period: u64,
+    started: u32,
+    used_up: bool,
+}
+
+impl QuotaCount {
+    /// Starts counting `period` when it is another than the one counted; whether it did.
+    fn roll(&mut self, period: u64) -> bool {
+        let new = self.period != period;
+        if new {
+            *self = QuotaCount {
+                period,
+                ..QuotaCount::default()
+            };
+        }
+        new
+    }
+
+    /// Whether `quota` (none: no limit) allows one more service.
+    fn allows(&self, quota: Option<u32>) -> bool {
+        quota.is_none_or(|quota| self.started < quota)
+    }
+
+    /// Marks the quota used up; whether it was not already.
+    fn use_up(&mut self) -> bool {
+        !std::mem::replace(&mut self.used_up, true)
+    }
 }
 
 /// The slots of a pool of an electronic queue booked so far, hour by hour from the hour of now
@@ -392,7 +421,7 @@ impl StageState {
 
     /// Starts or stops the closed clock after the servers on duty or the quota changed.
     fn update_closed(&mut self, now: Instant) {
-        let closed = self.on_duty() == 0 || self.quota_used_up || self.hour_quota_used_up;
+        let closed = self.on_duty() == 0 || self.today.used_up || self.this_hour.used_up;
         if let Some(trace) = &mut self.trace {
             trace.closed.set(now, u32::from(closed));
         }
@@ -409,26 +438,11 @@ impl StageState {
     /// Starts a new quota day, and at a stage with an hourly quota a new quota hour, when `now`
     /// is on another (local) day or in another hour than the counts so far.
     fn roll_quotas(&mut self, now: Instant, model: &super::Stage) {
-        self.roll_quota_day(now, model.calendar.local_day(now));
+        let mut rolled = self.today.roll(model.calendar.local_day(now));
         if model.hourly_quota.is_some() {
-            self.roll_quota_hour(now, model.calendar.local_hour(now));
+            rolled |= self.this_hour.roll(model.calendar.local_hour(now));
         }
-    }
-
-    fn roll_quota_day(&mut self, now: Instant, day: u64) {
-        if self.quota_day != day {
-            self.quota_day = day;
-            self.started_today = 0;
-            self.quota_used_up = false;
-            self.update_closed(now);
-        }
-    }
-
-    fn roll_quota_hour(&mut self, now: Instant, hour: u64) {
-        if self.quota_hour != hour {
-            self.quota_hour = hour;
-            self.started_this_hour = 0;
-            self.hour_quota_used_up = false;
+        if rolled {
             self.update_closed(now);
         }
     }
@@ -547,12 +561,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 travel_rng: stream(seed, stream_id(&stage.name, TRAVEL_STREAM)),
                 closed_total: Span::ZERO,
                 closed_since: None,
-                started_today: 0,
-                quota_day: 0,
-                quota_used_up: false,
-                started_this_hour: 0,
-                quota_hour: 0,
-                hour_quota_used_up: false,
+                today: QuotaCount::default(),
+                this_hour: QuotaCount::default(),
                 stats: StageStats::default(),
                 trace: R::TRACES.then(|| {
                     let kept = if R::STREAMS_HOURS { 0 } else { hours };
@@ -1338,27 +1348,18 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let calendar = &model.calendar;
         let stage = &mut self.stages[stage_idx];
         stage.roll_quotas(now, model);
-        let day_allows = model
-            .daily_quota
-            .is_none_or(|quota| stage.started_today < quota);
-        let hour_allows = model
-            .hourly_quota
-            .is_none_or(|quota| stage.started_this_hour < quota);
+        let day_allows = stage.today.allows(model.daily_quota);
+        let hour_allows = stage.this_hour.allows(model.hourly_quota);
         if day_allows && hour_allows {
-            stage.started_today += 1;
-            stage.started_this_hour += 1;
+            stage.today.started += 1;
+            stage.this_hour.started += 1;
             return true;
         }
-        // A quota used up now closes the stage until it starts again.
-        let mut resets = [None, None];
-        if !day_allows && !stage.quota_used_up {
-            stage.quota_used_up = true;
-            resets[0] = Some(calendar.next_midnight(now));
-        }
-        if !hour_allows && !stage.hour_quota_used_up {
-            stage.hour_quota_used_up = true;
-            resets[1] = Some(calendar.next_hour(now));
-        }
+        // A quota used up now closes the stage until its next (local) day or hour.
+        let resets = [
+            (!day_allows && stage.today.use_up()).then(|| calendar.next_midnight(now)),
+            (!hour_allows && stage.this_hour.use_up()).then(|| calendar.next_hour(now)),
+        ];
         if resets.iter().any(Option::is_some) {
             stage.update_closed(now);
         }
