@@ -285,6 +285,9 @@ struct StageState {
     /// free server takes the first truck in the queue; a quota limits the services started.
     first_come: bool,
     has_quota: bool,
+    /// A truck that joins the empty queue while a server is free starts service at once: first
+    /// come, first served, no quota and no yard (no truck waits for space here).
+    starts_at_once: bool,
 }
 
 /// The services started in one (local) day or hour against a stage's quota for it, and whether
@@ -600,6 +603,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     .map(|_| stream(seed, stream_id(&stage.name, BALKING_STREAM))),
                 first_come: stage.first_come_first_served(),
                 has_quota: stage.daily_quota.is_some() || stage.hourly_quota.is_some(),
+                starts_at_once: stage.first_come_first_served()
+                    && stage.daily_quota.is_none()
+                    && stage.hourly_quota.is_none()
+                    && stage.yard.is_none(),
             })
             .collect();
         Simulation {
@@ -1240,14 +1247,22 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         });
         let counted = slot.counted;
         let stage = &mut self.stages[stage_idx];
-        stage.queue.push_back(truck);
-        stage.queue_changed(now);
         if counted {
             stage.stats.entered += 1;
             if booked > Span::ZERO {
                 stage.stats.slot_wait.record(booked);
             }
         }
+        // What `settle` would do first, right after this event (the stage would be on top of its
+        // work list): the truck passes through the queue without waiting. Its queue length
+        // (none before it) is the same for no time: only the maximum can change.
+        if stage.starts_at_once && stage.queue.is_empty() && stage.can_start() {
+            stage.stats.queue.peak(1);
+            self.start_service(now, stage_idx, truck);
+            return;
+        }
+        stage.queue.push_back(truck);
+        stage.queue_changed(now);
         self.unsettled.push(stage_idx);
     }
 
@@ -1435,6 +1450,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 let Some(truck) = taken else {
                     break;
                 };
+                self.stages[stage_idx].queue_changed(now);
                 if reserved {
                     self.trucks[truck as usize].on_reserved = true;
                     self.stages[stage_idx].busy_reserved += 1;
@@ -1563,7 +1579,6 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let class = self.trucks[truck as usize].class as usize;
         let service_time = {
             let stage = &mut self.stages[stage_idx];
-            stage.queue_changed(now);
             stage.stats.in_service.increment(now);
             self.scenario.stages[stage_idx]
                 .service_of(class)

@@ -36,6 +36,11 @@ impl Level {
         self.max = self.max.max(value);
     }
 
+    /// The level was `value` for no time and is back where it was: only its maximum can change.
+    pub(crate) fn peak(&mut self, value: u32) {
+        self.max = self.max.max(value);
+    }
+
     /// Forgets the history before `now` (end of warm-up); the current value stays.
     pub(crate) fn reset(&mut self, now: Instant) {
         self.since = now;
