@@ -564,6 +564,10 @@ impl RecordSink for RecordFiles<'_> {
     fn hour_ended(&mut self, hour: u64, stages: &[(f64, f64)]) {
         self.queues.rows().push(hour, stages);
     }
+
+    fn takes_trucks(&self) -> bool {
+        self.trucks.is_some()
+    }
 }
 
 #[cfg(test)]

@@ -75,7 +75,7 @@ impl<E> EventList<E> {
 
     /// Adds an event at `time`, which must not be before the last event popped: scheduling in
     /// the past is an error of the model and stops the program, in release builds too.
-    #[inline]
+    #[inline(always)]
     pub fn schedule(&mut self, time: Instant, event: E) {
         if time < self.now {
             scheduled_in_the_past(time, self.now);
@@ -104,11 +104,13 @@ impl<E> EventList<E> {
             self.far.push(latest);
         }
         // Latest first: the new event goes after every later one (counted without a branch per
-        // event: the list is short).
+        // event: the list is short). Its sequence is the greatest yet, so the later ones are
+        // those at a later time: the times alone decide.
+        let time = time.millis();
         let at: usize = self
             .near
             .iter()
-            .map(|pending| usize::from(pending.key > entry.key))
+            .map(|pending| usize::from(Self::time_of(pending.key).millis() > time))
             .sum();
         self.near.insert(at, entry);
     }
@@ -194,6 +196,25 @@ mod tests {
                 if let Some((time, _)) = got {
                     now = time;
                 }
+            }
+            // As in a run: a few events pending, all in the sorted list, and each one popped
+            // schedules one anywhere among them.
+            for _ in 0..10 {
+                let time = now + draw(200);
+                list.schedule(Instant::from_millis(time), sequence);
+                reference.insert((time, sequence), ());
+                sequence += 1;
+            }
+            for _ in 0..2000 {
+                let expected = reference.pop_first().map(|((time, seq), ())| (time, seq));
+                let got = list.pop().map(|(time, seq)| (time.millis(), seq));
+                assert_eq!(got, expected);
+                let Some((time, _)) = got else { break };
+                now = time;
+                let time = now + draw(if round % 3 == 0 { 3 } else { 200 });
+                list.schedule(Instant::from_millis(time), sequence);
+                reference.insert((time, sequence), ());
+                sequence += 1;
             }
         }
     }

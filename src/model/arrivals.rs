@@ -76,8 +76,21 @@ impl<'a> ArrivalStream<'a> {
         }
     }
 
-    /// The next arrival after the one at `now`, or `None` when the process has ended.
+    /// The next arrival after the one at `now`, or `None` when the process has ended. Poisson
+    /// arrivals, the most common, are drawn inline; the others in a call.
+    #[inline(always)]
     pub(crate) fn next_after(&mut self, now: Instant) -> Option<Instant> {
+        match self.arrivals {
+            Arrivals::Poisson { rate } => {
+                let gap: f64 = Exp1.sample(&mut self.rng);
+                Some(now + Span::from_millis_f64(gap / rate))
+            }
+            _ => self.next_after_other(now),
+        }
+    }
+
+    #[inline(never)]
+    fn next_after_other(&mut self, now: Instant) -> Option<Instant> {
         match self.arrivals {
             Arrivals::Poisson { rate } => {
                 let gap: f64 = Exp1.sample(&mut self.rng);

@@ -139,8 +139,18 @@ impl Service {
         Ok(Service::Empirical(values))
     }
 
-    /// Draws one service time.
+    /// Draws one service time. The exponential law, the most common, is drawn inline; the
+    /// others in a call.
+    #[inline(always)]
     pub(crate) fn sample(&self, rng: &mut Rng) -> Span {
+        match self {
+            Service::Exponential { dist, .. } => Span::from_millis_f64(dist.sample(rng)),
+            _ => self.sample_other(rng),
+        }
+    }
+
+    #[inline(never)]
+    fn sample_other(&self, rng: &mut Rng) -> Span {
         let ms = match self {
             Service::Exponential { dist, .. } => dist.sample(rng),
             Service::Constant(value) => *value,

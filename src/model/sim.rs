@@ -139,19 +139,29 @@ pub trait RecordSink: Send {
     /// queue and share of the hour closed, in stage order. Every hour that ends by the end of the
     /// run, in order.
     fn hour_ended(&mut self, hour: u64, stages: &[(f64, f64)]);
+    /// Whether it takes the trucks' records at all: if not, `exited` is not called.
+    fn takes_trucks(&self) -> bool {
+        true
+    }
 }
 
 /// The stages' hourly traces and each truck's record, handed to a sink as they come.
-struct Sink<'s>(&'s mut dyn RecordSink);
+struct Sink<'s> {
+    sink: &'s mut dyn RecordSink,
+    /// The sink takes the trucks' records (asked once, not at every truck).
+    trucks: bool,
+}
 
 impl Recorder for Sink<'_> {
     const TRACES: bool = true;
     const STREAMS_HOURS: bool = true;
     fn exited(&mut self, id: u64, class: u32, arrival: Instant, exit: Instant, visits: &[Visit]) {
-        self.0.exited(id, class, arrival, exit, visits);
+        if self.trucks {
+            self.sink.exited(id, class, arrival, exit, visits);
+        }
     }
     fn hour_ended(&mut self, hour: u64, stages: &[(f64, f64)]) {
-        self.0.hour_ended(hour, stages);
+        self.sink.hour_ended(hour, stages);
     }
     fn into_log(self) -> Option<TruckLog> {
         None
@@ -489,6 +499,8 @@ struct Simulation<'a, R: Recorder> {
     /// Where the dwell of those trucks went, per stage.
     splits: Vec<TimeSplit>,
     milestones: MilestoneSums,
+    /// Some stage has a customs role: trucks have milestones to look for in their visits.
+    has_roles: bool,
     in_port: HourlySeries,
     recorder: R,
     seed: u64,
@@ -527,7 +539,8 @@ pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
 /// Simulates `scenario` with `seed` like [`run`], handing each truck's record to `sink` as it
 /// leaves and each hour of the stages' traces as it ends, instead of keeping them.
 pub fn run_into(scenario: &Scenario, seed: u64, sink: &mut dyn RecordSink) -> RunResult {
-    Simulation::new(scenario, seed, None, Sink(sink)).run()
+    let trucks = sink.takes_trucks();
+    Simulation::new(scenario, seed, None, Sink { sink, trucks }).run()
 }
 
 /// Simulates `scenario` with `seed`, keeping the stages' hourly traces (for queues.csv) but no
@@ -630,6 +643,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             daily: vec![DayCount::default(); end.day() as usize + 1],
             splits: vec![TimeSplit::default(); scenario.stages.len()],
             milestones: MilestoneSums::default(),
+            has_roles: scenario.stages.iter().any(|stage| stage.role.is_some()),
             in_port: HourlySeries::with_hours(hours),
             recorder,
             seed,
@@ -1413,7 +1427,11 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         if slot.counted {
             dwell.record(now - slot.arrival);
             TimeSplit::add_truck(splits, slot.arrival, now, &slot.visits);
-            milestones.add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
+            if self.has_roles {
+                milestones.add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
+            } else {
+                milestones.add_without_roles();
+            }
             self.recorder
                 .exited(slot.id, slot.class, slot.arrival, now, &slot.visits);
         }

@@ -571,6 +571,12 @@ impl MilestoneSums {
         self.channels[truck.channel as usize] += 1;
     }
 
+    /// Adds a truck in a port where no stage has a customs role: no milestone, a green channel
+    /// (what [`MilestoneSums::add_truck`] finds, without looking through its visits).
+    pub(crate) fn add_without_roles(&mut self) {
+        self.channels[Channel::Green as usize] += 1;
+    }
+
     pub(crate) fn finish(&self, dwell: &Tally) -> Milestones {
         let trucks = dwell.count();
         let share = |count: u64| {
