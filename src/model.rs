@@ -405,6 +405,26 @@ impl Scenario {
         &self.name
     }
 
+    /// A plain network: one kind of truck through first-come, first-served stages that
+    /// route by shares, with no yards, quotas, breakdowns, reserved servers, electronic queues,
+    /// turning away or ports (stages may have calendars, roles and drives). Its runs leave
+    /// those features' steps out of the event loop's code; they would do nothing here.
+    pub(crate) fn is_plain_network(&self) -> bool {
+        self.classes.is_empty()
+            && self.ports.is_empty()
+            && self.stages.iter().all(|stage| {
+                stage.first_come_first_served()
+                    && stage.choice == RouteChoice::Shares
+                    && stage.yard.is_none()
+                    && stage.daily_quota.is_none()
+                    && stage.hourly_quota.is_none()
+                    && stage.breakdowns.is_none()
+                    && !stage.holds_back()
+                    && stage.port.is_none()
+                    && stage.by_class.is_empty()
+            })
+    }
+
     /// The seed named in the scenario file (the CLI's `--seed` overrides it per run).
     pub fn seed(&self) -> u64 {
         self.seed

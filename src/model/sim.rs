@@ -413,8 +413,8 @@ impl StageState {
     /// servers fail, a working one is free for it (the staff of a failed server may move to
     /// an idle working one).
     #[inline]
-    fn can_start(&self) -> bool {
-        match &self.servers {
+    fn can_start<const FULL: bool>(&self) -> bool {
+        match self.servers.as_ref().filter(|_| FULL) {
             None => self.busy() < self.on_duty(),
             Some(servers) => {
                 self.busy() - servers.interrupted < self.on_duty() && servers.free().is_some()
@@ -478,7 +478,10 @@ impl StageState {
     }
 }
 
-struct Simulation<'a, R: Recorder> {
+/// A run of a scenario, keeping records by `R`. `FULL`: the code handles every feature of the
+/// model; without, it leaves out what a plain network (see [`Scenario::is_plain_network`])
+/// never needs, a check or two at each step of a truck (chosen at compile time, like `R`).
+struct Simulation<'a, R: Recorder, const FULL: bool> {
     scenario: &'a Scenario,
     end: Instant,
     events: EventList<Event>,
@@ -531,37 +534,52 @@ struct Simulation<'a, R: Recorder> {
     road_days: Vec<Vec<TurnedDay>>,
 }
 
+/// Simulates `scenario` with `seed`, keeping records by `recorder`, until the end or a limit;
+/// `None` when `stop` is set during the run. A plain network runs code without the port's
+/// features (the same results, by every byte).
+fn simulate<R: Recorder>(
+    scenario: &Scenario,
+    seed: u64,
+    stop: Option<&StopToken>,
+    recorder: R,
+) -> Option<RunResult> {
+    if scenario.is_plain_network() {
+        Simulation::<R, false>::new(scenario, seed, stop, recorder).run()
+    } else {
+        Simulation::<R, true>::new(scenario, seed, stop, recorder).run()
+    }
+}
+
 /// Simulates `scenario` with `seed`, keeping a record of every truck (for trucks.csv).
 pub fn run(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::new(scenario, seed, None, TruckLog::default()).run()
+    simulate(scenario, seed, None, TruckLog::default()).expect("a run without a stop token ends")
 }
 
 /// Simulates `scenario` with `seed` like [`run`], handing each truck's record to `sink` as it
 /// leaves and each hour of the stages' traces as it ends, instead of keeping them.
 pub fn run_into(scenario: &Scenario, seed: u64, sink: &mut dyn RecordSink) -> RunResult {
     let trucks = sink.takes_trucks();
-    Simulation::new(scenario, seed, None, Sink { sink, trucks }).run()
+    simulate(scenario, seed, None, Sink { sink, trucks }).expect("a run without a stop token ends")
 }
 
 /// Simulates `scenario` with `seed`, keeping the stages' hourly traces (for queues.csv) but no
 /// truck records: memory bounded by the trucks in the port, not the trucks simulated.
 pub fn run_traced(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::new(scenario, seed, None, TracesOnly).run()
+    simulate(scenario, seed, None, TracesOnly).expect("a run without a stop token ends")
 }
 
 /// Simulates `scenario` with `seed`, keeping only the summary statistics: the fast path.
 pub fn run_summary(scenario: &Scenario, seed: u64) -> RunResult {
-    Simulation::new(scenario, seed, None, NoRecords).run()
+    simulate(scenario, seed, None, NoRecords).expect("a run without a stop token ends")
 }
 
 /// [`run_summary`] that gives up when `stop` is set during the run: `None` then, since a run cut
 /// short by a request (unlike one stopped at a limit) measures nothing worth keeping.
 pub fn run_summary_until(scenario: &Scenario, seed: u64, stop: &StopToken) -> Option<RunResult> {
-    let mut simulation = Simulation::new(scenario, seed, Some(stop), NoRecords);
-    simulation.run_events().then(|| simulation.finish())
+    simulate(scenario, seed, Some(stop), NoRecords)
 }
 
-impl<'a, R: Recorder> Simulation<'a, R> {
+impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
     fn new(scenario: &'a Scenario, seed: u64, stop: Option<&'a StopToken>, recorder: R) -> Self {
         let end = Instant::after_start(scenario.warmup + scenario.horizon);
         let hours = (end.millis() / Span::HOUR.millis()) as usize + 1;
@@ -698,9 +716,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
     }
 
-    fn run(mut self) -> RunResult {
-        self.run_events();
-        self.finish()
+    /// Runs to the end or a limit; `None` when the stop token is set during the run.
+    fn run(mut self) -> Option<RunResult> {
+        if self.run_events() {
+            Some(self.finish())
+        } else {
+            None
+        }
     }
 
     /// Handles events up to the end or a limit (true), or until the stop token is set (false).
@@ -828,6 +850,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
         // With classes, each truck of the scenario's arrivals draws its class by the shares.
         let class = match &mut self.class_rng {
+            _ if !FULL => 0,
             None => 0,
             Some(rng) => {
                 let draw: f64 = rng.random();
@@ -881,8 +904,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         self.in_port.set(now, self.in_port.value() + 1);
         if self.warm {
             self.counts.arrived_after_warmup += 1;
-            if let Some(stats) = self.class_stats.get_mut(class) {
-                stats.arrived_after_warmup += 1;
+            if FULL {
+                if let Some(stats) = self.class_stats.get_mut(class) {
+                    stats.arrived_after_warmup += 1;
+                }
             }
         }
         let slot = &mut self.trucks[truck as usize];
@@ -941,11 +966,12 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         }
     }
 
-    /// Moves a truck towards its next destination, or leaves it waiting on what it holds.
+    /// Moves a truck towards its next destination, or leaves it waiting on what it holds (never
+    /// in a plain network: it has no yards).
     #[inline(always)]
     fn leave(&mut self, now: Instant, truck: u32, holding: Holding) {
         let next = self.trucks[truck as usize].next;
-        if let Destination::Stage(to) = next {
+        if let (true, Destination::Stage(to)) = (FULL, next) {
             if !self.stages[to].waiting_for_space.is_empty() || !self.has_space(to) {
                 self.stages[to].waiting_for_space.push_back(truck);
                 self.trucks[truck as usize].holding = holding;
@@ -970,16 +996,18 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                 let blocked = now - visit.finished;
                 self.stages[from].stats.blocked.record(blocked);
             }
-            let server = slot.server as usize;
-            if let Some(servers) = &mut self.stages[from].servers {
-                servers.servers[server].truck = None;
-            }
-            if slot.on_reserved {
-                slot.on_reserved = false;
-                self.stages[from].busy_reserved -= 1;
+            if FULL {
+                let server = slot.server as usize;
+                if let Some(servers) = &mut self.stages[from].servers {
+                    servers.servers[server].truck = None;
+                }
+                if slot.on_reserved {
+                    slot.on_reserved = false;
+                    self.stages[from].busy_reserved -= 1;
+                }
             }
             self.unsettled.push(from);
-            if let Some(port) = self.scenario.stages[from].port {
+            if let Some(port) = self.scenario.stages[from].port.filter(|_| FULL) {
                 self.leave_port(now, truck, port);
             }
         }
@@ -1034,7 +1062,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     #[inline(always)]
     fn reach(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let model = &self.scenario.stages[stage_idx];
-        if model.holds_back() {
+        if FULL && model.holds_back() {
             self.reach_road(now, stage_idx, truck);
         } else {
             self.enqueue(now, stage_idx, truck);
@@ -1244,7 +1272,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let slot = &mut self.trucks[truck as usize];
         // Its first queue in a port starts its crossing of it (and of the border, in its first
         // port).
-        if let Some(port) = port.filter(|&port| slot.in_port != Some(port as u32)) {
+        if let Some(port) = port.filter(|&port| FULL && slot.in_port != Some(port as u32)) {
             slot.port_since = now;
             slot.in_port = Some(port as u32);
             slot.crossing_since.get_or_insert(now);
@@ -1270,7 +1298,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         // What `settle` would do first, right after this event (the stage would be on top of its
         // work list): the truck passes through the queue without waiting. Its queue length
         // (none before it) is the same for no time: only the maximum can change.
-        if stage.starts_at_once && stage.queue.is_empty() && stage.can_start() {
+        if stage.starts_at_once && stage.queue.is_empty() && stage.can_start::<FULL>() {
             stage.stats.queue.peak(1);
             self.start_service(now, stage_idx, truck);
             return;
@@ -1292,7 +1320,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
 
     fn service_end(&mut self, now: Instant, stage_idx: usize, truck: u32) {
         let slot = &mut self.trucks[truck as usize];
-        if slot.void_ends > 0 {
+        if FULL && slot.void_ends > 0 {
             // Made void by a failure of its server: the service ends later.
             slot.void_ends -= 1;
             return;
@@ -1300,13 +1328,25 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let server = slot.server as usize;
         let class = slot.class as usize;
         let stage = &mut self.stages[stage_idx];
-        if let Some(servers) = &mut stage.servers {
-            servers.servers[server].serving = false;
+        if FULL {
+            if let Some(servers) = &mut stage.servers {
+                servers.servers[server].serving = false;
+            }
         }
         stage.stats.in_service.decrement(now);
         let model = &self.scenario.stages[stage_idx];
-        let routes = model.routes_of(class);
-        let route = match model.choice {
+        let routes = if FULL {
+            model.routes_of(class)
+        } else {
+            &model.routes
+        };
+        // A plain network's routes are taken by their shares.
+        let choice = if FULL {
+            model.choice
+        } else {
+            super::RouteChoice::Shares
+        };
+        let route = match choice {
             super::RouteChoice::Shares => {
                 let draw: f64 = stage.routing_rng.random();
                 let mut cumulative = 0.0;
@@ -1328,7 +1368,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let slot = &mut self.trucks[truck as usize];
         slot.next = route.to;
         slot.travel = travel;
-        if model.choice == super::RouteChoice::FirstSlot {
+        if choice == super::RouteChoice::FirstSlot {
             self.book_ahead(now, truck);
         }
         let slot = &mut self.trucks[truck as usize];
@@ -1415,7 +1455,12 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let slot = &self.trucks[truck as usize];
         // With classes, a truck counts in its class's statistics only: the port's are their sum
         // (`finish`).
-        let (dwell, splits, milestones) = match self.class_stats.get_mut(slot.class as usize) {
+        let class_stats = if FULL {
+            self.class_stats.get_mut(slot.class as usize)
+        } else {
+            None
+        };
+        let (dwell, splits, milestones) = match class_stats {
             Some(stats) => {
                 if self.warm {
                     stats.cleared_after_warmup += 1;
@@ -1442,10 +1487,10 @@ impl<'a, R: Recorder> Simulation<'a, R> {
     /// changes. Freeing a server upstream can free another further up: the work list follows it.
     fn settle(&mut self, now: Instant) {
         while let Some(stage_idx) = self.unsettled.pop() {
-            let first_come = self.stages[stage_idx].first_come;
+            let first_come = !FULL || self.stages[stage_idx].first_come;
             loop {
                 let stage = &self.stages[stage_idx];
-                if !stage.can_start() || stage.queue.is_empty() {
+                if !stage.can_start::<FULL>() || stage.queue.is_empty() {
                     break;
                 }
                 let (position, reserved) = if first_come {
@@ -1456,7 +1501,7 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                         None => break,
                     }
                 };
-                if !self.quota_allows(now, stage_idx) {
+                if FULL && !self.quota_allows(now, stage_idx) {
                     break;
                 }
                 let queue = &mut self.stages[stage_idx].queue;
@@ -1469,15 +1514,19 @@ impl<'a, R: Recorder> Simulation<'a, R> {
                     break;
                 };
                 self.stages[stage_idx].queue_changed(now);
-                if reserved {
+                if FULL && reserved {
                     self.trucks[truck as usize].on_reserved = true;
                     self.stages[stage_idx].busy_reserved += 1;
                 }
                 self.start_service(now, stage_idx, truck);
             }
             // The first truck waiting for space, while there is space (looked at only when one
-            // waits).
-            while let Some(&truck) = self.stages[stage_idx].waiting_for_space.front() {
+            // waits; none does in a plain network).
+            while let Some(&truck) = self.stages[stage_idx]
+                .waiting_for_space
+                .front()
+                .filter(|_| FULL)
+            {
                 if !self.has_space(stage_idx) {
                     break;
                 }
@@ -1598,9 +1647,13 @@ impl<'a, R: Recorder> Simulation<'a, R> {
         let service_time = {
             let stage = &mut self.stages[stage_idx];
             stage.stats.in_service.increment(now);
-            self.scenario.stages[stage_idx]
-                .service_of(class)
-                .sample(&mut stage.service_rng)
+            let model = &self.scenario.stages[stage_idx];
+            let service = if FULL {
+                model.service_of(class)
+            } else {
+                &model.service
+            };
+            service.sample(&mut stage.service_rng)
         };
         let closed_clock = self.stages[stage_idx].closed_clock(now);
         let slot = &mut self.trucks[truck as usize];
@@ -1612,7 +1665,8 @@ impl<'a, R: Recorder> Simulation<'a, R> {
             let wait = now - visit.queued;
             self.stages[stage_idx].stats.wait.record(wait);
         }
-        match &mut self.stages[stage_idx].servers {
+        // A plain network's servers never fail: none is looked after one by one.
+        match self.stages[stage_idx].servers.as_mut().filter(|_| FULL) {
             None => self.events.schedule(
                 now + service_time,
                 Event::ServiceEnd {
@@ -1884,7 +1938,71 @@ fn quickest(routes: &[super::Route], time: impl Fn(&super::Route) -> f64) -> usi
 
 #[cfg(test)]
 mod tests {
-    use super::Slots;
+    use super::{Scenario, Simulation, Slots, TruckLog};
+    use std::path::Path;
+
+    /// Runs `scenario` with the code for every feature, and with the code for a plain network.
+    fn both_ways(scenario: &Scenario, seed: u64) -> (String, String) {
+        let full = Simulation::<TruckLog, true>::new(scenario, seed, None, TruckLog::default())
+            .run()
+            .expect("no stop token");
+        let plain = Simulation::<TruckLog, false>::new(scenario, seed, None, TruckLog::default())
+            .run()
+            .expect("no stop token");
+        (format!("{full:?}"), format!("{plain:?}"))
+    }
+
+    /// A plain network's run leaves the features it does not use out of the event loop's code:
+    /// with them in, every result and truck record is the same. The network has feedback, a
+    /// drive, a customs role and a stage that closes at night (the closed clock).
+    #[test]
+    fn a_plain_network_runs_the_same_with_the_code_for_every_feature() {
+        let text = r#"
+            name = "plain"
+            seed = 3
+            warmup = "1 d"
+            horizon = "10 d"
+            [arrivals]
+            process = "poisson"
+            rate = "50 trucks per hour"
+            to = "a"
+            [stages.a]
+            role = "declaration"
+            servers = 4
+            service = { dist = "exponential", mean = "4 min" }
+            routes = [{ to = "b", p = 0.6, travel = "5 min" }, { to = "c", p = 0.4 }]
+            [stages.b]
+            role = "inspection"
+            servers = 3
+            service = { dist = "uniform", min = "2 min", max = "6 min" }
+            opening = { from = "06:00", to = "22:00", days = ["mon", "tue", "wed", "thu", "fri"] }
+            routes = [{ to = "c", p = 0.5 }, { to = "exit", p = 0.5 }]
+            [stages.c]
+            servers = 2
+            service = { dist = "exponential", mean = "2 min" }
+            routes = [{ to = "a", p = 0.1 }, { to = "exit", p = 0.9 }]
+        "#;
+        let scenario = crate::scenario::parse(text, Path::new("plain.toml")).unwrap();
+        assert!(scenario.is_plain_network());
+        let (full, plain) = both_ways(&scenario, 3);
+        assert!(full.contains("trucks: TruckCounts"), "{full}");
+        assert_eq!(full, plain);
+        // The shipped Alashankou ports are plain networks too; the Horgos ports are not (a
+        // daily quota).
+        for (name, plain) in [
+            ("alashankou-legacy", true),
+            ("alashankou-reformed", true),
+            ("horgos-legacy", false),
+        ] {
+            let file = format!("scenarios/{name}.toml");
+            let scenario = crate::scenario::load(Path::new(&file)).unwrap();
+            assert_eq!(scenario.is_plain_network(), plain, "{name}");
+            if plain {
+                let (full, plain) = both_ways(&scenario, 1);
+                assert_eq!(full, plain, "{name}");
+            }
+        }
+    }
 
     #[test]
     fn slots_fill_hour_by_hour_and_bookings_ahead_leave_the_hours_before_them_free() {
