@@ -1,6 +1,5 @@
 //! Statistics accumulated during a run, and the results a run returns.
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
 use super::{Role, Stage};
@@ -123,6 +122,21 @@ fn bucket_of(value: u64) -> usize {
         - (1 << SUB_BUCKET_HALF_MAGNITUDE)
 }
 
+/// How many values the bucket of index `index` holds (the histogram's `equivalent_range`).
+fn bucket_width(index: usize) -> u64 {
+    let lowest = lowest_in_bucket(index);
+    1 << (LEADING_ZERO_BASE - (lowest | SUB_BUCKET_MASK).leading_zeros())
+}
+
+/// The highest value in the bucket of index `index` (the histogram's `highest_equivalent` of
+/// its lowest value).
+fn highest_in_bucket(index: usize) -> u64 {
+    match lowest_in_bucket(index) {
+        u64::MAX => u64::MAX,
+        lowest => lowest.saturating_add(bucket_width(index)) - 1,
+    }
+}
+
 /// The lowest value in the bucket of index `index`.
 fn lowest_in_bucket(index: usize) -> u64 {
     let half = 1usize << SUB_BUCKET_HALF_MAGNITUDE;
@@ -164,24 +178,9 @@ impl Tally {
         self.buckets[bucket] += 1;
     }
 
-    /// The recorded times as a histogram of 3 significant digits.
-    fn histogram(&self) -> Histogram<u64> {
-        let mut histogram = Histogram::new(3).expect("3 significant digits is a valid precision");
-        for (index, &count) in self.buckets.iter().enumerate() {
-            if count > 0 {
-                let value = lowest_in_bucket(index);
-                // The histogram grows to fit (auto-resize); saturate only if growing fails.
-                if histogram.record_n(value, count).is_err() {
-                    histogram.saturating_record_n(value, count);
-                }
-            }
-        }
-        histogram
-    }
-
     /// The recorded times.
     pub(crate) fn into_histogram(self) -> DwellHistogram {
-        DwellHistogram(Some(self.histogram()))
+        DwellHistogram(self.buckets)
     }
 
     pub(crate) fn count(&self) -> u64 {
@@ -192,32 +191,48 @@ impl Tally {
         self.sum.mean_hours()
     }
 
-    /// The time at quantile `q` of the recorded ones, in hours (0 without any).
-    fn quantile_hours(histogram: &Histogram<u64>, q: f64) -> f64 {
-        if histogram.is_empty() {
-            0.0
-        } else {
-            Span::from_millis(histogram.value_at_quantile(q)).hours()
+    /// The time at quantile `q` (0 < q <= 1) of the recorded ones in milliseconds, read from
+    /// the buckets as the histogram reads it (`value_at_quantile`: the highest value of the
+    /// first bucket where the count so far reaches q of all, rounded up, and at least one); 0
+    /// without any.
+    fn quantile_millis(&self, q: f64) -> u64 {
+        let wanted = ((q.min(1.0) * self.count() as f64).ceil() as u64).max(1);
+        let mut so_far = 0;
+        for (index, &count) in self.buckets.iter().enumerate() {
+            so_far += count;
+            if so_far >= wanted {
+                return highest_in_bucket(index);
+            }
         }
+        0
+    }
+
+    /// The time at quantile `q` (0 < q <= 1) of the recorded ones, in hours (0 without any).
+    fn quantile_hours(&self, q: f64) -> f64 {
+        Span::from_millis(self.quantile_millis(q)).hours()
     }
 
     /// The 95th percentile in hours.
     fn p95_hours(&self) -> f64 {
-        Self::quantile_hours(&self.histogram(), 0.95)
+        self.quantile_hours(0.95)
     }
 
     /// Mean, percentiles and maximum, as reported for dwell times.
     pub(crate) fn dwell_summary(&mut self) -> DwellSummary {
-        let histogram = self.histogram();
-        let quantile = |q: f64| Self::quantile_hours(&histogram, q);
+        // The largest time is in the last bucket with a count (as the histogram's `max`).
+        let max = self
+            .buckets
+            .iter()
+            .rposition(|&count| count > 0)
+            .map_or(0, highest_in_bucket);
         DwellSummary {
             trucks: self.count(),
             mean_hours: self.mean_hours(),
-            p50_hours: quantile(0.50),
-            p90_hours: quantile(0.90),
-            p95_hours: quantile(0.95),
-            p99_hours: quantile(0.99),
-            max_hours: Span::from_millis(histogram.max()).hours(),
+            p50_hours: self.quantile_hours(0.50),
+            p90_hours: self.quantile_hours(0.90),
+            p95_hours: self.quantile_hours(0.95),
+            p99_hours: self.quantile_hours(0.99),
+            max_hours: Span::from_millis(max).hours(),
         }
     }
 }
@@ -318,21 +333,19 @@ impl HourlySeries {
 }
 
 /// The dwell times of a run's counted trucks, at 3 significant digits (relative error under
-/// 0.1%): what output bins for dwell_histogram.csv.
+/// 0.1%): what output bins for dwell_histogram.csv. The counts of a [`Tally`]'s buckets.
 #[derive(Debug, Clone, Default)]
-pub struct DwellHistogram(Option<Histogram<u64>>);
+pub struct DwellHistogram(Vec<u64>);
 
 impl DwellHistogram {
-    /// Each recorded bucket as (its middle value in milliseconds, its count), in order.
+    /// Each bucket with a count as (its middle value in milliseconds, its count), in order:
+    /// HdrHistogram's recorded buckets and `median_equivalent`.
     pub fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        self.0.iter().flat_map(|histogram| {
-            histogram.iter_recorded().map(|bucket| {
-                (
-                    histogram.median_equivalent(bucket.value_iterated_to()),
-                    bucket.count_at_value(),
-                )
-            })
-        })
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|&(_, &count)| count > 0)
+            .map(|(index, &count)| (lowest_in_bucket(index) + bucket_width(index) / 2, count))
     }
 }
 
@@ -1035,6 +1048,7 @@ impl TruckLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use hdrhistogram::Histogram;
 
     #[test]
     fn tally_buckets_are_the_histograms_buckets() {
@@ -1073,23 +1087,49 @@ mod tests {
             tally.record(Span::from_millis(millis));
             direct.record(millis).unwrap();
         }
-        let built = tally.histogram();
-        assert_eq!(built.len(), direct.len());
-        assert_eq!(built.max(), direct.max());
-        assert_eq!(built.min_nz(), direct.min_nz());
-        for q in [0.0, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0] {
-            assert_eq!(
-                built.value_at_quantile(q),
-                direct.value_at_quantile(q),
-                "{q}"
-            );
+        // Read from the buckets without a histogram: the same quantiles and maximum.
+        assert_eq!(tally.count(), direct.len());
+        for q in [1e-9, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999, 1.0] {
+            assert_eq!(tally.quantile_millis(q), direct.value_at_quantile(q), "{q}");
         }
-        let buckets = |h: &Histogram<u64>| -> Vec<(u64, u64)> {
-            h.iter_recorded()
-                .map(|b| (b.value_iterated_to(), b.count_at_value()))
-                .collect()
-        };
-        assert_eq!(buckets(&built), buckets(&direct));
+        let summary = tally.clone().dwell_summary();
+        assert_eq!(summary.max_hours, Span::from_millis(direct.max()).hours());
+        assert_eq!(
+            summary.p99_hours,
+            Span::from_millis(direct.value_at_quantile(0.99)).hours()
+        );
+        // Few times, where rounding the count up decides the bucket; and none.
+        for n in 0..40u64 {
+            let mut tally = Tally::default();
+            let mut direct: Histogram<u64> = Histogram::new(3).unwrap();
+            for _ in 0..n {
+                let millis = rng.random_range(0..5_000_000);
+                tally.record(Span::from_millis(millis));
+                direct.record(millis).unwrap();
+            }
+            for q in [0.5, 0.9, 0.95, 0.99] {
+                let expected = if n == 0 {
+                    0
+                } else {
+                    direct.value_at_quantile(q)
+                };
+                assert_eq!(tally.quantile_millis(q), expected, "{n} times, {q}");
+            }
+            let max = Span::from_millis(direct.max()).hours();
+            assert_eq!(tally.dwell_summary().max_hours, max, "{n} times");
+        }
+        // The buckets dwell_histogram.csv bins: the histogram's recorded ones, by their middle.
+        let recorded: Vec<(u64, u64)> = direct
+            .iter_recorded()
+            .map(|b| {
+                (
+                    direct.median_equivalent(b.value_iterated_to()),
+                    b.count_at_value(),
+                )
+            })
+            .collect();
+        let buckets: Vec<(u64, u64)> = tally.into_histogram().buckets().collect();
+        assert_eq!(buckets, recorded);
     }
 
     #[test]

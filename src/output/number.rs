@@ -247,11 +247,12 @@ mod tests {
                 let digits = rng.random_range(1..20);
                 millis = rng.random_range(0..10u64.pow(digits));
             }
-            let mut out = Vec::new();
+            // After other text, as in a row.
+            let mut out = b"7,".to_vec();
             cache.push(&mut out, Span::from_millis(millis));
             assert_eq!(
                 String::from_utf8(out).unwrap(),
-                reference(millis),
+                format!("7,{}", reference(millis)),
                 "{millis} ms"
             );
         }
