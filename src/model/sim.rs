@@ -1305,7 +1305,12 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
         }
         stage.queue.push_back(truck);
         stage.queue_changed(now);
-        self.unsettled.push(stage_idx);
+        // In a plain network a truck that cannot start at once waits for a server to free,
+        // and whatever frees one puts the stage on the work list (the end of a service, more
+        // servers on duty): nothing for `settle` to do here.
+        if FULL {
+            self.unsettled.push(stage_idx);
+        }
     }
 
     fn travel_end(&mut self, now: Instant, truck: u32) {
