@@ -1006,7 +1006,9 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                     self.stages[from].busy_reserved -= 1;
                 }
             }
-            self.unsettled.push(from);
+            if FULL {
+                self.unsettled.push(from);
+            }
             if let Some(port) = self.scenario.stages[from].port.filter(|_| FULL) {
                 self.leave_port(now, truck, port);
             }
@@ -1024,6 +1026,11 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
             Destination::Exit => self
                 .events
                 .schedule(now + travel, Event::TravelEnd { truck }),
+        }
+        // In a plain network, what `settle` would do next (the stage left is the only one on
+        // its work list): the server freed takes the first truck waiting there.
+        if let (false, Holding::Server(from)) = (FULL, holding) {
+            self.start_waiting(now, from);
         }
     }
 
@@ -1492,39 +1499,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
     /// changes. Freeing a server upstream can free another further up: the work list follows it.
     fn settle(&mut self, now: Instant) {
         while let Some(stage_idx) = self.unsettled.pop() {
-            let first_come = !FULL || self.stages[stage_idx].first_come;
-            loop {
-                let stage = &self.stages[stage_idx];
-                if !stage.can_start::<FULL>() || stage.queue.is_empty() {
-                    break;
-                }
-                let (position, reserved) = if first_come {
-                    (0, false)
-                } else {
-                    match self.pick(stage_idx) {
-                        Some(pick) => pick,
-                        None => break,
-                    }
-                };
-                if FULL && !self.quota_allows(now, stage_idx) {
-                    break;
-                }
-                let queue = &mut self.stages[stage_idx].queue;
-                let taken = if position == 0 {
-                    queue.pop_front()
-                } else {
-                    queue.remove(position)
-                };
-                let Some(truck) = taken else {
-                    break;
-                };
-                self.stages[stage_idx].queue_changed(now);
-                if FULL && reserved {
-                    self.trucks[truck as usize].on_reserved = true;
-                    self.stages[stage_idx].busy_reserved += 1;
-                }
-                self.start_service(now, stage_idx, truck);
-            }
+            self.start_waiting(now, stage_idx);
             // The first truck waiting for space, while there is space (looked at only when one
             // waits; none does in a plain network).
             while let Some(&truck) = self.stages[stage_idx]
@@ -1542,6 +1517,44 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 }
                 self.depart(now, truck, holding);
             }
+        }
+    }
+
+    /// Starts the services that can start at a stage, taking waiting trucks in its order.
+    #[inline(always)]
+    fn start_waiting(&mut self, now: Instant, stage_idx: usize) {
+        let first_come = !FULL || self.stages[stage_idx].first_come;
+        loop {
+            let stage = &self.stages[stage_idx];
+            if !stage.can_start::<FULL>() || stage.queue.is_empty() {
+                break;
+            }
+            let (position, reserved) = if first_come {
+                (0, false)
+            } else {
+                match self.pick(stage_idx) {
+                    Some(pick) => pick,
+                    None => break,
+                }
+            };
+            if FULL && !self.quota_allows(now, stage_idx) {
+                break;
+            }
+            let queue = &mut self.stages[stage_idx].queue;
+            let taken = if position == 0 {
+                queue.pop_front()
+            } else {
+                queue.remove(position)
+            };
+            let Some(truck) = taken else {
+                break;
+            };
+            self.stages[stage_idx].queue_changed(now);
+            if FULL && reserved {
+                self.trucks[truck as usize].on_reserved = true;
+                self.stages[stage_idx].busy_reserved += 1;
+            }
+            self.start_service(now, stage_idx, truck);
         }
     }
 
