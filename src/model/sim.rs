@@ -1313,8 +1313,8 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
         stage.queue.push_back(truck);
         stage.queue_changed(now);
         // In a plain network a truck that cannot start at once waits for a server to free,
-        // and whatever frees one puts the stage on the work list (the end of a service, more
-        // servers on duty): nothing for `settle` to do here.
+        // and whatever frees one starts the first truck waiting (the end of a service at once,
+        // more servers on duty through the work list): nothing for `settle` to do here.
         if FULL {
             self.unsettled.push(stage_idx);
         }
