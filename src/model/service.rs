@@ -139,18 +139,19 @@ impl Service {
         Ok(Service::Empirical(values))
     }
 
-    /// Draws one service time. The exponential law, the most common, is drawn inline; the
-    /// others in a call.
+    /// Draws one service time: the exponential law, the most common, inline (the same draw as
+    /// [`Service::sample_any`]), the others through that call.
     #[inline(always)]
     pub(crate) fn sample(&self, rng: &mut Rng) -> Span {
         match self {
             Service::Exponential { dist, .. } => Span::from_millis_f64(dist.sample(rng)),
-            _ => self.sample_other(rng),
+            _ => self.sample_any(rng),
         }
     }
 
+    /// Draws one service time of any law, kept out of the event loop's code.
     #[inline(never)]
-    fn sample_other(&self, rng: &mut Rng) -> Span {
+    fn sample_any(&self, rng: &mut Rng) -> Span {
         let ms = match self {
             Service::Exponential { dist, .. } => dist.sample(rng),
             Service::Constant(value) => *value,
@@ -202,6 +203,19 @@ mod tests {
             .map(|_| service.sample(&mut rng).millis() as f64)
             .sum::<f64>()
             / n as f64
+    }
+
+    /// The inline exponential draw is the out-of-line one: the same times from the same stream.
+    #[test]
+    fn the_inline_exponential_draw_is_the_general_one() {
+        let service = Service::exponential(60_000.0).unwrap();
+        let (mut inline, mut general) = (stream(3, 1), stream(3, 1));
+        for _ in 0..1000 {
+            assert_eq!(
+                service.sample(&mut inline),
+                service.sample_any(&mut general)
+            );
+        }
     }
 
     #[test]

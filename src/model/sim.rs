@@ -996,6 +996,8 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 let blocked = now - visit.finished;
                 self.stages[from].stats.blocked.record(blocked);
             }
+            // A plain network's stages have no failing or reserved servers and no port, and
+            // the server freed takes its next truck below, without the work list.
             if FULL {
                 let server = slot.server as usize;
                 if let Some(servers) = &mut self.stages[from].servers {
@@ -1005,12 +1007,10 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                     slot.on_reserved = false;
                     self.stages[from].busy_reserved -= 1;
                 }
-            }
-            if FULL {
                 self.unsettled.push(from);
-            }
-            if let Some(port) = self.scenario.stages[from].port.filter(|_| FULL) {
-                self.leave_port(now, truck, port);
+                if let Some(port) = self.scenario.stages[from].port {
+                    self.leave_port(now, truck, port);
+                }
             }
         }
         let slot = &self.trucks[truck as usize];
