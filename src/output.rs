@@ -6,6 +6,7 @@ pub mod csv;
 pub mod json;
 mod number;
 pub mod table;
+mod truck_thread;
 
 use std::fs;
 use std::io;
@@ -142,7 +143,7 @@ pub fn write_comparison(
     dir: &Path,
     scenarios: &[&Scenario],
     comparison: &Comparison,
-    records: Vec<RecordFiles<'_>>,
+    records: Vec<RecordFiles>,
 ) -> Result<Vec<PathBuf>, OutputError> {
     clear_earlier_variants(dir, comparison)?;
     let mut written = Vec::new();
@@ -353,7 +354,7 @@ pub fn write_run(
     file: &Path,
     scenario: &Scenario,
     experiment: &Experiment,
-    records: Option<RecordFiles<'_>>,
+    records: Option<RecordFiles>,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let runs = &experiment.runs;
     let no_records = RunResult::default();
@@ -440,9 +441,9 @@ trait Rows {
     fn finish(self) -> io::Result<Buffered>;
 }
 
-impl Rows for csv::TruckRows<'_, Buffered> {
+impl Rows for truck_thread::TruckThread {
     fn finish(self) -> io::Result<Buffered> {
-        csv::TruckRows::finish(self)
+        truck_thread::TruckThread::finish(self)
     }
 }
 
@@ -518,18 +519,18 @@ impl<T> Drop for Growing<T> {
 /// trucks.csv (with `--records csv`) and queues.csv of the first replication, written while it
 /// runs ([`RecordFiles::sink`]), so that memory does not grow with the trucks or the hours
 /// simulated; [`write_run`] renames them into place with the run's other files.
-pub struct RecordFiles<'a> {
-    trucks: Option<Growing<csv::TruckRows<'a, Buffered>>>,
+pub struct RecordFiles {
+    trucks: Option<Growing<truck_thread::TruckThread>>,
     queues: Growing<csv::QueueRows<Buffered>>,
 }
 
-impl<'a> RecordFiles<'a> {
+impl RecordFiles {
     /// Creates `dir` and the temporary files in it, with their headers.
     pub fn create(
         dir: &Path,
-        scenario: &'a Scenario,
+        scenario: &Scenario,
         trucks: bool,
-    ) -> Result<RecordFiles<'a>, OutputError> {
+    ) -> Result<RecordFiles, OutputError> {
         fs::create_dir_all(dir).map_err(|source| OutputError {
             path: dir.to_path_buf(),
             source,
@@ -537,7 +538,7 @@ impl<'a> RecordFiles<'a> {
         let trucks = trucks
             .then(|| {
                 Growing::create(dir, "trucks.csv", |writer| {
-                    csv::TruckRows::new(writer, scenario)
+                    truck_thread::TruckThread::spawn(writer, scenario)
                 })
             })
             .transpose()?;
@@ -549,12 +550,12 @@ impl<'a> RecordFiles<'a> {
     }
 
     /// Where the run hands its records.
-    pub fn sink(&mut self) -> &mut (dyn RecordSink + 'a) {
+    pub fn sink(&mut self) -> &mut dyn RecordSink {
         self
     }
 }
 
-impl RecordSink for RecordFiles<'_> {
+impl RecordSink for RecordFiles {
     fn exited(&mut self, id: u64, class: u32, arrival: Instant, exit: Instant, visits: &[Visit]) {
         if let Some(trucks) = &mut self.trucks {
             trucks.rows().push(id, class, arrival, exit, visits);
