@@ -1483,7 +1483,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
         };
         if slot.counted {
             dwell.record(now - slot.arrival);
-            TimeSplit::add_truck(splits, slot.arrival, now, &slot.visits);
+            TimeSplit::add_truck::<FULL>(splits, slot.arrival, now, &slot.visits);
             if self.has_roles {
                 milestones.add_truck(&self.scenario.stages, slot.arrival, &slot.visits);
             } else {

@@ -425,8 +425,10 @@ impl TimeSplit {
 
     /// Adds one truck's visits, in order: each visit's states, and the drive to the next visit
     /// (or to the exit). The wait of the first visit starts at arrival, so the parts of a truck
-    /// sum to its dwell exactly.
-    pub(crate) fn add_truck(
+    /// sum to its dwell exactly. `FULL` false is for a plain network
+    /// ([`crate::model::Scenario::is_plain_network`]), where nothing is booked, no server fails
+    /// and no truck is blocked: those parts are zero and are not added.
+    pub(crate) fn add_truck<const FULL: bool>(
         splits: &mut [TimeSplit],
         arrival: Instant,
         exit: Instant,
@@ -435,18 +437,32 @@ impl TimeSplit {
         let mut ready = arrival;
         for (k, visit) in visits.iter().enumerate() {
             // The next stage was reached when its slot was booked, if it has one.
-            let next = visits
-                .get(k + 1)
-                .map_or(exit, |next| next.queued - next.booked);
+            let next = visits.get(k + 1).map_or(exit, |next| {
+                if FULL {
+                    next.queued - next.booked
+                } else {
+                    next.queued
+                }
+            });
             let split = &mut splits[visit.stage];
             let ms = |from: Instant, to: Instant| u128::from((to - from).millis());
             // The closed part of the wait is within it: a negative open part is an error.
             let wait = visit.started - ready;
             split.waiting += u128::from((wait - visit.closed).millis());
             split.closed += u128::from(visit.closed.millis());
-            split.service += u128::from((visit.finished - visit.started - visit.down).millis());
-            split.down += u128::from(visit.down.millis());
-            split.blocked += ms(visit.finished, visit.departed);
+            if FULL {
+                split.service += u128::from((visit.finished - visit.started - visit.down).millis());
+                split.down += u128::from(visit.down.millis());
+                split.blocked += ms(visit.finished, visit.departed);
+            } else {
+                debug_assert!(
+                    visit.booked == Span::ZERO
+                        && visit.down == Span::ZERO
+                        && visit.departed == visit.finished,
+                    "a visit in a plain network"
+                );
+                split.service += ms(visit.started, visit.finished);
+            }
             split.travel += ms(visit.departed, next);
             ready = next;
         }
