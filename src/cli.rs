@@ -434,7 +434,8 @@ fn charts_line(dir: &Path, written: &[PathBuf]) -> String {
 /// Worker threads for replications and sweep points.
 #[derive(Debug, clap::Args)]
 struct Threads {
-    /// Worker threads [default: all cores]. Results do not depend on it.
+    /// Worker threads [default: all cores]. Results do not depend on it. trucks.csv is
+    /// written by a thread of its own beside them.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
 }

@@ -415,6 +415,8 @@ impl StageState {
     #[inline]
     fn can_start<const FULL: bool>(&self) -> bool {
         match self.servers.as_ref().filter(|_| FULL) {
+            // No server of a plain network is ever blocked (it has no yards).
+            None if !FULL => self.stats.in_service.value() < self.on_duty(),
             None => self.busy() < self.on_duty(),
             Some(servers) => {
                 self.busy() - servers.interrupted < self.on_duty() && servers.free().is_some()
@@ -992,7 +994,8 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
             let counted = slot.counted;
             let visit = slot.visit();
             visit.departed = now;
-            if counted {
+            // A plain network has no yards: nobody is blocked (the mean is 0 without a count).
+            if FULL && counted {
                 let blocked = now - visit.finished;
                 self.stages[from].stats.blocked.record(blocked);
             }
