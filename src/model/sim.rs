@@ -6,8 +6,8 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    per_day, ClassResult, ClassStats, DayCount, HourlySeries, Limit, MilestoneSums, RoadDays,
-    SideStats, StageStats, Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog,
+    per_day, ClassResult, ClassStats, DayCount, HourlySeries, LevelHours, Limit, MilestoneSums,
+    RoadDays, SideStats, StageStats, Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog,
     TurnedDay, Visit,
 };
 use super::{Breakdowns, Destination, FailureClock, RunResult, Scenario};
@@ -462,13 +462,11 @@ impl StageState {
         }
     }
 
-    /// Sets the number of trucks waiting after the queue changed.
+    /// Sets the number of trucks waiting after the queue changed (the trace's hours are read off
+    /// this level as they end: [`Simulation::close_hours`]).
     fn queue_changed(&mut self, now: Instant) {
         let waiting = self.queue.len() as u32;
         self.stats.queue.set(now, waiting);
-        if let Some(trace) = &mut self.trace {
-            trace.queue.set(now, waiting);
-        }
     }
 
     /// Total time closed up to `now`: a clock that runs only while closed.
@@ -603,7 +601,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 trace: R::TRACES.then(|| {
                     let kept = if R::STREAMS_HOURS { 0 } else { hours };
                     TraceSeries {
-                        queue: HourlySeries::with_hours(kept),
+                        queue: LevelHours::with_hours(kept),
                         closed: HourlySeries::with_hours(kept),
                     }
                 }),
@@ -763,8 +761,10 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 break;
             }
             self.events_handled += 1;
-            if R::STREAMS_HOURS && now >= self.next_hour {
-                self.hand_on_hours(now);
+            // Before the event changes anything: the traces' hours that ended are closed from
+            // the levels as they were then.
+            if R::TRACES && now >= self.next_hour {
+                self.close_hours(now);
             }
             if self.events_handled.is_multiple_of(StopToken::CHECK_EVERY)
                 && self.stop.is_some_and(StopToken::is_stopped)
@@ -792,21 +792,29 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
         true
     }
 
-    /// Closes the hours of every stage's trace up to `now` and hands them to the recorder.
-    fn hand_on_hours(&mut self, now: Instant) {
-        // Every series advanced to the same instant has closed the same hours.
-        let (mut done, mut ended) = (0, 0);
-        for trace in self
-            .stages
-            .iter_mut()
-            .filter_map(|state| state.trace.as_mut())
-        {
-            trace.queue.advance(now);
-            trace.closed.advance(now);
-            done = trace.queue.forgotten();
-            ended = trace.queue.closed().len();
-            self.next_hour = trace.queue.hour_end();
+    /// Closes the hours of every stage's trace that end by `now` (before anything changes at
+    /// `now`) and, when the recorder streams them, hands them on.
+    #[cold]
+    fn close_hours(&mut self, now: Instant) {
+        for state in &mut self.stages {
+            if let Some(trace) = &mut state.trace {
+                trace.queue.close(now, &state.stats.queue);
+                trace.closed.advance(now);
+                self.next_hour = trace.queue.hour_end();
+            }
         }
+        if R::STREAMS_HOURS {
+            self.hand_on_hours();
+        }
+    }
+
+    /// Hands the hours the traces closed to the recorder, and lets them go.
+    fn hand_on_hours(&mut self) {
+        // Every series closed up to the same instant has closed the same hours.
+        let Some(first) = self.stages.iter().find_map(|state| state.trace.as_ref()) else {
+            return;
+        };
+        let (done, ended) = (first.queue.forgotten(), first.queue.closed().len());
         for k in 0..ended {
             self.hour_row.clear();
             for trace in self.stages.iter().filter_map(|state| state.trace.as_ref()) {
@@ -840,6 +848,9 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
     fn warmup_end(&mut self, now: Instant) {
         self.warm = true;
         for stage in &mut self.stages {
+            if let Some(trace) = &mut stage.trace {
+                trace.queue.level_reset(now, &stage.stats.queue);
+            }
             stage.stats.reset(now);
         }
     }
@@ -1821,6 +1832,25 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
         let window = end
             .checked_since(Instant::after_start(self.scenario.warmup))
             .unwrap_or(Span::ZERO);
+        // The traces first: their queue hours are read off the queue levels, which finishing
+        // the statistics closes.
+        if R::STREAMS_HOURS {
+            self.close_hours(end);
+        }
+        let trace = (R::TRACES && !R::STREAMS_HOURS).then(|| {
+            self.stages
+                .iter_mut()
+                .zip(&self.scenario.stages)
+                .filter_map(|(state, stage)| {
+                    Some(
+                        state
+                            .trace
+                            .take()?
+                            .finish(&stage.name, end, &state.stats.queue),
+                    )
+                })
+                .collect()
+        });
         let stages = self
             .stages
             .iter_mut()
@@ -1830,16 +1860,6 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 state.stats.finish(stage, end, window, servers)
             })
             .collect();
-        if R::STREAMS_HOURS {
-            self.hand_on_hours(end);
-        }
-        let trace = (R::TRACES && !R::STREAMS_HOURS).then(|| {
-            self.stages
-                .iter_mut()
-                .zip(&self.scenario.stages)
-                .filter_map(|(state, stage)| Some(state.trace.take()?.finish(&stage.name, end)))
-                .collect()
-        });
         // With classes, the port's statistics are the sum of its classes'.
         for stats in &self.class_stats {
             self.dwell.add(&stats.dwell);

@@ -35,6 +35,11 @@ impl Level {
         self.max = self.max.max(value);
     }
 
+    /// The integral since `reset` up to `now`, which is not before the last change.
+    pub(crate) fn area_until(&self, now: Instant) -> u128 {
+        self.area + u128::from(self.value) * u128::from((now - self.since).millis())
+    }
+
     /// The level was `value` for no time and is back where it was: only its maximum can change.
     pub(crate) fn peak(&mut self, value: u32) {
         self.max = self.max.max(value);
@@ -249,8 +254,6 @@ pub(crate) struct HourlySeries {
     area: u128,
     /// The averages of the hours closed and not yet handed on ([`HourlySeries::forget_closed`]).
     hours: Vec<f64>,
-    /// Hours closed and handed on.
-    forgotten: u64,
 }
 
 impl Default for HourlySeries {
@@ -267,7 +270,6 @@ impl HourlySeries {
             hour_end: Instant::after_start(Span::HOUR),
             area: 0,
             hours: Vec::with_capacity(hours),
-            forgotten: 0,
         }
     }
 
@@ -304,24 +306,14 @@ impl HourlySeries {
         }
     }
 
-    /// The averages of the hours closed and not yet handed on, the first being hour
-    /// [`HourlySeries::forgotten`].
+    /// The averages of the hours closed and not yet handed on (handed on in step with a
+    /// [`LevelHours`], which counts them).
     pub(crate) fn closed(&self) -> &[f64] {
         &self.hours
     }
 
-    /// The end of the hour under way: the next hour to close.
-    pub(crate) fn hour_end(&self) -> Instant {
-        self.hour_end
-    }
-
-    pub(crate) fn forgotten(&self) -> u64 {
-        self.forgotten
-    }
-
-    /// Lets the closed hours go (they were handed on): the series keeps counting from there.
+    /// Lets the closed hours go (they were handed on).
     pub(crate) fn forget_closed(&mut self) {
-        self.forgotten += self.hours.len() as u64;
         self.hours.clear();
     }
 
@@ -384,18 +376,96 @@ pub struct StageTrace {
     pub closed: Vec<f64>,
 }
 
-/// Accumulates a [`StageTrace`] as the run goes.
-#[derive(Debug, Clone, Default)]
+/// A [`Level`]'s time average in each hour of the run, warm-up included, read off the level's
+/// own integral as each hour ends: the level's changes are integrated once, not twice. The same
+/// averages as an [`HourlySeries`] set at every change (each hour's exact integral in
+/// milliseconds, divided by the hour's), provided [`LevelHours::close`] comes before the level
+/// changes after an hour's end.
+#[derive(Debug, Clone)]
+pub(crate) struct LevelHours {
+    /// The end of the current hour.
+    hour_end: Instant,
+    /// The level's integral from the start of the run to the start of the current hour.
+    at_hour_start: u128,
+    /// The integral the level forgot when it was reset (at the end of the warm-up).
+    before_reset: u128,
+    /// The averages of the hours closed and not yet handed on.
+    hours: Vec<f64>,
+    /// Hours closed and handed on.
+    forgotten: u64,
+}
+
+impl LevelHours {
+    pub(crate) fn with_hours(hours: usize) -> Self {
+        LevelHours {
+            hour_end: Instant::after_start(Span::HOUR),
+            at_hour_start: 0,
+            before_reset: 0,
+            hours: Vec::with_capacity(hours),
+            forgotten: 0,
+        }
+    }
+
+    /// Closes every hour that ends by `now`, from `level`, which has not changed since the
+    /// first of them ended.
+    pub(crate) fn close(&mut self, now: Instant, level: &Level) {
+        // Bounded: an hour that would end at or past `Instant::NEVER` never closes.
+        while now >= self.hour_end && self.hour_end < Instant::NEVER {
+            let area = self.before_reset + level.area_until(self.hour_end);
+            self.hours
+                .push((area - self.at_hour_start) as f64 / Span::HOUR.millis() as f64);
+            self.at_hour_start = area;
+            self.hour_end = self.hour_end + Span::HOUR;
+        }
+    }
+
+    /// `level` is reset at `now`: its integral so far is kept here.
+    pub(crate) fn level_reset(&mut self, now: Instant, level: &Level) {
+        self.before_reset += level.area_until(now);
+    }
+
+    /// The averages of the hours closed and not yet handed on, the first being hour
+    /// [`LevelHours::forgotten`].
+    pub(crate) fn closed(&self) -> &[f64] {
+        &self.hours
+    }
+
+    /// The end of the hour under way: the next hour to close.
+    pub(crate) fn hour_end(&self) -> Instant {
+        self.hour_end
+    }
+
+    pub(crate) fn forgotten(&self) -> u64 {
+        self.forgotten
+    }
+
+    /// Lets the closed hours go (they were handed on): the series keeps counting from there.
+    pub(crate) fn forget_closed(&mut self) {
+        self.forgotten += self.hours.len() as u64;
+        self.hours.clear();
+    }
+
+    /// The hourly averages of every hour that ended by `end`.
+    pub(crate) fn finish(mut self, end: Instant, level: &Level) -> Vec<f64> {
+        self.close(end, level);
+        self.hours
+    }
+}
+
+/// Accumulates a [`StageTrace`] as the run goes: the queue's hours from the stage's queue level,
+/// the closed share's from its own series.
+#[derive(Debug, Clone)]
 pub(crate) struct TraceSeries {
-    pub(crate) queue: HourlySeries,
+    pub(crate) queue: LevelHours,
     pub(crate) closed: HourlySeries,
 }
 
 impl TraceSeries {
-    pub(crate) fn finish(self, stage: &str, end: Instant) -> StageTrace {
+    /// `queue`: the stage's queue level, not yet finished.
+    pub(crate) fn finish(self, stage: &str, end: Instant, queue: &Level) -> StageTrace {
         StageTrace {
             stage: stage.to_string(),
-            queue: self.queue.finish(end),
+            queue: self.queue.finish(end, queue),
             closed: self.closed.finish(end),
         }
     }
@@ -1157,5 +1227,60 @@ mod tests {
         let hours = series.finish(minutes(180));
         // Hour 0: 2 for 30 of 60 min; hour 1: 2 for 30 min and 4 for 30 min; hour 2: 4.
         assert_eq!(hours, [1.0, 3.0, 4.0]);
+    }
+
+    /// The same hand-made level read off its integral as each hour ends, with the warm-up's
+    /// reset in the middle of an hour: the hours are the same.
+    #[test]
+    fn hours_read_off_a_level_split_it_at_hour_boundaries() {
+        let minutes = |m: u64| Instant::after_start(Span::MINUTE * m);
+        let mut level = Level::default();
+        let mut hours = LevelHours::with_hours(3);
+        level.set(minutes(30), 2);
+        // The warm-up ends at 00:45: the level forgets, the hours do not.
+        hours.level_reset(minutes(45), &level);
+        level.reset(minutes(45));
+        // The first change after 01:00 closes hour 0 first, as the event loop does.
+        hours.close(minutes(90), &level);
+        level.set(minutes(90), 4);
+        assert_eq!(hours.finish(minutes(180), &level), [1.0, 3.0, 4.0]);
+    }
+
+    /// Against a series integrated at every change, on random changes (some hours apart, some
+    /// on an hour's end) with a reset between: hours closed before each change, as the event
+    /// loop closes them before an event, are the same to the bit.
+    #[test]
+    fn hours_read_off_a_level_are_those_integrated_at_every_change() {
+        use rand::{Rng as _, SeedableRng as _};
+        let hour = Span::HOUR.millis();
+        let mut rng = rand_pcg::Pcg64::seed_from_u64(3);
+        let (mut level, mut hours) = (Level::default(), LevelHours::with_hours(0));
+        let mut series = HourlySeries::with_hours(0);
+        let reset_at = Instant::from_millis(5_000 * hour + 1_234_567);
+        let mut reset = false;
+        let mut now = 0;
+        for _ in 0..50_000 {
+            now += match rng.random_range(0..10) {
+                0 => 3 * hour,
+                1 => hour - now % hour,
+                _ => rng.random_range(0..400_000),
+            };
+            let at = Instant::from_millis(now);
+            if !reset && at >= reset_at {
+                hours.close(reset_at, &level);
+                hours.level_reset(reset_at, &level);
+                level.reset(reset_at);
+                reset = true;
+            }
+            hours.close(at, &level);
+            let value = rng.random_range(0..60);
+            level.set(at, value);
+            series.set(at, value);
+        }
+        assert!(reset);
+        let end = Instant::from_millis(now + 2 * hour + 17);
+        let read = hours.finish(end, &level);
+        assert!(read.len() > 10_000, "{} hours", read.len());
+        assert!(read == series.finish(end), "the hours differ");
     }
 }
