@@ -529,7 +529,7 @@ impl TimeSplit {
                     visit.booked == Span::ZERO
                         && visit.down == Span::ZERO
                         && visit.departed == visit.finished,
-                    "a visit in a plain network"
+                    "a visit in a plain network has no booked, down or blocked time"
                 );
                 split.service += ms(visit.started, visit.finished);
             }
