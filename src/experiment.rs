@@ -365,11 +365,24 @@ pub struct WarmupCheck {
 
 impl WarmupCheck {
     /// The check for a fixed warm-up of `fixed_hours`, from each replication's hourly trucks in
-    /// port (in replication order).
-    pub fn of<'a>(fixed_hours: f64, in_port_hourly: impl Iterator<Item = &'a Vec<f64>>) -> Self {
+    /// port (in replication order), each with how many times its values were pooled in pairs
+    /// (0 but in a run of more than [`crate::model::IN_PORT_HOURS_KEPT`] hours). Pooled series
+    /// are pooled alike and MSER-5 runs on averages of `2^pooled` hours: its truncation point
+    /// is `2^pooled` times its own.
+    pub fn of<'a>(
+        fixed_hours: f64,
+        in_port_hourly: impl Iterator<Item = (&'a [f64], u32)>,
+    ) -> Self {
+        let series: Vec<(&[f64], u32)> = in_port_hourly.collect();
+        let pooled = series.iter().map(|&(_, pooled)| pooled).max().unwrap_or(0);
+        let alike: Vec<std::borrow::Cow<'_, [f64]>> = series
+            .iter()
+            .map(|&(values, times)| pool_pairs(values, pooled.saturating_sub(times)))
+            .collect();
+        let truncation = mser5(&mean_series(alike.iter().map(|values| &values[..])));
         WarmupCheck {
             fixed_hours,
-            mser5_hours: mser5(&mean_series(in_port_hourly)) as f64,
+            mser5_hours: (truncation as f64) * f64::from(1u32 << pooled.min(31)),
         }
     }
 
@@ -424,7 +437,8 @@ impl Experiment {
         let metrics = estimates(&per_run);
         let warmup = WarmupCheck::of(
             scenario.warmup().hours(),
-            runs.iter().map(|run| &run.in_port_hourly),
+            runs.iter()
+                .map(|run| (&run.in_port_hourly[..], run.in_port_pooled)),
         );
         Experiment {
             scenario: scenario.name().to_string(),
@@ -464,7 +478,21 @@ pub fn estimates(per_run: &[Vec<Measurement>]) -> Vec<MetricEstimate> {
 }
 
 /// The element-wise mean of equally long series.
-fn mean_series<'a>(series: impl Iterator<Item = &'a Vec<f64>>) -> Vec<f64> {
+/// `values` with neighbours pooled into their mean in pairs, `times` times (an odd last value
+/// left out, as a run's hours that do not fill a value are).
+fn pool_pairs(values: &[f64], times: u32) -> std::borrow::Cow<'_, [f64]> {
+    let mut pooled = std::borrow::Cow::Borrowed(values);
+    for _ in 0..times {
+        pooled = pooled
+            .chunks_exact(2)
+            .map(|pair| (pair[0] + pair[1]) / 2.0)
+            .collect::<Vec<f64>>()
+            .into();
+    }
+    pooled
+}
+
+fn mean_series<'a>(series: impl Iterator<Item = &'a [f64]>) -> Vec<f64> {
     let mut sum: Vec<f64> = Vec::new();
     let mut count = 0;
     for one in series {
@@ -520,4 +548,30 @@ fn numbers_or_null<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<f64
         .into_iter()
         .map(|value| value.unwrap_or(f64::NAN))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A port that holds 10 trucks for its first 400 hours and then 0 or 1 by turns: MSER-5
+    /// cuts the 400 hours. The same series pooled (means of 2 and of 8 hours), alone or beside
+    /// a replication pooled fewer times, gives the same 400 hours.
+    #[test]
+    fn mser5_on_pooled_hours_cuts_the_same_transient() {
+        let hourly: Vec<f64> = (0..4_000)
+            .map(|hour| match hour {
+                0..400 => 10.0,
+                _ => f64::from(hour % 2),
+            })
+            .collect();
+        let check = |series: &[(&[f64], u32)]| WarmupCheck::of(24.0, series.iter().copied());
+        assert_eq!(check(&[(&hourly, 0)]).mser5_hours, 400.0);
+        let twice = pool_pairs(&hourly, 1);
+        assert_eq!(twice.len(), 2_000);
+        assert_eq!(check(&[(&twice, 1)]).mser5_hours, 400.0);
+        let thrice = pool_pairs(&hourly, 3);
+        assert_eq!(check(&[(&thrice, 3), (&hourly, 0)]).mser5_hours, 400.0);
+        assert!(!check(&[(&thrice, 3)]).is_long_enough());
+    }
 }

@@ -20,7 +20,7 @@ pub use stats::{
     BookingSummary, Channel, ClassResult, DayCount, DwellHistogram, DwellSummary, Limit,
     Milestones, RoadDays, RoadSummary, RunResult, SideResult, StageBreakdown, StageSummary,
     StageTrace, Stopped, TruckCounts, TruckLog, TruckMilestones, TruckRecord, Turned, TurnedDay,
-    Visit,
+    Visit, IN_PORT_HOURS_KEPT,
 };
 
 use crate::engine::Span;

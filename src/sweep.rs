@@ -268,6 +268,7 @@ pub fn run_pairs(
                 scenario.warmup().hours(),
                 measured,
                 &result.in_port_hourly,
+                result.in_port_pooled,
             );
             record.stopped = result.stopped;
             record.max_offered_load =

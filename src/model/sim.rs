@@ -8,7 +8,7 @@ use super::arrivals::ArrivalStream;
 use super::stats::{
     per_day, ClassResult, ClassStats, DayCount, HourlySeries, LevelHours, Limit, MilestoneSums,
     RoadDays, SideStats, StageStats, Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog,
-    TurnedDay, Visit,
+    TurnedDay, Visit, IN_PORT_HOURS_KEPT,
 };
 use super::{Breakdowns, Destination, FailureClock, RunResult, Scenario};
 use crate::engine::{stream, stream_id, EventList, Instant, Rng, Span, StopToken};
@@ -662,7 +662,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
             splits: vec![TimeSplit::default(); scenario.stages.len()],
             milestones: MilestoneSums::default(),
             has_roles: scenario.stages.iter().any(|stage| stage.role.is_some()),
-            in_port: HourlySeries::with_hours(hours),
+            in_port: HourlySeries::pooled(IN_PORT_HOURS_KEPT, hours),
             recorder,
             seed,
             events_handled: 0,
@@ -1930,6 +1930,9 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 }
             })
             .collect();
+        // Every hour to the end closed (and pooled, in a long run) before the pooling is read.
+        self.in_port.advance(end);
+        let in_port_pooled = self.in_port.pooled_times();
         RunResult {
             scenario: self.scenario.name.clone(),
             seed: self.seed,
@@ -1940,6 +1943,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
             stages,
             breakdown,
             milestones,
+            in_port_pooled,
             in_port_hourly: self.in_port.finish(end),
             dwell_histogram: self.dwell.into_histogram(),
             daily: self.daily,

@@ -243,7 +243,7 @@ impl Tally {
 }
 
 /// A level's time average in each hour of the run, warm-up included: the series that MSER-5
-/// reads to suggest a warm-up.
+/// reads to suggest a warm-up. In fixed memory when made by [`HourlySeries::pooled`].
 #[derive(Debug, Clone)]
 pub(crate) struct HourlySeries {
     value: u32,
@@ -252,8 +252,15 @@ pub(crate) struct HourlySeries {
     hour_end: Instant,
     /// Sum of value × milliseconds in the current hour.
     area: u128,
-    /// The averages of the hours closed and not yet handed on ([`HourlySeries::forget_closed`]).
+    /// The averages of the hours closed and not yet handed on ([`HourlySeries::forget_closed`]):
+    /// each of `2^pooled` hours.
     hours: Vec<f64>,
+    /// How many values it keeps at most: when it has this many, neighbours are pooled in pairs.
+    most: usize,
+    /// How many times neighbours were pooled: each value stands for `2^pooled` hours.
+    pooled: u32,
+    /// The hours closed since the last value kept, and the sum of their averages.
+    pending: (u32, f64),
 }
 
 impl Default for HourlySeries {
@@ -263,14 +270,31 @@ impl Default for HourlySeries {
 }
 
 impl HourlySeries {
+    /// Keeps every hour, with room for `hours` of them.
     pub(crate) fn with_hours(hours: usize) -> Self {
+        HourlySeries::pooled(usize::MAX, hours)
+    }
+
+    /// Keeps at most `most` values (even, at least 2), with room for `hours` of them: past
+    /// that, each pair of neighbours is pooled into their mean, and from then on each value is
+    /// the mean of twice as many hours (a run longer than `most` hours).
+    pub(crate) fn pooled(most: usize, hours: usize) -> Self {
+        debug_assert!(most >= 2 && most.is_multiple_of(2), "pooled in pairs");
         HourlySeries {
             value: 0,
             since: Instant::START,
             hour_end: Instant::after_start(Span::HOUR),
             area: 0,
-            hours: Vec::with_capacity(hours),
+            hours: Vec::with_capacity(hours.min(most)),
+            most,
+            pooled: 0,
+            pending: (0, 0.0),
         }
+    }
+
+    /// How many times neighbouring values were pooled: each stands for `2^pooled` hours.
+    pub(crate) fn pooled_times(&self) -> u32 {
+        self.pooled
     }
 
     pub(crate) fn value(&self) -> u32 {
@@ -298,11 +322,34 @@ impl HourlySeries {
         // Bounded: an hour that would end at or past `Instant::NEVER` never closes.
         while now >= self.hour_end && self.hour_end < Instant::NEVER {
             self.area += u128::from(self.value) * u128::from((self.hour_end - self.since).millis());
-            self.hours
-                .push(self.area as f64 / Span::HOUR.millis() as f64);
+            self.keep(self.area as f64 / Span::HOUR.millis() as f64);
             self.area = 0;
             self.since = self.hour_end;
             self.hour_end = self.hour_end + Span::HOUR;
+        }
+    }
+
+    /// Keeps the average of an hour that closed: as it is, or, once values were pooled, in the
+    /// mean of the next `2^pooled` hours.
+    fn keep(&mut self, hour: f64) {
+        if self.pooled == 0 {
+            self.hours.push(hour);
+        } else {
+            let (count, sum) = &mut self.pending;
+            *count += 1;
+            *sum += hour;
+            if *count == 1 << self.pooled {
+                let mean = *sum / f64::from(*count);
+                self.pending = (0, 0.0);
+                self.hours.push(mean);
+            }
+        }
+        if self.hours.len() == self.most {
+            for k in 0..self.most / 2 {
+                self.hours[k] = (self.hours[2 * k] + self.hours[2 * k + 1]) / 2.0;
+            }
+            self.hours.truncate(self.most / 2);
+            self.pooled += 1;
         }
     }
 
@@ -317,12 +364,18 @@ impl HourlySeries {
         self.hours.clear();
     }
 
-    /// The hourly averages of every hour that ended by `end`.
+    /// The hourly averages of every hour that ended by `end` (once pooled, the values the hours
+    /// filled).
     pub(crate) fn finish(mut self, end: Instant) -> Vec<f64> {
         self.advance(end);
         self.hours
     }
 }
+
+/// The most values the hourly trucks in port keep (1 MiB): 131,072 hours, 15 years; a longer
+/// run keeps averages of 2, 4, ... hours (see [`HourlySeries::pooled`]), so its memory does not
+/// grow with the hours simulated.
+pub const IN_PORT_HOURS_KEPT: usize = 1 << 17;
 
 /// The dwell times of a run's counted trucks, at 3 significant digits (relative error under
 /// 0.1%): what output bins for dwell_histogram.csv. The counts of a [`Tally`]'s buckets.
@@ -908,9 +961,14 @@ pub struct RunResult {
     pub breakdown: Vec<StageBreakdown>,
     /// Time Release Study milestones and channel shares.
     pub milestones: Milestones,
-    /// Time-average trucks in the port in each hour of the run, warm-up included.
+    /// Time-average trucks in the port in each hour of the run, warm-up included; in a run of
+    /// more than [`IN_PORT_HOURS_KEPT`] hours, each value is the average of `2^in_port_pooled`
+    /// hours (the last hours that do not fill a value are left out).
     #[serde(skip)]
     pub in_port_hourly: Vec<f64>,
+    /// How many times neighbouring values of `in_port_hourly` were pooled in pairs.
+    #[serde(skip)]
+    pub in_port_pooled: u32,
     /// Dwell times of the trucks in the dwell statistics.
     #[serde(skip)]
     pub dwell_histogram: DwellHistogram,
@@ -1227,6 +1285,37 @@ mod tests {
         let hours = series.finish(minutes(180));
         // Hour 0: 2 for 30 of 60 min; hour 1: 2 for 30 min and 4 for 30 min; hour 2: 4.
         assert_eq!(hours, [1.0, 3.0, 4.0]);
+    }
+
+    /// A series that keeps at most 8 values, on a level that is k through hour k: while it has
+    /// room, the hours as they are; then pairs pooled into their means (2k + 0.5 of hours 2k and
+    /// 2k + 1) and each new value the mean of two hours, then of four; the last hours that do
+    /// not fill a value are left out. Exact in binary: the means of small integers.
+    #[test]
+    fn a_pooled_series_keeps_the_means_of_ever_more_hours() {
+        let hour = |k: u64| Instant::after_start(Span::HOUR * k);
+        let run = |hours: u64| {
+            let mut series = HourlySeries::pooled(8, 100);
+            for k in 0..hours {
+                series.set(hour(k), k as u32);
+            }
+            series.advance(hour(hours));
+            let pooled = series.pooled_times();
+            (series.finish(hour(hours)), pooled)
+        };
+        assert_eq!(run(7), (vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 0));
+        // At 8 values the pairs are pooled: 0.5, 2.5, 4.5, 6.5; hours 8 and 9 give 8.5.
+        assert_eq!(run(10), (vec![0.5, 2.5, 4.5, 6.5, 8.5], 1));
+        // Hour 10 alone fills no value.
+        assert_eq!(run(11), (vec![0.5, 2.5, 4.5, 6.5, 8.5], 1));
+        // At 8 values again (hours 0 to 15), pooled to means of 4 hours: 1.5, 5.5, 9.5, 13.5;
+        // then hours 16 to 19 give 17.5.
+        assert_eq!(run(20), (vec![1.5, 5.5, 9.5, 13.5, 17.5], 2));
+        // Memory stays within the 8 values for ever longer runs.
+        let (long, pooled) = run(10_000);
+        assert!(long.len() < 8 && long.len() >= 4, "{} values", long.len());
+        assert_eq!(pooled, 11, "10,000 hours in values of 2,048");
+        assert_eq!(long[0], 1023.5, "the mean of hours 0 to 2,047");
     }
 
     /// The same hand-made level read off its integral as each hour ends, with the warm-up's

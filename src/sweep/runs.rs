@@ -166,6 +166,10 @@ pub struct RunRecord {
     /// not a finite number is written as null.
     pub metrics: Vec<(MetricId, Option<f64>)>,
     pub in_port_hourly: Vec<Option<f64>>,
+    /// How many times neighbouring values of `in_port_hourly` were pooled in pairs (a run of
+    /// more than [`crate::model::IN_PORT_HOURS_KEPT`] hours); absent when none were.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub in_port_pooled: u32,
     /// The point's highest offered load (see [`crate::Scenario::max_offered_load`]); `None`
     /// when infinite.
     #[serde(default)]
@@ -173,6 +177,10 @@ pub struct RunRecord {
     /// Why and when the run stopped at a limit, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<Stopped>,
+}
+
+fn is_zero(times: &u32) -> bool {
+    *times == 0
 }
 
 fn finite(value: f64) -> Option<f64> {
@@ -186,9 +194,11 @@ impl RunRecord {
         warmup_hours: f64,
         metrics: Vec<Measurement>,
         in_port_hourly: &[f64],
+        in_port_pooled: u32,
     ) -> Self {
         RunRecord {
             stopped: None,
+            in_port_pooled,
             max_offered_load: None,
             point,
             replication,
@@ -262,14 +272,20 @@ pub fn reduce(
 /// The result of `point` from its runs, in replication order.
 pub fn reduce_point(info: &SweepInfo, point: u32, runs: &[&RunRecord]) -> PointResult {
     let per_run: Vec<Vec<Measurement>> = runs.iter().map(|record| record.metrics()).collect();
-    let series: Vec<Vec<f64>> = runs.iter().map(|record| record.in_port_hourly()).collect();
+    let series: Vec<(Vec<f64>, u32)> = runs
+        .iter()
+        .map(|record| (record.in_port_hourly(), record.in_port_pooled))
+        .collect();
     let warmup_hours = runs.first().map_or(0.0, |record| record.warmup_hours);
     let max_offered_load = runs.first().and_then(|record| record.max_offered_load);
     PointResult {
         values: info.points[point as usize].values.clone(),
         max_offered_load,
         stable: Some(max_offered_load.is_some_and(|load| load < 1.0)),
-        warmup: WarmupCheck::of(warmup_hours, series.iter()),
+        warmup: WarmupCheck::of(
+            warmup_hours,
+            series.iter().map(|(values, pooled)| (&values[..], *pooled)),
+        ),
         metrics: estimates(&per_run)
             .into_iter()
             .map(|metric| MetricEstimate {

@@ -418,3 +418,80 @@ grows without bound"
         "{report}"
     );
 }
+
+/// A port simulated for 20 years, longer than the 15 the hourly trucks in port keep hour by
+/// hour: the run keeps means of 2 hours (in fixed memory), and the sweep, which journals each
+/// run's series, suggests the same MSER-5 warm-up for the base point as the run of the base
+/// scenario with the same seeds. 3,000 trucks come in the first hour and a desk clears one in
+/// 24 minutes: about 1,200 hours of transient, which a series read back unpooled would halve.
+#[test]
+fn a_run_of_twenty_years_pools_its_hours_and_the_sweep_reads_them_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let burst: String = (0..3_000)
+        .map(|k| format!("{}\n", f64::from(k) / 3_000.0))
+        .collect();
+    std::fs::write(
+        dir.path().join("burst.csv"),
+        format!("arrival_hours\n{burst}"),
+    )
+    .unwrap();
+    let long = dir.path().join("long.toml");
+    std::fs::write(
+        &long,
+        r#"name = "long"
+seed = 3
+replications = 2
+warmup = "30 d"
+horizon = "7300 d"
+[arrivals]
+process = "trace"
+file = "burst.csv"
+to = "desk"
+[stages.desk]
+servers = 1
+service = { dist = "exponential", mean = "24 min" }
+routes = [{ to = "exit" }]
+"#,
+    )
+    .unwrap();
+    let scenario = landport::scenario::load(&long).unwrap();
+    let run = landport::run_summary(&scenario, 5);
+    // 175,920 hours: 131,072 kept, pooled into 65,536 means of 2 hours, then 22,424 more.
+    assert_eq!(run.in_port_pooled, 1);
+    assert_eq!(run.in_port_hourly.len(), 65_536 + 22_424);
+    assert!(run.in_port_hourly.len() < landport::model::IN_PORT_HOURS_KEPT);
+
+    let study = dir.path().join("study.toml");
+    std::fs::write(
+        &study,
+        "scenario = \"long.toml\"\n[grid]\n\"stages.desk.servers\" = [1, 2]\n",
+    )
+    .unwrap();
+    // One shard keeps its journal; merging it reads the runs back from the file.
+    let shard = dir.path().join("shard");
+    landport()
+        .arg("sweep")
+        .arg(&study)
+        .args(["--shard", "1/1", "--out"])
+        .arg(&shard)
+        .assert()
+        .success();
+    let journal = std::fs::read_to_string(shard.join("runs.jsonl")).unwrap();
+    assert_eq!(journal.matches("\"in_port_pooled\":1").count(), 4);
+    let merged = dir.path().join("merged");
+    landport()
+        .arg("merge")
+        .arg(&shard)
+        .args(["--no-plots", "--out"])
+        .arg(&merged)
+        .assert()
+        .success();
+    let sweep = std::fs::read_to_string(merged.join("sweep.csv")).unwrap();
+    let base_point = sweep.lines().nth(1).unwrap();
+    let swept: f64 = base_point.split(',').nth(3).unwrap().parse().unwrap();
+
+    let experiment = landport::experiment::Experiment::run(&scenario, scenario.seed(), 2, false);
+    assert_eq!(swept, experiment.warmup.mser5_hours, "{base_point}");
+    assert!((1_000.0..1_400.0).contains(&swept), "{base_point}");
+    assert_eq!(swept % 10.0, 0.0, "whole batches of five 2-hour means");
+}
