@@ -272,14 +272,18 @@ impl Default for HourlySeries {
 impl HourlySeries {
     /// Keeps every hour, with room for `hours` of them.
     pub(crate) fn with_hours(hours: usize) -> Self {
-        HourlySeries::pooled(usize::MAX, hours)
+        HourlySeries::keeping(usize::MAX, hours)
     }
 
     /// Keeps at most `most` values (even, at least 2), with room for `hours` of them: past
     /// that, each pair of neighbours is pooled into their mean, and from then on each value is
     /// the mean of twice as many hours (a run longer than `most` hours).
     pub(crate) fn pooled(most: usize, hours: usize) -> Self {
-        debug_assert!(most >= 2 && most.is_multiple_of(2), "pooled in pairs");
+        assert!(most >= 2 && most.is_multiple_of(2), "pooled in pairs");
+        HourlySeries::keeping(most, hours)
+    }
+
+    fn keeping(most: usize, hours: usize) -> Self {
         HourlySeries {
             value: 0,
             since: Instant::START,
