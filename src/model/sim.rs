@@ -6,7 +6,7 @@ use rand::Rng as _;
 
 use super::arrivals::ArrivalStream;
 use super::stats::{
-    per_day, ClassResult, ClassStats, DayCount, HourlySeries, LevelHours, Limit, MilestoneSums,
+    per_day, ClassResult, ClassStats, DayCount, HourlySeries, IntegralHours, Limit, MilestoneSums,
     RoadDays, SideStats, StageStats, Stopped, Tally, TimeSplit, TraceSeries, TruckCounts, TruckLog,
     TurnedDay, Visit, IN_PORT_HOURS_KEPT,
 };
@@ -271,10 +271,8 @@ struct StageState {
     routing_rng: Rng,
     /// Drawn from only for a route with a random travel time.
     travel_rng: Rng,
-    /// Time closed (no server on duty, or the daily quota used up), up to `closed_since` when
-    /// the stage is closed now.
-    closed_total: Span,
-    closed_since: Option<Instant>,
+    /// Time closed: no server on duty, or the daily or hourly quota used up.
+    closed: ClosedClock,
     /// Services started against the daily quota and, at a stage with one, the hourly quota.
     today: QuotaCount,
     this_hour: QuotaCount,
@@ -434,20 +432,11 @@ impl StageState {
         }
     }
 
-    /// Starts or stops the closed clock after the servers on duty or the quota changed.
+    /// Starts or stops the closed clock after the servers on duty or the quota changed (the
+    /// trace's closed hours are read off this clock as they end: [`Simulation::close_hours`]).
     fn update_closed(&mut self, now: Instant) {
         let closed = self.on_duty() == 0 || self.today.used_up || self.this_hour.used_up;
-        if let Some(trace) = &mut self.trace {
-            trace.closed.set(now, u32::from(closed));
-        }
-        match (self.closed_since, closed) {
-            (None, true) => self.closed_since = Some(now),
-            (Some(since), false) => {
-                self.closed_total += now - since;
-                self.closed_since = None;
-            }
-            _ => {}
-        }
+        self.closed.set(now, closed);
     }
 
     /// Starts a new quota day, and at a stage with an hourly quota a new quota hour, when `now`
@@ -468,12 +457,39 @@ impl StageState {
         let waiting = self.queue.len() as u32;
         self.stats.queue.set(now, waiting);
     }
+}
 
-    /// Total time closed up to `now`: a clock that runs only while closed.
-    fn closed_clock(&self, now: Instant) -> Span {
-        match self.closed_since {
-            Some(since) => self.closed_total + (now - since),
-            None => self.closed_total,
+/// A clock that runs only while a stage is closed.
+#[derive(Debug, Clone, Copy, Default)]
+struct ClosedClock {
+    /// Time closed up to `since`, when the stage is closed now; else up to now.
+    total: Span,
+    since: Option<Instant>,
+}
+
+impl ClosedClock {
+    /// Total time closed up to `now`, which is not before the last change.
+    fn at(&self, now: Instant) -> Span {
+        match self.since {
+            Some(since) => self.total + (now - since),
+            None => self.total,
+        }
+    }
+
+    /// The integral of being closed (1 while closed) up to `now`, in milliseconds.
+    fn integral(&self, now: Instant) -> u128 {
+        u128::from(self.at(now).millis())
+    }
+
+    /// The stage is closed from `now` on, or open.
+    fn set(&mut self, now: Instant, closed: bool) {
+        match (self.since, closed) {
+            (None, true) => self.since = Some(now),
+            (Some(since), false) => {
+                self.total += now - since;
+                self.since = None;
+            }
+            _ => {}
         }
     }
 }
@@ -593,16 +609,15 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 service_rng: stream(seed, stream_id(&stage.name, SERVICE_STREAM)),
                 routing_rng: stream(seed, stream_id(&stage.name, ROUTING_STREAM)),
                 travel_rng: stream(seed, stream_id(&stage.name, TRAVEL_STREAM)),
-                closed_total: Span::ZERO,
-                closed_since: None,
+                closed: ClosedClock::default(),
                 today: QuotaCount::default(),
                 this_hour: QuotaCount::default(),
                 stats: StageStats::default(),
                 trace: R::TRACES.then(|| {
                     let kept = if R::STREAMS_HOURS { 0 } else { hours };
                     TraceSeries {
-                        queue: LevelHours::with_hours(kept),
-                        closed: HourlySeries::with_hours(kept),
+                        queue: IntegralHours::with_hours(kept),
+                        closed: IntegralHours::with_hours(kept),
                     }
                 }),
                 servers: stage.breakdowns.as_ref().map(|_| Servers {
@@ -798,8 +813,9 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
     fn close_hours(&mut self, now: Instant) {
         for state in &mut self.stages {
             if let Some(trace) = &mut state.trace {
-                trace.queue.close(now, &state.stats.queue);
-                trace.closed.advance(now);
+                let (queue, closed) = (&state.stats.queue, &state.closed);
+                trace.queue.close(now, |t| queue.area_until(t));
+                trace.closed.close(now, |t| closed.integral(t));
                 self.next_hour = trace.queue.hour_end();
             }
         }
@@ -849,7 +865,9 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
         self.warm = true;
         for stage in &mut self.stages {
             if let Some(trace) = &mut stage.trace {
-                trace.queue.level_reset(now, &stage.stats.queue);
+                trace
+                    .queue
+                    .integral_reset(stage.stats.queue.area_until(now));
             }
             stage.stats.reset(now);
         }
@@ -1304,7 +1322,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
             stage: stage_idx,
             queued: now,
             // The closed clock for now; `start_service` turns it into the closed part of the wait.
-            closed: self.stages[stage_idx].closed_clock(now),
+            closed: self.stages[stage_idx].closed.at(now),
             booked,
             ..Visit::default()
         });
@@ -1687,7 +1705,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
             };
             service.sample(&mut stage.service_rng)
         };
-        let closed_clock = self.stages[stage_idx].closed_clock(now);
+        let closed_clock = self.stages[stage_idx].closed.at(now);
         let slot = &mut self.trucks[truck as usize];
         let counted = slot.counted;
         let visit = slot.visit();
@@ -1842,12 +1860,13 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 .iter_mut()
                 .zip(&self.scenario.stages)
                 .filter_map(|(state, stage)| {
-                    Some(
-                        state
-                            .trace
-                            .take()?
-                            .finish(&stage.name, end, &state.stats.queue),
-                    )
+                    let (queue, closed) = (&state.stats.queue, &state.closed);
+                    Some(state.trace.take()?.finish(
+                        &stage.name,
+                        end,
+                        |t| queue.area_until(t),
+                        |t| closed.integral(t),
+                    ))
                 })
                 .collect()
         });

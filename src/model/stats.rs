@@ -252,8 +252,7 @@ pub(crate) struct HourlySeries {
     hour_end: Instant,
     /// Sum of value × milliseconds in the current hour.
     area: u128,
-    /// The averages of the hours closed and not yet handed on ([`HourlySeries::forget_closed`]):
-    /// each of `2^pooled` hours.
+    /// The averages of the hours closed: each of `2^pooled` hours.
     hours: Vec<f64>,
     /// How many values it keeps at most: when it has this many, neighbours are pooled in pairs.
     most: usize,
@@ -263,14 +262,10 @@ pub(crate) struct HourlySeries {
     pending: (u32, f64),
 }
 
-impl Default for HourlySeries {
-    fn default() -> Self {
-        HourlySeries::with_hours(0)
-    }
-}
-
 impl HourlySeries {
-    /// Keeps every hour, with room for `hours` of them.
+    /// Keeps every hour, with room for `hours` of them: the reference the tests hold other
+    /// series to.
+    #[cfg(test)]
     pub(crate) fn with_hours(hours: usize) -> Self {
         HourlySeries::keeping(usize::MAX, hours)
     }
@@ -357,17 +352,6 @@ impl HourlySeries {
         }
     }
 
-    /// The averages of the hours closed and not yet handed on (handed on in step with a
-    /// [`LevelHours`], which counts them).
-    pub(crate) fn closed(&self) -> &[f64] {
-        &self.hours
-    }
-
-    /// Lets the closed hours go (they were handed on).
-    pub(crate) fn forget_closed(&mut self) {
-        self.hours.clear();
-    }
-
     /// The hourly averages of every hour that ended by `end` (once pooled, the values the hours
     /// filled).
     pub(crate) fn finish(mut self, end: Instant) -> Vec<f64> {
@@ -433,18 +417,20 @@ pub struct StageTrace {
     pub closed: Vec<f64>,
 }
 
-/// A [`Level`]'s time average in each hour of the run, warm-up included, read off the level's
-/// own integral as each hour ends: the level's changes are integrated once, not twice. The same
-/// averages as an [`HourlySeries`] set at every change (each hour's exact integral in
-/// milliseconds, divided by the hour's), provided [`LevelHours::close`] comes before the level
-/// changes after an hour's end.
+/// A time average in each hour of the run, warm-up included, read off a running integral as
+/// each hour ends: a level's area (a stage's queue), or a clock that runs while a stage is
+/// closed. What changes is integrated once, where it is kept, not a second time for the hours.
+/// The same averages as an [`HourlySeries`] set at every change (each hour's exact integral in
+/// milliseconds, divided by the hour's), provided [`IntegralHours::close`] comes before the
+/// integrated value changes after an hour's end.
 #[derive(Debug, Clone)]
-pub(crate) struct LevelHours {
+pub(crate) struct IntegralHours {
     /// The end of the current hour.
     hour_end: Instant,
-    /// The level's integral from the start of the run to the start of the current hour.
+    /// The integral from the start of the run to the start of the current hour.
     at_hour_start: u128,
-    /// The integral the level forgot when it was reset (at the end of the warm-up).
+    /// What the integral had when it restarted from zero (a level reset at the end of the
+    /// warm-up).
     before_reset: u128,
     /// The averages of the hours closed and not yet handed on.
     hours: Vec<f64>,
@@ -452,9 +438,9 @@ pub(crate) struct LevelHours {
     forgotten: u64,
 }
 
-impl LevelHours {
+impl IntegralHours {
     pub(crate) fn with_hours(hours: usize) -> Self {
-        LevelHours {
+        IntegralHours {
             hour_end: Instant::after_start(Span::HOUR),
             at_hour_start: 0,
             before_reset: 0,
@@ -463,12 +449,12 @@ impl LevelHours {
         }
     }
 
-    /// Closes every hour that ends by `now`, from `level`, which has not changed since the
-    /// first of them ended.
-    pub(crate) fn close(&mut self, now: Instant, level: &Level) {
+    /// Closes every hour that ends by `now`, from `integral` (milliseconds-weighted, up to an
+    /// instant), whose value has not changed since the first of them ended.
+    pub(crate) fn close(&mut self, now: Instant, integral: impl Fn(Instant) -> u128) {
         // Bounded: an hour that would end at or past `Instant::NEVER` never closes.
         while now >= self.hour_end && self.hour_end < Instant::NEVER {
-            let area = self.before_reset + level.area_until(self.hour_end);
+            let area = self.before_reset + integral(self.hour_end);
             self.hours
                 .push((area - self.at_hour_start) as f64 / Span::HOUR.millis() as f64);
             self.at_hour_start = area;
@@ -476,13 +462,13 @@ impl LevelHours {
         }
     }
 
-    /// `level` is reset at `now`: its integral so far is kept here.
-    pub(crate) fn level_reset(&mut self, now: Instant, level: &Level) {
-        self.before_reset += level.area_until(now);
+    /// The integral restarts from zero (its level is reset): `so_far`, what it had, is kept here.
+    pub(crate) fn integral_reset(&mut self, so_far: u128) {
+        self.before_reset += so_far;
     }
 
     /// The averages of the hours closed and not yet handed on, the first being hour
-    /// [`LevelHours::forgotten`].
+    /// [`IntegralHours::forgotten`].
     pub(crate) fn closed(&self) -> &[f64] {
         &self.hours
     }
@@ -503,27 +489,34 @@ impl LevelHours {
     }
 
     /// The hourly averages of every hour that ended by `end`.
-    pub(crate) fn finish(mut self, end: Instant, level: &Level) -> Vec<f64> {
-        self.close(end, level);
+    pub(crate) fn finish(mut self, end: Instant, integral: impl Fn(Instant) -> u128) -> Vec<f64> {
+        self.close(end, integral);
         self.hours
     }
 }
 
-/// Accumulates a [`StageTrace`] as the run goes: the queue's hours from the stage's queue level,
-/// the closed share's from its own series.
+/// Accumulates a [`StageTrace`] as the run goes, from integrals the stage keeps anyway: its
+/// queue level's area and its closed clock.
 #[derive(Debug, Clone)]
 pub(crate) struct TraceSeries {
-    pub(crate) queue: LevelHours,
-    pub(crate) closed: HourlySeries,
+    pub(crate) queue: IntegralHours,
+    pub(crate) closed: IntegralHours,
 }
 
 impl TraceSeries {
-    /// `queue`: the stage's queue level, not yet finished.
-    pub(crate) fn finish(self, stage: &str, end: Instant, queue: &Level) -> StageTrace {
+    /// `queue`: the integral of the stage's queue level (not yet finished); `closed`: of its
+    /// closed clock.
+    pub(crate) fn finish(
+        self,
+        stage: &str,
+        end: Instant,
+        queue: impl Fn(Instant) -> u128,
+        closed: impl Fn(Instant) -> u128,
+    ) -> StageTrace {
         StageTrace {
             stage: stage.to_string(),
             queue: self.queue.finish(end, queue),
-            closed: self.closed.finish(end),
+            closed: self.closed.finish(end, closed),
         }
     }
 }
@@ -1328,15 +1321,18 @@ mod tests {
     fn hours_read_off_a_level_split_it_at_hour_boundaries() {
         let minutes = |m: u64| Instant::after_start(Span::MINUTE * m);
         let mut level = Level::default();
-        let mut hours = LevelHours::with_hours(3);
+        let mut hours = IntegralHours::with_hours(3);
         level.set(minutes(30), 2);
         // The warm-up ends at 00:45: the level forgets, the hours do not.
-        hours.level_reset(minutes(45), &level);
+        hours.integral_reset(level.area_until(minutes(45)));
         level.reset(minutes(45));
         // The first change after 01:00 closes hour 0 first, as the event loop does.
-        hours.close(minutes(90), &level);
+        hours.close(minutes(90), |t| level.area_until(t));
         level.set(minutes(90), 4);
-        assert_eq!(hours.finish(minutes(180), &level), [1.0, 3.0, 4.0]);
+        assert_eq!(
+            hours.finish(minutes(180), |t| level.area_until(t)),
+            [1.0, 3.0, 4.0]
+        );
     }
 
     /// Against a series integrated at every change, on random changes (some hours apart, some
@@ -1347,7 +1343,7 @@ mod tests {
         use rand::{Rng as _, SeedableRng as _};
         let hour = Span::HOUR.millis();
         let mut rng = rand_pcg::Pcg64::seed_from_u64(3);
-        let (mut level, mut hours) = (Level::default(), LevelHours::with_hours(0));
+        let (mut level, mut hours) = (Level::default(), IntegralHours::with_hours(0));
         let mut series = HourlySeries::with_hours(0);
         let reset_at = Instant::from_millis(5_000 * hour + 1_234_567);
         let mut reset = false;
@@ -1360,19 +1356,19 @@ mod tests {
             };
             let at = Instant::from_millis(now);
             if !reset && at >= reset_at {
-                hours.close(reset_at, &level);
-                hours.level_reset(reset_at, &level);
+                hours.close(reset_at, |t| level.area_until(t));
+                hours.integral_reset(level.area_until(reset_at));
                 level.reset(reset_at);
                 reset = true;
             }
-            hours.close(at, &level);
+            hours.close(at, |t| level.area_until(t));
             let value = rng.random_range(0..60);
             level.set(at, value);
             series.set(at, value);
         }
         assert!(reset);
         let end = Instant::from_millis(now + 2 * hour + 17);
-        let read = hours.finish(end, &level);
+        let read = hours.finish(end, |t| level.area_until(t));
         assert!(read.len() > 10_000, "{} hours", read.len());
         assert!(read == series.finish(end), "the hours differ");
     }
