@@ -412,9 +412,11 @@ impl StageState {
     /// an idle working one).
     #[inline]
     fn can_start<const FULL: bool>(&self) -> bool {
-        match self.servers.as_ref().filter(|_| FULL) {
-            // No server of a plain network is ever blocked (it has no yards).
-            None if !FULL => self.stats.in_service.value() < self.on_duty(),
+        // A plain network's servers never fail, and none is ever blocked (it has no yards).
+        if !FULL {
+            return self.stats.in_service.value() < self.on_duty();
+        }
+        match &self.servers {
             None => self.busy() < self.on_duty(),
             Some(servers) => {
                 self.busy() - servers.interrupted < self.on_duty() && servers.free().is_some()
@@ -1949,9 +1951,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
                 }
             })
             .collect();
-        // Every hour to the end closed (and pooled, in a long run) before the pooling is read.
-        self.in_port.advance(end);
-        let in_port_pooled = self.in_port.pooled_times();
+        let (in_port_hourly, in_port_pooled) = self.in_port.finish(end);
         RunResult {
             scenario: self.scenario.name.clone(),
             seed: self.seed,
@@ -1963,7 +1963,7 @@ impl<'a, R: Recorder, const FULL: bool> Simulation<'a, R, FULL> {
             breakdown,
             milestones,
             in_port_pooled,
-            in_port_hourly: self.in_port.finish(end),
+            in_port_hourly,
             dwell_histogram: self.dwell.into_histogram(),
             daily: self.daily,
             trace,

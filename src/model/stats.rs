@@ -291,11 +291,6 @@ impl HourlySeries {
         }
     }
 
-    /// How many times neighbouring values were pooled: each stands for `2^pooled` hours.
-    pub(crate) fn pooled_times(&self) -> u32 {
-        self.pooled
-    }
-
     pub(crate) fn value(&self) -> u32 {
         self.value
     }
@@ -353,10 +348,11 @@ impl HourlySeries {
     }
 
     /// The hourly averages of every hour that ended by `end` (once pooled, the values the hours
-    /// filled).
-    pub(crate) fn finish(mut self, end: Instant) -> Vec<f64> {
+    /// filled), and how many times neighbouring values were pooled: each stands for
+    /// `2^pooled` hours.
+    pub(crate) fn finish(mut self, end: Instant) -> (Vec<f64>, u32) {
         self.advance(end);
-        self.hours
+        (self.hours, self.pooled)
     }
 }
 
@@ -1279,7 +1275,8 @@ mod tests {
         let mut series = HourlySeries::with_hours(3);
         series.set(minutes(30), 2); // 0 for 30 min, then 2
         series.set(minutes(90), 4); // 2 until 01:30, then 4
-        let hours = series.finish(minutes(180));
+        let (hours, pooled) = series.finish(minutes(180));
+        assert_eq!(pooled, 0);
         // Hour 0: 2 for 30 of 60 min; hour 1: 2 for 30 min and 4 for 30 min; hour 2: 4.
         assert_eq!(hours, [1.0, 3.0, 4.0]);
     }
@@ -1296,9 +1293,7 @@ mod tests {
             for k in 0..hours {
                 series.set(hour(k), k as u32);
             }
-            series.advance(hour(hours));
-            let pooled = series.pooled_times();
-            (series.finish(hour(hours)), pooled)
+            series.finish(hour(hours))
         };
         assert_eq!(run(7), (vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 0));
         // At 8 values the pairs are pooled: 0.5, 2.5, 4.5, 6.5; hours 8 and 9 give 8.5.
@@ -1370,6 +1365,6 @@ mod tests {
         let end = Instant::from_millis(now + 2 * hour + 17);
         let read = hours.finish(end, |t| level.area_until(t));
         assert!(read.len() > 10_000, "{} hours", read.len());
-        assert!(read == series.finish(end), "the hours differ");
+        assert!(read == series.finish(end).0, "the hours differ");
     }
 }
