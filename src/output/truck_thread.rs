@@ -231,8 +231,33 @@ mod tests {
         hand_over(&mut thread, &result);
         let error = thread.finish().unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::StorageFull, "{error}");
-        let mut thread = full();
+    }
+
+    /// A thread dropped without `finish` (a run that failed) has ended when the drop returns:
+    /// the file holds the header and every full batch handed over (the part batch is let go).
+    #[test]
+    fn a_dropped_thread_has_written_its_batches_when_the_drop_returns() {
+        let scenario = port();
+        let result = crate::model::run(&scenario, 5);
+        let mut expected = Vec::new();
+        csv::write_trucks(&mut expected, &scenario, &result).unwrap();
+        let trucks = result.log.as_ref().unwrap().trucks.len();
+        let lines = 1 + trucks / BATCH_TRUCKS * BATCH_TRUCKS;
+        let end = expected
+            .iter()
+            .enumerate()
+            .filter(|&(_, &byte)| byte == b'\n')
+            .nth(lines - 1)
+            .map(|(at, _)| at + 1)
+            .unwrap();
+
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let writer = io::BufWriter::new(file.reopen().unwrap());
+        let mut thread = TruckThread::spawn(writer, &scenario).unwrap();
         hand_over(&mut thread, &result);
         drop(thread);
+        let written = std::fs::read(file.path()).unwrap();
+        assert_eq!(written.len(), end, "{lines} lines");
+        assert!(written == expected[..end], "the rows differ");
     }
 }
